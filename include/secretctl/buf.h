@@ -1,0 +1,25 @@
+/* buf: growable byte buffer for data that is not secret (ciphertext,
+ * store text, messages). */
+#ifndef SECRETCTL_BUF_H
+#define SECRETCTL_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* p is NUL-terminated past len when not NULL. A zeroed struct is empty. */
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+/* All return 0, or -1 on ENOMEM. */
+int buf_reserve(struct buf *b, size_t cap);
+int buf_append(struct buf *b, const void *data, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,37 @@
+/* secmem: buffers for keys, passphrases and plaintext in sodium_malloc'd
+ * memory (guard pages, mlock'ed where possible, zeroed on free). */
+#ifndef SECRETCTL_SECMEM_H
+#define SECRETCTL_SECMEM_H
+
+#include <stddef.h>
+
+/* A growable byte buffer. p is always NUL-terminated past len (when not
+ * NULL), so text can be used as a C string. A zeroed struct is empty. */
+struct secmem {
+	unsigned char *p;
+	size_t len;
+	size_t cap;
+};
+
+/* sodium_init(); returns 0 or -1. Safe to call more than once. */
+int secmem_init(void);
+/* Process hardening: RLIMIT_CORE 0 and PR_SET_DUMPABLE 0. Returns 0 or -errno. */
+int secmem_harden_process(void);
+
+/* Make room for at least cap bytes (+1 for the NUL). 0 or -1 (ENOMEM). */
+int secmem_reserve(struct secmem *m, size_t cap);
+int secmem_append(struct secmem *m, const void *data, size_t n);
+/* Zero the content, keep the allocation. */
+void secmem_clear(struct secmem *m);
+/* Free (zeroing) and reset to empty. */
+void secmem_free(struct secmem *m);
+
+/* Single allocations of fixed-size secrets (keys). NULL on ENOMEM.
+ * secmem_alloc returns zeroed memory. secmem_release(NULL) is a no-op. */
+void *secmem_alloc(size_t n);
+void secmem_release(void *p);
+
+/* Constant-time comparison of two equal-length byte strings: 0 if equal. */
+int secmem_equal(const void *a, const void *b, size_t n);
+
+#endif

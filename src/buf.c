@@ -1,0 +1,71 @@
+#include "secretctl/buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int buf_reserve(struct buf *b, size_t cap)
+{
+	size_t ncap;
+	char *p;
+
+	if (cap < b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap <= cap) {
+		if (ncap > ((size_t)-1) / 2)
+			return -1;
+		ncap *= 2;
+	}
+	p = realloc(b->p, ncap);
+	if (!p)
+		return -1;
+	b->p = p;
+	b->cap = ncap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *data, size_t n)
+{
+	if (n > ((size_t)-1) - b->len - 1 || buf_reserve(b, b->len + n))
+		return -1;
+	if (n)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_reserve(b, b->len + (size_t)n))
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}

@@ -1,0 +1,68 @@
+# Sourced by every CLI test script (bash). Gives a temp dir $T removed on
+# exit, TAP output, and helpers. Scripts run from the top of the tree with
+# $SECRETCTL, $TOOLS, $SHARED and $TOP set by tests/run.sh.
+set -u
+export LC_ALL=C
+: "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${BUILD:=$TOP/build}"
+: "${SECRETCTL:=$BUILD/secretctl}"
+: "${TOOLS:=$BUILD/tests/tools}"
+: "${SHARED:=$TOP/../shared}"
+T=$(mktemp -d /tmp/secretctl-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+# Keep the caller's keys and config out of tests.
+export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config"
+mkdir -p "$HOME"
+unset SECRETCTL_IDENTITY SECRETCTL_STORE SOPS_AGE_KEY_FILE CREDENTIALS_DIRECTORY \
+	DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR DISPLAY
+TESTNUM=0
+
+ok() { TESTNUM=$((TESTNUM + 1)); echo "ok $TESTNUM - $*"; }
+not_ok() { TESTNUM=$((TESTNUM + 1)); echo "not ok $TESTNUM - $*"; }
+skip() { TESTNUM=$((TESTNUM + 1)); echo "ok $TESTNUM # SKIP $*"; }
+diag() { sed 's/^/# /'; }
+
+sc() { "$SECRETCTL" "$@"; }
+
+# run CMD...: stdout to $T/out, stderr to $T/err, status in $RC.
+run() { "$@" >"$T/out" 2>"$T/err"; RC=$?; }
+# run_in FILE CMD...: as run, with stdin from FILE.
+run_in() { local f=$1; shift; "$@" <"$f" >"$T/out" 2>"$T/err"; RC=$?; }
+
+# assert_rc N DESC: the last run ended with status N.
+assert_rc() {
+	if [ "$RC" -eq "$1" ]; then ok "$2"; else
+		not_ok "$2 (exit $RC, expected $1)"
+		{ echo "stderr:"; head -c 2000 "$T/err"; echo "stdout:"; head -c 1000 "$T/out"; } | diag
+	fi
+}
+# assert DESC CMD...: CMD succeeds.
+assert() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# assert_err PATTERN DESC: stderr of the last run matches an extended regex.
+assert_err() {
+	if grep -Eq -- "$1" "$T/err"; then ok "$2"; else
+		not_ok "$2 (stderr does not match /$1/)"; head -c 2000 "$T/err" | diag
+	fi
+}
+assert_out() {
+	if grep -Eq -- "$1" "$T/out"; then ok "$2"; else
+		not_ok "$2 (stdout does not match /$1/)"; head -c 2000 "$T/out" | diag
+	fi
+}
+# assert_one_line DESC: stderr is a single "secretctl: ..." line.
+assert_one_line() {
+	if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q '^secretctl: ' "$T/err"; then ok "$1"
+	else not_ok "$1 (stderr is not one 'secretctl: ' line)"; head -c 2000 "$T/err" | diag; fi
+}
+# need_shared DIR: skip the whole script (visibly) when ../shared is absent.
+need_shared() {
+	if [ ! -d "$SHARED/testdata/$1" ]; then
+		skip "$SHARED/testdata/$1 is absent"; exit 0
+	fi
+}
+# need CMD...: skip the whole script when a tool is missing.
+need() {
+	local c; for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || { skip "$c is not installed"; exit 0; }
+	done
+}
