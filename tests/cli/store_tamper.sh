@@ -1,0 +1,94 @@
+#!/bin/bash
+# Tamper detection: every single-byte flip inside tokens, slots and the mac
+# fails verify (exit 5 or 6, never 0) and prints no plaintext; swapped,
+# deleted, duplicated and replayed tokens and a removed slot are caught.
+. "$(dirname "$0")/lib.sh"
+need python3
+
+cd "$T"
+sc keygen -o id1.txt 2>/dev/null; sc keygen -o id2.txt 2>/dev/null
+R1=$(sc keygen -y id1.txt); R2=$(sc keygen -y id2.txt)
+cat > plain.yaml <<'YAML'
+# top comment here
+db:
+  user: dbuser-value
+  password: hunter2-value   # the password
+list:
+  - first-item-value
+  - second-item-value
+YAML
+sc encrypt plain.yaml -r "$R1" -r "$R2" -o s.yaml
+
+# Every position in a token's base64, a slot's armor and the mac.
+python3 - s.yaml "$SECRETCTL" <<'PY' >sweep.out
+import os, re, subprocess, sys
+path, bin = sys.argv[1], sys.argv[2]
+data = open(path, 'rb').read()
+pos = []
+for m in re.finditer(rb'!enc ([A-Za-z0-9+/=]+)', data):
+    pos += range(m.start(1), m.end(1))
+for m in re.finditer(rb'-----BEGIN AGE ENCRYPTED FILE-----.*?-----END AGE ENCRYPTED FILE-----', data, re.S):
+    pos += [i for i in range(m.start(), m.end()) if data[i] not in b' \n']
+m = re.search(rb'mac: ([A-Za-z0-9+/=]+)', data)
+pos += range(m.start(1), m.end(1))
+bad = leaked = 0
+codes = {}
+for i in pos:
+    t = bytearray(data); t[i] ^= 0x01
+    open('t.yaml', 'wb').write(t)
+    r = subprocess.run([bin, 'decrypt', 't.yaml', '-i', 'id1.txt'], capture_output=True)
+    codes[r.returncode] = codes.get(r.returncode, 0) + 1
+    if r.returncode not in (5, 6): bad += 1; print('accepted flip at', i, r.returncode, file=sys.stderr)
+    if b'value' in r.stdout: leaked += 1
+print(len(pos), bad, leaked, ' '.join('%d:%d' % kv for kv in sorted(codes.items())))
+PY
+read -r n bad leaked codes < sweep.out
+assert "the sweep covers many positions ($n)" [ "$n" -gt 1000 ]
+assert "every flip fails with exit 5 or 6 ($bad accepted; codes $codes)" [ "$bad" = 0 ]
+assert "no flip prints plaintext ($leaked)" [ "$leaked" = 0 ]
+
+line() { grep -n "$1" s.yaml | head -1 | cut -d: -f1; }
+# two tokens swapped
+u=$(line '  user: !enc'); p=$(line '  password: !enc')
+awk -v u="$u" -v p="$p" 'NR==FNR { l[NR]=$0; next } FNR==u { sub(/user: .*/, "user:" substr(l[p], index(l[p], ":") + 1)) } FNR==p { sub(/password: .*/, "password:" substr(l[u], index(l[u], ":") + 1)) } { print }' s.yaml s.yaml > swap.yaml
+run sc decrypt swap.yaml -i id1.txt
+assert_rc 5 "two swapped tokens fail the tag check"
+assert_err 'db/(user|password)' "the failure names the path"
+assert "nothing decrypted is printed" [ ! -s "$T/out" ]
+# a key deleted
+sed '/  user: !enc/d' s.yaml > del.yaml
+run sc decrypt del.yaml -i id1.txt
+assert_rc 5 "a deleted key fails the MAC"
+assert "nothing decrypted is printed after a MAC failure" [ ! -s "$T/out" ]
+# a key duplicated (same mapping: refused as a duplicate; a sequence item: MAC)
+sed '/  user: !enc/p' s.yaml > dup.yaml
+run sc decrypt dup.yaml -i id1.txt
+assert "a duplicated key is refused ($RC)" [ "$RC" = 5 -o "$RC" = 6 ]
+sed '/  - !enc/{p;q}' s.yaml > /dev/null
+awk '/^  - !enc/ && !d { print; d=1 } { print }' s.yaml > dupitem.yaml
+run sc decrypt dupitem.yaml -i id1.txt
+assert_rc 5 "a duplicated sequence item fails"
+# a token from an older version of the store
+old=$(grep '  password: !enc' s.yaml)
+printf 'changed' | sc set s.yaml db/password -i id1.txt
+grep -v '  password: !enc' s.yaml > /dev/null
+awk -v old="$old" '/  password: !enc/ { print old; next } { print }' s.yaml > replay.yaml
+run sc decrypt replay.yaml -i id1.txt
+assert_rc 5 "a token copied from an older version fails the MAC"
+# a comment token moved onto a value
+c=$(grep -o '#!enc [A-Za-z0-9+/=]*' s.yaml | head -1 | cut -c3-)
+sed "s|  user: !enc [A-Za-z0-9+/=]*|  user: $c|" s.yaml > cmove.yaml
+run sc decrypt cmove.yaml -i id1.txt
+assert_rc 5 "a comment token used as a value fails"
+# a slot removed by hand
+python3 - s.yaml > noslot.yaml <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+i = t.index('    - recipient:', t.index('    - recipient:') + 1)
+j = t.index('-----END AGE ENCRYPTED FILE-----', i) + len('-----END AGE ENCRYPTED FILE-----\n')
+print(t[:i] + t[j:], end='')
+PY
+run sc decrypt noslot.yaml -i id1.txt
+assert_rc 5 "a key slot removed by hand fails the MAC"
+run sc verify s.yaml -i id1.txt
+assert_rc 0 "the untouched store still verifies"
