@@ -1,0 +1,130 @@
+/* cli: what the command files share: option parsing, messages, the
+ * command table entry. Only cmd/ prints and exits. */
+#ifndef SECRETCTL_CLI_H
+#define SECRETCTL_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "secretctl/err.h"
+
+#define CLI_MAX_OPTS 24
+#define CLI_MAX_POS 8
+
+/* One option of a command. id indexes struct cli_args.opt. */
+struct cli_opt {
+	const char *name; /* long name, without "--" */
+	char short_name;  /* 0: none */
+	int has_arg;      /* 0: flag, 1: takes a value */
+	int id;
+	const char *arg_name; /* for help: "FILE" */
+	const char *help;
+};
+#define CLI_OPT_END { NULL, 0, 0, 0, NULL, NULL }
+
+struct cli_optval {
+	int count;            /* times given */
+	const char **values;  /* every value, in order (has_arg options) */
+	const char *value;    /* the last value */
+};
+
+struct cli_args {
+	struct cli_optval opt[CLI_MAX_OPTS];
+	const char *pos[CLI_MAX_POS];
+	int n_pos;
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;   /* after "secretctl NAME " */
+	const char *summary;
+	int hidden;
+};
+
+/* Options every command that opens a store takes (ids 20..23). */
+enum { CLI_OPT_IDENTITY = 20, CLI_OPT_PASSFILE, CLI_OPT_VERBOSE, CLI_OPT_HELP };
+#define CLI_KEY_OPTS \
+	{ "identity", 'i', 1, CLI_OPT_IDENTITY, "FILE", "identity file (repeatable)" }, \
+	{ "passphrase-file", 0, 1, CLI_OPT_PASSFILE, "FILE", "read the store passphrase from FILE" }, \
+	{ "verbose", 'v', 0, CLI_OPT_VERBOSE, NULL, "say what is done" }
+
+/* Parse argv[1..] of command `cmd` against opts (NULL-name terminated; --help
+ * is added). Returns 0, or ERR_USAGE after printing the error (with a "did
+ * you mean" hint), or -1 when --help was printed (exit 0). Positional
+ * arguments beyond min..max are a usage error. */
+int cli_parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
+	      int min_pos, int max_pos, struct cli_args *out);
+void cli_args_free(struct cli_args *a);
+void cli_help(const struct cli_cmd *cmd, const struct cli_opt *opts, FILE *f);
+
+/* "secretctl: MSG" on stderr; returns e->code. */
+int cli_fail(const struct err *e);
+/* "secretctl: fmt..." on stderr; returns code. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Usage error for cmd: message, then "try 'secretctl CMD --help'". ERR_USAGE. */
+int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "secretctl: fmt..." on stderr, no code. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The store argument: pos[0] when given, else $SECRETCTL_STORE; NULL if none. */
+const char *cli_store_arg(const struct cli_args *a, int *consumed);
+
+/* Write all of buf to stdout; 0 or ERR_IO with a message printed. */
+int cli_write_stdout(const void *p, size_t n);
+
+/* The command table (main.c) and the commands. */
+const struct cli_cmd *cli_find(const char *name);
+#define CLI_DECLARE(fn) int fn(int argc, char **argv)
+CLI_DECLARE(cmd_keygen);
+CLI_DECLARE(cmd_init);
+CLI_DECLARE(cmd_extract);
+CLI_DECLARE(cmd_encrypt);
+CLI_DECLARE(cmd_decrypt);
+CLI_DECLARE(cmd_ls);
+CLI_DECLARE(cmd_verify);
+CLI_DECLARE(cmd_set);
+CLI_DECLARE(cmd_unset);
+CLI_DECLARE(cmd_recipients);
+CLI_DECLARE(cmd_rotate);
+
+#endif
+
+/* ---- stores (cmd/storecli.c) ---- */
+#include "secretctl/identity.h"
+#include "secretctl/store.h"
+
+/* --no-wait, for the commands that lock the store (id 15). */
+enum { CLI_OPT_NOWAIT = 15 };
+#define CLI_NOWAIT_OPT \
+	{ "no-wait", 0, 0, CLI_OPT_NOWAIT, NULL, "fail at once when another secretctl holds the store's lock" }
+
+/* Options of the commands that make a new store (ids 16..19). */
+enum { CLI_OPT_RECIPIENT = 16, CLI_OPT_RECIPFILE, CLI_OPT_PASSPHRASE, CLI_OPT_WORKFACTOR };
+#define CLI_RECIPIENT_OPTS \
+	{ "recipient", 'r', 1, CLI_OPT_RECIPIENT, "R", "encrypt to age recipient R (repeatable)" }, \
+	{ "recipients-file", 'R', 1, CLI_OPT_RECIPFILE, "FILE", "encrypt to the recipients in FILE" }, \
+	{ "passphrase", 0, 0, CLI_OPT_PASSPHRASE, NULL, "add a passphrase (scrypt) slot" }, \
+	{ "work-factor", 0, 1, CLI_OPT_WORKFACTOR, "N", "scrypt work factor log2 (default 18, max 22)" }
+
+/* A new store object for path with the slots the options ask for: -r, -R,
+ * --passphrase; with none of them, the default identity's recipient (the
+ * identity is created, and said so, when missing). */
+int cli_store_create(const char *path, const struct cli_args *a, struct store *s);
+
+/* identity_opts from -i, --passphrase-file, -v (points into a). */
+void cli_identity_opts(const struct cli_args *a, struct identity_opts *io);
+/* Load (and with lock, lock: waiting, or not with --no-wait) the store, open its data key and decrypt it:
+ * plaintext view in plain. Prints the error and returns its code. */
+int cli_store_open(const char *path, const struct cli_args *a, int lock, struct store *s,
+		   struct secmem *plain);
+/* Re-encrypt plain with s (stable tokens) and save it atomically. Prints
+ * errors; with verbose, says whether anything was written. */
+int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose);
+
+/* Call fn for every leaf below node (scalars, aliases followed, empty
+ * collections) with its escaped PATH; prefix is the PATH of node. */
+typedef int (*cli_leaf_fn)(void *ctx, const struct buf *path, size_t node);
+int cli_walk_leaves(const struct splice_doc *d, size_t node, struct buf *prefix, cli_leaf_fn fn,
+		    void *ctx);

@@ -1,0 +1,50 @@
+/* init: a new store, empty or from a plaintext view. */
+#include <unistd.h>
+
+#include "cli.h"
+
+enum { OPT_FROM };
+
+static const struct cli_opt opts[] = {
+	{ "from", 0, 1, OPT_FROM, "PLAIN.yaml", "encrypt this plaintext view ('-': stdin)" },
+	CLI_RECIPIENT_OPTS,
+	CLI_KEY_OPTS,
+	CLI_OPT_END,
+};
+
+int cmd_init(int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_find("init");
+	struct secmem plain = { 0 };
+	struct store s = { .lock_fd = -1 };
+	struct cli_args a;
+	struct err e;
+	const char *path;
+	int used, rc;
+
+	rc = cli_parse(cmd, opts, argc, argv, 0, 1, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	path = cli_store_arg(&a, &used);
+	if (!path) {
+		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
+		goto out;
+	}
+	if (access(path, F_OK) == 0) {
+		rc = cli_error(ERR_IO, "cannot create '%s': it already exists", path);
+		goto out;
+	}
+	if (a.opt[OPT_FROM].count && store_read_secret_file(a.opt[OPT_FROM].value, &plain, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	rc = cli_store_create(path, &a, &s);
+	if (!rc)
+		rc = cli_store_commit(&s, plain.p ? (char *)plain.p : "", plain.len,
+				      a.opt[CLI_OPT_VERBOSE].count);
+out:
+	secmem_free(&plain);
+	store_free(&s);
+	cli_args_free(&a);
+	return rc;
+}

@@ -1,0 +1,142 @@
+/* secretctl: the command line. Global options, the command table, exit
+ * codes (include/secretctl/err.h), and the final stdout check. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "secretctl/path.h"
+#include "secretctl/secmem.h"
+
+/* Sorted by name; `secretctl --help` lists them in this order. */
+static const struct cli_cmd commands[] = {
+	{ "decrypt", cmd_decrypt, "[STORE] [-o FILE]",
+	  "print the whole plaintext view of a store", 0 },
+	{ "encrypt", cmd_encrypt, "PLAIN.yaml [-r R]... [-R FILE] [--passphrase] [-o STORE]",
+	  "turn a plaintext view into a store", 0 },
+	{ "extract", cmd_extract, "[STORE] (-e|-f) PATH [--format F] [--name N]",
+	  "print a value: env form (-e) or file form (-f)", 0 },
+	{ "init", cmd_init, "[STORE] [-r R]... [-R FILE] [--passphrase] [--from PLAIN.yaml]",
+	  "create a new store", 0 },
+	{ "keygen", cmd_keygen, "[-o FILE] | -y FILE",
+	  "make a new age X25519 identity; -y prints an identity file's recipients", 0 },
+	{ "ls", cmd_ls, "[STORE] [PATH] [--json]",
+	  "list the key paths of a store (needs no key)", 0 },
+	{ "recipients", cmd_recipients, "[STORE] [add R | rm R] [--no-rotate]",
+	  "list, add or remove the store's key slots", 0 },
+	{ "rotate", cmd_rotate, "[STORE]", "new data key, every token re-encrypted", 0 },
+	{ "set", cmd_set, "[STORE] PATH [--value-file F]",
+	  "set one value (from stdin, byte for byte)", 0 },
+	{ "unset", cmd_unset, "[STORE] PATH", "remove one key", 0 },
+	{ "verify", cmd_verify, "[STORE]", "decrypt everything, check every tag and the MAC", 0 },
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+const struct cli_cmd *cli_find(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: secretctl [--version] [--help] COMMAND [ARGS]\n\n"
+	      "Keeps a host's secrets in one encrypted YAML store and hands them to the\n"
+	      "programs that need them.\n\ncommands:\n", f);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!commands[i].hidden)
+			fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'secretctl COMMAND --help' tells more. Exit codes: 0 ok, 1 failure, 2 usage,\n"
+	      "3 not found, 4 no key, 5 integrity, 6 bad input, 7 I/O, 8 external program.\n", f);
+}
+
+static const char *closest_command(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1, len = strlen(name);
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		size_t d = path_distance(name, len, commands[i].name, strlen(commands[i].name));
+		if (d < best_d) {
+			best_d = d;
+			best = commands[i].name;
+		}
+	}
+	return best_d <= 2 || (best && strncmp(best, name, len) == 0 && len > 0) ? best : NULL;
+}
+
+/* stdout is flushed and closed with an error check, so that a full disk or
+ * a closed pipe is an error, never a silent loss. */
+static int close_stdout(int rc)
+{
+	int err = 0;
+
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err = errno ? errno : EIO;
+	if (fclose(stdout) != 0 && !err)
+		err = errno;
+	if (err && err != EBADF) {
+		fprintf(stderr, "secretctl: cannot write standard output: %s\n", strerror(err));
+		return rc ? rc : ERR_IO;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	const char *hint;
+	int rc;
+
+	umask(077);
+	/* Sanitizers trace the process to report leaks; a non-dumpable process
+	 * cannot be traced by its own user. Release builds always harden. */
+#if !defined(__SANITIZE_ADDRESS__)
+	if (secmem_harden_process() != 0) {
+		fprintf(stderr, "secretctl: cannot disable core dumps: %s\n", strerror(errno));
+		return ERR_FAIL;
+	}
+#endif
+	if (secmem_init() != 0) {
+		fputs("secretctl: cannot initialise libsodium\n", stderr);
+		return ERR_FAIL;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return ERR_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("secretctl %s\n", SECRETCTL_VERSION);
+		return close_stdout(0);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && (cmd = cli_find(argv[2])) != NULL)
+			return close_stdout(cmd->run(2, (char *[]){ argv[2], "--help", NULL }));
+		usage(stdout);
+		return close_stdout(0);
+	}
+	if (argv[1][0] == '-') {
+		fprintf(stderr, "secretctl: unknown option '%s'\n", argv[1]);
+		usage(stderr);
+		return ERR_USAGE;
+	}
+	cmd = cli_find(argv[1]);
+	if (!cmd) {
+		hint = closest_command(argv[1]);
+		if (hint)
+			fprintf(stderr, "secretctl: unknown command '%s'; did you mean '%s'?\n",
+				argv[1], hint);
+		else
+			fprintf(stderr, "secretctl: unknown command '%s'; see 'secretctl --help'\n",
+				argv[1]);
+		return ERR_USAGE;
+	}
+	rc = cmd->run(argc - 1, argv + 1);
+	return close_stdout(rc);
+}

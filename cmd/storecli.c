@@ -1,0 +1,189 @@
+/* What the store commands share: opening with the key sources, and the
+ * re-encrypt-and-save step. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "secretctl/age.h"
+#include "secretctl/tty.h"
+
+#include "cli.h"
+
+void cli_identity_opts(const struct cli_args *a, struct identity_opts *io)
+{
+	*io = (struct identity_opts){ 0 };
+	io->files = a->opt[CLI_OPT_IDENTITY].values;
+	io->n_files = (size_t)a->opt[CLI_OPT_IDENTITY].count;
+	io->passphrase_file = a->opt[CLI_OPT_PASSFILE].value;
+	io->verbose = a->opt[CLI_OPT_VERBOSE].count > 0;
+}
+
+static void say_waiting(const char *path)
+{
+	cli_note("waiting for another secretctl to finish with '%s'...", path);
+}
+
+int cli_store_open(const char *path, const struct cli_args *a, int lock, struct store *s,
+		   struct secmem *plain)
+{
+	struct store_open o = { .lock = lock, .no_wait = a->opt[CLI_OPT_NOWAIT].count > 0,
+				.on_wait = say_waiting };
+	struct identity_opts io;
+	struct err e;
+
+	cli_identity_opts(a, &io);
+	if (store_load(path, &o, s, &e) || store_unlock(s, &io, &e) ||
+	    store_decrypt(s, plain, NULL, &e))
+		return cli_fail(&e);
+	return 0;
+}
+
+int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose)
+{
+	struct buf text = { 0 };
+	struct err e;
+	int written = 0, rc;
+
+	rc = store_encrypt(s, plain, len, &text, &e);
+	if (!rc)
+		rc = store_save(s, text.p, text.len, !s->exists, &written, &e);
+	buf_free(&text);
+	if (rc)
+		return cli_fail(&e);
+	if (verbose)
+		cli_note("%s: %s", s->path, written ? (s->exists ? "updated" : "created") : "unchanged");
+	return 0;
+}
+
+static int add_recipients_file(struct store *s, const char *file, struct err *e)
+{
+	struct buf text = { 0 };
+	char *line, *save = NULL;
+	int rc, n = 0;
+
+	rc = store_read_file(file, &text, e);
+	for (line = rc ? NULL : strtok_r(text.p, "\n", &save); line && !rc;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+		while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		rc = store_add_recipient(s, line, e);
+		if (rc)
+			err_wrap(e, "%s", file);
+		n++;
+	}
+	if (!rc && n == 0)
+		rc = err_set(e, ERR_INPUT, "%s: no recipients in the file", file);
+	buf_free(&text);
+	return rc;
+}
+
+static int default_recipient(struct store *s, struct err *e)
+{
+	struct age_idlist ids = { 0 };
+	struct buf path = { 0 };
+	char r[AGE_RECIPIENT_MAX];
+	int rc;
+
+	rc = identity_default_path(&path, e);
+	if (rc)
+		goto out;
+	if (access(path.p, F_OK) == 0) {
+		rc = identity_load_file(path.p, &ids, e);
+		if (rc)
+			goto out;
+		age_recipient_format(ids.v[0].public, r);
+	} else {
+		struct age_identity *id = secmem_alloc(sizeof *id);
+		if (!id) {
+			rc = err_oom(e);
+			goto out;
+		}
+		rc = identity_create_file(path.p, id, e);
+		age_recipient_format(id->public, r);
+		secmem_release(id);
+		if (rc)
+			goto out;
+		cli_note("created identity %s (recipient %s); keep a copy of it somewhere safe",
+			 path.p, r);
+	}
+	rc = store_add_recipient(s, r, e);
+out:
+	age_idlist_free(&ids);
+	buf_free(&path);
+	return rc;
+}
+
+int cli_store_create(const char *path, const struct cli_args *a, struct store *s)
+{
+	const struct cli_optval *r = &a->opt[CLI_OPT_RECIPIENT], *rf = &a->opt[CLI_OPT_RECIPFILE];
+	struct err e;
+	int log_n = 0, rc;
+
+	if (a->opt[CLI_OPT_WORKFACTOR].count) {
+		char *end;
+		long v = strtol(a->opt[CLI_OPT_WORKFACTOR].value, &end, 10);
+		if (*end || v < 1 || v > AGE_SCRYPT_MAX_LOG_N)
+			return cli_error(ERR_USAGE, "--work-factor must be 1..%d",
+					 AGE_SCRYPT_MAX_LOG_N);
+		log_n = (int)v;
+	}
+	rc = store_new(path, s, &e);
+	for (int i = 0; !rc && i < r->count; i++)
+		rc = store_add_recipient(s, r->values[i], &e);
+	for (int i = 0; !rc && i < rf->count; i++)
+		rc = add_recipients_file(s, rf->values[i], &e);
+	if (!rc && a->opt[CLI_OPT_PASSPHRASE].count) {
+		struct secmem pass = { 0 };
+		if (a->opt[CLI_OPT_PASSFILE].count)
+			rc = identity_read_passphrase_file(a->opt[CLI_OPT_PASSFILE].value, &pass, &e);
+		else
+			rc = tty_read_new_passphrase("store passphrase", &pass, &e);
+		if (!rc)
+			rc = store_add_passphrase(s, pass.p, pass.len, log_n, &e);
+		secmem_free(&pass);
+	}
+	if (!rc && s->n_slots == 0)
+		rc = default_recipient(s, &e);
+	return rc ? cli_fail(&e) : 0;
+}
+
+static int walk(const struct splice_doc *d, size_t node, struct buf *path, cli_leaf_fn fn,
+		void *ctx, int depth)
+{
+	const struct splice_node *n;
+	size_t keep = path->len, idx = 0;
+	int rc = 0;
+
+	if (depth > 256) /* an alias inside its own anchor */
+		return 0;
+	node = splice_resolve(d, node);
+	n = &d->nodes[node];
+	if (n->type == SPLICE_SCALAR || n->first_child == SPLICE_NONE)
+		return path->len ? fn(ctx, path, node) : 0;
+	for (size_t c = n->first_child; c != SPLICE_NONE && !rc;
+	     c = d->nodes[c].next_sibling, idx++) {
+		const struct splice_node *ch = &d->nodes[c];
+		if ((keep && buf_putc(path, '/')) ||
+		    (n->type == SPLICE_MAPPING ? path_format_seg(ch->key, ch->key_len, path)
+					       : buf_printf(path, "%zu", idx)))
+			return -1;
+		rc = walk(d, c, path, fn, ctx, depth + 1);
+		path->len = keep;
+		path->p[keep] = '\0';
+	}
+	return rc;
+}
+
+int cli_walk_leaves(const struct splice_doc *d, size_t node, struct buf *prefix, cli_leaf_fn fn,
+		    void *ctx)
+{
+	if (d->n_nodes == 0)
+		return 0;
+	return walk(d, node, prefix, fn, ctx, 0);
+}

@@ -1,0 +1,104 @@
+/* store: store format v1 (DESIGN.md §2): key slots, data key, tokens,
+ * MAC; encryption of a plaintext view with stable tokens; decryption;
+ * locked, atomic saves. Text work is splice's; crypto and files are here. */
+#ifndef SECRETCTL_STORE_H
+#define SECRETCTL_STORE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "secretctl/buf.h"
+#include "secretctl/err.h"
+#include "secretctl/identity.h"
+#include "secretctl/secmem.h"
+#include "secretctl/splice.h"
+
+#define STORE_KEY_LEN 32
+/* Stores and plaintext files larger than this are refused before parsing. */
+#define STORE_MAX_SIZE (64u << 20)
+
+/* A key slot: an armored age file holding the data key. */
+struct store_slot {
+	char *recipient; /* "age1..."; NULL for the scrypt (passphrase) slot */
+	char *data_key;  /* armored age file, LF line ends */
+};
+
+struct store_tokmap; /* stable tokens: (kind, path, plaintext) -> old token */
+
+struct store {
+	char *path;              /* file name, as given */
+	struct buf text;         /* the file's bytes */
+	struct splice_doc doc;   /* scan of text */
+	struct store_slot *slots;
+	size_t n_slots;
+	unsigned char *data_key; /* secmem, STORE_KEY_LEN; NULL until unlocked */
+	int lock_fd;             /* -1 unless locked */
+	mode_t mode;             /* the file's mode (kept on save) */
+	int exists;
+	struct store_tokmap *tokens; /* filled by store_decrypt */
+	int mac_ok;              /* the MAC was checked (store_value) */
+};
+
+/* Options of a load. */
+struct store_open {
+	int lock;    /* take the write lock (set, edit, ...) */
+	int no_wait; /* with lock: fail at once (ERR_IO) when another holds it */
+	/* with lock: called once when the lock is still busy after 1 s */
+	void (*on_wait)(const char *path);
+};
+
+/* Read and scan a store (ERR_NOTFOUND when missing, ERR_INPUT when not a v1
+ * store). With o->lock, the file is locked first (flock, same-inode check,
+ * retried; o->on_wait tells the user after 1 s). Needs no key. */
+int store_load(const char *path, const struct store_open *o, struct store *s, struct err *e);
+/* Open the data key with the key sources of §3. */
+int store_unlock(struct store *s, const struct identity_opts *io, struct err *e);
+/* Decrypt every token and check every tag and the MAC; the plaintext view
+ * goes to out (nothing when any check fails). Records the tokens for
+ * stable re-encryption. Counts for verify. */
+struct store_counts {
+	size_t values, comments, slots;
+};
+int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, struct err *e);
+
+/* The value of one node (an alias is followed; an implicit null is empty):
+ * checks the MAC over all tokens, then decrypts only that node's token.
+ * For extract: cost grows with the store's size only through the MAC. */
+int store_value(struct store *s, size_t node, struct secmem *out, struct err *e);
+
+/* Encrypt a plaintext view with s's data key and slots, reusing s's tokens
+ * where a region is unchanged (s->tokens, when store_decrypt ran). The new
+ * store text goes to out. ERR_INPUT (line:column) for an invalid view. */
+int store_encrypt(const struct store *s, const char *plain, size_t len, struct buf *out,
+		  struct err *e);
+
+/* A new, empty, unlocked store object with a fresh data key (not written). */
+int store_new(const char *path, struct store *s, struct err *e);
+/* A fresh data key: every slot is rewrapped (needs each slot's key: X25519
+ * slots from their recipient; the scrypt slot from passphrase) and
+ * store_encrypt will encrypt every token anew. */
+int store_rotate_key(struct store *s, const unsigned char *passphrase, size_t passphrase_len,
+		     struct err *e);
+/* Add a slot for recipient "age1..." (ERR_INPUT if present or invalid). */
+int store_add_recipient(struct store *s, const char *recipient, struct err *e);
+/* Add the scrypt slot (at most one) with work factor log_n (0 = default). */
+int store_add_passphrase(struct store *s, const unsigned char *pass, size_t len, int log_n,
+			 struct err *e);
+/* Remove a slot by recipient ("scrypt" names the passphrase slot). */
+int store_remove_recipient(struct store *s, const char *recipient, struct err *e);
+
+/* Write text as the store file atomically: temp file in the same
+ * directory, fsync, rename over, fsync the directory. Keeps s->mode (0600
+ * for a new file). With create_only, an existing file is not replaced
+ * (ERR_IO "... already exists"). Nothing is written when text equals the
+ * current content; *written says whether it was. */
+int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
+	       struct err *e);
+
+void store_free(struct store *s);
+
+/* Read a whole file (size cap STORE_MAX_SIZE) into secret or plain memory. */
+int store_read_file(const char *path, struct buf *out, struct err *e);
+int store_read_secret_file(const char *path, struct secmem *out, struct err *e);
+
+#endif

@@ -1,0 +1,1097 @@
+/* store: key slots, data key, tokens and MAC of store format v1, and
+ * locked atomic saves. splice finds the byte ranges; this file encrypts,
+ * decrypts and authenticates them. */
+#include "secretctl/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "secretctl/age.h"
+
+#define AD_VALUE "secretctl/v1/value"
+#define AD_COMMENT "secretctl/v1/comment"
+#define MAC_DOMAIN "secretctl/v1/mac"
+#define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
+
+/* ---- stable tokens ------------------------------------------------------ */
+
+struct tok_entry {
+	uint64_t hash;
+	int kind;
+	size_t path_off, path_len; /* in map->paths */
+	size_t plain_off, plain_len; /* in map->plain (secret) */
+	size_t b64_off, b64_len;   /* in map->b64 */
+	int used;
+};
+
+struct store_tokmap {
+	struct tok_entry *v;
+	size_t n, cap;    /* entries */
+	size_t *slot;     /* open addressing: index+1, 0 empty */
+	size_t n_slot;
+	struct buf paths, b64;
+	struct secmem plain;
+};
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t tok_hash(int kind, const char *path, size_t plen, const unsigned char *pt,
+			 size_t len)
+{
+	uint64_t h = 14695981039346656037ull;
+	unsigned char k = (unsigned char)kind;
+
+	h = fnv(h, &k, 1);
+	h = fnv(h, &plen, sizeof plen);
+	h = fnv(h, path, plen);
+	return fnv(h, pt, len);
+}
+
+static void tokmap_free(struct store_tokmap *m)
+{
+	if (!m)
+		return;
+	free(m->v);
+	free(m->slot);
+	buf_free(&m->paths);
+	buf_free(&m->b64);
+	secmem_free(&m->plain);
+	free(m);
+}
+
+static int tokmap_add(struct store_tokmap *m, int kind, const char *path, size_t plen,
+		      const unsigned char *pt, size_t len, const char *b64, size_t blen)
+{
+	struct tok_entry *t;
+
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? 2 * m->cap : 64;
+		struct tok_entry *nv = realloc(m->v, ncap * sizeof *nv);
+		if (!nv)
+			return -1;
+		m->v = nv;
+		m->cap = ncap;
+	}
+	t = &m->v[m->n];
+	*t = (struct tok_entry){ .hash = tok_hash(kind, path, plen, pt, len), .kind = kind };
+	t->path_off = m->paths.len;
+	t->path_len = plen;
+	t->plain_off = m->plain.len;
+	t->plain_len = len;
+	t->b64_off = m->b64.len;
+	t->b64_len = blen;
+	if (buf_append(&m->paths, path, plen) || secmem_append(&m->plain, pt, len) ||
+	    buf_append(&m->b64, b64, blen))
+		return -1;
+	m->n++;
+	return 0;
+}
+
+static int tokmap_index(struct store_tokmap *m)
+{
+	m->n_slot = 16;
+	while (m->n_slot < 2 * m->n + 1)
+		m->n_slot *= 2;
+	m->slot = calloc(m->n_slot, sizeof *m->slot);
+	if (!m->slot)
+		return -1;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t j = m->v[i].hash & (m->n_slot - 1);
+		while (m->slot[j])
+			j = (j + 1) & (m->n_slot - 1);
+		m->slot[j] = i + 1;
+	}
+	return 0;
+}
+
+/* The old token of an unchanged region, each used once; NULL if none. */
+static const struct tok_entry *tokmap_take(struct store_tokmap *m, int kind, const char *path,
+					   size_t plen, const unsigned char *pt, size_t len)
+{
+	uint64_t h;
+
+	if (!m || !m->slot)
+		return NULL;
+	h = tok_hash(kind, path, plen, pt, len);
+	for (size_t j = h & (m->n_slot - 1); m->slot[j]; j = (j + 1) & (m->n_slot - 1)) {
+		struct tok_entry *t = &m->v[m->slot[j] - 1];
+		if (t->hash == h && !t->used && t->kind == kind && t->path_len == plen &&
+		    t->plain_len == len && memcmp(m->paths.p + t->path_off, path, plen) == 0 &&
+		    sodium_memcmp(m->plain.p + t->plain_off, pt, len) == 0) {
+			t->used = 1;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+/* ---- keys and MAC ------------------------------------------------------- */
+
+struct subkeys {
+	unsigned char val[32];
+	unsigned char mac[32];
+};
+
+static struct subkeys *derive(const unsigned char *data_key)
+{
+	struct subkeys *k = secmem_alloc(sizeof *k);
+
+	if (!k)
+		return NULL;
+	crypto_kdf_derive_from_key(k->val, sizeof k->val, 1, "sctl_val", data_key);
+	crypto_kdf_derive_from_key(k->mac, sizeof k->mac, 2, "sctl_mac", data_key);
+	return k;
+}
+
+static void be32(unsigned char out[4], size_t n)
+{
+	out[0] = (unsigned char)(n >> 24);
+	out[1] = (unsigned char)(n >> 16);
+	out[2] = (unsigned char)(n >> 8);
+	out[3] = (unsigned char)n;
+}
+
+static void mac_lp(crypto_auth_hmacsha512256_state *st, const void *p, size_t n)
+{
+	unsigned char l[4];
+
+	be32(l, n);
+	crypto_auth_hmacsha512256_update(st, l, 4);
+	crypto_auth_hmacsha512256_update(st, p, n);
+}
+
+/* The MAC input of §2.3 is fed as the tokens are produced or read. */
+static void mac_begin(crypto_auth_hmacsha512256_state *st, const struct subkeys *k,
+		      const struct store_slot *slots, size_t n)
+{
+	crypto_auth_hmacsha512256_init(st, k->mac, sizeof k->mac);
+	crypto_auth_hmacsha512256_update(st, (const unsigned char *)MAC_DOMAIN, sizeof MAC_DOMAIN);
+	for (size_t i = 0; i < n; i++) {
+		const char *r = slots[i].recipient ? slots[i].recipient : "scrypt";
+		crypto_auth_hmacsha512256_update(st, (const unsigned char *)r, strlen(r) + 1);
+	}
+}
+
+static void mac_token(crypto_auth_hmacsha512256_state *st, int kind, const char *path,
+		      size_t plen, const unsigned char *payload, size_t len)
+{
+	unsigned char k = kind == SPLICE_VALUE ? 'v' : 'c';
+
+	crypto_auth_hmacsha512256_update(st, &k, 1);
+	mac_lp(st, path, plen);
+	mac_lp(st, payload, len);
+}
+
+/* Metadata fields beyond version, keys and mac, by name and value. */
+static void mac_field(crypto_auth_hmacsha512256_state *st, const char *name, const char *value)
+{
+	mac_lp(st, name, strlen(name));
+	mac_lp(st, value, strlen(value));
+}
+
+static void ad_build(unsigned char *ad, size_t *adlen, int kind, const char *path, size_t plen)
+{
+	const char *dom = kind == SPLICE_VALUE ? AD_VALUE : AD_COMMENT;
+	size_t dl = strlen(dom) + 1;
+
+	memcpy(ad, dom, dl);
+	if (kind == SPLICE_VALUE && plen)
+		memcpy(ad + dl, path, plen);
+	*adlen = dl + (kind == SPLICE_VALUE ? plen : 0);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static int read_fd(int fd, const char *path, struct buf *out, struct secmem *sout,
+		   struct err *e)
+{
+	char chunk[65536];
+	ssize_t n;
+	size_t total = 0;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_errno(e, ERR_IO, errno, "cannot read '%s'", path);
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		if (total > STORE_MAX_SIZE) {
+			sodium_memzero(chunk, sizeof chunk);
+			return err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", path,
+				       STORE_MAX_SIZE >> 20);
+		}
+		if (out ? buf_append(out, chunk, (size_t)n)
+			: secmem_append(sout, chunk, (size_t)n)) {
+			sodium_memzero(chunk, sizeof chunk);
+			return err_oom(e);
+		}
+	}
+	sodium_memzero(chunk, sizeof chunk);
+	if (out && !out->p && buf_reserve(out, 0))
+		return err_oom(e);
+	if (sout && !sout->p && secmem_reserve(sout, 0))
+		return err_oom(e);
+	return 0;
+}
+
+static int read_path(const char *path, struct buf *out, struct secmem *sout, struct err *e)
+{
+	int fd, rc;
+
+	if (strcmp(path, "-") == 0)
+		return read_fd(0, "standard input", out, sout, e);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return err_errno(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, errno,
+				 "cannot open '%s'", path);
+	rc = read_fd(fd, path, out, sout, e);
+	close(fd);
+	return rc;
+}
+
+int store_read_file(const char *path, struct buf *out, struct err *e)
+{
+	return read_path(path, out, NULL, e);
+}
+
+int store_read_secret_file(const char *path, struct secmem *out, struct err *e)
+{
+	return read_path(path, NULL, out, e);
+}
+
+/* flock the store, then make sure the name still refers to the locked
+ * inode (a writer may have renamed a new file over it meanwhile). */
+static int lock_store(const char *path, const struct store_open *o, int *fdp, struct err *e)
+{
+	for (;;) {
+		struct stat a, b;
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		int waited = 0;
+
+		if (fd < 0)
+			return err_errno(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, errno,
+					 "cannot open '%s'", path);
+		for (;;) {
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+				break;
+			if (errno == EINTR)
+				continue;
+			if (errno != EWOULDBLOCK) {
+				close(fd);
+				return err_errno(e, ERR_IO, errno, "cannot lock '%s'", path);
+			}
+			if (o->no_wait) {
+				close(fd);
+				return err_set(e, ERR_IO,
+					       "cannot lock '%s': another secretctl is changing it",
+					       path);
+			}
+			if (waited == 50 && o->on_wait) { /* 50 x 20 ms */
+				o->on_wait(path);
+				while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+					;
+				break;
+			}
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+			waited++;
+		}
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino) {
+			*fdp = fd;
+			return 0;
+		}
+		close(fd); /* replaced or removed while we waited: lock the new one */
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			return err_set(e, ERR_NOTFOUND, "cannot open '%s': removed while waiting",
+				       path);
+	}
+}
+
+static char *dup_range(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+int store_load(const char *path, const struct store_open *o, struct store *s, struct err *e)
+{
+	struct stat st;
+	int fd, rc;
+
+	memset(s, 0, sizeof *s);
+	s->lock_fd = -1;
+	s->path = dup_range(path, strlen(path));
+	if (!s->path)
+		return err_oom(e);
+	if (o && o->lock) {
+		rc = lock_store(path, o, &s->lock_fd, e);
+		if (rc)
+			return rc;
+		fd = s->lock_fd;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return err_errno(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, errno,
+					 "cannot open store '%s'", path);
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot stat '%s'", path);
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = err_set(e, ERR_INPUT, "'%s' is not a regular file", path);
+	} else {
+		s->mode = st.st_mode & 07777;
+		s->exists = 1;
+		rc = read_fd(fd, path, &s->text, NULL, e);
+	}
+	if (fd != s->lock_fd)
+		close(fd);
+	if (rc)
+		return rc;
+	rc = splice_scan_store(s->text.p, s->text.len, &s->doc, e);
+	if (rc)
+		return err_wrap(e, "%s", path);
+	s->n_slots = s->doc.n_slots;
+	s->slots = calloc(s->n_slots ? s->n_slots : 1, sizeof *s->slots);
+	if (!s->slots)
+		return err_oom(e);
+	for (size_t i = 0; i < s->n_slots; i++) {
+		const struct splice_slot *ss = &s->doc.slots[i];
+		if (ss->recipient) {
+			unsigned char pk[AGE_KEY_LEN];
+			if (age_recipient_parse(ss->recipient, strlen(ss->recipient), pk, e))
+				return err_wrap(e, "%s: line %u", path, ss->line);
+			s->slots[i].recipient = dup_range(ss->recipient, strlen(ss->recipient));
+			if (!s->slots[i].recipient)
+				return err_oom(e);
+		}
+		s->slots[i].data_key = dup_range(ss->data_key, strlen(ss->data_key));
+		if (!s->slots[i].data_key)
+			return err_oom(e);
+	}
+	if (s->n_slots == 0)
+		return err_set(e, ERR_INPUT, "%s: the store has no key slots", path);
+	return 0;
+}
+
+int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
+{
+	struct identity_slot *slots;
+	struct secmem key = { 0 };
+	size_t which = 0;
+	int rc;
+
+	slots = calloc(s->n_slots, sizeof *slots);
+	if (!slots)
+		return err_oom(e);
+	for (size_t i = 0; i < s->n_slots; i++)
+		slots[i] = (struct identity_slot){ s->slots[i].recipient,
+						   (const unsigned char *)s->slots[i].data_key,
+						   strlen(s->slots[i].data_key) };
+	rc = identity_unlock(io, slots, s->n_slots, &key, &which, e);
+	free(slots);
+	if (rc)
+		return rc;
+	if (key.len != STORE_KEY_LEN) {
+		secmem_free(&key);
+		return err_set(e, ERR_INTEGRITY, "%s: key slot %zu does not hold a %d-byte data key",
+			       s->path, which + 1, STORE_KEY_LEN);
+	}
+	s->data_key = secmem_alloc(STORE_KEY_LEN);
+	if (!s->data_key) {
+		secmem_free(&key);
+		return err_oom(e);
+	}
+	memcpy(s->data_key, key.p, STORE_KEY_LEN);
+	secmem_free(&key);
+	return 0;
+}
+
+/* ---- decryption --------------------------------------------------------- */
+
+static int token_payload(const struct store *s, const struct splice_item *it,
+			 unsigned char **payload, size_t *len, struct err *e)
+{
+	size_t max = it->b64_len / 4 * 3 + 3;
+	unsigned char *p = malloc(max ? max : 1);
+
+	if (!p)
+		return err_oom(e);
+	if (sodium_base642bin(p, max, s->text.p + it->b64_start, it->b64_len, NULL, len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    *len < NONCE_LEN + TAG_LEN) {
+		free(p);
+		return err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token", s->path,
+			       it->line, it->col);
+	}
+	*payload = p;
+	return 0;
+}
+
+static int describe_item(const struct store *s, const struct splice_item *it, struct buf *b)
+{
+	if (it->kind == SPLICE_COMMENT)
+		return buf_printf(b, "comment at line %u", it->line);
+	if (splice_node_path(&s->doc, it->node, b))
+		return -1;
+	return buf_printf(b, " (line %u)", it->line);
+}
+
+/* Decrypt one token into region (replacing its content); the failure
+ * names the token's path. */
+static int decrypt_token(const struct store *s, const struct subkeys *k,
+			 const struct splice_item *it, struct secmem *region, struct err *e)
+{
+	unsigned char *payload = NULL, *ad = NULL;
+	unsigned long long rlen;
+	size_t plen, adlen;
+	int rc;
+
+	rc = token_payload(s, it, &payload, &plen, e);
+	if (rc)
+		return rc;
+	ad = malloc(sizeof AD_COMMENT + it->path.len + 1);
+	if (!ad || secmem_reserve(region, plen)) {
+		rc = err_oom(e);
+		goto out;
+	}
+	ad_build(ad, &adlen, it->kind, it->path.p, it->path.len);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(region->p, &rlen, NULL, payload + NONCE_LEN,
+						       plen - NONCE_LEN, ad, adlen, payload,
+						       k->val) != 0) {
+		struct buf where = { 0 };
+		describe_item(s, it, &where);
+		rc = err_set(e, ERR_INTEGRITY,
+			     "%s: %s: token does not verify (tampered, moved or from another store)",
+			     s->path, where.p ? where.p : "?");
+		buf_free(&where);
+		goto out;
+	}
+	region->len = (size_t)rlen;
+	region->p[region->len] = 0;
+out:
+	free(ad);
+	free(payload);
+	return rc;
+}
+
+/* The MAC of §2.3 over every token of the store as it is. */
+static int check_mac(const struct store *s, const struct subkeys *k, struct err *e)
+{
+	crypto_auth_hmacsha512256_state st;
+	unsigned char mac[crypto_auth_hmacsha512256_BYTES], want[sizeof mac];
+	size_t maclen;
+	int rc = 0;
+
+	mac_begin(&st, k, s->slots, s->n_slots);
+	for (size_t i = 0; i < s->doc.n_items && !rc; i++) {
+		const struct splice_item *it = &s->doc.items[i];
+		unsigned char *payload;
+		size_t plen;
+
+		rc = token_payload(s, it, &payload, &plen, e);
+		if (!rc) {
+			mac_token(&st, it->kind, it->path.p, it->path.len, payload, plen);
+			free(payload);
+		}
+	}
+	if (!s->doc.final_newline)
+		mac_field(&st, "final_newline", "false");
+	crypto_auth_hmacsha512256_final(&st, mac);
+	sodium_memzero(&st, sizeof st);
+	if (rc)
+		return rc;
+	if (!s->doc.mac ||
+	    sodium_base642bin(want, sizeof want, s->doc.mac, strlen(s->doc.mac), NULL, &maclen, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    maclen != sizeof want)
+		return err_set(e, ERR_INPUT, "%s: malformed mac", s->path);
+	if (sodium_memcmp(mac, want, sizeof mac) != 0)
+		return err_set(e, ERR_INTEGRITY,
+			       "%s: store MAC does not verify (tokens or key slots were removed, "
+			       "added, reordered or taken from another version of the store)",
+			       s->path);
+	return 0;
+}
+
+int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, struct err *e)
+{
+	struct store_tokmap *map = NULL;
+	struct subkeys *k = NULL;
+	struct secmem plain = { 0 }, region = { 0 };
+	size_t pos = 0;
+	int rc = 0;
+
+	if (!s->data_key)
+		return err_set(e, ERR_FAIL, "store is not unlocked");
+	k = derive(s->data_key);
+	map = calloc(1, sizeof *map);
+	if (!k || !map) {
+		rc = err_oom(e);
+		goto out;
+	}
+	if (c)
+		*c = (struct store_counts){ 0, 0, s->n_slots };
+	for (size_t i = 0; i < s->doc.n_items; i++) {
+		const struct splice_item *it = &s->doc.items[i];
+
+		rc = decrypt_token(s, k, it, &region, e);
+		if (rc)
+			goto out;
+		if (c) {
+			if (it->kind == SPLICE_VALUE)
+				c->values++;
+			else
+				c->comments++;
+		}
+		/* text before the token, then the region in its place */
+		if (secmem_append(&plain, s->text.p + pos, it->start - pos) ||
+		    secmem_append(&plain, region.p, region.len) ||
+		    tokmap_add(map, it->kind, it->path.p, it->path.len, region.p, region.len,
+			       s->text.p + it->b64_start, it->b64_len)) {
+			rc = err_oom(e);
+			goto out;
+		}
+		pos = it->kind == SPLICE_VALUE ? splice_token_end(it, region.p, region.len)
+					       : it->end;
+	}
+	rc = check_mac(s, k, e);
+	if (rc)
+		goto out;
+	/* rest of the text, without the metadata block */
+	if (secmem_append(&plain, s->text.p + pos, s->doc.meta_start - pos) ||
+	    secmem_append(&plain, s->text.p + s->doc.meta_end, s->text.len - s->doc.meta_end) ||
+	    tokmap_index(map) || secmem_append(out, plain.p, plain.len)) {
+		rc = err_oom(e);
+		goto out;
+	}
+	tokmap_free(s->tokens);
+	s->tokens = map;
+	map = NULL;
+out:
+	tokmap_free(map);
+	secmem_release(k);
+	secmem_free(&plain);
+	secmem_free(&region);
+	return rc;
+}
+
+int store_value(struct store *s, size_t node, struct secmem *out, struct err *e)
+{
+	struct secmem region = { 0 };
+	struct subkeys *k;
+	size_t item;
+	int rc;
+
+	if (!s->data_key)
+		return err_set(e, ERR_FAIL, "store is not unlocked");
+	rc = 0;
+	node = splice_resolve(&s->doc, node);
+	k = derive(s->data_key);
+	if (!k)
+		return err_oom(e);
+	if (!s->mac_ok && !(rc = check_mac(s, k, e)))
+		s->mac_ok = 1;
+	item = s->doc.nodes[node].type == SPLICE_SCALAR ? s->doc.nodes[node].item : SPLICE_NONE;
+	if (!rc && item != SPLICE_NONE)
+		rc = decrypt_token(s, k, &s->doc.items[item], &region, e);
+	if (!rc)
+		rc = splice_value(s->text.p, s->text.len, &s->doc, node, region.p, region.len, out, e);
+	secmem_release(k);
+	secmem_free(&region);
+	return rc;
+}
+
+/* ---- encryption --------------------------------------------------------- */
+
+static int put_b64(struct buf *out, const unsigned char *p, size_t n)
+{
+	size_t bl = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+
+	if (buf_reserve(out, out->len + bl))
+		return -1;
+	sodium_bin2base64(out->p + out->len, bl, p, n, sodium_base64_VARIANT_ORIGINAL);
+	out->len += bl - 1;
+	return 0;
+}
+
+/* One metadata line: indentation, text, line break. */
+static int meta_line(struct buf *out, size_t indent, const char *eol, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int meta_line(struct buf *out, size_t indent, const char *eol, const char *fmt, ...)
+{
+	va_list ap;
+	char line[512];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < indent; i++)
+		if (buf_putc(out, ' '))
+			return -1;
+	return buf_puts(out, line) || buf_puts(out, eol) ? -1 : 0;
+}
+
+static int put_metadata(const struct store *s, struct buf *out, size_t ind, const char *eol,
+			int final_newline, const unsigned char *mac, size_t maclen)
+{
+	int bad = 0;
+
+	bad |= meta_line(out, ind, eol, "secretctl:");
+	bad |= meta_line(out, ind, eol, "  version: 1");
+	if (!final_newline)
+		bad |= meta_line(out, ind, eol, "  final_newline: false");
+	bad |= meta_line(out, ind, eol, "  keys:");
+	for (size_t i = 0; i < s->n_slots; i++) {
+		const char *l = s->slots[i].data_key, *nl;
+		if (s->slots[i].recipient)
+			bad |= meta_line(out, ind, eol, "    - recipient: %s", s->slots[i].recipient);
+		else
+			bad |= meta_line(out, ind, eol, "    - passphrase: scrypt");
+		bad |= meta_line(out, ind, eol, "      data_key: |");
+		while (*l) {
+			nl = strchr(l, '\n');
+			if (!nl)
+				nl = l + strlen(l);
+			bad |= meta_line(out, ind, eol, "        %.*s", (int)(nl - l), l);
+			l = *nl ? nl + 1 : nl;
+		}
+	}
+	bad |= meta_line(out, ind, eol, "  mac: ");
+	if (bad)
+		return -1;
+	/* the mac value goes before the last line break */
+	out->len -= strlen(eol);
+	if (put_b64(out, mac, maclen) || buf_puts(out, eol))
+		return -1;
+	return 0;
+}
+
+static int new_token(const struct subkeys *k, int kind, const char *path, size_t plen,
+		     const unsigned char *pt, size_t len, unsigned char **payload, size_t *n)
+{
+	unsigned char *ad = malloc(sizeof AD_COMMENT + plen + 1);
+	unsigned char *p = malloc(NONCE_LEN + len + TAG_LEN);
+	unsigned long long clen;
+	size_t adlen;
+
+	if (!ad || !p) {
+		free(ad);
+		free(p);
+		return -1;
+	}
+	ad_build(ad, &adlen, kind, path, plen);
+	randombytes_buf(p, NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(p + NONCE_LEN, &clen, pt, len, ad, adlen, NULL,
+						   p, k->val);
+	free(ad);
+	*payload = p;
+	*n = NONCE_LEN + (size_t)clen;
+	return 0;
+}
+
+int store_encrypt(const struct store *s, const char *plain, size_t len, struct buf *out,
+		  struct err *e)
+{
+	crypto_auth_hmacsha512256_state st;
+	unsigned char mac[crypto_auth_hmacsha512256_BYTES];
+	struct splice_doc d = { 0 };
+	struct subkeys *k = NULL;
+	size_t pos = 0, meta_at;
+	int rc, final_newline;
+
+	if (!s->data_key)
+		return err_set(e, ERR_FAIL, "store is not unlocked");
+	rc = splice_scan_plain(plain, len, &d, e);
+	if (rc)
+		return rc;
+	k = derive(s->data_key);
+	if (!k) {
+		rc = err_oom(e);
+		goto out;
+	}
+	if (s->tokens)
+		for (size_t i = 0; i < s->tokens->n; i++)
+			s->tokens->v[i].used = 0;
+	mac_begin(&st, k, s->slots, s->n_slots);
+	for (size_t i = 0; i < d.n_items; i++) {
+		const struct splice_item *it = &d.items[i];
+		const unsigned char *pt = (const unsigned char *)plain + it->start;
+		size_t n = it->end - it->start, plen;
+		const struct tok_entry *old;
+		unsigned char *payload = NULL;
+		int bad;
+
+		old = tokmap_take(s->tokens, it->kind, it->path.p, it->path.len, pt, n);
+		if (old) {
+			plen = old->b64_len / 4 * 3 + 3;
+			payload = malloc(plen);
+			if (!payload || sodium_base642bin(payload, plen, s->tokens->b64.p + old->b64_off,
+							  old->b64_len, NULL, &plen, NULL,
+							  sodium_base64_VARIANT_ORIGINAL) != 0) {
+				free(payload);
+				rc = err_oom(e);
+				goto out;
+			}
+		} else if (new_token(k, it->kind, it->path.p, it->path.len, pt, n, &payload,
+				     &plen)) {
+			rc = err_oom(e);
+			goto out;
+		}
+		mac_token(&st, it->kind, it->path.p, it->path.len, payload, plen);
+		bad = buf_append(out, plain + pos, it->start - pos);
+		if (it->kind == SPLICE_VALUE) {
+			bad |= buf_putc(out, ' ');
+			if (it->anchor_len) {
+				bad |= buf_putc(out, '&');
+				bad |= buf_append(out, plain + it->anchor_start, it->anchor_len);
+				bad |= buf_putc(out, ' ');
+			}
+			bad |= buf_puts(out, "!enc ");
+		} else {
+			bad |= buf_puts(out, "#!enc ");
+		}
+		bad |= put_b64(out, payload, plen);
+		free(payload);
+		if (it->kind == SPLICE_VALUE && it->eol) /* the region's own line break */
+			bad |= buf_append(out, (const char *)pt + n - (size_t)it->eol, (size_t)it->eol);
+		if (bad) {
+			rc = err_oom(e);
+			goto out;
+		}
+		pos = it->end;
+	}
+	meta_at = d.meta_at <= len ? d.meta_at : len;
+	final_newline = d.final_newline;
+	if (!final_newline)
+		mac_field(&st, "final_newline", "false");
+	crypto_auth_hmacsha512256_final(&st, mac);
+	if (buf_append(out, plain + pos, meta_at - pos) ||
+	    (!final_newline && buf_puts(out, d.eol ? d.eol : "\n")) ||
+	    put_metadata(s, out, d.indent, d.eol ? d.eol : "\n", final_newline, mac, sizeof mac) ||
+	    buf_append(out, plain + meta_at, len - meta_at)) {
+		rc = err_oom(e);
+		goto out;
+	}
+out:
+	sodium_memzero(&st, sizeof st);
+	secmem_release(k);
+	splice_doc_free(&d);
+	return rc;
+}
+
+/* ---- slots -------------------------------------------------------------- */
+
+static int wrap_slot(const unsigned char *data_key, const unsigned char *pk,
+		     const unsigned char *pass, size_t plen, int log_n, char **out, struct err *e)
+{
+	const unsigned char(*one)[AGE_KEY_LEN] = (const void *)pk;
+	struct age_recipients r = { pk ? one : NULL, pk ? 1 : 0, pass, plen, log_n };
+	struct buf b = { 0 };
+	int rc;
+
+	rc = age_encrypt(&r, data_key, STORE_KEY_LEN, 1, &b, e);
+	if (rc) {
+		buf_free(&b);
+		return rc;
+	}
+	*out = b.p;
+	return 0;
+}
+
+int store_new(const char *path, struct store *s, struct err *e)
+{
+	memset(s, 0, sizeof *s);
+	s->lock_fd = -1;
+	s->mode = 0600;
+	s->path = dup_range(path, strlen(path));
+	s->data_key = secmem_alloc(STORE_KEY_LEN);
+	if (!s->path || !s->data_key)
+		return err_oom(e);
+	randombytes_buf(s->data_key, STORE_KEY_LEN);
+	return 0;
+}
+
+static int slot_index(const struct store *s, const char *recipient)
+{
+	int scrypt = strcmp(recipient, "scrypt") == 0;
+
+	for (size_t i = 0; i < s->n_slots; i++)
+		if (scrypt ? !s->slots[i].recipient
+			   : s->slots[i].recipient && strcmp(s->slots[i].recipient, recipient) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int push_slot(struct store *s, char *recipient, char *data_key, struct err *e)
+{
+	struct store_slot *nv = realloc(s->slots, (s->n_slots + 1) * sizeof *nv);
+
+	if (!nv) {
+		free(recipient);
+		free(data_key);
+		return err_oom(e);
+	}
+	s->slots = nv;
+	s->slots[s->n_slots++] = (struct store_slot){ recipient, data_key };
+	return 0;
+}
+
+int store_add_recipient(struct store *s, const char *recipient, struct err *e)
+{
+	unsigned char pk[AGE_KEY_LEN];
+	char *dk = NULL, *r;
+	int rc;
+
+	rc = age_recipient_parse(recipient, strlen(recipient), pk, e);
+	if (rc)
+		return rc;
+	if (slot_index(s, recipient) >= 0)
+		return err_set(e, ERR_INPUT, "%s is already a recipient", recipient);
+	rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &dk, e);
+	if (rc)
+		return rc;
+	r = dup_range(recipient, strlen(recipient));
+	if (!r) {
+		free(dk);
+		return err_oom(e);
+	}
+	return push_slot(s, r, dk, e);
+}
+
+int store_add_passphrase(struct store *s, const unsigned char *pass, size_t len, int log_n,
+			 struct err *e)
+{
+	char *dk = NULL;
+	int rc;
+
+	if (slot_index(s, "scrypt") >= 0)
+		return err_set(e, ERR_INPUT, "the store already has a passphrase slot");
+	rc = wrap_slot(s->data_key, NULL, pass, len, log_n, &dk, e);
+	if (rc)
+		return rc;
+	return push_slot(s, NULL, dk, e);
+}
+
+int store_remove_recipient(struct store *s, const char *recipient, struct err *e)
+{
+	int i = slot_index(s, recipient);
+
+	if (i < 0)
+		return err_set(e, ERR_NOTFOUND, "%s is not a recipient of %s", recipient, s->path);
+	if (s->n_slots == 1)
+		return err_set(e, ERR_INPUT, "cannot remove the last key slot of %s", s->path);
+	free(s->slots[i].recipient);
+	free(s->slots[i].data_key);
+	memmove(&s->slots[i], &s->slots[i + 1], (s->n_slots - (size_t)i - 1) * sizeof *s->slots);
+	s->n_slots--;
+	return 0;
+}
+
+int store_rotate_key(struct store *s, const unsigned char *pass, size_t plen, struct err *e)
+{
+	struct store_slot *ns = calloc(s->n_slots ? s->n_slots : 1, sizeof *ns);
+	int rc = 0;
+
+	if (!ns)
+		return err_oom(e);
+	if (!s->data_key) {
+		free(ns);
+		return err_set(e, ERR_FAIL, "store is not unlocked");
+	}
+	/* a mistyped passphrase would lock the passphrase slot for good */
+	for (size_t i = 0; i < s->n_slots && pass; i++) {
+		struct age_keys k = { NULL, 0, pass, plen, 0 };
+		struct secmem old = { 0 };
+		if (s->slots[i].recipient)
+			continue;
+		rc = age_decrypt((const unsigned char *)s->slots[i].data_key,
+				 strlen(s->slots[i].data_key), &k, &old, e);
+		if (!rc && (old.len != STORE_KEY_LEN ||
+			    sodium_memcmp(old.p, s->data_key, STORE_KEY_LEN) != 0))
+			rc = err_set(e, ERR_NOKEY, "the passphrase slot holds another data key");
+		secmem_free(&old);
+		if (rc) {
+			free(ns);
+			return e->sub == AGE_FAIL_NO_MATCH
+				       ? err_set(e, ERR_NOKEY, "wrong passphrase for the passphrase slot")
+				       : rc;
+		}
+	}
+	randombytes_buf(s->data_key, STORE_KEY_LEN);
+	for (size_t i = 0; i < s->n_slots && !rc; i++) {
+		unsigned char pk[AGE_KEY_LEN];
+		if (s->slots[i].recipient) {
+			rc = age_recipient_parse(s->slots[i].recipient, strlen(s->slots[i].recipient),
+						 pk, e);
+			if (!rc)
+				rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &ns[i].data_key, e);
+		} else if (!pass) {
+			rc = err_set(e, ERR_NOKEY,
+				     "the passphrase slot needs the passphrase to take the new data key");
+		} else {
+			rc = wrap_slot(s->data_key, NULL, pass, plen, 0, &ns[i].data_key, e);
+		}
+	}
+	if (rc) {
+		for (size_t i = 0; i < s->n_slots; i++)
+			free(ns[i].data_key);
+		free(ns);
+		return rc;
+	}
+	for (size_t i = 0; i < s->n_slots; i++) {
+		free(s->slots[i].data_key);
+		s->slots[i].data_key = ns[i].data_key;
+	}
+	free(ns);
+	tokmap_free(s->tokens); /* every token is new under a new key */
+	s->tokens = NULL;
+	return 0;
+}
+
+/* ---- saving ------------------------------------------------------------- */
+
+static int dir_of(const char *path, struct buf *dir, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		*base = path;
+		return buf_puts(dir, ".");
+	}
+	*base = slash + 1;
+	return buf_append(dir, path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
+	       struct err *e)
+{
+	struct buf dir = { 0 }, tmp = { 0 };
+	const char *base;
+	unsigned char rnd[8];
+	int fd = -1, dfd = -1, rc = 0;
+
+	*written = 0;
+	if (s->exists && !create_only && s->text.len == len && memcmp(s->text.p, text, len) == 0)
+		return 0;
+	if (dir_of(s->path, &dir, &base)) {
+		rc = err_oom(e);
+		goto out;
+	}
+	dfd = open(dir.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot open directory '%s'", dir.p);
+		goto out;
+	}
+	randombytes_buf(rnd, sizeof rnd);
+	if (buf_printf(&tmp, ".%s.secretctl-%02x%02x%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0],
+		       rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7])) {
+		rc = err_oom(e);
+		goto out;
+	}
+	fd = openat(dfd, tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    s->mode ? s->mode : 0600);
+	if (fd < 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot create a temporary file in '%s'", dir.p);
+		goto out;
+	}
+	if (fchmod(fd, s->mode ? s->mode : 0600) != 0 || write_all(fd, text, len) != 0 ||
+	    fsync(fd) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", s->path);
+		goto unlink;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", s->path);
+		goto unlink;
+	}
+	fd = -1;
+	if (create_only) {
+		/* link() never replaces: a store that appeared meanwhile is kept */
+		if (linkat(dfd, tmp.p, dfd, base, 0) != 0) {
+			rc = errno == EEXIST
+				     ? err_set(e, ERR_IO, "cannot create '%s': it already exists", s->path)
+				     : err_errno(e, ERR_IO, errno, "cannot create '%s'", s->path);
+			goto unlink;
+		}
+		unlinkat(dfd, tmp.p, 0);
+	} else if (renameat(dfd, tmp.p, dfd, base) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot replace '%s'", s->path);
+		goto unlink;
+	}
+	if (fsync(dfd) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot sync directory '%s'", dir.p);
+		goto out;
+	}
+	*written = 1;
+	goto out;
+unlink:
+	unlinkat(dfd, tmp.p, 0);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	buf_free(&dir);
+	buf_free(&tmp);
+	return rc;
+}
+
+void store_free(struct store *s)
+{
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	for (size_t i = 0; i < s->n_slots; i++) {
+		free(s->slots[i].recipient);
+		free(s->slots[i].data_key);
+	}
+	free(s->slots);
+	free(s->path);
+	buf_free(&s->text);
+	splice_doc_free(&s->doc);
+	secmem_release(s->data_key);
+	tokmap_free(s->tokens);
+	memset(s, 0, sizeof *s);
+	s->lock_fd = -1;
+}

@@ -1,0 +1,303 @@
+/* store: encryption round trips, stable tokens, the MAC's coverage, and
+ * saves that fail half-way (fsync, rename, write via --wrap) leaving the
+ * old store intact and no temp file behind. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "secretctl/age.h"
+#include "secretctl/store.h"
+
+/* ---- syscall faults ---- */
+static int fail_fsync, fail_rename, fail_write; /* errno to fail with, 0: pass */
+int __real_fsync(int fd);
+int __real_renameat(int a, const char *b, int c, const char *d);
+ssize_t __real_write(int fd, const void *p, size_t n);
+int __wrap_fsync(int fd);
+int __wrap_renameat(int a, const char *b, int c, const char *d);
+ssize_t __wrap_write(int fd, const void *p, size_t n);
+int __wrap_fsync(int fd)
+{
+	if (fail_fsync) {
+		errno = fail_fsync;
+		return -1;
+	}
+	return __real_fsync(fd);
+}
+int __wrap_renameat(int a, const char *b, int c, const char *d)
+{
+	if (fail_rename) {
+		errno = fail_rename;
+		return -1;
+	}
+	return __real_renameat(a, b, c, d);
+}
+ssize_t __wrap_write(int fd, const void *p, size_t n)
+{
+	if (fail_write && fd > 2) {
+		errno = fail_write;
+		return n > 1 ? 1 : -1; /* a short write first, then the error */
+	}
+	return __real_write(fd, p, n);
+}
+
+static char dir[64];
+static char path[128];
+
+static int setup(void **state)
+{
+	(void)state;
+	fail_fsync = fail_rename = fail_write = 0;
+	strcpy(dir, "/tmp/test_store.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static size_t count_files(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A new store at path with one fresh recipient; returns its text. */
+static void make_store(struct store *s, const char *plain, struct buf *text)
+{
+	struct age_identity id;
+	char r[AGE_RECIPIENT_MAX];
+	struct err e;
+
+	age_identity_generate(&id);
+	age_recipient_format(id.public, r);
+	assert_int_equal(store_new(path, s, &e), 0);
+	assert_int_equal(store_add_recipient(s, r, &e), 0);
+	assert_int_equal(store_encrypt(s, plain, strlen(plain), text, &e), 0);
+}
+
+static void reload(struct store *s, const struct store *from, struct secmem *plain)
+{
+	struct err e;
+
+	assert_int_equal(store_load(path, NULL, s, &e), 0);
+	s->data_key = secmem_alloc(STORE_KEY_LEN);
+	memcpy(s->data_key, from->data_key, STORE_KEY_LEN);
+	assert_int_equal(store_decrypt(s, plain, NULL, &e), 0);
+}
+
+static const char *sample = "# comment\na: one\nb:\n  c: |\n    two\n  d: [x1, y2]\ne: &x val\nf: *x\n";
+
+static void test_round_trip_and_stable_tokens(void **state)
+{
+	struct store s, t;
+	struct buf text = { 0 }, again = { 0 };
+	struct secmem plain = { 0 };
+	struct err e;
+	int written;
+
+	(void)state;
+	make_store(&s, sample, &text);
+	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), 0);
+	assert_true(written);
+	reload(&t, &s, &plain);
+	assert_int_equal(plain.len, strlen(sample));
+	assert_memory_equal(plain.p, sample, plain.len);
+	/* the same plaintext gives the same text, byte for byte */
+	assert_int_equal(store_encrypt(&t, (char *)plain.p, plain.len, &again, &e), 0);
+	assert_int_equal(again.len, text.len);
+	assert_memory_equal(again.p, text.p, text.len);
+	/* and saving it writes nothing */
+	assert_int_equal(store_save(&t, again.p, again.len, 0, &written, &e), 0);
+	assert_false(written);
+	buf_free(&text);
+	buf_free(&again);
+	secmem_free(&plain);
+	store_free(&s);
+	store_free(&t);
+}
+
+static void test_one_change_one_token(void **state)
+{
+	const char *changed = "# comment\na: one\nb:\n  c: |\n    TWO\n  d: [x1, y2]\ne: &x val\nf: *x\n";
+	struct store s, t;
+	struct buf text = { 0 }, again = { 0 };
+	struct secmem plain = { 0 };
+	struct err e;
+	int written, differ = 0;
+	char *l1, *l2, *sv1, *sv2;
+
+	(void)state;
+	make_store(&s, sample, &text);
+	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), 0);
+	reload(&t, &s, &plain);
+	assert_int_equal(store_encrypt(&t, changed, strlen(changed), &again, &e), 0);
+	for (l1 = strtok_r(text.p, "\n", &sv1), l2 = strtok_r(again.p, "\n", &sv2); l1 && l2;
+	     l1 = strtok_r(NULL, "\n", &sv1), l2 = strtok_r(NULL, "\n", &sv2))
+		if (strcmp(l1, l2) != 0) {
+			differ++;
+			assert_true(strncmp(l1, "  c: !enc ", 10) == 0 || strncmp(l1, "  mac: ", 7) == 0);
+		}
+	assert_int_equal(differ, 2);
+	buf_free(&text);
+	buf_free(&again);
+	secmem_free(&plain);
+	store_free(&s);
+	store_free(&t);
+}
+
+/* A save that fails at fsync, rename or write leaves the old store as it
+ * was and no temporary file. */
+static void save_fails(int *which, int errnum, int code)
+{
+	struct store s, t;
+	struct buf text = { 0 }, next = { 0 }, before = { 0 };
+	struct secmem plain = { 0 };
+	struct err e;
+	int written;
+
+	make_store(&s, sample, &text);
+	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), 0);
+	reload(&t, &s, &plain);
+	assert_int_equal(store_encrypt(&t, "a: changed\n", 11, &next, &e), 0);
+	assert_int_equal(store_read_file(path, &before, &e), 0);
+	*which = errnum;
+	assert_int_equal(store_save(&t, next.p, next.len, 0, &written, &e), code);
+	*which = 0;
+	assert_false(written);
+	assert_non_null(strstr(e.msg, strerror(errnum)));
+	buf_free(&next);
+	assert_int_equal(store_read_file(path, &next, &e), 0);
+	assert_int_equal(next.len, before.len);
+	assert_memory_equal(next.p, before.p, before.len);
+	assert_int_equal(count_files(), 1);
+	buf_free(&text);
+	buf_free(&next);
+	buf_free(&before);
+	secmem_free(&plain);
+	store_free(&s);
+	store_free(&t);
+}
+
+static void test_fsync_fails(void **state)
+{
+	(void)state;
+	save_fails(&fail_fsync, EIO, ERR_IO);
+}
+
+static void test_rename_fails(void **state)
+{
+	(void)state;
+	save_fails(&fail_rename, EXDEV, ERR_IO);
+}
+
+static void test_disk_full(void **state)
+{
+	(void)state;
+	save_fails(&fail_write, ENOSPC, ERR_IO);
+}
+
+static void test_create_only_never_replaces(void **state)
+{
+	struct store s;
+	struct buf text = { 0 }, now = { 0 };
+	struct err e;
+	int written;
+	FILE *f;
+
+	(void)state;
+	f = fopen(path, "w");
+	fputs("precious\n", f);
+	fclose(f);
+	make_store(&s, sample, &text);
+	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "already exists"));
+	assert_int_equal(store_read_file(path, &now, &e), 0);
+	assert_string_equal(now.p, "precious\n");
+	assert_int_equal(count_files(), 1);
+	buf_free(&text);
+	buf_free(&now);
+	store_free(&s);
+}
+
+static void test_lock_no_wait(void **state)
+{
+	struct store s, t;
+	struct store_open o = { .lock = 1, .no_wait = 1 };
+	struct buf text = { 0 };
+	struct err e;
+	int written;
+
+	(void)state;
+	make_store(&s, sample, &text);
+	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), 0);
+	store_free(&s);
+	assert_int_equal(store_load(path, &o, &s, &e), 0);
+	assert_int_equal(store_load(path, &o, &t, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "another secretctl"));
+	store_free(&t);
+	store_free(&s);
+	assert_int_equal(store_load(path, &o, &t, &e), 0);
+	store_free(&t);
+	buf_free(&text);
+}
+
+static void test_size_cap(void **state)
+{
+	struct store s;
+	struct err e;
+	int fd;
+
+	(void)state;
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(ftruncate(fd, (off_t)STORE_MAX_SIZE + 1), 0);
+	close(fd);
+	assert_int_equal(store_load(path, NULL, &s, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "larger than"));
+	store_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip_and_stable_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_change_one_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fsync_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_only_never_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_no_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_size_cap, setup, teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
