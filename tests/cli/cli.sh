@@ -1,0 +1,96 @@
+#!/bin/bash
+# The command line: help, version, usage errors with hints, keygen, and
+# stdout errors.
+. "$(dirname "$0")/lib.sh"
+cd "$T"
+
+run sc --version
+assert_out '^secretctl [0-9]+\.[0-9]+\.[0-9]+$' "--version"
+run sc --help
+assert_rc 0 "--help exits 0"
+cmds=$(awk '/^commands:/{on=1;next} on&&/^  [a-z]/{print $1} on&&/^$/{exit}' "$T/out")
+assert "--help lists commands in sorted order" bash -c "[ -n '$cmds' ] && [ \"\$(printf '%s\n' $cmds | sort)\" = \"\$(printf '%s\n' $cmds)\" ]"
+for c in $cmds; do
+	run sc "$c" --help
+	if [ "$RC" = 0 ] && grep -q "^usage: secretctl $c" "$T/out"; then ok "$c --help"; else not_ok "$c --help (rc $RC)"; fi
+done
+run sc
+assert_rc 2 "no command is a usage error"
+run sc extrct
+assert_rc 2 "an unknown command is a usage error"
+assert_err "did you mean 'extract'" "an unknown command gets a hint"
+run sc frobnicate
+assert_err "unknown command 'frobnicate'" "a far-off command is named"
+run sc keygen --outptu x
+assert_rc 2 "an unknown option is a usage error"
+assert_err "did you mean '--output'" "an unknown option gets a hint"
+run sc keygen -Z
+assert_rc 2 "an unknown short option is a usage error"
+run sc keygen -o
+assert_rc 2 "a missing option value is a usage error"
+run sc keygen extra
+assert_rc 2 "an extra argument is a usage error"
+run sc --bogus
+assert_rc 2 "an unknown global option is a usage error"
+
+# keygen
+run sc keygen -o k.txt
+assert_rc 0 "keygen -o"
+assert "keygen -o file is mode 0600" [ "$(stat -c %a k.txt)" = 600 ]
+assert "keygen -o writes age-keygen's three lines" bash -c "sed -n 1p k.txt | grep -q '^# created: [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T' && sed -n 2p k.txt | grep -q '^# public key: age1' && sed -n 3p k.txt | grep -q '^AGE-SECRET-KEY-1[0-9A-Z]*$' && [ \$(wc -l < k.txt) = 3 ]"
+assert_err '^Public key: age1[0-9a-z]+$' "keygen prints the recipient on stderr"
+pub=$(sed -n 's/^Public key: //p' "$T/err")
+run sc keygen -y k.txt
+assert "keygen -y prints the recipient" bash -c "[ \"\$(cat '$T/out')\" = '$pub' ]"
+cp k.txt k.bak
+run sc keygen -o k.txt
+assert_rc 7 "keygen never overwrites"
+assert "the existing identity is untouched" cmp -s k.txt k.bak
+ln -s nowhere dangling
+run sc keygen -o dangling
+assert_rc 7 "keygen does not follow a symlink"
+assert "nothing was created through the symlink" [ ! -e nowhere ]
+run sc keygen
+assert_out '^AGE-SECRET-KEY-1' "keygen without -o writes to stdout"
+run sc keygen -y missing.txt
+assert_rc 3 "keygen -y of a missing file is exit 3"
+run bash -c "'$SECRETCTL' keygen > /dev/full"
+assert_rc 7 "keygen > /dev/full is exit 7"
+assert_err 'cannot write standard output' "and says so"
+run sc keygen -o x.txt -y k.txt
+assert_rc 2 "-o and -y together is a usage error"
+if command -v age >/dev/null; then
+	printf 'interop' | age -r "$pub" > m.age
+	run age -d -i k.txt m.age
+	assert "a keygen identity works with age -i" bash -c "[ \"\$(cat '$T/out')\" = interop ]"
+	printf 'interop2' | age -r "$(sc keygen -y k.txt)" | age -d -i k.txt > m2.txt
+	assert "age -r \$(secretctl keygen -y) works" bash -c "[ \"\$(cat m2.txt)\" = interop2 ]"
+else
+	skip "age is not installed"
+fi
+# process hardening: inspect a secretctl that waits for its value on stdin
+mkfifo fifo
+exec 3<>fifo
+"$SECRETCTL" set nostore.yaml a/b < fifo 2>/dev/null &
+pid=$!
+sleep 0.3
+assert "core dumps are off (RLIMIT_CORE 0)" grep -Eq '^Max core file size +0 +0 ' /proc/$pid/limits
+assert "umask is 077" grep -q '^Umask:[[:space:]]*0077' /proc/$pid/status
+exec 3>&-
+wait $pid
+if grep -q __asan_init "$SECRETCTL"; then
+	skip "sanitizer build: stays dumpable so LeakSanitizer can trace it"
+elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	chmod 755 "$T"
+	mkfifo fifo2; chmod 666 fifo2
+	exec 3<>fifo2
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$SECRETCTL" set "$T/nostore.yaml" a/b < fifo2 2>/dev/null &
+	pid=$!
+	sleep 0.3
+	# a non-dumpable process's /proc files belong to root, not to its user
+	assert "the process is not dumpable (PR_SET_DUMPABLE 0)" [ "$(stat -c %U /proc/$pid/environ)" = root ]
+	exec 3>&-
+	wait $pid
+else
+	skip "setpriv or user nobody missing"
+fi
