@@ -23,12 +23,20 @@ enum splice_kind {
 /* A region of a plaintext view, or a token of a store. Byte offsets. */
 struct splice_item {
 	enum splice_kind kind;
-	size_t start, end;   /* [start,end): the bytes a token replaces / the token's text */
+	/* Plaintext: [start,end) is the region / the comment ('#' up to the
+	 * line break, excluded). Store: the token's text (" [&a ]!enc B64",
+	 * "#!enc B64"), without a line break after it. */
+	size_t start, end;
 	size_t anchor_start; /* value with an anchor: offset of the name (after '&') */
 	size_t anchor_len;   /* 0: no anchor */
 	size_t b64_start;    /* store tokens only: the base64 payload */
 	size_t b64_len;
-	int eol;             /* the region ends in a line break (the token is followed by it) */
+	/* Plaintext item: the length of the line break the region ends with
+	 * (1 LF/CR, 2 CRLF/NEL, 3 LS/PS), 0 if none; the token is followed by
+	 * text[end - eol, end). Store token: the length of the line break right
+	 * after the token text, 0 if none; whether it belongs to the token is
+	 * known only after decryption: see splice_token_end(). */
+	int eol;
 	size_t node;         /* SPLICE_VALUE: the node (index in splice_doc.nodes) */
 	struct buf path;     /* SPLICE_VALUE: canonical path (path_canonical); empty for comments */
 	unsigned line, col;  /* 1-based position, for messages */
@@ -46,6 +54,13 @@ struct splice_node {
 	size_t item;          /* SPLICE_SCALAR: its item (region/token), SPLICE_NONE for an implicit null */
 	size_t target;        /* SPLICE_ALIAS: the anchored node it refers to */
 	size_t n_children;
+	size_t index;         /* position among the parent's children (a sequence index) */
+	int flow;             /* collections: flow style ([...] / {...}) */
+	unsigned indent;      /* block collections: the column of their keys / '-' (libyaml's
+			       * indentation level, from which |N counts) */
+	int is_key;           /* a scalar used as a mapping key that has an anchor and so can be
+			       * the target of an alias: not in the tree (parent SPLICE_NONE),
+			       * its decoded value in key/key_len, item SPLICE_NONE */
 	unsigned line, col;
 };
 
@@ -62,8 +77,20 @@ struct splice_doc {
 	size_t n_items, cap_items;
 	struct splice_node *nodes;
 	size_t n_nodes, cap_nodes;
+	/* Plaintext: where store.c inserts the metadata block: the start of the
+	 * line holding an explicit document end marker "...", else len. And
+	 * final_newline: 1 if text[0, meta_at) is empty or ends with a line
+	 * break; when 0, store.c writes d->eol, then the block with the extra
+	 * field "final_newline: false" (which the MAC must cover).
+	 * Store: [meta_start, meta_end) is exactly what decryption removes: the
+	 * lines of the block (from the start of the "secretctl:" line to the
+	 * end of its last line, line break included) and, when the block says
+	 * "final_newline: false", the line break before it. final_newline is
+	 * that field (default 1). */
+	size_t meta_at;
+	int final_newline;
 	/* store only */
-	size_t meta_start, meta_end; /* the metadata block's bytes (removed on decryption) */
+	size_t meta_start, meta_end;
 	long version;
 	struct splice_slot *slots;
 	size_t n_slots;
@@ -71,9 +98,18 @@ struct splice_doc {
 	/* both views */
 	size_t indent;               /* the top-level mapping's column (0-based) */
 	const char *eol;             /* "\n" or "\r\n": the first line break of the text */
+	/* end of an explicit "---" when the document has directives (%YAML,
+	 * %TAG), else 0: text[0, prolog_end) is replayed by splice_value so
+	 * tag handles resolve. */
+	size_t prolog_end;
 };
 
-/* Scan a plaintext view: validate it (one document, top level a block
+/* Both scans replace *out (call splice_doc_free after, also on failure; a
+ * zeroed struct is empty). On success node 0 always exists: the top-level
+ * mapping; an empty store (no document, or "---" and nothing) gives a
+ * node 0 mapping with no children, indent 0.
+ *
+ * Scan a plaintext view: validate it (one document, top level a block
  * mapping or nothing but comments, scalar unique keys, no reserved
  * "secretctl" top-level key, no %TAG redefining "!") and list its value
  * regions and comments in file order, with the node tree. ERR_INPUT with
@@ -86,8 +122,20 @@ int splice_scan_plain(const char *text, size_t len, struct splice_doc *out, stru
  * when the text is not a v1 store. */
 int splice_scan_store(const char *text, size_t len, struct splice_doc *out, struct err *e);
 
-/* Walk a PATH (aliases followed). Returns the node index, or SPLICE_NONE. */
+/* Walk a PATH (aliases followed, also at the end: the result is never an
+ * alias). Mapping keys match by bytes, sequences by index (path_seg_index).
+ * Returns the node index, or SPLICE_NONE. "<<" merge keys are plain keys. */
 size_t splice_lookup(const struct splice_doc *d, const struct path *p);
+/* Follow an alias to its anchored node (other nodes: themselves). */
+size_t splice_resolve(const struct splice_doc *d, size_t node);
+
+/* Length of the line break that ends p[0, n): 0 if none. */
+size_t splice_eol_len(const unsigned char *p, size_t n);
+/* A store value token replaces [it->start, splice_token_end(...)) with the
+ * decrypted region: the line break after the token belongs to it exactly
+ * when the region itself ends in a line break (a block scalar). */
+size_t splice_token_end(const struct splice_item *it, const unsigned char *region,
+			size_t region_len);
 /* The PATH of a node (escaped form), appended to out. 0 or -1. */
 int splice_node_path(const struct splice_doc *d, size_t node, struct buf *out);
 
@@ -97,6 +145,11 @@ int splice_node_path(const struct splice_doc *d, size_t node, struct buf *out);
  * view: text + item.start). The region is parsed in its original context
  * (indentation, parent), with secret bytes only in secmem memory where
  * possible. Appended to out. ERR_INPUT on a malformed value (bad !!binary). */
+/* A scalar's value is libyaml's (a null such as "~" is the text "~"); an
+ * implicit null is empty; a mapping or sequence is ERR_INPUT. Aliases are
+ * followed. Secret bytes pass through libyaml's own buffers, which are
+ * zeroed where reachable (input copies, the event), not where libyaml
+ * frees them itself. */
 int splice_value(const char *text, size_t len, const struct splice_doc *d, size_t node,
 		 const unsigned char *region, size_t region_len, struct secmem *out,
 		 struct err *e);

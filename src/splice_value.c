@@ -1,0 +1,213 @@
+/* splice: walking the node tree, and a value re-parsed in its context
+ * (DESIGN.md §2.4, §2.5). */
+#include "secretctl/splice.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <yaml.h>
+
+#define TAG_BINARY "tag:yaml.org,2002:binary"
+
+size_t splice_resolve(const struct splice_doc *d, size_t node)
+{
+	if (node < d->n_nodes && d->nodes[node].type == SPLICE_ALIAS)
+		return d->nodes[node].target;
+	return node;
+}
+
+size_t splice_lookup(const struct splice_doc *d, const struct path *p)
+{
+	size_t node = 0, i;
+
+	if (!d->n_nodes)
+		return SPLICE_NONE;
+	for (i = 0; i < p->n; i++) {
+		const struct path_seg *seg = &p->v[i];
+		const struct splice_node *n;
+		size_t c, idx;
+
+		node = splice_resolve(d, node);
+		if (node >= d->n_nodes)
+			return SPLICE_NONE;
+		n = &d->nodes[node];
+		c = n->first_child;
+		if (n->type == SPLICE_MAPPING) {
+			while (c != SPLICE_NONE && (d->nodes[c].key_len != seg->len ||
+						    memcmp(d->nodes[c].key, seg->s, seg->len) != 0))
+				c = d->nodes[c].next_sibling;
+		} else if (n->type == SPLICE_SEQUENCE && path_seg_index(seg, &idx) &&
+			   idx < n->n_children) {
+			while (c != SPLICE_NONE && d->nodes[c].index != idx)
+				c = d->nodes[c].next_sibling;
+		} else {
+			return SPLICE_NONE;
+		}
+		if (c == SPLICE_NONE)
+			return SPLICE_NONE;
+		node = c;
+	}
+	return splice_resolve(d, node);
+}
+
+int splice_node_path(const struct splice_doc *d, size_t node, struct buf *out)
+{
+	size_t depth = 0, n, k;
+
+	if (buf_append(out, "", 0))
+		return -1;
+	for (n = node; n < d->n_nodes && d->nodes[n].parent != SPLICE_NONE; n = d->nodes[n].parent)
+		depth++;
+	/* segments from the root down; paths are short, so climbing again for
+	 * each depth is fine */
+	for (k = depth; k > 0; k--) {
+		const struct splice_node *x;
+		size_t up = k - 1;
+
+		n = node;
+		while (up--)
+			n = d->nodes[n].parent;
+		x = &d->nodes[n];
+		if (k != depth && buf_putc(out, '/'))
+			return -1;
+		if (d->nodes[x->parent].type == SPLICE_MAPPING) {
+			if (path_format_seg(x->key, x->key_len, out))
+				return -1;
+		} else if (buf_printf(out, "%zu", x->index)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int pad(struct secmem *m, unsigned n)
+{
+	while (n--)
+		if (secmem_append(m, " ", 1))
+			return -1;
+	return 0;
+}
+
+/* Wipe what libyaml copied of the input before it frees it. */
+static void parser_wipe(yaml_parser_t *p)
+{
+	if (p->raw_buffer.start)
+		sodium_memzero(p->raw_buffer.start,
+			       (size_t)(p->raw_buffer.end - p->raw_buffer.start));
+	if (p->buffer.start)
+		sodium_memzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
+}
+
+/* A scalar event's value into out; !!binary decoded (whitespace allowed). */
+static int take(const yaml_event_t *ev, struct secmem *out, struct err *e)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+	size_t vlen = ev->data.scalar.length, cap, bl;
+	const char *end;
+
+	if (!ev->data.scalar.tag || strcmp((const char *)ev->data.scalar.tag, TAG_BINARY) != 0)
+		return secmem_append(out, v, vlen) ? err_oom(e) : 0;
+	cap = vlen / 4 * 3 + 3;
+	if (secmem_reserve(out, out->len + cap))
+		return err_oom(e);
+	if (sodium_base642bin(out->p + out->len, cap, v, vlen, " \t\r\n", &bl, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != v + vlen)
+		return err_set(e, ERR_INPUT, "malformed !!binary value (bad base64)");
+	out->len += bl;
+	out->p[out->len] = 0;
+	return 0;
+}
+
+int splice_value(const char *text, size_t len, const struct splice_doc *d, size_t node,
+		 const unsigned char *region, size_t region_len, struct secmem *out,
+		 struct err *e)
+{
+	const struct splice_node *n, *par, *blk;
+	struct secmem doc = { 0 };
+	yaml_parser_t yp;
+	yaml_event_t ev;
+	int rc = 0, want_end;
+	size_t n_scalar = 0, want_scalar, n_coll = 0, max_coll;
+	unsigned indent;
+
+	node = splice_resolve(d, node);
+	if (node >= d->n_nodes)
+		return err_set(e, ERR_FAIL, "splice: no such node");
+	n = &d->nodes[node];
+	if (n->type != SPLICE_SCALAR)
+		return err_set(e, ERR_INPUT, "not a scalar (a %s)",
+			       n->type == SPLICE_MAPPING ? "mapping" : "sequence");
+	if (n->is_key)
+		return secmem_append(out, n->key, n->key_len) ? err_oom(e) : 0;
+	if (n->item == SPLICE_NONE || n->parent == SPLICE_NONE)
+		return 0; /* an implicit null */
+	par = &d->nodes[n->parent];
+	for (blk = par; blk->flow && blk->parent != SPLICE_NONE; blk = &d->nodes[blk->parent])
+		;
+	indent = blk->indent;
+	/* The region in a minimal document with the same indentation level:
+	 * "|2" counts from it, and folded lines must stay inside it. */
+	if ((d->prolog_end && d->prolog_end <= len &&
+	     (secmem_append(&doc, text, d->prolog_end) || secmem_append(&doc, "\n", 1))) ||
+	    pad(&doc, indent))
+		goto oom;
+	if (par->flow) {
+		if (secmem_append(&doc, "k: [", 4))
+			goto oom;
+		want_end = YAML_SEQUENCE_END_EVENT;
+	} else if (par->type == SPLICE_MAPPING) {
+		if (secmem_append(&doc, "k:", 2))
+			goto oom;
+		want_end = YAML_MAPPING_END_EVENT;
+	} else {
+		if (secmem_append(&doc, "-", 1))
+			goto oom;
+		want_end = YAML_SEQUENCE_END_EVENT;
+	}
+	if (secmem_append(&doc, region, region_len) ||
+	    secmem_append(&doc, par->flow ? "]\n" : "\n", par->flow ? 2 : 1))
+		goto oom;
+
+	if (!yaml_parser_initialize(&yp))
+		goto oom;
+	yaml_parser_set_encoding(&yp, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(&yp, doc.p, doc.len);
+	/* events: [MAP-START "k"] | SEQ-START, then for flow SEQ-START, then the value */
+	want_scalar = par->type == SPLICE_SEQUENCE && !par->flow ? 1 : 2;
+	max_coll = par->flow ? 2 : 1;
+	for (;;) {
+		int t;
+
+		if (!yaml_parser_parse(&yp, &ev)) {
+			rc = err_set(e, ERR_INPUT, "malformed value: %s",
+				     yp.problem ? yp.problem : "invalid YAML");
+			break;
+		}
+		t = ev.type;
+		if (t == YAML_SCALAR_EVENT) {
+			if (++n_scalar == want_scalar)
+				rc = take(&ev, out, e);
+			else if (n_scalar > want_scalar)
+				rc = err_set(e, ERR_INPUT, "malformed value: more than one node");
+			sodium_memzero(ev.data.scalar.value, ev.data.scalar.length);
+		} else if (t == YAML_ALIAS_EVENT ||
+			   ((t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) &&
+			    ++n_coll > max_coll)) {
+			rc = err_set(e, ERR_INPUT, "malformed value: not a scalar");
+		} else if ((t == want_end || t == YAML_STREAM_END_EVENT) && n_scalar != want_scalar) {
+			rc = err_set(e, ERR_INPUT, "malformed value: no scalar");
+		}
+		yaml_event_delete(&ev);
+		if (rc || t == YAML_STREAM_END_EVENT || t == want_end)
+			break;
+	}
+	parser_wipe(&yp);
+	yaml_parser_delete(&yp);
+	secmem_free(&doc);
+	return rc;
+oom:
+	secmem_free(&doc);
+	return err_oom(e);
+}
