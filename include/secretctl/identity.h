@@ -1,0 +1,86 @@
+/* identity: the key sources of DESIGN.md §3, tried in order until one
+ * opens a key slot, and identity files (age-keygen's format, optionally
+ * passphrase-encrypted). Generic over slots: store.c passes the store's. */
+#ifndef SECRETCTL_IDENTITY_H
+#define SECRETCTL_IDENTITY_H
+
+#include <stddef.h>
+
+#include "secretctl/age.h"
+#include "secretctl/buf.h"
+#include "secretctl/err.h"
+#include "secretctl/secmem.h"
+
+/* Identity and passphrase files larger than this are refused. */
+#define IDENTITY_FILE_MAX (1u << 20)
+/* The file name looked up in $CREDENTIALS_DIRECTORY. */
+#define IDENTITY_CREDENTIAL "secretctl-identity"
+
+struct identity_opts {
+	const char *const *files;    /* -i FILE, in order */
+	size_t n_files;
+	const char *passphrase_file; /* --passphrase-file: for the scrypt slot */
+	int verbose;                 /* say on stderr which source opened the slot */
+};
+
+/* One key slot: an age file (armored or binary) whose payload is the data
+ * key, addressed to one recipient ("age1...", NUL-terminated) or, with
+ * recipient NULL, to a passphrase (scrypt). */
+struct identity_slot {
+	const char *recipient;
+	const unsigned char *age;
+	size_t age_len;
+};
+
+/* Open one of slots[0..n) with the key sources of §3, in this order; the
+ * first that opens a slot wins and later sources are not looked at:
+ *  1. -i FILE (o->files, in order), then $SECRETCTL_IDENTITY (paths
+ *     separated by ':'). Named explicitly, so a file that cannot be read
+ *     or parsed is an error at once (ERR_NOTFOUND when missing, ERR_IO,
+ *     ERR_INPUT).
+ *  2. $CREDENTIALS_DIRECTORY/secretctl-identity (skipped when absent).
+ *  3. [the Secret Service: keyring.c, not yet]
+ *  4. $XDG_CONFIG_HOME/secretctl/identity.txt, $SOPS_AGE_KEY_FILE,
+ *     $XDG_CONFIG_HOME/sops/age/keys.txt: skipped when absent; one that
+ *     exists but cannot be read is reported in the final error, not fatal.
+ *  5. With a scrypt slot: o->passphrase_file (first line; an error at once
+ *     when unreadable), else a prompt on /dev/tty when there is one.
+ * Each identity goes to the slot naming its recipient (no trial
+ * decryption). A passphrase-encrypted identity file is opened with a
+ * prompt on /dev/tty.
+ * On success the slot's payload is in *out (replacing its content) and
+ * *which is the slot's index. Errors:
+ *  - ERR_NOKEY "no identity found (tried: ...)" listing every place tried;
+ *  - ERR_NOKEY "no identity matches ... (store recipients: ...)";
+ *  - ERR_NOKEY "...: wrong passphrase";
+ *  - ERR_INTEGRITY when a slot does not open with its matching identity
+ *    (tag or MAC failure, or a slot that lies about its recipient). */
+int identity_unlock(const struct identity_opts *o, const struct identity_slot *slots, size_t n,
+		    struct secmem *out, size_t *which, struct err *e);
+
+/* $XDG_CONFIG_HOME/secretctl/identity.txt ($XDG_CONFIG_HOME: when set and
+ * absolute, else $HOME/.config). Appended to out. */
+int identity_default_path(struct buf *out, struct err *e);
+
+/* The text of an identity file as age-keygen writes it:
+ * "# created: <RFC 3339 local time>\n# public key: age1...\nAGE-SECRET-KEY-1...\n".
+ * Replaces out's content. */
+int identity_file_text(const struct age_identity *id, struct secmem *out, struct err *e);
+
+/* Generate a new identity into *out and write it to path: mode 0600,
+ * O_CREAT|O_EXCL|O_NOFOLLOW (an existing file, even a dangling symlink, is
+ * ERR_IO "'path' already exists"), fsync'ed with its directory; missing
+ * parent directories are created 0700. */
+int identity_create_file(const char *path, struct age_identity *out, struct err *e);
+
+/* Append every identity of an identity file to out: a plain one, or one
+ * encrypted with a passphrase (age -p), which is asked for on /dev/tty.
+ * ERR_NOTFOUND (missing), ERR_IO, ERR_INPUT (not an identity file, with
+ * the line), ERR_NOKEY (wrong passphrase, or no terminal to ask on). */
+int identity_load_file(const char *path, struct age_idlist *out, struct err *e);
+
+/* A passphrase from a file: its first line, without the line break ("\n"
+ * or "\r\n"). Replaces out's content. Empty: ERR_INPUT. */
+int identity_read_passphrase_file(const char *path, struct secmem *out, struct err *e);
+
+#endif

@@ -1,0 +1,563 @@
+#include "secretctl/identity.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "secretctl/tty.h"
+
+/* ---- files ---- */
+
+/* Read a whole file (at most IDENTITY_FILE_MAX bytes) into out, replacing
+ * its content. ERR_NOTFOUND when it does not exist, else ERR_IO/ERR_INPUT. */
+static int read_capped(const char *path, struct secmem *out, struct err *e)
+{
+	unsigned char tmp[4096];
+	ssize_t n;
+	int fd;
+
+	secmem_clear(out);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return err_errno(e, errno == ENOENT || errno == ENOTDIR ? ERR_NOTFOUND : ERR_IO,
+				 errno, "cannot open '%s'", path);
+	for (;;) {
+		n = read(fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len + (size_t)n > IDENTITY_FILE_MAX) {
+			n = 0;
+			errno = EFBIG;
+			break;
+		}
+		if (secmem_append(out, tmp, (size_t)n)) {
+			sodium_memzero(tmp, sizeof tmp);
+			close(fd);
+			secmem_clear(out);
+			return err_oom(e);
+		}
+	}
+	sodium_memzero(tmp, sizeof tmp);
+	close(fd);
+	if (n < 0) {
+		secmem_clear(out);
+		return err_errno(e, ERR_IO, errno, "cannot read '%s'", path);
+	}
+	if (errno == EFBIG && out->len + 1 > IDENTITY_FILE_MAX) {
+		secmem_clear(out);
+		return err_set(e, ERR_INPUT, "'%s' is larger than %u bytes", path, IDENTITY_FILE_MAX);
+	}
+	return 0;
+}
+
+/* Load a file's identities into out. *asked is set when the user was
+ * prompted (so a failure after it is the user's answer, not the file's). */
+static int load_file(const char *path, struct age_idlist *out, int *asked, struct err *e)
+{
+	struct secmem text = { 0 }, plain = { 0 }, pass = { 0 };
+	char prompt[300];
+	int rc;
+
+	*asked = 0;
+	rc = read_capped(path, &text, e);
+	if (rc)
+		goto out;
+	if (age_is_encrypted(text.p, text.len)) {
+		struct age_keys k = { 0 };
+
+		snprintf(prompt, sizeof prompt, "passphrase for identity file %s", path);
+		if (!tty_available()) {
+			rc = err_set(e, ERR_NOKEY,
+				     "'%s' is passphrase-protected and there is no terminal to ask on",
+				     path);
+			goto out;
+		}
+		*asked = 1;
+		rc = tty_read_passphrase(prompt, &pass, e);
+		if (rc)
+			goto out;
+		k.passphrase = pass.p ? pass.p : (const unsigned char *)"";
+		k.passphrase_len = pass.len;
+		rc = age_decrypt(text.p, text.len, &k, &plain, e);
+		if (rc == ERR_NOKEY && !strstr(e->msg, "work factor"))
+			rc = err_set(e, ERR_NOKEY, "'%s': wrong passphrase", path);
+		else if (rc)
+			err_wrap(e, "'%s'", path);
+		if (rc)
+			goto out;
+		rc = age_identity_file_parse(plain.p, plain.len, out, e);
+	} else {
+		rc = age_identity_file_parse(text.p, text.len, out, e);
+	}
+	if (rc)
+		err_wrap(e, "'%s'", path);
+out:
+	secmem_free(&text);
+	secmem_free(&plain);
+	secmem_free(&pass);
+	return rc;
+}
+
+int identity_load_file(const char *path, struct age_idlist *out, struct err *e)
+{
+	int asked;
+
+	return load_file(path, out, &asked, e);
+}
+
+int identity_read_passphrase_file(const char *path, struct secmem *out, struct err *e)
+{
+	struct secmem text = { 0 };
+	unsigned char *nl;
+	size_t n;
+	int rc;
+
+	rc = read_capped(path, &text, e);
+	if (rc)
+		return rc;
+	n = text.len;
+	nl = n ? memchr(text.p, '\n', n) : NULL;
+	if (nl) {
+		n = (size_t)(nl - text.p);
+		if (n && text.p[n - 1] == '\r')
+			n--;
+	}
+	secmem_clear(out);
+	if (n == 0)
+		rc = err_set(e, ERR_INPUT, "'%s': the passphrase (its first line) is empty", path);
+	else if (secmem_append(out, text.p, n))
+		rc = err_oom(e);
+	secmem_free(&text);
+	return rc;
+}
+
+/* $XDG_CONFIG_HOME (set and absolute, as the XDG spec says), else
+ * $HOME/.config, else the passwd entry's home. Appended to out. */
+static int config_home(struct buf *out, struct err *e)
+{
+	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	if (x && x[0] == '/')
+		return buf_puts(out, x) ? err_oom(e) : 0;
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+
+		if (!pw || !pw->pw_dir || pw->pw_dir[0] != '/')
+			return err_set(e, ERR_FAIL,
+				       "cannot find the config directory: $HOME and $XDG_CONFIG_HOME are unset");
+		home = pw->pw_dir;
+	}
+	return buf_printf(out, "%s/.config", home) ? err_oom(e) : 0;
+}
+
+int identity_default_path(struct buf *out, struct err *e)
+{
+	int rc = config_home(out, e);
+
+	if (rc)
+		return rc;
+	return buf_puts(out, "/secretctl/identity.txt") ? err_oom(e) : 0;
+}
+
+int identity_file_text(const struct age_identity *id, struct secmem *out, struct err *e)
+{
+	struct secmem key = { 0 };
+	char rcpt[AGE_RECIPIENT_MAX], when[64], off[8];
+	time_t now = time(NULL);
+	struct tm tm;
+	long gmtoff;
+	int rc;
+
+	/* RFC 3339 in local time, as age-keygen writes it ("Z" at offset 0). */
+	if (!localtime_r(&now, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm))
+		return err_set(e, ERR_FAIL, "cannot format the time");
+	gmtoff = tm.tm_gmtoff;
+	if (gmtoff == 0)
+		snprintf(off, sizeof off, "Z");
+	else
+		snprintf(off, sizeof off, "%c%02ld:%02ld", gmtoff < 0 ? '-' : '+',
+			 labs(gmtoff) / 3600 % 100, labs(gmtoff) / 60 % 60);
+	age_recipient_format(id->public, rcpt);
+	rc = age_identity_format(id, &key, e);
+	if (rc)
+		return rc;
+	secmem_clear(out);
+	if (secmem_append(out, "# created: ", 11) || secmem_append(out, when, strlen(when)) ||
+	    secmem_append(out, off, strlen(off)) || secmem_append(out, "\n# public key: ", 15) ||
+	    secmem_append(out, rcpt, strlen(rcpt)) || secmem_append(out, "\n", 1) ||
+	    secmem_append(out, key.p, key.len) || secmem_append(out, "\n", 1))
+		rc = err_oom(e);
+	secmem_free(&key);
+	return rc;
+}
+
+/* mkdir -p of path's parent, new directories 0700. */
+static int make_parents(const char *path, struct err *e)
+{
+	char *p = strdup(path), *s;
+	int rc = 0;
+
+	if (!p)
+		return err_oom(e);
+	for (s = p + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			rc = err_errno(e, ERR_IO, errno, "cannot create directory '%s'", p);
+		*s = '/';
+		if (rc)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static int fsync_parent(const char *path)
+{
+	char *p = strdup(path), *slash;
+	int fd, rc;
+
+	if (!p)
+		return -1;
+	slash = strrchr(p, '/');
+	if (!slash)
+		strcpy(p, ".");
+	else if (slash == p)
+		p[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(p);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int identity_create_file(const char *path, struct age_identity *out, struct err *e)
+{
+	struct secmem text = { 0 };
+	size_t off = 0;
+	int fd, rc;
+
+	rc = make_parents(path, e);
+	if (rc)
+		return rc;
+	/* O_EXCL|O_NOFOLLOW: never overwrite, never follow a planted symlink. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return err_set(e, ERR_IO, "'%s' already exists", path);
+		return err_errno(e, ERR_IO, errno, "cannot create '%s'", path);
+	}
+	age_identity_generate(out);
+	rc = identity_file_text(out, &text, e);
+	if (!rc && fchmod(fd, 0600) != 0)
+		rc = err_errno(e, ERR_IO, errno, "cannot chmod '%s'", path);
+	while (!rc && off < text.len) {
+		ssize_t w = write(fd, text.p + off, text.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = err_errno(e, ERR_IO, w < 0 ? errno : EIO, "cannot write '%s'", path);
+		else
+			off += (size_t)w;
+	}
+	if (!rc && fsync(fd) != 0)
+		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", path);
+	if (close(fd) != 0 && !rc)
+		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", path);
+	if (!rc && fsync_parent(path) != 0)
+		rc = err_errno(e, ERR_IO, errno, "cannot sync the directory of '%s'", path);
+	if (rc) {
+		unlink(path); /* no half-written key file */
+		sodium_memzero(out, sizeof *out);
+	}
+	secmem_free(&text);
+	return rc;
+}
+
+/* ---- unlock ---- */
+
+struct unlock {
+	const struct identity_opts *o;
+	const struct identity_slot *slots;
+	size_t n;
+	struct secmem *out;
+	size_t *which;
+	struct buf tried;  /* every place looked at, for ERR_NOKEY */
+	struct buf seen;   /* recipients of the identities found */
+	size_t n_ids;      /* identities found */
+	int opened;
+};
+
+static void note(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Add one item to a ", "-separated list (best effort: it only feeds a
+ * message). */
+static void note(struct buf *b, const char *fmt, ...)
+{
+	char item[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof item, fmt, ap);
+	va_end(ap);
+	if (b->len)
+		buf_puts(b, ", ");
+	buf_puts(b, item);
+}
+
+/* Open slot i with keys; a slot that names the identity's recipient but
+ * does not open with it has been tampered with: ERR_INTEGRITY. */
+static int open_slot(struct unlock *u, size_t i, const struct age_keys *k, const char *label,
+		     struct err *e)
+{
+	const char *who = u->slots[i].recipient ? u->slots[i].recipient : "passphrase";
+	int rc;
+
+	secmem_clear(u->out);
+	rc = age_decrypt(u->slots[i].age, u->slots[i].age_len, k, u->out, e);
+	if (rc) {
+		secmem_clear(u->out);
+		if (rc == ERR_NOKEY && u->slots[i].recipient)
+			return err_set(e, ERR_INTEGRITY,
+				       "key slot %zu names %s but does not open with its identity "
+				       "(from %s): the store was modified",
+				       i + 1, who, label);
+		if (rc == ERR_NOKEY)
+			return rc;
+		return err_wrap(e, "key slot %zu (%s)", i + 1, who);
+	}
+	*u->which = i;
+	u->opened = 1;
+	if (u->o->verbose)
+		fprintf(stderr, "secretctl: key slot %zu (%s) opened with %s\n", i + 1, who, label);
+	return 0;
+}
+
+/* Give each identity of l to the slot naming its recipient. */
+static int try_ids(struct unlock *u, const struct age_idlist *l, const char *label,
+		   struct err *e)
+{
+	char r[AGE_RECIPIENT_MAX];
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++) {
+		age_recipient_format(l->v[i].public, r);
+		u->n_ids++;
+		for (j = 0; j < u->n; j++) {
+			struct age_keys k = { &l->v[i], 1, NULL, 0, 0 };
+
+			if (!u->slots[j].recipient || strcmp(u->slots[j].recipient, r) != 0)
+				continue;
+			return open_slot(u, j, &k, label, e);
+		}
+		note(&u->seen, "%s (%s)", r, label);
+	}
+	return 0;
+}
+
+/* A file named by the user: any failure is an error at once. how says
+ * where the name came from ("-i", "$SECRETCTL_IDENTITY"). */
+static int try_explicit(struct unlock *u, const char *path, const char *how, struct err *e)
+{
+	struct age_idlist l = { 0 };
+	char label[512];
+	int asked, rc;
+
+	snprintf(label, sizeof label, "%s %s", how, path);
+	note(&u->tried, "%s", label);
+	rc = load_file(path, &l, &asked, e);
+	if (rc)
+		err_wrap(e, "%s", how);
+	else
+		rc = try_ids(u, &l, label, e);
+	age_idlist_free(&l);
+	return rc;
+}
+
+/* A file looked up by default: absent is normal; unreadable or invalid is
+ * noted for the final error and the next source is tried. A failure after
+ * a prompt (wrong passphrase) ends the search: the user meant this file. */
+static int try_implicit(struct unlock *u, const char *path, const char *how, struct err *e)
+{
+	struct age_idlist l = { 0 };
+	char label[512];
+	int asked, rc;
+
+	snprintf(label, sizeof label, "%s%s", how, path);
+	rc = load_file(path, &l, &asked, e);
+	if (rc == ERR_NOTFOUND) {
+		note(&u->tried, "%s (absent)", label);
+		rc = 0;
+	} else if (rc && !asked) {
+		note(&u->tried, "%s [%s]", label, e->msg);
+		rc = 0;
+	} else if (rc == 0) {
+		note(&u->tried, "%s", label);
+		rc = try_ids(u, &l, label, e);
+	}
+	age_idlist_free(&l);
+	return rc;
+}
+
+static int try_passphrase(struct unlock *u, struct err *e)
+{
+	struct secmem pass = { 0 };
+	struct age_keys k = { 0 };
+	const char *label;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < u->n && u->slots[i].recipient; i++)
+		;
+	if (i == u->n) {
+		if (u->o->passphrase_file)
+			note(&u->tried, "--passphrase-file %s (no passphrase slot to open)",
+			     u->o->passphrase_file);
+		return 0;
+	}
+	if (u->o->passphrase_file) {
+		label = "--passphrase-file";
+		note(&u->tried, "--passphrase-file %s", u->o->passphrase_file);
+		rc = identity_read_passphrase_file(u->o->passphrase_file, &pass, e);
+	} else if (tty_available()) {
+		label = "the passphrase";
+		note(&u->tried, "passphrase prompt");
+		rc = tty_read_passphrase("passphrase", &pass, e);
+	} else {
+		note(&u->tried, "passphrase prompt (no terminal; use --passphrase-file)");
+		return 0;
+	}
+	if (rc)
+		goto out;
+	k.passphrase = pass.p;
+	k.passphrase_len = pass.len;
+	rc = open_slot(u, i, &k, label, e);
+	if (rc == ERR_NOKEY && !strstr(e->msg, "work factor")) {
+		if (u->o->passphrase_file)
+			rc = err_set(e, ERR_NOKEY, "wrong passphrase (from --passphrase-file %s)",
+				     u->o->passphrase_file);
+		else
+			rc = err_set(e, ERR_NOKEY, "wrong passphrase");
+	}
+out:
+	secmem_free(&pass);
+	return rc;
+}
+
+static int unlock_sources(struct unlock *u, struct err *e)
+{
+	const char *env, *p;
+	struct buf path = { 0 };
+	size_t i;
+	int rc = 0;
+
+	/* 1. -i FILE, then $SECRETCTL_IDENTITY */
+	for (i = 0; i < u->o->n_files && !rc && !u->opened; i++)
+		rc = try_explicit(u, u->o->files[i], "-i", e);
+	env = getenv("SECRETCTL_IDENTITY");
+	if (!env || !*env)
+		note(&u->tried, "$SECRETCTL_IDENTITY (unset)");
+	for (p = env; p && *p && !rc && !u->opened;) {
+		size_t len = strcspn(p, ":");
+
+		if (len) {
+			path.len = 0;
+			if (buf_append(&path, p, len))
+				return err_oom(e);
+			rc = try_explicit(u, path.p, "$SECRETCTL_IDENTITY", e);
+		}
+		p += len + (p[len] == ':');
+	}
+	/* 2. systemd credentials */
+	env = getenv("CREDENTIALS_DIRECTORY");
+	if (!rc && !u->opened && (!env || !*env))
+		note(&u->tried, "$CREDENTIALS_DIRECTORY (unset)");
+	if (!rc && !u->opened && env && *env) {
+		path.len = 0;
+		if (buf_printf(&path, "%s/%s", env, IDENTITY_CREDENTIAL))
+			rc = err_oom(e);
+		else
+			rc = try_implicit(u, path.p, "", e);
+	}
+	/* 3. The Secret Service (src/keyring.c) goes here, before the identity
+	 *    files: only when a session bus is reachable, at most 2 s. */
+
+	/* 4. identity files */
+	if (!rc && !u->opened) {
+		path.len = 0;
+		rc = identity_default_path(&path, e);
+		if (!rc)
+			rc = try_implicit(u, path.p, "", e);
+	}
+	env = getenv("SOPS_AGE_KEY_FILE");
+	if (!rc && !u->opened && (!env || !*env))
+		note(&u->tried, "$SOPS_AGE_KEY_FILE (unset)");
+	if (!rc && !u->opened && env && *env) {
+		rc = try_implicit(u, env, "$SOPS_AGE_KEY_FILE ", e);
+	}
+	if (!rc && !u->opened) {
+		path.len = 0;
+		rc = config_home(&path, e);
+		if (!rc && buf_puts(&path, "/sops/age/keys.txt"))
+			rc = err_oom(e);
+		/* $SOPS_AGE_KEY_FILE may name this very file: ask once */
+		if (!rc && !(env && strcmp(env, path.p) == 0))
+			rc = try_implicit(u, path.p, "", e);
+	}
+	/* 5. the passphrase slot */
+	if (!rc && !u->opened)
+		rc = try_passphrase(u, e);
+	buf_free(&path);
+	return rc;
+}
+
+int identity_unlock(const struct identity_opts *o, const struct identity_slot *slots, size_t n,
+		    struct secmem *out, size_t *which, struct err *e)
+{
+	struct unlock u = { o, slots, n, out, which, { 0 }, { 0 }, 0, 0 };
+	struct buf rcpts = { 0 };
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return err_set(e, ERR_INPUT, "no key slots to open");
+	rc = unlock_sources(&u, e);
+	if (!rc && !u.opened) {
+		for (i = 0; i < n; i++) {
+			if (i)
+				buf_puts(&rcpts, ", ");
+			buf_puts(&rcpts, slots[i].recipient ? slots[i].recipient : "passphrase");
+		}
+		if (u.n_ids == 0)
+			rc = err_set(e, ERR_NOKEY,
+				     "no identity found (tried: %s); make one with 'secretctl keygen' "
+				     "or name one with -i",
+				     u.tried.p ? u.tried.p : "nothing");
+		else
+			rc = err_set(e, ERR_NOKEY,
+				     "no identity matches a recipient of the store (recipients: %s; "
+				     "identities found: %s; tried: %s)",
+				     rcpts.p, u.seen.p ? u.seen.p : "none", u.tried.p);
+	}
+	if (rc)
+		secmem_clear(out);
+	buf_free(&u.tried);
+	buf_free(&u.seen);
+	buf_free(&rcpts);
+	return rc;
+}
