@@ -1,0 +1,731 @@
+/* Unit tests for identity (and tty without a terminal): each key source,
+ * their order, matching by recipient, every error with its code and
+ * message, identity files. main() detaches from the controlling terminal
+ * first, so "no terminal" is what every run sees; prompts are tested
+ * through a pty in tests/cli/identity.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "secretctl/age.h"
+#include "secretctl/identity.h"
+#include "secretctl/tty.h"
+
+static const unsigned char data_key[32] = "0123456789abcdef0123456789abcdef";
+
+struct fx {
+	char dir[64];
+	struct age_identity id[3];       /* A, B, C */
+	char rcpt[3][AGE_RECIPIENT_MAX];
+	char file[3][128];               /* plain identity files */
+	struct buf age[8];               /* slot files */
+	struct identity_slot slot[8];
+	size_t n;
+	struct secmem out;
+	struct err e;
+	size_t which;
+	const char *files[4];
+	struct identity_opts o;
+};
+
+static void put_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void put_str(const char *path, const char *s)
+{
+	put_file(path, s, strlen(s));
+}
+
+static char *path_in(struct fx *f, const char *name)
+{
+	static char p[8][256];
+	static int k;
+
+	k = (k + 1) % 8;
+	snprintf(p[k], sizeof p[k], "%s/%s", f->dir, name);
+	return p[k];
+}
+
+/* The identity file text of id: "AGE-SECRET-KEY-1...\n". */
+static void id_line(const struct age_identity *id, struct secmem *m)
+{
+	struct err e;
+
+	assert_int_equal(age_identity_format(id, m, &e), 0);
+	assert_int_equal(secmem_append(m, "\n", 1), 0);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct secmem m = { 0 };
+	int i;
+
+	if (!f || secmem_init())
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/test_identity.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		age_identity_generate(&f->id[i]);
+		age_recipient_format(f->id[i].public, f->rcpt[i]);
+		snprintf(name, sizeof name, "id%c.txt", 'A' + i);
+		snprintf(f->file[i], sizeof f->file[i], "%s", path_in(f, name));
+		id_line(&f->id[i], &m);
+		put_file(f->file[i], m.p, m.len);
+	}
+	secmem_free(&m);
+	setenv("HOME", path_in(f, "home"), 1);
+	setenv("XDG_CONFIG_HOME", path_in(f, "config"), 1);
+	mkdir(path_in(f, "home"), 0700);
+	mkdir(path_in(f, "config"), 0700);
+	mkdir(path_in(f, "config/secretctl"), 0700);
+	mkdir(path_in(f, "config/sops"), 0700);
+	mkdir(path_in(f, "config/sops/age"), 0700);
+	unsetenv("SECRETCTL_IDENTITY");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unsetenv("SOPS_AGE_KEY_FILE");
+	f->o.files = f->files;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		buf_free(&f->age[i]);
+	secmem_free(&f->out);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Slots: X25519 to identity k (0-2), or the scrypt slot (k = -1). */
+static void add_slot(struct fx *f, int k)
+{
+	struct age_recipients r = { 0 };
+	struct err e;
+
+	if (k < 0) {
+		r.passphrase = (const unsigned char *)"sesame";
+		r.passphrase_len = 6;
+		r.log_n = 10;
+	} else {
+		r.x25519 = (const unsigned char(*)[AGE_KEY_LEN])f->id[k].public;
+		r.n_x25519 = 1;
+	}
+	assert_int_equal(age_encrypt(&r, data_key, sizeof data_key, 1, &f->age[f->n], &e), 0);
+	f->slot[f->n] = (struct identity_slot){ k < 0 ? NULL : f->rcpt[k],
+						(const unsigned char *)f->age[f->n].p,
+						f->age[f->n].len };
+	f->n++;
+}
+
+static int unlock(struct fx *f)
+{
+	err_clear(&f->e);
+	f->which = 99;
+	return identity_unlock(&f->o, f->slot, f->n, &f->out, &f->which, &f->e);
+}
+
+/* Unlocks slot `want` (0-based) and gets the data key. */
+static void unlock_ok(struct fx *f, size_t want)
+{
+	int rc = unlock(f);
+
+	if (rc)
+		fail_msg("unlock failed (%d): %s", rc, f->e.msg);
+	assert_int_equal(f->which, want);
+	assert_int_equal(f->out.len, sizeof data_key);
+	assert_memory_equal(f->out.p, data_key, sizeof data_key);
+}
+
+static void unlock_fails(struct fx *f, int code, const char *frag)
+{
+	int rc = unlock(f);
+
+	assert_int_equal(rc, code);
+	assert_int_equal(f->e.code, code);
+	if (frag && !strstr(f->e.msg, frag))
+		fail_msg("message '%s' lacks '%s'", f->e.msg, frag);
+	assert_int_equal(f->out.len, 0);
+}
+
+/* ---- source 1: -i and $SECRETCTL_IDENTITY ---- */
+
+static void test_dash_i(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, 1);
+	add_slot(f, 0);
+	f->files[f->o.n_files++] = f->file[0];
+	unlock_ok(f, 1);
+	/* out is replaced, not appended to */
+	unlock_ok(f, 1);
+}
+
+static void test_dash_i_order(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, 0);
+	add_slot(f, 1);
+	f->files[f->o.n_files++] = f->file[1];
+	f->files[f->o.n_files++] = f->file[0];
+	unlock_ok(f, 1); /* the first -i that opens a slot wins */
+}
+
+static void test_dash_i_missing(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, 0);
+	f->files[f->o.n_files++] = path_in(f, "nope.txt");
+	f->files[f->o.n_files++] = f->file[0]; /* not reached: the error is at once */
+	unlock_fails(f, ERR_NOTFOUND, "-i: cannot open '");
+	assert_non_null(strstr(f->e.msg, "nope.txt': No such file or directory"));
+}
+
+static void test_dash_i_invalid(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, 0);
+	put_str(path_in(f, "bad.txt"), "# comment\nAGE-SECRET-KEY-1NOTAKEY\n");
+	f->files[f->o.n_files++] = path_in(f, "bad.txt");
+	unlock_fails(f, ERR_INPUT, "bad.txt': line 2: invalid age identity");
+	/* a directory */
+	f->files[0] = f->dir;
+	unlock_fails(f, ERR_IO, "-i: cannot read '");
+}
+
+/* An earlier source wins and a later one is not even read: the later
+ * ones here would each be an error on their own. */
+static void test_later_not_read(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, 0);
+	add_slot(f, -1);
+	setenv("SECRETCTL_IDENTITY", f->dir, 1); /* a directory: ERR_IO if read */
+	f->o.passphrase_file = path_in(f, "missing-pass");
+	unlock_fails(f, ERR_IO, "$SECRETCTL_IDENTITY: cannot read '");
+	f->files[f->o.n_files++] = f->file[0];
+	unlock_ok(f, 0);
+	unsetenv("SECRETCTL_IDENTITY");
+	f->o.n_files = 0;
+	unlock_fails(f, ERR_NOTFOUND, "missing-pass");
+}
+
+static void test_env_identity(void **state)
+{
+	struct fx *f = *state;
+	char v[512];
+
+	add_slot(f, 0);
+	snprintf(v, sizeof v, ":%s::%s:", f->file[2], f->file[0]);
+	setenv("SECRETCTL_IDENTITY", v, 1);
+	unlock_ok(f, 0);
+	/* -i comes first */
+	add_slot(f, 1);
+	f->files[f->o.n_files++] = f->file[1];
+	unlock_ok(f, 1);
+	setenv("SECRETCTL_IDENTITY", path_in(f, "gone.txt"), 1);
+	f->o.n_files = 0;
+	unlock_fails(f, ERR_NOTFOUND, "$SECRETCTL_IDENTITY: cannot open '");
+}
+
+/* ---- source 2: $CREDENTIALS_DIRECTORY ---- */
+
+static void test_credentials(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+
+	add_slot(f, 0);
+	add_slot(f, 1);
+	mkdir(path_in(f, "creds"), 0700);
+	setenv("CREDENTIALS_DIRECTORY", path_in(f, "creds"), 1);
+	/* absent credential: on to the identity files */
+	unlock_fails(f, ERR_NOKEY, "no identity found");
+	assert_non_null(strstr(f->e.msg, "creds/secretctl-identity (absent)"));
+	id_line(&f->id[1], &m);
+	put_file(path_in(f, "creds/secretctl-identity"), m.p, m.len);
+	secmem_free(&m);
+	unlock_ok(f, 1);
+	/* $SECRETCTL_IDENTITY comes first */
+	setenv("SECRETCTL_IDENTITY", f->file[0], 1);
+	unlock_ok(f, 0);
+	/* and the credential before the identity files */
+	unsetenv("SECRETCTL_IDENTITY");
+	put_file(path_in(f, "config/secretctl/identity.txt"), "", 0);
+	{
+		struct secmem a = { 0 };
+
+		id_line(&f->id[0], &a);
+		put_file(path_in(f, "config/secretctl/identity.txt"), a.p, a.len);
+		secmem_free(&a);
+	}
+	unlock_ok(f, 1);
+}
+
+/* ---- source 4: identity files ---- */
+
+static void test_default_files(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+
+	add_slot(f, 1);
+	add_slot(f, 0);
+	/* sops default */
+	id_line(&f->id[0], &m);
+	put_file(path_in(f, "config/sops/age/keys.txt"), m.p, m.len);
+	unlock_ok(f, 1);
+	/* $SOPS_AGE_KEY_FILE before it */
+	setenv("SOPS_AGE_KEY_FILE", f->file[1], 1);
+	unlock_ok(f, 0);
+	/* secretctl's own file before both */
+	put_file(path_in(f, "config/secretctl/identity.txt"), m.p, m.len);
+	unlock_ok(f, 1);
+	secmem_free(&m);
+	/* a non-matching identity there: the search goes on */
+	put_str(path_in(f, "config/secretctl/identity.txt"), "");
+	{
+		struct secmem c = { 0 };
+
+		id_line(&f->id[2], &c);
+		put_file(path_in(f, "config/secretctl/identity.txt"), c.p, c.len);
+		secmem_free(&c);
+	}
+	unlock_ok(f, 0);
+}
+
+/* A default file that exists but cannot be used is noted, not fatal. */
+static void test_default_unusable(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+
+	add_slot(f, 0);
+	mkdir(path_in(f, "config/secretctl/identity.txt"), 0700);
+	put_str(path_in(f, "junk"), "not a key\n");
+	setenv("SOPS_AGE_KEY_FILE", path_in(f, "junk"), 1);
+	unlock_fails(f, ERR_NOKEY, "no identity found");
+	assert_non_null(strstr(f->e.msg, "identity.txt [cannot read '"));
+	assert_non_null(strstr(f->e.msg, "Is a directory]"));
+	assert_non_null(strstr(f->e.msg, "$SOPS_AGE_KEY_FILE "));
+	assert_non_null(strstr(f->e.msg, "junk ['"));
+	id_line(&f->id[0], &m);
+	put_file(path_in(f, "config/sops/age/keys.txt"), m.p, m.len);
+	secmem_free(&m);
+	unlock_ok(f, 0);
+}
+
+/* A passphrase-encrypted identity file without a terminal. */
+static void test_encrypted_identity_no_tty(void **state)
+{
+	struct fx *f = *state;
+	struct age_recipients r = { 0 };
+	struct secmem m = { 0 };
+	struct buf enc = { 0 };
+	struct age_idlist l = { 0 };
+	struct err e;
+
+	add_slot(f, 0);
+	id_line(&f->id[0], &m);
+	r.passphrase = (const unsigned char *)"pw";
+	r.passphrase_len = 2;
+	r.log_n = 10;
+	assert_int_equal(age_encrypt(&r, m.p, m.len, 1, &enc, &e), 0);
+	put_file(path_in(f, "enc.age"), enc.p, enc.len);
+	assert_int_equal(identity_load_file(path_in(f, "enc.age"), &l, &e), ERR_NOKEY);
+	assert_non_null(strstr(e.msg, "enc.age' is passphrase-protected and there is no terminal"));
+	f->files[f->o.n_files++] = path_in(f, "enc.age");
+	unlock_fails(f, ERR_NOKEY, "is passphrase-protected and there is no terminal to ask on");
+	/* as a default file it is noted and the next source tried */
+	f->o.n_files = 0;
+	put_file(path_in(f, "config/secretctl/identity.txt"), enc.p, enc.len);
+	put_file(path_in(f, "config/sops/age/keys.txt"), m.p, m.len);
+	unlock_ok(f, 0);
+	secmem_free(&m);
+	buf_free(&enc);
+}
+
+/* ---- source 5: the scrypt slot ---- */
+
+static void test_passphrase_file(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, 0);
+	add_slot(f, -1);
+	put_str(path_in(f, "pass"), "sesame\nsecond line ignored\n");
+	f->o.passphrase_file = path_in(f, "pass");
+	unlock_ok(f, 1);
+	put_str(path_in(f, "pass"), "sesame\r\n");
+	unlock_ok(f, 1);
+	put_str(path_in(f, "pass"), "sesame");
+	unlock_ok(f, 1);
+	put_str(path_in(f, "pass"), "sesame \n");
+	unlock_fails(f, ERR_NOKEY, "wrong passphrase (from --passphrase-file ");
+	put_str(path_in(f, "pass"), "\nsesame\n");
+	unlock_fails(f, ERR_INPUT, "the passphrase (its first line) is empty");
+	/* an identity that matches comes first: the file is not read */
+	f->files[f->o.n_files++] = f->file[0];
+	unlock_ok(f, 0);
+}
+
+static void test_passphrase_no_slot(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, 0);
+	put_str(path_in(f, "pass"), "sesame\n");
+	f->o.passphrase_file = path_in(f, "pass");
+	unlock_fails(f, ERR_NOKEY, "no identity found");
+	assert_non_null(strstr(f->e.msg, "pass (no passphrase slot to open)"));
+}
+
+static void test_passphrase_no_tty(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, -1);
+	assert_int_equal(tty_available(), 0);
+	unlock_fails(f, ERR_NOKEY, "passphrase prompt (no terminal; use --passphrase-file)");
+}
+
+/* ---- matching and errors ---- */
+
+static void test_no_identity_lists_places(void **state)
+{
+	struct fx *f = *state;
+	char want[1024];
+
+	add_slot(f, 0);
+	unlock_fails(f, ERR_NOKEY, "no identity found (tried: $SECRETCTL_IDENTITY (unset), "
+				   "$CREDENTIALS_DIRECTORY (unset), ");
+	snprintf(want, sizeof want, "%s/config/secretctl/identity.txt (absent), $SOPS_AGE_KEY_FILE "
+		 "(unset), %s/config/sops/age/keys.txt (absent)); make one with 'secretctl keygen' "
+		 "or name one with -i", f->dir, f->dir);
+	if (!strstr(f->e.msg, want))
+		fail_msg("'%s' lacks '%s'", f->e.msg, want);
+}
+
+static void test_no_match_lists_recipients(void **state)
+{
+	struct fx *f = *state;
+	char want[1024];
+
+	add_slot(f, 0);
+	add_slot(f, -1);
+	add_slot(f, 1);
+	f->files[f->o.n_files++] = f->file[2];
+	snprintf(want, sizeof want, "no identity matches a recipient of the store (recipients: %s, "
+		 "passphrase, %s; identities found: %s (-i %s); tried: -i %s",
+		 f->rcpt[0], f->rcpt[1], f->rcpt[2], f->file[2], f->file[2]);
+	unlock_fails(f, ERR_NOKEY, want);
+}
+
+/* A slot that no identity names is never decrypted: garbage there does
+ * not matter. */
+static void test_match_without_trial(void **state)
+{
+	struct fx *f = *state;
+
+	add_slot(f, 0);
+	f->slot[f->n++] = (struct identity_slot){ f->rcpt[2], (const unsigned char *)"junk", 4 };
+	add_slot(f, 1);
+	f->files[f->o.n_files++] = f->file[1];
+	unlock_ok(f, 2);
+	/* ...but the one that is named is, and its junk is reported */
+	f->files[0] = f->file[2];
+	unlock_fails(f, ERR_INPUT, "key slot 2 (");
+}
+
+static void test_multi_key_file(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+
+	add_slot(f, 0);
+	put_str(path_in(f, "multi"), "");
+	assert_int_equal(secmem_append(&m, "# two keys\r\n\r\n", 14), 0);
+	{
+		struct secmem a = { 0 }, c = { 0 };
+
+		id_line(&f->id[2], &c);
+		id_line(&f->id[0], &a);
+		assert_int_equal(secmem_append(&m, c.p, c.len), 0);
+		assert_int_equal(secmem_append(&m, a.p, a.len), 0);
+		secmem_free(&a);
+		secmem_free(&c);
+	}
+	put_file(path_in(f, "multi"), m.p, m.len);
+	secmem_free(&m);
+	f->files[f->o.n_files++] = path_in(f, "multi");
+	unlock_ok(f, 0);
+}
+
+static void test_integrity(void **state)
+{
+	struct fx *f = *state;
+	struct age_recipients r = { 0 };
+	struct err e;
+	char want[1024];
+
+	/* a slot naming A, encrypted to B */
+	r.x25519 = (const unsigned char(*)[AGE_KEY_LEN])f->id[1].public;
+	r.n_x25519 = 1;
+	assert_int_equal(age_encrypt(&r, data_key, sizeof data_key, 1, &f->age[0], &e), 0);
+	f->slot[0] = (struct identity_slot){ f->rcpt[0], (const unsigned char *)f->age[0].p,
+					     f->age[0].len };
+	f->n = 1;
+	f->files[f->o.n_files++] = f->file[0];
+	snprintf(want, sizeof want, "key slot 1 names %s but does not open with its identity "
+		 "(from -i %s): the store was modified", f->rcpt[0], f->file[0]);
+	unlock_fails(f, ERR_INTEGRITY, want);
+	/* a slot for A with a flipped payload byte (binary age file) */
+	r.x25519 = (const unsigned char(*)[AGE_KEY_LEN])f->id[0].public;
+	assert_int_equal(age_encrypt(&r, data_key, sizeof data_key, 0, &f->age[1], &e), 0);
+	f->age[1].p[f->age[1].len - 1] ^= 1;
+	f->slot[0] = (struct identity_slot){ f->rcpt[0], (const unsigned char *)f->age[1].p,
+					     f->age[1].len };
+	snprintf(want, sizeof want, "key slot 1 (%s): ", f->rcpt[0]);
+	unlock_fails(f, ERR_INTEGRITY, want);
+	f->n = 2; /* so teardown frees both files */
+}
+
+static void test_no_slots(void **state)
+{
+	struct fx *f = *state;
+
+	unlock_fails(f, ERR_INPUT, "no key slots");
+}
+
+/* ---- files ---- */
+
+static void test_default_path(void **state)
+{
+	struct fx *f = *state;
+	struct buf p = { 0 };
+	struct err e;
+	char want[1024];
+
+	assert_int_equal(identity_default_path(&p, &e), 0);
+	snprintf(want, sizeof want, "%s/config/secretctl/identity.txt", f->dir);
+	assert_string_equal(p.p, want);
+	p.len = 0;
+	setenv("XDG_CONFIG_HOME", "relative/ignored", 1);
+	assert_int_equal(identity_default_path(&p, &e), 0);
+	snprintf(want, sizeof want, "%s/home/.config/secretctl/identity.txt", f->dir);
+	assert_string_equal(p.p, want);
+	p.len = 0;
+	unsetenv("XDG_CONFIG_HOME");
+	assert_int_equal(identity_default_path(&p, &e), 0);
+	assert_string_equal(p.p, want);
+	buf_free(&p);
+}
+
+static void test_file_text(void **state)
+{
+	struct fx *f = *state;
+	struct secmem t = { 0 };
+	struct age_idlist l = { 0 };
+	struct err e;
+	char want[160];
+	const char *s;
+
+	assert_int_equal(identity_file_text(&f->id[0], &t, &e), 0);
+	s = (const char *)t.p;
+	assert_int_equal(strncmp(s, "# created: ", 11), 0);
+	/* 2006-01-02T15:04:05 then Z or +hh:mm */
+	assert_true(s[15] == '-' && s[18] == '-' && s[21] == 'T' && s[24] == ':' && s[27] == ':');
+	assert_true(s[30] == 'Z' || ((s[30] == '+' || s[30] == '-') && s[33] == ':'));
+	snprintf(want, sizeof want, "\n# public key: %s\nAGE-SECRET-KEY-1", f->rcpt[0]);
+	assert_non_null(strstr(s, want));
+	assert_int_equal(s[t.len - 1], '\n');
+	assert_int_equal(age_identity_file_parse(t.p, t.len, &l, &e), 0);
+	assert_int_equal(l.n, 1);
+	assert_memory_equal(l.v[0].secret, f->id[0].secret, AGE_KEY_LEN);
+	age_idlist_free(&l);
+	secmem_free(&t);
+}
+
+static void test_create_file(void **state)
+{
+	struct fx *f = *state;
+	struct age_identity *id = secmem_alloc(sizeof *id);
+	struct age_idlist l = { 0 };
+	struct err e;
+	struct stat st;
+	char *p = path_in(f, "new/deeper/id.txt");
+
+	umask(022);
+	assert_int_equal(identity_create_file(p, id, &e), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(stat(path_in(f, "new"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(path_in(f, "new/deeper"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(identity_load_file(p, &l, &e), 0);
+	assert_int_equal(l.n, 1);
+	assert_memory_equal(l.v[0].public, id->public, AGE_KEY_LEN);
+	age_idlist_free(&l);
+	/* never overwrites */
+	assert_int_equal(identity_create_file(p, id, &e), ERR_IO);
+	assert_string_equal(strstr(e.msg, "' already exists"), "' already exists");
+	/* nor follows a symlink, even a dangling one */
+	assert_int_equal(symlink(path_in(f, "target"), path_in(f, "link")), 0);
+	assert_int_equal(identity_create_file(path_in(f, "link"), id, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "already exists"));
+	assert_int_equal(access(path_in(f, "target"), F_OK), -1);
+	/* a parent that is a file */
+	assert_int_equal(identity_create_file(path_in(f, "idA.txt/x"), id, &e), ERR_IO);
+	secmem_release(id);
+}
+
+static void test_load_file(void **state)
+{
+	struct fx *f = *state;
+	struct age_idlist l = { 0 };
+	struct err e;
+	char *big;
+
+	assert_int_equal(identity_load_file(f->file[1], &l, &e), 0);
+	assert_int_equal(identity_load_file(f->file[0], &l, &e), 0); /* appends */
+	assert_int_equal(l.n, 2);
+	assert_memory_equal(l.v[1].public, f->id[0].public, AGE_KEY_LEN);
+	age_idlist_free(&l);
+	assert_int_equal(identity_load_file(path_in(f, "none"), &l, &e), ERR_NOTFOUND);
+	put_str(path_in(f, "empty"), "# nothing\n\n");
+	assert_int_equal(identity_load_file(path_in(f, "empty"), &l, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "empty': no age identity found"));
+	put_str(path_in(f, "pub"), "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n");
+	assert_int_equal(identity_load_file(path_in(f, "pub"), &l, &e), ERR_INPUT);
+	/* size cap */
+	big = malloc(IDENTITY_FILE_MAX + 1);
+	assert_non_null(big);
+	memset(big, '#', IDENTITY_FILE_MAX + 1);
+	put_file(path_in(f, "big"), big, IDENTITY_FILE_MAX + 1);
+	assert_int_equal(identity_load_file(path_in(f, "big"), &l, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "is larger than 1048576 bytes"));
+	free(big);
+	assert_int_equal(l.n, 0);
+}
+
+static void test_passphrase_file_read(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+	struct err e;
+
+	assert_int_equal(secmem_append(&m, "old", 3), 0);
+	put_str(path_in(f, "p"), "one two\r\nthree\n");
+	assert_int_equal(identity_read_passphrase_file(path_in(f, "p"), &m, &e), 0);
+	assert_int_equal(m.len, 7);
+	assert_memory_equal(m.p, "one two", 7);
+	put_str(path_in(f, "p"), "no newline");
+	assert_int_equal(identity_read_passphrase_file(path_in(f, "p"), &m, &e), 0);
+	assert_string_equal((char *)m.p, "no newline");
+	put_str(path_in(f, "p"), "");
+	assert_int_equal(identity_read_passphrase_file(path_in(f, "p"), &m, &e), ERR_INPUT);
+	assert_int_equal(m.len, 0);
+	put_str(path_in(f, "p"), "\r\n");
+	assert_int_equal(identity_read_passphrase_file(path_in(f, "p"), &m, &e), ERR_INPUT);
+	assert_int_equal(identity_read_passphrase_file(path_in(f, "q"), &m, &e), ERR_NOTFOUND);
+	secmem_free(&m);
+}
+
+static void test_tty_none(void **state)
+{
+	struct secmem m = { 0 };
+	struct err e;
+
+	(void)state;
+	assert_int_equal(tty_available(), 0);
+	assert_int_equal(secmem_append(&m, "old", 3), 0);
+	assert_int_equal(tty_read_passphrase("store passphrase", &m, &e), ERR_NOKEY);
+	assert_string_equal(e.msg, "cannot ask for the store passphrase: no terminal");
+	assert_int_equal(tty_read_new_passphrase("store passphrase", &m, &e), ERR_NOKEY);
+	secmem_free(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_dash_i),
+		T(test_dash_i_order),
+		T(test_dash_i_missing),
+		T(test_dash_i_invalid),
+		T(test_later_not_read),
+		T(test_env_identity),
+		T(test_credentials),
+		T(test_default_files),
+		T(test_default_unusable),
+		T(test_encrypted_identity_no_tty),
+		T(test_passphrase_file),
+		T(test_passphrase_no_slot),
+		T(test_passphrase_no_tty),
+		T(test_no_identity_lists_places),
+		T(test_no_match_lists_recipients),
+		T(test_match_without_trial),
+		T(test_multi_key_file),
+		T(test_integrity),
+		T(test_no_slots),
+		T(test_default_path),
+		T(test_file_text),
+		T(test_create_file),
+		T(test_load_file),
+		T(test_passphrase_file_read),
+		T(test_tty_none),
+#undef T
+	};
+	pid_t pid;
+	int status;
+
+	/* No controlling terminal, whoever runs this: a session leader of a
+	 * new session has none until it opens one (and O_NOCTTY prevents that). */
+	if (setsid() < 0) {
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0) {
+			if (waitpid(pid, &status, 0) < 0)
+				return 1;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		}
+		if (setsid() < 0)
+			return 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
