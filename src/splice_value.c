@@ -166,8 +166,9 @@ int splice_value(const char *text, size_t len, const struct splice_doc *d, size_
 			goto oom;
 		want_end = YAML_SEQUENCE_END_EVENT;
 	}
-	if (secmem_append(&doc, region, region_len) ||
-	    secmem_append(&doc, par->flow ? "]\n" : "\n", par->flow ? 2 : 1))
+	/* nothing after the region: a line break would change a block
+	 * scalar that ends the text without one */
+	if (secmem_append(&doc, region, region_len) || (par->flow && secmem_append(&doc, "]", 1)))
 		goto oom;
 
 	if (!yaml_parser_initialize(&yp))
