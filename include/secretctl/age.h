@@ -99,4 +99,10 @@ int age_decrypt(const unsigned char *in, size_t len, const struct age_keys *k, s
 int age_armor_decode(const unsigned char *in, size_t len, struct buf *out, struct err *e);
 int age_armor_encode(const unsigned char *in, size_t len, struct buf *out, struct err *e);
 
+/* Parse the header of a binary age file (stanza syntax, MAC line, the
+ * scrypt-alone rule) without unwrapping anything; for fuzzing and for
+ * telling a malformed file from one that no key opens. 0 or ERR_INPUT with
+ * e->sub = AGE_FAIL_HEADER. */
+int age_header_check(const unsigned char *in, size_t len, struct err *e);
+
 #endif

@@ -1,0 +1,1 @@
+TEST_LIBS_test_age = -lz
