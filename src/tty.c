@@ -101,8 +101,12 @@ int tty_read_passphrase(const char *prompt, struct secmem *out, struct err *e)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = tty_on_signal;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < N_SIGNALS; i++)
-		sigaction(tty_signals[i], &sa, &old[i]);
+	for (i = 0; i < N_SIGNALS; i++) {
+		sigaction(tty_signals[i], NULL, &old[i]);
+		/* an ignored signal stays ignored, as the caller wanted */
+		if (old[i].sa_handler != SIG_IGN)
+			sigaction(tty_signals[i], &sa, NULL);
+	}
 
 	have_termios = tcgetattr(fd, &saved) == 0;
 	if (have_termios) {

@@ -1,0 +1,170 @@
+# identity and tty through tests/tools/idtool: key sources, prompts on a
+# real terminal (a tmux pane: a pty that is the controlling terminal),
+# no terminal at all (setsid, stdin /dev/null), age interop.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ID=$TOOLS/idtool
+[ -x "$ID" ] || { not_ok "idtool is not built ($ID)"; exit 1; }
+
+# ---- files ----
+run "$ID" keygen "$T/keys/a/id.txt"
+assert_rc 0 "keygen: creates an identity file and its parent directories"
+REC_A=$(cat "$T/out")
+assert "keygen: file mode 0600, directories 0700" \
+	test "$(stat -c %a "$T/keys/a/id.txt") $(stat -c %a "$T/keys/a") $(stat -c %a "$T/keys")" = "600 700 700"
+assert "keygen: age-keygen format (created, public key, secret key)" \
+	grep -qE '^# created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(Z|[+-][0-9]{2}:[0-9]{2})$' "$T/keys/a/id.txt"
+if command -v age-keygen >/dev/null; then
+	if [ "$(age-keygen -y "$T/keys/a/id.txt")" = "$REC_A" ]; then ok "age-keygen -y reads it: same recipient"
+	else not_ok "age-keygen -y disagrees"; fi
+else skip "age-keygen is not installed"; fi
+run "$ID" keygen "$T/keys/a/id.txt"
+assert_rc 7 "keygen: never overwrites (exit 7)"
+assert_err "^idtool: '$T/keys/a/id.txt' already exists$" "keygen: says it exists"
+ln -s "$T/elsewhere" "$T/keys/link"
+run "$ID" keygen "$T/keys/link"
+assert_rc 7 "keygen: refuses a (dangling) symlink"
+assert "keygen: nothing created through the symlink" test ! -e "$T/elsewhere"
+"$ID" keygen "$T/keys/b.txt" >"$T/rb" && REC_B=$(cat "$T/rb")
+"$ID" keygen "$T/keys/c.txt" >"$T/rc" && REC_C=$(cat "$T/rc")
+KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+
+# ---- sources without a terminal ----
+nt() { setsid -w "$@" </dev/null; } # no controlling terminal
+run nt "$ID" unlock -i "$T/keys/a/id.txt" "$REC_B" "$REC_A"
+assert_rc 0 "-i: opens the slot naming its recipient"
+assert "-i: slot 2, the data key" test "$(cat "$T/out")" = "$(printf 'slot 2\n%s' $KEY)"
+run nt "$ID" unlock -v -i "$T/keys/b.txt" -i "$T/keys/a/id.txt" "$REC_A" "$REC_B"
+assert_out '^slot 2$' "-i order: the first file that opens a slot wins"
+assert_err "^secretctl: key slot 2 \($REC_B\) opened with -i $T/keys/b.txt$" "-v: says which source opened which slot"
+run nt env SECRETCTL_IDENTITY="$T/keys/c.txt:$T/keys/b.txt" "$ID" unlock "$REC_B"
+assert_rc 0 "\$SECRETCTL_IDENTITY: colon-separated files"
+run nt env SECRETCTL_IDENTITY="$T/nope" "$ID" unlock -i "$T/keys/b.txt" "$REC_B"
+assert_rc 0 "-i wins over \$SECRETCTL_IDENTITY, which is not read"
+run nt env SECRETCTL_IDENTITY="$T/nope" "$ID" unlock "$REC_B"
+assert_rc 3 "\$SECRETCTL_IDENTITY: a missing file is an error at once (exit 3)"
+assert_err "^idtool: \\\$SECRETCTL_IDENTITY: cannot open '$T/nope': No such file or directory$" "\$SECRETCTL_IDENTITY: message"
+mkdir -p "$T/creds"; cp "$T/keys/c.txt" "$T/creds/secretctl-identity"
+run nt env CREDENTIALS_DIRECTORY="$T/creds" "$ID" unlock "$REC_A" "$REC_C"
+assert_out '^slot 2$' "\$CREDENTIALS_DIRECTORY/secretctl-identity opens its slot"
+mkdir -p "$XDG_CONFIG_HOME/secretctl"; cp "$T/keys/a/id.txt" "$XDG_CONFIG_HOME/secretctl/identity.txt"
+run nt "$ID" unlock "$REC_C" "$REC_A"
+assert_out '^slot 2$' "default identity file opens its slot"
+run nt env CREDENTIALS_DIRECTORY="$T/creds" "$ID" unlock "$REC_C" "$REC_A"
+assert_out '^slot 1$' "the credential comes before the default identity file"
+rm "$XDG_CONFIG_HOME/secretctl/identity.txt"
+run nt env SOPS_AGE_KEY_FILE="$T/keys/b.txt" "$ID" unlock "$REC_C" "$REC_B"
+assert_out '^slot 2$' "\$SOPS_AGE_KEY_FILE opens its slot"
+
+printf 'sesame\n' >"$T/pass"; printf 'wrong\n' >"$T/badpass"
+run nt "$ID" unlock --passphrase-file "$T/pass" "$REC_C" pass:sesame
+assert_out '^slot 2$' "--passphrase-file opens the scrypt slot"
+run nt "$ID" unlock --passphrase-file "$T/badpass" "$REC_C" pass:sesame
+assert_rc 4 "--passphrase-file: wrong passphrase (exit 4)"
+assert_err "^idtool: wrong passphrase \(from --passphrase-file $T/badpass\)$" "--passphrase-file: message"
+
+start=$(date +%s%N)
+run nt "$ID" unlock "$REC_C" pass:sesame
+end=$(date +%s%N)
+assert_rc 4 "no terminal, no identity: fails (exit 4)"
+assert "no terminal: fails at once (< 2 s)" test $(( (end - start) / 1000000 )) -lt 2000
+assert_err 'passphrase prompt \(no terminal; use --passphrase-file\)\); make one with' "no terminal: says so, and lists what was tried"
+assert_err "^idtool: no identity found \(tried: \\\$SECRETCTL_IDENTITY \(unset\), \\\$CREDENTIALS_DIRECTORY \(unset\), $XDG_CONFIG_HOME/secretctl/identity.txt \(absent\), \\\$SOPS_AGE_KEY_FILE \(unset\), $XDG_CONFIG_HOME/sops/age/keys.txt \(absent\), " "no identity: every place tried, in order"
+run nt "$ID" unlock -i "$T/keys/c.txt" "$REC_A" "$REC_B"
+assert_rc 4 "identities that match no slot (exit 4)"
+assert_err "^idtool: no identity matches a recipient of the store \(recipients: $REC_A, $REC_B; identities found: $REC_C \(-i $T/keys/c.txt\)" "no match: lists the store's recipients and the identities found"
+run nt "$ID" unlock -i "$T/keys/a/id.txt" "liar:$REC_A"
+assert_rc 5 "a slot that names a recipient but does not open with it (exit 5)"
+assert_err "key slot 1 names $REC_A but does not open with its identity" "lying slot: message"
+run nt "$ID" unlock -i "$T/keys/a/id.txt" "corrupt:$REC_A"
+assert_rc 5 "a slot with a broken payload tag (exit 5)"
+
+"$ID" encrypt-pass pw "$T/keys/a/id.txt" "$T/enc.age"
+run nt "$ID" unlock -i "$T/enc.age" "$REC_A"
+assert_rc 4 "encrypted identity file, no terminal: fails at once (exit 4)"
+assert_err "^idtool: -i: '$T/enc.age' is passphrase-protected and there is no terminal to ask on$" "encrypted identity, no terminal: message"
+
+# ---- on a terminal (tmux) ----
+if ! command -v tmux >/dev/null; then
+	skip "tmux is not installed: prompt tests skipped"; echo "1..$TESTNUM"; exit 0
+fi
+TMUX_SOCK=$T/tmux.sock
+tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
+
+# on_tty CMD ANSWER...: run CMD (a shell string) in a fresh pane; each time
+# a new prompt shows (the last screen line ends in ":" and differs, text or
+# row, from the last one answered; tmux trims the blank after it), type the
+# next ANSWER and Enter. Waiting for the prompt matters: input typed before
+# it would be flushed (TCSAFLUSH). "^C" sends Ctrl-C. After CMD: stdout in
+# $T/out, stderr in $T/err, status in $RC, the screen in $T/screen, the
+# terminal's mode afterwards in $T/stty.
+on_tty() {
+	local cmd=$1 n=0 i=0 cur last=""; shift
+	rm -f "$T/rc.pane"
+	tm kill-server 2>/dev/null
+	# trap : INT: the pane's shell outlives a Ctrl-C (CMD still gets it)
+	tm new-session -d -x 200 -y 50 \
+		"trap : INT; cd '$T' && ($cmd) >'$T/out' 2>'$T/err'; echo \$? >'$T/rc.pane.tmp'; stty -a >'$T/stty'; mv '$T/rc.pane.tmp' '$T/rc.pane'; sleep 30"
+	while [ ! -f "$T/rc.pane" ] && [ $i -lt 600 ]; do
+		if [ $n -lt $# ]; then
+			cur=$(tm capture-pane -p 2>/dev/null | grep -n . | tail -1)
+			if [ "${cur%:}" != "$cur" ] && [ "$cur" != "$last" ]; then
+				n=$((n + 1)); last=$cur
+				if [ "${!n}" = "^C" ]; then tm send-keys C-c
+				else tm send-keys -l "${!n}"; tm send-keys Enter; fi
+				continue
+			fi
+		fi
+		sleep 0.05; i=$((i + 1))
+	done
+	tm capture-pane -p >"$T/screen" 2>/dev/null
+	RC=$(cat "$T/rc.pane" 2>/dev/null || echo 999)
+	tm kill-server 2>/dev/null
+}
+
+on_tty "'$ID' prompt 'test passphrase'" "s3cret word"
+assert_rc 0 "prompt: reads a line from the terminal"
+assert "prompt: the bytes typed, without the newline" test "$(cat "$T/out")" = "$(printf 's3cret word' | od -An -tx1 | tr -d ' \n')"
+assert "prompt: the prompt is shown on the terminal" grep -q '^test passphrase:' "$T/screen"
+assert "prompt: echo is off (the passphrase is not on screen)" bash -c "! grep -q s3cret '$T/screen'"
+assert "prompt: echo is back on afterwards" grep -Eq '(^| )echo( |$)' "$T/stty"
+
+on_tty "'$ID' prompt 'test passphrase'" "^C"
+assert "Ctrl-C at the prompt: the process dies of SIGINT (130)" test "$RC" -eq 130
+assert "Ctrl-C at the prompt: echo is restored" grep -Eq '(^| )echo( |$)' "$T/stty"
+
+on_tty "'$ID' prompt-new 'new passphrase'" "abc" "abc"
+assert_rc 0 "new passphrase: asked twice, the same twice"
+assert "new passphrase: second prompt says again" grep -q '^new passphrase (again):' "$T/screen"
+on_tty "'$ID' prompt-new 'new passphrase'" "abc" "abd"
+assert_rc 6 "new passphrase: two different answers (exit 6)"
+assert_err '^idtool: the two new passphrases differ$' "new passphrase: message"
+on_tty "'$ID' prompt-new 'new passphrase'" ""
+assert_rc 6 "new passphrase: empty is refused (exit 6)"
+
+on_tty "'$ID' unlock -i '$T/enc.age' '$REC_A'" "pw"
+assert_rc 0 "encrypted identity file: passphrase asked on the terminal, slot opened"
+assert "encrypted identity: prompt names the file" grep -q "^passphrase for identity file $T/enc.age:" "$T/screen"
+on_tty "'$ID' unlock -i '$T/enc.age' '$REC_A'" "nope"
+assert_rc 4 "encrypted identity file: wrong passphrase (exit 4)"
+assert_err "^idtool: -i: '$T/enc.age': wrong passphrase$" "encrypted identity: wrong passphrase message"
+
+on_tty "'$ID' unlock '$REC_C' pass:sesame" "sesame"
+assert_rc 0 "scrypt slot: passphrase prompt on the terminal opens it"
+assert_out '^slot 2$' "scrypt slot: slot 2"
+on_tty "'$ID' unlock '$REC_C' pass:sesame" "sesam"
+assert_rc 4 "scrypt slot: wrong passphrase (exit 4)"
+assert_err '^idtool: wrong passphrase$' "scrypt slot: wrong passphrase message"
+on_tty "'$ID' unlock -i '$T/keys/c.txt' '$REC_C' pass:sesame"
+assert_rc 0 "an identity that matches: no prompt at all"
+assert "no prompt was shown" bash -c "! grep -q 'passphrase' '$T/screen'"
+
+# age 1.x's own passphrase-encrypted identity file (age -p, work factor 2^18)
+if command -v age >/dev/null; then
+	on_tty "age -p -o '$T/age-enc.age' '$T/keys/b.txt'" "agepw" "agepw"
+	if [ "$RC" -eq 0 ]; then
+		on_tty "'$ID' unlock -i '$T/age-enc.age' '$REC_B'" "agepw"
+		assert_rc 0 "an identity file encrypted by age -p opens"
+	else not_ok "age -p failed (exit $RC)"; diag <"$T/err"; fi
+else skip "age is not installed"; fi
+echo "1..$TESTNUM"
