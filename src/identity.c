@@ -23,7 +23,7 @@ static int read_capped(const char *path, struct secmem *out, struct err *e)
 {
 	unsigned char tmp[4096];
 	ssize_t n;
-	int fd;
+	int fd, too_big = 0;
 
 	secmem_clear(out);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -36,9 +36,8 @@ static int read_capped(const char *path, struct secmem *out, struct err *e)
 			continue;
 		if (n <= 0)
 			break;
-		if (out->len + (size_t)n > IDENTITY_FILE_MAX) {
-			n = 0;
-			errno = EFBIG;
+		if ((size_t)n > IDENTITY_FILE_MAX - out->len) {
+			too_big = 1;
 			break;
 		}
 		if (secmem_append(out, tmp, (size_t)n)) {
@@ -48,15 +47,15 @@ static int read_capped(const char *path, struct secmem *out, struct err *e)
 			return err_oom(e);
 		}
 	}
+	if (n < 0)
+		err_errno(e, ERR_IO, errno, "cannot read '%s'", path);
+	else if (too_big)
+		err_set(e, ERR_INPUT, "'%s' is larger than %u bytes", path, IDENTITY_FILE_MAX);
 	sodium_memzero(tmp, sizeof tmp);
 	close(fd);
-	if (n < 0) {
+	if (n < 0 || too_big) {
 		secmem_clear(out);
-		return err_errno(e, ERR_IO, errno, "cannot read '%s'", path);
-	}
-	if (errno == EFBIG && out->len + 1 > IDENTITY_FILE_MAX) {
-		secmem_clear(out);
-		return err_set(e, ERR_INPUT, "'%s' is larger than %u bytes", path, IDENTITY_FILE_MAX);
+		return e->code;
 	}
 	return 0;
 }
