@@ -277,7 +277,7 @@ static int run_vectors(void)
 			v = realloc(v, cap * sizeof *v);
 			assert_non_null(v);
 		}
-		snprintf(v[n].name, sizeof v[n].name, "%s", de->d_name);
+		memcpy(v[n].name, de->d_name, strlen(de->d_name) + 1); /* length checked above */
 		if (snprintf(v[n].path, sizeof v[n].path, "%s/%s", dir, de->d_name) >=
 		    (int)sizeof v[n].path)
 			continue;
