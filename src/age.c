@@ -42,12 +42,12 @@ struct age_secrets {
 	unsigned char file_key[FILE_KEY_LEN];
 	unsigned char mac_key[32];
 	unsigned char payload_key[32];
-	unsigned char shared[32];   /* X25519 shared secret or ephemeral scalar */
-	unsigned char wrap_key[32]; /* what wraps the file key in a stanza */
+	unsigned char shared[32];   /* X25519 shared secret */
+	unsigned char wrap_key[32]; /* wraps the file key (first the ephemeral scalar) */
 };
 
 struct stanza {
-	const char *arg[STANZA_ARGS]; /* arg[0] is the type; the rest are not kept */
+	const char *arg[STANZA_ARGS]; /* arg[0] is the type; more are counted, not kept */
 	size_t arg_len[STANZA_ARGS];
 	size_t n_args;
 	size_t body_off, body_len; /* in header.bodies */
@@ -272,10 +272,12 @@ int age_identity_file_parse(const unsigned char *text, size_t len, struct age_id
 {
 	const unsigned char *nl;
 	size_t pos = 0, a, b, lineno = 0, n0 = out->n;
-	struct age_identity *id = secmem_alloc(sizeof *id);
+	struct age_identity *id;
 	int rc = 0;
 
-	if (!id)
+	if (age_is_encrypted(text, len))
+		return err_set(e, ERR_INPUT, "identity file is passphrase-encrypted");
+	if (!(id = secmem_alloc(sizeof *id)))
 		return err_oom(e);
 	while (pos < len && !rc) {
 		nl = memchr(text + pos, '\n', len - pos);

@@ -473,6 +473,10 @@ static void test_identity_file(void **state)
 	assert_int_equal(age_identity_file_parse((unsigned char *)t.p, t.len, &l, &e), ERR_INPUT);
 	assert_string_equal(e.msg, "no age identity found");
 	assert_int_equal(age_identity_file_parse(NULL, 0, &l, &e), ERR_INPUT);
+	t.len = 0;
+	buf_puts(&t, "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n");
+	assert_int_equal(age_identity_file_parse((unsigned char *)t.p, t.len, &l, &e), ERR_INPUT);
+	assert_string_equal(e.msg, "identity file is passphrase-encrypted");
 	assert_int_equal(l.n, 4);
 	age_idlist_free(&l);
 	assert_int_equal(l.n, 0);
