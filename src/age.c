@@ -368,6 +368,15 @@ static int line_is(const char *l, size_t n, const char *s)
 	return n == strlen(s) && memcmp(l, s, n) == 0;
 }
 
+/* Undo a partial decode. */
+static int armor_fail(struct buf *out, size_t start, struct err *e, const char *what)
+{
+	out->len = start;
+	if (out->p)
+		out->p[start] = '\0';
+	return fail(e, AGE_FAIL_ARMOR, "%s", what);
+}
+
 int age_armor_decode(const unsigned char *in, size_t len, struct buf *out, struct err *e)
 {
 	size_t pos = 0, n, k = 0, ws = 0, start = out->len, i;
@@ -377,47 +386,44 @@ int age_armor_decode(const unsigned char *in, size_t len, struct buf *out, struc
 
 	for (;;) {
 		if (armor_line(in, len, &pos, &l, &n))
-			return fail(e, AGE_FAIL_ARMOR, "not an age file: no age header or armor");
+			return armor_fail(out, start, e, "not an age file: no age header or armor");
 		for (i = 0; i < n && is_space((unsigned char)l[i]); i++)
 			;
 		if (i < n)
 			break;
 		ws += n + 1;
 		if (ws > MAX_WS)
-			return fail(e, AGE_FAIL_ARMOR, "age armor: too much leading whitespace");
+			return armor_fail(out, start, e, "age armor: too much leading whitespace");
 	}
 	if (!line_is(l, n, armor_begin))
-		return fail(e, AGE_FAIL_ARMOR, n >= 5 && !memcmp(l, "-----", 5)
-					  ? "age armor: invalid begin line"
-					  : "not an age file: no age header or armor");
+		return armor_fail(out, start, e, n >= 5 && !memcmp(l, "-----", 5)
+					? "age armor: invalid begin line"
+					: "not an age file: no age header or armor");
 	for (;;) {
-		if (armor_line(in, len, &pos, &l, &n)) {
-			out->len = start;
-			return fail(e, AGE_FAIL_ARMOR, "age armor: no end line");
-		}
+		if (armor_line(in, len, &pos, &l, &n))
+			return armor_fail(out, start, e, "age armor: no end line");
 		if (line_is(l, n, armor_end))
 			break;
-		if (!more || n == 0 || n > LINE_COLS ||
-		    b64_decode(l, n, line, sizeof line, &k, PADDED) ||
-		    buf_append(out, line, k)) {
-			out->len = start;
-			return fail(e, AGE_FAIL_ARMOR,
-				    !more ? "age armor: short line before the end line"
-				    : n == 0 ? "age armor: empty line"
-				    : n > LINE_COLS ? "age armor: line longer than 64 columns"
-						    : "age armor: invalid base64");
+		if (!more)
+			return armor_fail(out, start, e, "age armor: short line before the end line");
+		if (n == 0)
+			return armor_fail(out, start, e, "age armor: empty line");
+		if (n > LINE_COLS)
+			return armor_fail(out, start, e, "age armor: line longer than 64 columns");
+		if (b64_decode(l, n, line, sizeof line, &k, PADDED))
+			return armor_fail(out, start, e, "age armor: invalid base64");
+		if (buf_append(out, line, k)) {
+			armor_fail(out, start, e, "");
+			return err_oom(e);
 		}
 		more = k == LINE_BYTES; /* a short line must be the last */
 	}
 	for (i = pos; i < len && is_space(in[i]); i++)
 		;
-	if (i < len || len - pos >= MAX_WS) {
-		out->len = start;
-		return fail(e, AGE_FAIL_ARMOR, i < len ? "age armor: data after the end line"
-						       : "age armor: too much trailing whitespace");
-	}
-	if (out->p)
-		out->p[out->len] = '\0';
+	if (i < len)
+		return armor_fail(out, start, e, "age armor: data after the end line");
+	if (len - pos >= MAX_WS)
+		return armor_fail(out, start, e, "age armor: too much trailing whitespace");
 	return 0;
 }
 
