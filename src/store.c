@@ -207,6 +207,18 @@ static void mac_field(crypto_auth_hmacsha512256_state *st, const char *name, con
 	mac_lp(st, value, strlen(value));
 }
 
+/* The fields after the tokens. Each slot's data_key is covered too: a
+ * verifier holding one identity must still notice a damaged slot of
+ * another (issue 3), which the recipient names alone would not show. */
+static void mac_fields(crypto_auth_hmacsha512256_state *st, const struct store_slot *slots,
+		       size_t n, int final_newline)
+{
+	for (size_t i = 0; i < n; i++)
+		mac_field(st, "data_key", slots[i].data_key);
+	if (!final_newline)
+		mac_field(st, "final_newline", "false");
+}
+
 static void ad_build(unsigned char *ad, size_t *adlen, int kind, const char *path, size_t plen)
 {
 	const char *dom = kind == SPLICE_VALUE ? AD_VALUE : AD_COMMENT;
@@ -435,6 +447,19 @@ int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
 
 /* ---- decryption --------------------------------------------------------- */
 
+/* Strict base64: libsodium 1.0.18 reads some bytes >= 0x80 as base64
+ * characters, so the alphabet is checked first. 0 or -1. */
+static int b64_decode(const char *s, size_t n, unsigned char *out, size_t max, size_t *len)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/' || c == '='))
+			return -1;
+	}
+	return sodium_base642bin(out, max, s, n, NULL, len, NULL, sodium_base64_VARIANT_ORIGINAL);
+}
+
 static int token_payload(const struct store *s, const struct splice_item *it,
 			 unsigned char **payload, size_t *len, struct err *e)
 {
@@ -443,8 +468,7 @@ static int token_payload(const struct store *s, const struct splice_item *it,
 
 	if (!p)
 		return err_oom(e);
-	if (sodium_base642bin(p, max, s->text.p + it->b64_start, it->b64_len, NULL, len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	if (b64_decode(s->text.p + it->b64_start, it->b64_len, p, max, len) != 0 ||
 	    *len < NONCE_LEN + TAG_LEN) {
 		free(p);
 		return err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token", s->path,
@@ -521,15 +545,13 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 			free(payload);
 		}
 	}
-	if (!s->doc.final_newline)
-		mac_field(&st, "final_newline", "false");
+	mac_fields(&st, s->slots, s->n_slots, s->doc.final_newline);
 	crypto_auth_hmacsha512256_final(&st, mac);
 	sodium_memzero(&st, sizeof st);
 	if (rc)
 		return rc;
 	if (!s->doc.mac ||
-	    sodium_base642bin(want, sizeof want, s->doc.mac, strlen(s->doc.mac), NULL, &maclen, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    b64_decode(s->doc.mac, strlen(s->doc.mac), want, sizeof want, &maclen) != 0 ||
 	    maclen != sizeof want)
 		return err_set(e, ERR_INPUT, "%s: malformed mac", s->path);
 	if (sodium_memcmp(mac, want, sizeof mac) != 0)
@@ -546,7 +568,7 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 	struct subkeys *k = NULL;
 	struct secmem plain = { 0 }, region = { 0 };
 	size_t pos = 0;
-	int rc = 0;
+	int rc = 0, meta_done = 0;
 
 	if (!s->data_key)
 		return err_set(e, ERR_FAIL, "store is not unlocked");
@@ -570,6 +592,16 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 			else
 				c->comments++;
 		}
+		/* the metadata block may stand before a token: after a "..."
+		 * document end, comments follow it */
+		if (!meta_done && s->doc.meta_start >= pos && s->doc.meta_start <= it->start) {
+			if (secmem_append(&plain, s->text.p + pos, s->doc.meta_start - pos)) {
+				rc = err_oom(e);
+				goto out;
+			}
+			pos = s->doc.meta_end;
+			meta_done = 1;
+		}
 		/* text before the token, then the region in its place */
 		if (secmem_append(&plain, s->text.p + pos, it->start - pos) ||
 		    secmem_append(&plain, region.p, region.len) ||
@@ -585,9 +617,15 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 	if (rc)
 		goto out;
 	/* rest of the text, without the metadata block */
-	if (secmem_append(&plain, s->text.p + pos, s->doc.meta_start - pos) ||
-	    secmem_append(&plain, s->text.p + s->doc.meta_end, s->text.len - s->doc.meta_end) ||
-	    tokmap_index(map) || secmem_append(out, plain.p, plain.len)) {
+	if (!meta_done) {
+		if (secmem_append(&plain, s->text.p + pos, s->doc.meta_start - pos)) {
+			rc = err_oom(e);
+			goto out;
+		}
+		pos = s->doc.meta_end;
+	}
+	if (secmem_append(&plain, s->text.p + pos, s->text.len - pos) || tokmap_index(map) ||
+	    secmem_append(out, plain.p, plain.len)) {
 		rc = err_oom(e);
 		goto out;
 	}
@@ -752,9 +790,8 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		if (old) {
 			plen = old->b64_len / 4 * 3 + 3;
 			payload = malloc(plen);
-			if (!payload || sodium_base642bin(payload, plen, s->tokens->b64.p + old->b64_off,
-							  old->b64_len, NULL, &plen, NULL,
-							  sodium_base64_VARIANT_ORIGINAL) != 0) {
+			if (!payload || b64_decode(s->tokens->b64.p + old->b64_off, old->b64_len,
+						   payload, plen, &plen) != 0) {
 				free(payload);
 				rc = err_oom(e);
 				goto out;
@@ -789,8 +826,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 	}
 	meta_at = d.meta_at <= len ? d.meta_at : len;
 	final_newline = d.final_newline;
-	if (!final_newline)
-		mac_field(&st, "final_newline", "false");
+	mac_fields(&st, s->slots, s->n_slots, final_newline);
 	crypto_auth_hmacsha512256_final(&st, mac);
 	if (buf_append(out, plain + pos, meta_at - pos) ||
 	    (!final_newline && buf_puts(out, d.eol ? d.eol : "\n")) ||

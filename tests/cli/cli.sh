@@ -71,26 +71,26 @@ fi
 # process hardening: inspect a secretctl that waits for its value on stdin
 mkfifo fifo
 exec 3<>fifo
-"$SECRETCTL" set nostore.yaml a/b < fifo 2>/dev/null &
+"$SECRETCTL" set nostore.yaml a/b < fifo 2>/dev/null 3>&- &
 pid=$!
 sleep 0.3
 assert "core dumps are off (RLIMIT_CORE 0)" grep -Eq '^Max core file size +0 +0 ' /proc/$pid/limits
 assert "umask is 077" grep -q '^Umask:[[:space:]]*0077' /proc/$pid/status
 exec 3>&-
-wait $pid
+wait $pid || true
 if grep -q __asan_init "$SECRETCTL"; then
 	skip "sanitizer build: stays dumpable so LeakSanitizer can trace it"
 elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	chmod 755 "$T"
 	mkfifo fifo2; chmod 666 fifo2
 	exec 3<>fifo2
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$SECRETCTL" set "$T/nostore.yaml" a/b < fifo2 2>/dev/null &
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$SECRETCTL" set "$T/nostore.yaml" a/b < fifo2 2>/dev/null 3>&- &
 	pid=$!
 	sleep 0.3
 	# a non-dumpable process's /proc files belong to root, not to its user
 	assert "the process is not dumpable (PR_SET_DUMPABLE 0)" [ "$(stat -c %U /proc/$pid/environ)" = root ]
 	exec 3>&-
-	wait $pid
+	wait $pid || true
 else
 	skip "setpriv or user nobody missing"
 fi

@@ -105,7 +105,7 @@ run sc extract s.yaml -e app/env --format yaml
 assert_rc 2 "an unknown format is a usage error"
 run sc extract s.yaml -e app
 assert_rc 6 "-e on a mapping with a mapping child is exit 6"
-assert_err 'app/nested is a mapping' "the refusal names the child"
+assert_err 'app/env is a mapping' "the refusal names the child"
 run sc extract s.yaml -e app/env/DB_PASSWORD --name 1BAD
 assert_rc 6 "an invalid --name is exit 6"
 sc set s.yaml 'app/bad-name/x' --value-file keep.bin

@@ -20,7 +20,9 @@ TESTNUM=0
 ok() { TESTNUM=$((TESTNUM + 1)); echo "ok $TESTNUM - $*"; }
 not_ok() { TESTNUM=$((TESTNUM + 1)); echo "not ok $TESTNUM - $*"; }
 skip() { TESTNUM=$((TESTNUM + 1)); echo "ok $TESTNUM # SKIP $*"; }
-diag() { sed 's/^/# /'; }
+# diag: indent as TAP comments; always ends with a line break, so the next
+# "ok" starts a line of its own.
+diag() { sed 's/^/# /'; echo; }
 
 sc() { "$SECRETCTL" "$@"; }
 

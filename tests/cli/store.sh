@@ -37,7 +37,7 @@ run sc decrypt s.yaml -i id1.txt -o dec.yaml
 assert_rc 7 "decrypt -o never overwrites"
 
 # --- ls needs no key
-run env -u HOME sc ls s.yaml
+run env -u HOME "$SECRETCTL" ls s.yaml
 assert_rc 0 "ls works without any identity"
 assert "ls lists leaf paths in document order" bash -c "sed -n '1,3p' '$T/out' | tr '\n' ' ' | grep -qx 'app/env/DB_PASSWORD app/env/API_TOKEN app/env/EMPTY '"
 assert_out '^copy/pass$' "ls follows aliases to collections"
@@ -118,7 +118,7 @@ run sc recipients add s.yaml "$R2" -i id1.txt
 cp s.yaml before.yaml
 run sc recipients rm s.yaml "$R2" --no-rotate -i id1.txt
 assert "rm --no-rotate keeps every token" bash -c "[ \$(grep -Fxf before.yaml s.yaml | grep -c '!enc') = $(grep -c '!enc' s.yaml) ]"
-run sc recipients rm "$R1" s.yaml -i id1.txt
+run sc recipients s.yaml frob "$R1" -i id1.txt
 assert_rc 2 "an unknown recipients action is a usage error"
 
 # --- rotate

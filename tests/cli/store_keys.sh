@@ -61,7 +61,7 @@ run setsid -w "$SECRETCTL" decrypt p.yaml </dev/null
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_rc 4 "without a terminal the passphrase slot fails with exit 4"
 assert "without a terminal it fails at once (${took} ms)" [ "$took" -lt 2000 ]
-printf 'correct horse\n' | script -qec "$SECRETCTL decrypt p.yaml -o viatty.yaml" /dev/null >/dev/null 2>&1
+python3 "$TOP/tests/cli/ptyrun.py" 'passphrase' 'correct horse' -- "$SECRETCTL" decrypt p.yaml -o viatty.yaml 2>/dev/null
 assert "the passphrase prompt works on a terminal" cmp -s viatty.yaml plain.yaml
 # age opens the scrypt slot (through a pty, as age -d wants)
 slot() { # FILE RECIPIENT|scrypt -> the slot's armored age file
@@ -86,7 +86,7 @@ age-keygen 2>/dev/null > plainid.txt
 printf 'idpass\nidpass\n' | script -qec "age -p -a -o encid.txt plainid.txt" /dev/null >/dev/null 2>&1
 RE=$(age-keygen -y plainid.txt)
 sc encrypt plain.yaml -r "$RE" -o e.yaml
-printf 'idpass\n' | script -qec "$SECRETCTL decrypt e.yaml -i encid.txt -o viaenc.yaml" /dev/null >/dev/null 2>&1
+python3 "$TOP/tests/cli/ptyrun.py" 'passphrase' 'idpass' -- "$SECRETCTL" decrypt e.yaml -i encid.txt -o viaenc.yaml 2>/dev/null
 assert "a passphrase-encrypted identity file opens after a prompt" cmp -s viaenc.yaml plain.yaml
 run setsid -w "$SECRETCTL" decrypt e.yaml -i encid.txt </dev/null
 assert_rc 4 "an encrypted identity file without a terminal is exit 4"

@@ -76,7 +76,7 @@ awk -v old="$old" '/  password: !enc/ { print old; next } { print }' s.yaml > re
 run sc decrypt replay.yaml -i id1.txt
 assert_rc 5 "a token copied from an older version fails the MAC"
 # a comment token moved onto a value
-c=$(grep -o '#!enc [A-Za-z0-9+/=]*' s.yaml | head -1 | cut -c3-)
+c=$(grep -o '#!enc [A-Za-z0-9+/=]*' s.yaml | head -1 | cut -c2-)
 sed "s|  user: !enc [A-Za-z0-9+/=]*|  user: $c|" s.yaml > cmove.yaml
 run sc decrypt cmove.yaml -i id1.txt
 assert_rc 5 "a comment token used as a value fails"

@@ -1,0 +1,51 @@
+#!/bin/sh
+# usage: bench/report.sh RESULTS_DIR IR_FILE "SIZES" — the tables for
+# BENCHMARKS.md (printed, and written to bench/results/tables.md) and the
+# plot bench/extract.png.
+set -eu
+OUT=$1; IR=$2; SIZES=$3
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+T="$OUT/tables.md"
+{
+	echo "| keys | tool | mean (ms) | ± (ms) | × exec floor | secretctl faster by |"
+	echo "|---:|---|---:|---:|---:|---:|"
+	for n in $SIZES; do
+		jq -r --arg n "$n" '
+			(.results[] | select(.command | startswith("exec floor")) | .mean) as $floor |
+			(.results[] | select(.command == "secretctl extract -f") | .mean) as $sc |
+			.results[] | "| \($n) | \(.command) | \(.mean * 1000 | . * 1000 | round / 1000) | \(.stddev * 1000 | . * 1000 | round / 1000) | \(.mean / $floor | . * 100 | round / 100) | \(if .command == "secretctl extract -f" or (.command | startswith("exec floor")) then "" else "\(.mean / $sc | . * 10 | round / 10)×" end) |"' \
+			"$OUT/extract-$n.json"
+	done
+	echo
+	echo "| keys | extract instructions (callgrind) | exec floor instructions | per key |"
+	echo "|---:|---:|---:|---:|"
+	while read -r n ir floor; do
+		irn=$(echo "$ir" | tr -d ,); fl=$(echo "$floor" | tr -d ,)
+		echo "| $n | $ir | $floor | $(( (irn - fl) / n )) |"
+	done < "$IR"
+} > "$T"
+cat "$T"
+# plot: mean time against store size, one line per tool
+for n in $SIZES; do
+	jq -r --arg n "$n" '.results[] | "\(.command)\t\($n)\t\(.mean * 1000)"' "$OUT/extract-$n.json"
+done > "$OUT/plot.tsv"
+cmds=$(cut -f1 "$OUT/plot.tsv" | sort -u | tr '\n' '|')
+{
+	echo "set terminal pngcairo size 900,560 noenhanced"
+	echo "set output '$TOP/bench/extract.png'"
+	echo "set title 'one value out of a store: time per call'"
+	echo "set logscale xy; set xlabel 'keys in the store'; set ylabel 'ms (log)'"
+	echo "set key left top; set grid"
+	echo "set datafile separator '\t'"
+	printf 'plot '
+	first=1
+	IFS='|'
+	for c in $cmds; do
+		[ -n "$c" ] || continue
+		[ $first = 1 ] || printf ', '
+		first=0
+		printf "\"< grep -F '%s\t' '%s'\" using 2:3 with linespoints title '%s'" "$c" "$OUT/plot.tsv" "$c"
+	done
+	echo
+} > "$OUT/plot.gp"
+gnuplot "$OUT/plot.gp" 2>/dev/null || gnuplot -e "set terminal png" "$OUT/plot.gp" || echo "bench: gnuplot failed" >&2

@@ -1,0 +1,60 @@
+#!/bin/sh
+# make bench: extract side by side with its peers, at 10..10 000 keys.
+# Writes bench/results/*.json, BENCHMARKS.md's tables and bench/extract.png.
+# usage: bench/run.sh BUILD_DIR [SIZES]
+set -eu
+BUILD=$(cd "${1:-build}" && pwd)
+SIZES=${2:-${BENCH_SIZES:-10 100 1000 10000}}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+SC=$BUILD/secretctl
+OUT=$TOP/bench/results
+W=$(mktemp -d /tmp/secretctl-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$OUT"
+for t in hyperfine age yq jq valgrind gnuplot; do
+	command -v $t >/dev/null || { echo "bench: $t is missing (make deps)" >&2; exit 1; }
+done
+cc -O2 -o "$W/empty" "$TOP/bench/empty.c"
+export HOME="$W" XDG_CONFIG_HOME="$W/config"
+unset SECRETCTL_IDENTITY SECRETCTL_STORE DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
+"$SC" keygen -o "$W/id.txt" 2>/dev/null
+R=$("$SC" keygen -y "$W/id.txt")
+# one systemd credential (host key; created on first use, as root)
+have_creds=0
+if printf 'pw-secret' | systemd-creds encrypt --name=bench - "$W/cred" 2>/dev/null; then have_creds=1; fi
+have_vault=0
+if command -v ansible-vault >/dev/null; then have_vault=1; printf 'vaultpass' > "$W/vaultpass"; fi
+
+for n in $SIZES; do
+	sh "$TOP/bench/gen.sh" "$n" > "$W/p$n.yaml"
+	"$SC" encrypt "$W/p$n.yaml" -r "$R" -o "$W/s$n.yaml"
+	age -r "$R" -o "$W/p$n.age" "$W/p$n.yaml"
+	yq . "$W/p$n.yaml" > "$W/p$n.json"
+	age -r "$R" -o "$W/j$n.age" "$W/p$n.json"
+	# the key in the middle of the store
+	path=$("$SC" ls "$W/s$n.yaml" | sed -n "$(( (n + 1) / 2 ))p")
+	jqpath=".$(printf '%s' "$path" | sed 's|/|"."|g; s|^|"|; s|$|"|')"
+	want=$("$SC" extract "$W/s$n.yaml" -f "$path" -i "$W/id.txt")
+	got=$(age -d -i "$W/id.txt" "$W/p$n.age" | yq -r "$jqpath")
+	[ "$want" = "$got" ] || { echo "bench: yq and secretctl disagree at $path" >&2; exit 1; }
+	set -- -n "exec floor (empty C program)" "$W/empty" \
+		-n "secretctl extract -f" "$SC extract $W/s$n.yaml -f '$path' -i $W/id.txt" \
+		-n "age -d | yq -r" "sh -c \"age -d -i $W/id.txt $W/p$n.age | yq -r '$jqpath'\"" \
+		-n "age -d | jq -r" "sh -c \"age -d -i $W/id.txt $W/j$n.age | jq -r '$jqpath'\""
+	[ $have_creds = 1 ] && set -- "$@" -n "systemd-creds decrypt (one credential)" "systemd-creds decrypt --name=bench $W/cred -"
+	if [ $have_vault = 1 ] && [ "$n" = 100 ]; then
+		cp "$W/p$n.yaml" "$W/v$n.yaml"
+		ansible-vault encrypt --vault-password-file "$W/vaultpass" "$W/v$n.yaml" >/dev/null 2>&1
+		set -- "$@" -n "ansible-vault view | yq -r" "sh -c \"ansible-vault view --vault-password-file $W/vaultpass $W/v$n.yaml | yq -r '$jqpath'\""
+	fi
+	# -N: no shell in between; the pipelines pay for their sh, as they
+	# would in an ExecStartPre= line
+	hyperfine -N --warmup 5 --min-runs 30 --export-json "$OUT/extract-$n.json" "$@"
+	# instruction counts: stable on a noisy machine
+	valgrind --tool=callgrind --callgrind-out-file="$W/cg" "$SC" extract "$W/s$n.yaml" -f "$path" \
+		-i "$W/id.txt" >/dev/null 2>"$W/cg.err"
+	ir=$(sed -n 's/.*Collected : //p' "$W/cg.err")
+	vfloor=$(valgrind --tool=callgrind --callgrind-out-file="$W/cg0" "$W/empty" 2>&1 | sed -n 's/.*Collected : //p')
+	echo "$n $ir $vfloor" >> "$W/ir.txt"
+done
+sh "$TOP/bench/report.sh" "$OUT" "$W/ir.txt" "$SIZES"
