@@ -128,3 +128,39 @@ int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose
 typedef int (*cli_leaf_fn)(void *ctx, const struct buf *path, size_t node);
 int cli_walk_leaves(const struct splice_doc *d, size_t node, struct buf *prefix, cli_leaf_fn fn,
 		    void *ctx);
+
+/* ---- values (cmd/values.c): what extract, install and podman hand out ---- */
+#include "secretctl/envfmt.h"
+
+struct cli_value {
+	const char *name; /* env form: the variable's name (a key, or --name) */
+	size_t name_len;
+	char *path;       /* escaped PATH of the value */
+	struct secmem value;
+	char *owned_name;
+};
+struct cli_values {
+	struct cli_value *v;
+	size_t n;
+};
+/* Load store, look PATH up and return what it names: file form (env 0):
+ * the one scalar; env form: the scalar (named after the last segment, or
+ * name) or the mapping's scalar children, in order. Every error is printed
+ * (exit 3 with "did you mean", 6 for a wrong kind, 4 no key, 5 integrity)
+ * before any key is looked for when it is about the PATH. */
+int cli_open_values(const char *store, const char *path, int env, const char *name,
+		    const struct cli_args *a, struct store *s, struct cli_values *out);
+void cli_values_free(struct cli_values *v);
+/* Env form of values in dialect d (all or nothing; errors printed). */
+int cli_render_env(const struct cli_values *v, enum envfmt_dialect d, struct secmem *out);
+
+/* -e/-f PATH, --format, --name as a command gave them (ids < 0: the
+ * command has no such option). Errors printed. */
+struct cli_form {
+	int env;
+	const char *path;
+	const char *name;
+	enum envfmt_dialect dialect;
+};
+int cli_form_args(const struct cli_cmd *cmd, const struct cli_args *a, int opt_env, int opt_file,
+		  int opt_format, int opt_name, struct cli_form *f);
