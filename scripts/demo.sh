@@ -20,6 +20,11 @@ show "sed -n '1,12p' secret.yaml   # keys in clear, values and comments are toke
 step "$BIN" ls secret.yaml
 step "$BIN" verify secret.yaml -i identity.txt
 show "'$BIN' decrypt secret.yaml -i identity.txt | head -8"
+echo
+echo "# what a unit runs in ExecStartPre=: one value, or an env file"
+step "$BIN" extract secret.yaml -f app/db_password -i identity.txt; echo
+step "$BIN" extract secret.yaml -e app/env -i identity.txt
+step "$BIN" extract secret.yaml -e postgres/env --format shell -i identity.txt
 show "printf 'rotated-db-password' | '$BIN' set secret.yaml app/env/DB_PASSWORD -i identity.txt"
 show "git diff --no-index --stat '$TOP/examples/demo/secret.yaml' secret.yaml || true"
 show "diff '$TOP/examples/demo/secret.yaml' secret.yaml | grep '^[<>]' | cut -c1-60 || true"
