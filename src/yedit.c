@@ -50,6 +50,7 @@ struct ydoc {
 	size_t root;        /* NONE: empty store */
 	const char *eol;
 	int verbatim_bin;   /* a %TAG redefines "!!" */
+	int explicit_end;   /* "..." ends the document */
 };
 
 struct edit {
@@ -386,6 +387,9 @@ static int doc_parse(struct ydoc *d, const char *t, size_t len, struct err *e)
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:
 			done = 1;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			d->explicit_end = !ev.data.document_end.implicit;
 			break;
 		case YAML_DOCUMENT_START_EVENT: {
 			yaml_tag_directive_t *td;
@@ -1129,21 +1133,30 @@ static int set_scalar(struct yop *o, size_t k)
 	struct secmem *m;
 	size_t col = owner_col(d, k), rs, re, ve, rest = 0, rest_end = 0, after;
 	int rc, colon = 0, bare = is_bare_null(d, k), oldblock = is_block_scalar(n);
+	const char *lead = "";
 
 	if (bare) {
 		if ((rc = null_pos(o, k, &rs, &colon)))
 			return rc;
 		re = ve = rs;
+		lead = colon ? ": " : " ";
 	} else {
 		rs = n->start;
 		re = ve = n->end;
 	}
 	if (oldblock) {
-		size_t ind;
+		size_t ind, q;
 		int keep;
 
 		block_header(d, n->start, &ind, &keep, &rest, &rest_end);
 		after = re;
+		/* a block scalar may start a line at its parent's column; no
+		 * other value may: move the new one up behind the indicator */
+		if (only_blanks(d, line_start(d, rs), rs) && column(d, rs) <= col &&
+		    (q = gap_indicator(d, n->gap, n->start, ":-")) != NONE) {
+			rs = q + 1;
+			lead = " ";
+		}
 	} else {
 		after = line_after(d, ve);
 	}
@@ -1157,21 +1170,24 @@ static int set_scalar(struct yop *o, size_t k)
 		return err_oom(o->e);
 	}
 	rc = 0;
-	if (put(m, colon ? ": " : bare ? " " : "") ||
+	if (put(m, lead) ||
 	    (n->anchor && (put(m, "&") || put(m, n->anchor) || put(m, " "))) ||
 	    secmem_append(m, r.head.p, r.head.len))
 		rc = err_oom(o->e);
 	else if (oldblock) {
-		/* keep the header's comment; the old lines ended in a break */
-		if (secmem_append(m, d->t + rest, rest_end - rest) ||
+		/* keep the header's comment ("|#c" is valid, "v#c" is not); the
+		 * old lines ended in a break */
+		if ((rest < rest_end && d->t[rest] == '#' && put(m, " ")) ||
+		    secmem_append(m, d->t + rest, rest_end - rest) ||
 		    ((r.block || (re > 0 && is_break(d->t[re - 1]))) && put(m, d->eol)) ||
 		    secmem_append(m, r.body.p, r.body.len))
 			rc = err_oom(o->e);
 	} else if (r.block) {
 		size_t le = line_end(d, ve);
 
-		if (secmem_append(m, d->t + ve, le - ve) ||
-		    (after > le ? secmem_append(m, d->t + le, after - le) : put(m, d->eol)) ||
+		/* the file's line break, not the line's own: a lone CR before
+		 * an empty first line would read as one CRLF */
+		if (secmem_append(m, d->t + ve, le - ve) || put(m, d->eol) ||
 		    secmem_append(m, r.body.p, r.body.len))
 			rc = err_oom(o->e);
 	}
@@ -1496,7 +1512,7 @@ static size_t empty_pos(const struct ydoc *d, size_t k)
 {
 	size_t p = d->v[k].start, q;
 
-	if (p < d->len && (d->t[p] == '&' || d->t[p] == '!')) {
+	if ((d->v[k].anchor || d->v[k].tagged) && (d->t[p] == '&' || d->t[p] == '!')) {
 		size_t le = line_end(d, p);
 
 		while (p < le && (d->t[p] == '&' || d->t[p] == '!')) {
@@ -1542,16 +1558,25 @@ static int unset_node(struct yop *o, size_t k)
 		else if (prv != NONE)
 			m = edit_add(o, map && d->v[d->v[prv].prev].tail > d->v[prv].tail
 					       ? d->v[d->v[prv].prev].tail : d->v[prv].tail, ee);
-		else
-			m = edit_add(o, es, ee);
+		else /* the only entry: a trailing comma goes too */
+			m = edit_add(o, es, d->v[par].end - 1);
 		return m ? 0 : err_oom(o->e);
 	}
 	ls = line_start(d, es);
 	if (only_blanks(d, ls, es)) {
-		if (!edit_add(o, ls, line_after(d, ee)))
+		m = edit_add(o, ls, line_after(d, ee));
+		if (!m)
 			return err_oom(o->e);
-		if (nxt != NONE || prv != NONE || par == d->root)
+		if (nxt != NONE || prv != NONE)
 			return 0;
+		/* the last top-level key leaves an empty store, unless the
+		 * mapping has an anchor or tag that needs a node, or "..."
+		 * follows (libyaml reads "..." alone as an error) */
+		if (par == d->root && !d->v[par].anchor && !d->v[par].tagged) {
+			if (d->explicit_end && (put(m, "{}") || put(m, d->eol)))
+				return err_oom(o->e);
+			return 0;
+		}
 		/* the last entry: the parent stays a collection */
 		m = edit_add(o, empty_pos(d, par), empty_pos(d, par));
 		if (!m || put(m, map ? " {}" : " []"))

@@ -363,7 +363,8 @@ static void check_unset_structure(const char *in, const char *out, size_t outlen
 		}
 		i++;
 	}
-	if (!*parent && !left) /* the last top-level key: an empty store */
+	/* the last top-level key: an empty store (a tagged one stays "{}") */
+	if (!*parent && !left && !flat_get(&b, ""))
 		for (i = 0; i < a.n; i++)
 			if (!*a.v[i].path)
 				flat_del(&a, i);
@@ -516,6 +517,10 @@ static void t_set_block(void **st)
 	       "  opts: {a: 1, b: [x, y]}\nlist:\n  - one\n  - two\nlast: end\n");
 	/* plain over block, the header comment kept */
 	set_ok("a: |-  # pem\n  x\n  y\nb: 1\n", "a", "z", "a: z  # pem\nb: 1\n");
+	set_ok("a: |#c\n  x\nb: 1\n", "a", "z z", "a: z z #c\nb: 1\n");
+	/* a block scalar at its parent's column: the new value moves up */
+	set_ok("a: # c\n|\n x\nb: 1\n", "a", "z", "a: z\nb: 1\n");
+	set_ok("a:\n|\n x\nb: 1\n", "a", "y\nz", "a: |-\n  y\n  z\nb: 1\n");
 	/* chomping */
 	set_ok("a: 1\nb: 2\n", "a", "x\ny", "a: |-\n  x\n  y\nb: 2\n");
 	set_ok("a: 1\nb: 2\n", "a", "x\ny\n", "a: |\n  x\n  y\nb: 2\n");
@@ -689,6 +694,8 @@ static void t_set_layout(void **st)
 	set_ok("a: 1\r\nb: 2\r\n", "a", "v", "a: v\r\nb: 2\r\n");
 	set_ok("a: 1\r\nb: 2\r\n", "n/m", "v", "a: 1\r\nb: 2\r\nn:\r\n  m: v\r\n");
 	set_ok("a: |\r\n  x\r\nb: 2\r\n", "a", "y\nz", "a: |-\r\n  y\r\n  z\r\nb: 2\r\n");
+	set_ok("a: 1\rb: 2\r", "a", "\ny", "a: |2-\r\r  y\rb: 2\r");
+	set_ok("a: 1\nb: 2\rc: 3\n", "b", "\ny", "a: 1\nb: |2-\n\n  y\nc: 3\n");
 	/* no final line break: appending keeps it so */
 	set_ok("a: 1", "b", "v", "a: 1\nb: v");
 	set_ok("a: 1", "b/c", "v", "a: 1\nb:\n  c: v");
@@ -756,15 +763,21 @@ static void t_unset(void **st)
 	unset_ok("a: {x: 1}\n", "a/x", "a: {}\n");
 	unset_ok("a: [1, 2]\n", "a/1", "a: [1]\n");
 	unset_ok("a: [1]\n", "a/0", "a: []\n");
+	unset_ok("a: [1, ]\n", "a/0", "a: []\n");
+	unset_ok("a: [1, 2,]\n", "a/1", "a: [1,]\n");
+	unset_ok("a: { x: 1 }\n", "a/x", "a: { }\n");
 	unset_ok("a: {x: [1, 2], y: 2}\n", "a/x", "a: {y: 2}\n");
 	/* the last entry of a nested collection leaves it empty */
 	unset_ok("a:\n  x: 1\nb: 2\n", "a/x", "a: {}\nb: 2\n");
 	unset_ok("a: # c\n  x: 1\n", "a/x", "a: {} # c\n");
 	unset_ok("a: &M\n  x: 1\n", "a/x", "a: &M {}\n");
+	unset_ok("a:\n  !!str x: 1\n", "a/x", "a: {}\n");
 	unset_ok("a:\n- 1\nb: 2\n", "a/0", "a: []\nb: 2\n");
 	unset_ok("s:\n  -\n    x: 1\n", "s/0/x", "s:\n  - {}\n");
 	/* the last top-level key leaves an empty store */
 	unset_ok("# c\na: 1\n", "a", "# c\n");
+	unset_ok("--- !!map\na: 1\n", "a", "--- !!map {}\n");
+	unset_ok("a: 1\n...\n", "a", "{}\n...\n");
 	/* compact entries */
 	unset_ok("s:\n  - k: 1\n    j: 2\n", "s/0/k", "s:\n  - j: 2\n");
 	unset_ok("s:\n  - k: 1\n    j: 2\n", "s/0/j", "s:\n  - k: 1\n");
