@@ -88,6 +88,7 @@ CLI_DECLARE(cmd_set);
 CLI_DECLARE(cmd_unset);
 CLI_DECLARE(cmd_recipients);
 CLI_DECLARE(cmd_rotate);
+CLI_DECLARE(cmd_podman);
 
 #endif
 

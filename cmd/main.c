@@ -25,6 +25,8 @@ static const struct cli_cmd commands[] = {
 	  "make a new age X25519 identity; -y prints an identity file's recipients", 0 },
 	{ "ls", cmd_ls, "[STORE] [PATH] [--json]",
 	  "list the key paths of a store (needs no key)", 0 },
+	{ "podman", cmd_podman, "[STORE] (-e|-f) PATH [NAME] [--label K=V]... [--podman PROGRAM]",
+	  "put values into podman secrets (value on stdin; unchanged ones left alone)", 0 },
 	{ "recipients", cmd_recipients, "[STORE] [add R | rm R] [--no-rotate]",
 	  "list, add or remove the store's key slots", 0 },
 	{ "rotate", cmd_rotate, "[STORE]", "new data key, every token re-encrypted", 0 },

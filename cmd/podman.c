@@ -1,0 +1,145 @@
+/* podman: store values as podman secrets, for quadlet's Secret= lines.
+ * Runs in ExecStartPre= before every start, so an unchanged value costs
+ * two podman runs (version, inspect) and changes nothing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "secretctl/podman.h"
+
+enum { OPT_ENV, OPT_FILE, OPT_LABEL, OPT_PODMAN };
+
+static const struct cli_opt opts[] = {
+	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: a scalar, or one secret per scalar child of a mapping" },
+	{ "file", 'f', 1, OPT_FILE, "PATH", "file form: the value's exact bytes" },
+	{ "label", 'l', 1, OPT_LABEL, "K=V", "add a label to every secret (repeatable)" },
+	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman in PATH)" },
+	CLI_KEY_OPTS,
+	CLI_OPT_END,
+};
+
+/* Was PATH a mapping (so its children are the secrets)? */
+static int is_mapping(const struct store *s, const char *pstr)
+{
+	struct path p = { 0 };
+	struct err e;
+	size_t node;
+	int m = 0;
+
+	if (path_parse(pstr, strlen(pstr), &p, &e) == 0) {
+		node = splice_lookup(&s->doc, &p);
+		m = node != SPLICE_NONE &&
+		    s->doc.nodes[splice_resolve(&s->doc, node)].type == SPLICE_MAPPING;
+	}
+	path_free(&p);
+	return m;
+}
+
+int cmd_podman(int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_find("podman");
+	struct store s = { .lock_fd = -1 };
+	struct cli_values v = { 0 };
+	struct podman_labels labels = { 0 };
+	struct podman_existing *cur = NULL;
+	struct podman pm;
+	struct cli_form f;
+	struct cli_args a;
+	struct err e;
+	const char **names = NULL;
+	char (*digests)[PODMAN_DIGEST_HEX_LEN] = NULL;
+	const char *store, *name = NULL;
+	int used, verbose, rc;
+
+	rc = cli_parse(cmd, opts, argc, argv, 0, 2, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
+	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, -1, -1, &f);
+	store = cli_store_arg(&a, &used);
+	if (!rc && !store)
+		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
+	if (!rc && a.n_pos > used)
+		name = a.pos[used];
+	for (int i = 0; !rc && i < a.opt[OPT_LABEL].count; i++) {
+		const char *kv = a.opt[OPT_LABEL].values[i];
+		if (strncmp(kv, PODMAN_DIGEST_LABEL, strlen(PODMAN_DIGEST_LABEL)) == 0 &&
+		    (kv[strlen(PODMAN_DIGEST_LABEL)] == '=' || !kv[strlen(PODMAN_DIGEST_LABEL)]))
+			rc = cli_usage(cmd, "the label %s is secretctl's own", PODMAN_DIGEST_LABEL);
+		else if (podman_labels_add(&labels, kv, strlen(kv), &e))
+			rc = cli_usage(cmd, "%s", e.msg);
+	}
+	if (!rc)
+		rc = cli_open_values(store, f.path, f.env, NULL, &a, &s, &v);
+	if (rc)
+		goto out;
+	if (name) {
+		if (f.env && is_mapping(&s, f.path)) {
+			rc = cli_usage(cmd, "NAME goes with a scalar; the secrets of mapping %s are "
+				       "named after its keys", f.path);
+			goto out;
+		}
+		v.v[0].name = name;
+		v.v[0].name_len = strlen(name);
+	}
+	names = calloc(v.n ? v.n : 1, sizeof *names);
+	digests = calloc(v.n ? v.n : 1, sizeof *digests);
+	cur = calloc(v.n ? v.n : 1, sizeof *cur);
+	if (!names || !digests || !cur) {
+		rc = cli_error(ERR_FAIL, "out of memory");
+		goto out;
+	}
+	/* every value is checked before podman runs at all */
+	for (size_t i = 0; i < v.n; i++) {
+		const struct cli_value *x = &v.v[i];
+		if (memchr(x->name, '\0', x->name_len)) {
+			rc = cli_error(ERR_INPUT, "%s: secret name has a NUL byte", x->path);
+			goto out;
+		}
+		names[i] = x->name;
+		if (podman_value_check(x->value.p, x->value.len, f.env, &e) ||
+		    podman_digest(s.data_key, x->value.p, x->value.len, digests[i], &e)) {
+			rc = cli_error(e.code, "%s: %s", x->path, e.msg);
+			goto out;
+		}
+	}
+	if (podman_probe(&pm, a.opt[OPT_PODMAN].count ? a.opt[OPT_PODMAN].value : "podman", &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	for (size_t i = 0; i < v.n; i++) {
+		if (podman_name_check(&pm.version, names[i], strlen(names[i]), &e)) {
+			rc = cli_error(e.code, "%s: %s", v.v[i].path, e.msg);
+			goto out;
+		}
+	}
+	if (podman_lookup(&pm, names, v.n, cur, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	for (size_t i = 0; i < v.n; i++) {
+		struct podman_secret sec = { names[i], v.v[i].value.p, v.v[i].value.len, digests[i],
+					     &labels };
+		enum podman_action done;
+		char id[80];
+
+		if (podman_secret_put(&pm, &sec, &cur[i], &done, id, &e)) {
+			rc = cli_fail(&e);
+			goto out;
+		}
+		if (verbose)
+			cli_note("%s: %s%s%s%s", names[i], podman_action_name(done),
+				 id[0] ? " (id " : "", id, id[0] ? ")" : "");
+	}
+out:
+	for (size_t i = 0; cur && i < v.n; i++)
+		podman_existing_free(&cur[i]);
+	free(cur);
+	free(names);
+	free(digests);
+	podman_labels_free(&labels);
+	cli_values_free(&v);
+	store_free(&s);
+	cli_args_free(&a);
+	return rc;
+}

@@ -1,0 +1,662 @@
+/* podman: spawn podman, version probe, name rules, digest labels. */
+#include "secretctl/podman.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "secretctl/secmem.h"
+
+extern char **environ;
+
+/* ---- version ---- */
+
+static int parse_num(const char **p, const char *end, int *out)
+{
+	long v = 0;
+	const char *s = *p;
+
+	if (s >= end || *s < '0' || *s > '9')
+		return -1;
+	while (s < end && *s >= '0' && *s <= '9') {
+		v = v * 10 + (*s - '0');
+		if (v > 1000000)
+			return -1;
+		s++;
+	}
+	*out = (int)v;
+	*p = s;
+	return 0;
+}
+
+int podman_version_parse(const char *s, size_t len, struct podman_version *v, struct err *e)
+{
+	const char *p = s, *end = s + len;
+
+	while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	*v = (struct podman_version){ 0, 0, 0 };
+	if (p < end && *p == 'v')
+		p++;
+	if (parse_num(&p, end, &v->major) || p >= end || *p++ != '.' ||
+	    parse_num(&p, end, &v->minor))
+		goto bad;
+	if (p < end && *p == '.') {
+		p++;
+		if (parse_num(&p, end, &v->patch))
+			goto bad;
+	}
+	if (p == end || *p == '-' || *p == '+' || *p == '~' || *p == ' ')
+		return 0;
+bad:
+	return err_set(e, ERR_EXTERNAL, "cannot read podman's version from '%.*s'",
+		       (int)(len > 40 ? 40 : len), s);
+}
+
+int podman_version_at_least(const struct podman_version *v, int major, int minor)
+{
+	return v->major > major || (v->major == major && v->minor >= minor);
+}
+
+int podman_has_replace(const struct podman_version *v)
+{
+	return podman_version_at_least(v, 4, 7);
+}
+
+/* ---- names and values ---- */
+
+static int is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+int podman_name_check(const struct podman_version *v, const char *name, size_t len,
+		      struct err *e)
+{
+	if (podman_has_replace(v)) {
+		/* containers/common since v0.56 (podman 4.7) */
+		const char *bad;
+		if (len == 0)
+			return err_set(e, ERR_INPUT, "secret name is empty");
+		if (len > 253)
+			return err_set(e, ERR_INPUT,
+				       "secret name '%.40s...' is %zu bytes; podman takes at most 253",
+				       name, len);
+		if (memchr(name, '\0', len))
+			return err_set(e, ERR_INPUT, "secret name has a NUL byte, which podman refuses");
+		for (const char *c = ",/="; *c; c++)
+			if ((bad = memchr(name, *c, len)) != NULL)
+				return err_set(e, ERR_INPUT,
+					       "secret name '%.*s' has '%c', which podman refuses in names",
+					       (int)len, name, *c);
+		return 0;
+	}
+	/* What podman 4.3.1 does (containers/common before v0.56), measured */
+	if (len == 0)
+		return err_set(e, ERR_INPUT, "secret name is empty");
+	if (len > 64)
+		return err_set(e, ERR_INPUT,
+			       "secret name '%.40s...' is %zu bytes; podman %d.%d takes at most 64",
+			       name, len, v->major, v->minor);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!is_alnum(c) && c != '_' && c != '.' && c != '-')
+			return err_set(e, ERR_INPUT,
+				       "secret name '%.*s' has %s%c%s (byte %zu); podman %d.%d takes only "
+				       "[a-zA-Z0-9_.-]",
+				       (int)len, name, c >= 0x20 && c < 0x7f ? "'" : "byte 0x",
+				       c >= 0x20 && c < 0x7f ? c : '?', c >= 0x20 && c < 0x7f ? "'" : "",
+				       i, v->major, v->minor);
+	}
+	if (!is_alnum((unsigned char)name[0]))
+		return err_set(e, ERR_INPUT,
+			       "secret name '%.*s' starts with '%c'; podman %d.%d wants a letter or digit first",
+			       (int)len, name, name[0], v->major, v->minor);
+	if (name[len - 1] == '-' || name[len - 1] == '.')
+		return err_set(e, ERR_INPUT,
+			       "secret name '%.*s' ends with '%c'; podman %d.%d refuses that", (int)len,
+			       name, name[len - 1], v->major, v->minor);
+	return 0;
+}
+
+int podman_value_check(const unsigned char *value, size_t len, int env, struct err *e)
+{
+	const unsigned char *nul;
+
+	if (len == 0)
+		return err_set(e, ERR_INPUT, "value is empty; a podman secret holds 1 to %u bytes",
+			       PODMAN_VALUE_MAX);
+	if (len > PODMAN_VALUE_MAX)
+		return err_set(e, ERR_INPUT, "value is %zu bytes; a podman secret holds 1 to %u bytes",
+			       len, PODMAN_VALUE_MAX);
+	if (env && (nul = memchr(value, '\0', len)) != NULL)
+		return err_set(e, ERR_INPUT,
+			       "value has a NUL byte (offset %zu), which an environment variable "
+			       "cannot carry (runc refuses it); use -f",
+			       (size_t)(nul - value));
+	return 0;
+}
+
+/* ---- digest ---- */
+
+int podman_digest(const unsigned char *data_key, const unsigned char *value, size_t len,
+		  char hex[PODMAN_DIGEST_HEX_LEN], struct err *e)
+{
+	unsigned char *k = secmem_alloc(32);
+	unsigned char h[32];
+
+	if (!k)
+		return err_oom(e);
+	if (crypto_kdf_derive_from_key(k, 32, 3, "sctl_pod", data_key) != 0 ||
+	    crypto_generichash(h, sizeof h, value, len, k, 32) != 0) {
+		secmem_release(k);
+		return err_set(e, ERR_FAIL, "cannot compute the digest label");
+	}
+	secmem_release(k);
+	sodium_bin2hex(hex, PODMAN_DIGEST_HEX_LEN, h, sizeof h);
+	return 0;
+}
+
+/* ---- running a program ---- */
+
+void podman_result_free(struct podman_result *r)
+{
+	buf_free(&r->out);
+	buf_free(&r->err);
+	r->status = 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Read what is there into b (kept up to the cap); 1 at EOF. */
+static int drain(int fd, struct buf *b)
+{
+	char tmp[8192];
+	ssize_t n = read(fd, tmp, sizeof tmp);
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : 1;
+	if (n == 0)
+		return 1;
+	if (b->len < PODMAN_CAPTURE_MAX &&
+	    buf_append(b, tmp, (size_t)n > PODMAN_CAPTURE_MAX - b->len ? PODMAN_CAPTURE_MAX - b->len
+								     : (size_t)n))
+		return -1;
+	return 0;
+}
+
+int podman_spawn(const char *program, const char *const *argv, const unsigned char *in,
+		 size_t in_len, struct podman_result *r, struct err *e)
+{
+	posix_spawn_file_actions_t fa;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	int devnull = -1, rc = 0, st, err_no;
+	size_t off = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof *r);
+	if (in)
+		rc = pipe2(pin, O_CLOEXEC);
+	else
+		rc = (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ? -1 : 0;
+	if (rc || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC)) {
+		rc = err_errno(e, ERR_IO, errno, "cannot make pipes for %s", program);
+		goto out;
+	}
+	if (posix_spawn_file_actions_init(&fa)) {
+		rc = err_oom(e);
+		goto out;
+	}
+	/* dup2 clears O_CLOEXEC on 0-2; every other fd of ours is CLOEXEC */
+	posix_spawn_file_actions_adddup2(&fa, in ? pin[0] : devnull, 0);
+	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+	err_no = posix_spawnp(&pid, program, &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err_no) {
+		if (err_no == ENOENT && !strchr(program, '/'))
+			rc = err_set(e, ERR_EXTERNAL,
+				     "%s is not installed (not found in PATH); install it, or name "
+				     "the program with --podman",
+				     program);
+		else
+			rc = err_errno(e, ERR_EXTERNAL, err_no, "cannot run %s", program);
+		goto out;
+	}
+	close_fd(&pin[0]);
+	close_fd(&pout[1]);
+	close_fd(&perr[1]);
+	close_fd(&devnull);
+	if (in) {
+		fcntl(pin[1], F_SETFL, O_NONBLOCK);
+		if (in_len == 0)
+			close_fd(&pin[1]);
+	}
+	/* a program that exits before reading its stdin: EPIPE, not a signal */
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	while (pout[0] >= 0 || perr[0] >= 0) {
+		struct pollfd pf[3];
+		int n = 0, io = -1, io_out = -1, io_err = -1;
+
+		if (pin[1] >= 0) {
+			pf[n] = (struct pollfd){ pin[1], POLLOUT, 0 };
+			io = n++;
+		}
+		if (pout[0] >= 0) {
+			pf[n] = (struct pollfd){ pout[0], POLLIN, 0 };
+			io_out = n++;
+		}
+		if (perr[0] >= 0) {
+			pf[n] = (struct pollfd){ perr[0], POLLIN, 0 };
+			io_err = n++;
+		}
+		if (poll(pf, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (io >= 0 && pf[io].revents) {
+			ssize_t w = write(pin[1], in + off, in_len - off);
+			if (w > 0)
+				off += (size_t)w;
+			if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == in_len ||
+			    (pf[io].revents & (POLLERR | POLLHUP)))
+				close_fd(&pin[1]);
+		}
+		if (io_out >= 0 && pf[io_out].revents && drain(pout[0], &r->out))
+			close_fd(&pout[0]);
+		if (io_err >= 0 && pf[io_err].revents && drain(perr[0], &r->err))
+			close_fd(&perr[0]);
+	}
+	close_fd(&pin[1]);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			rc = err_errno(e, ERR_EXTERNAL, errno, "cannot wait for %s", program);
+			goto out;
+		}
+	}
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	/* the buffers are text for messages and parsing: never NULL */
+	if ((!r->out.p && buf_puts(&r->out, "")) || (!r->err.p && buf_puts(&r->err, "")))
+		rc = err_oom(e);
+out:
+	close_fd(&pin[0]);
+	close_fd(&pin[1]);
+	close_fd(&pout[0]);
+	close_fd(&pout[1]);
+	close_fd(&perr[0]);
+	close_fd(&perr[1]);
+	close_fd(&devnull);
+	if (rc)
+		podman_result_free(r);
+	return rc;
+}
+
+/* "podman secret create NAME: exit status 125: Error: ..." */
+static int run_failed(struct err *e, const char *what, const char *name,
+		      const struct podman_result *r)
+{
+	size_t n = r->err.len;
+
+	while (n && (r->err.p[n - 1] == '\n' || r->err.p[n - 1] == ' '))
+		n--;
+	if (r->status > 128)
+		return err_set(e, ERR_EXTERNAL, "%s%s%s: killed by signal %d%s%.*s", what,
+			       name ? " " : "", name ? name : "", r->status - 128, n ? ": " : "",
+			       (int)n, r->err.p);
+	return err_set(e, ERR_EXTERNAL, "%s%s%s: exit status %d%s%.*s", what, name ? " " : "",
+		       name ? name : "", r->status, n ? ": " : "", (int)n,
+		       n ? r->err.p : "(nothing on stderr)");
+}
+
+int podman_probe(struct podman *p, const char *program, struct err *e)
+{
+	const char *argv[] = { program, "version", "--format", "{{.Client.Version}}", NULL };
+	struct podman_result r;
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	p->program = program;
+	rc = podman_spawn(program, argv, NULL, 0, &r, e);
+	if (rc)
+		return rc;
+	if (r.status)
+		rc = run_failed(e, "podman version", NULL, &r);
+	else
+		rc = podman_version_parse(r.out.p, r.out.len, &p->version, e);
+	if (!rc)
+		snprintf(p->version_text, sizeof p->version_text, "%d.%d.%d", p->version.major,
+			 p->version.minor, p->version.patch);
+	podman_result_free(&r);
+	return rc;
+}
+
+/* ---- labels ---- */
+
+int podman_labels_add(struct podman_labels *l, const char *kv, size_t len, struct err *e)
+{
+	const char *eq = memchr(kv, '=', len);
+	size_t klen = eq ? (size_t)(eq - kv) : len;
+	char *k, *v;
+
+	if (klen == 0)
+		return err_set(e, ERR_USAGE, "label '%.*s' has no key", (int)len, kv);
+	k = strndup(kv, klen);
+	v = eq ? strndup(eq + 1, len - klen - 1) : strdup("");
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return err_oom(e);
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].key, k) == 0) {
+			free(l->v[i].value);
+			free(k);
+			l->v[i].value = v;
+			return 0;
+		}
+	}
+	struct podman_label *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+	if (!nv) {
+		free(k);
+		free(v);
+		return err_oom(e);
+	}
+	l->v = nv;
+	l->v[l->n++] = (struct podman_label){ k, v };
+	return 0;
+}
+
+const char *podman_labels_get(const struct podman_labels *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, key) == 0)
+			return l->v[i].value;
+	return NULL;
+}
+
+int podman_labels_equal(const struct podman_labels *a, const struct podman_labels *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const char *v = podman_labels_get(b, a->v[i].key);
+		if (!v || strcmp(v, a->v[i].value) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+void podman_labels_free(struct podman_labels *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+void podman_existing_free(struct podman_existing *x)
+{
+	podman_labels_free(&x->labels);
+	memset(x, 0, sizeof *x);
+}
+
+/* ---- existing secrets ---- */
+
+/* Hex (as Go's %x prints a string) to bytes, in place; -1 if not hex. */
+static int unhex(char *s, size_t len, size_t *out_len)
+{
+	size_t n;
+
+	if (len % 2 || sodium_hex2bin((unsigned char *)s, len / 2, s, len, NULL, &n, NULL) != 0 ||
+	    n != len / 2)
+		return -1;
+	s[n] = '\0';
+	*out_len = n;
+	return 0;
+}
+
+/* One line of the inspect format below: ID HEXNAME [HEXKEY=HEXVALUE]... */
+static int parse_line(char *line, const char *const *names, size_t n, struct podman_existing *out,
+		      struct err *e)
+{
+	char *save = NULL, *id = strtok_r(line, " ", &save), *hname = strtok_r(NULL, " ", &save);
+	struct podman_existing *x = NULL;
+	size_t nlen;
+	char *tok;
+
+	if (!id || !hname || unhex(hname, strlen(hname), &nlen))
+		return err_set(e, ERR_EXTERNAL, "cannot read podman secret inspect's output");
+	for (size_t i = 0; i < n; i++)
+		if (!out[i].exists && strlen(names[i]) == nlen && memcmp(names[i], hname, nlen) == 0)
+			x = &out[i];
+	if (!x) /* an ID-prefix match, or a name given twice */
+		return 0;
+	x->exists = 1;
+	snprintf(x->id, sizeof x->id, "%s", id);
+	while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
+		char *eq = strchr(tok, '=');
+		size_t kl, vl;
+		if (!eq || unhex(tok, (size_t)(eq - tok), &kl) || unhex(eq + 1, strlen(eq + 1), &vl))
+			return err_set(e, ERR_EXTERNAL, "cannot read podman secret inspect's labels");
+		/* decoded in place: key at tok, value at eq + 1 */
+		if (memchr(tok, '\0', kl) || memchr(eq + 1, '\0', vl))
+			continue; /* never one of ours */
+		struct buf kv = { 0 };
+		int rc = buf_printf(&kv, "%s=%s", tok, eq + 1) ? err_oom(e)
+			 : podman_labels_add(&x->labels, kv.p, kv.len, e);
+		buf_free(&kv);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int podman_lookup(const struct podman *p, const char *const *names, size_t n,
+		  struct podman_existing *out, struct err *e)
+{
+	/* Hex keeps any byte a newer podman allows in a name or label
+	 * unambiguous; the name is compared, since inspect also matches IDs. */
+	static const char fmt[] = "{{.ID}} {{printf \"%x\" .Spec.Name}}"
+				  "{{range $k, $v := .Spec.Labels}} {{printf \"%x\" $k}}="
+				  "{{printf \"%x\" $v}}{{end}}";
+	const char **argv = calloc(n + 7, sizeof *argv);
+	struct podman_result r;
+	size_t k = 0;
+	char *line, *save = NULL;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		memset(&out[i], 0, sizeof out[i]);
+	if (!argv)
+		return err_oom(e);
+	argv[k++] = p->program;
+	argv[k++] = "secret";
+	argv[k++] = "inspect";
+	argv[k++] = "--format";
+	argv[k++] = fmt;
+	argv[k++] = "--";
+	for (size_t i = 0; i < n; i++)
+		argv[k++] = names[i];
+	argv[k] = NULL;
+	rc = podman_spawn(p->program, argv, NULL, 0, &r, e);
+	free(argv);
+	if (rc)
+		return rc;
+	/* Missing names make inspect exit 125 ("no such secret") after
+	 * printing the others; any other failure is a failure. */
+	if (r.status && !strstr(r.err.p, "no such secret")) {
+		rc = run_failed(e, "podman secret inspect", NULL, &r);
+		goto out;
+	}
+	for (line = strtok_r(r.out.p, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save))
+		rc = parse_line(line, names, n, out, e);
+out:
+	if (rc)
+		for (size_t i = 0; i < n; i++)
+			podman_existing_free(&out[i]);
+	podman_result_free(&r);
+	return rc;
+}
+
+/* ---- creating ---- */
+
+const char *podman_action_name(enum podman_action a)
+{
+	switch (a) {
+	case PODMAN_UNCHANGED:
+		return "unchanged";
+	case PODMAN_CREATED:
+		return "created";
+	case PODMAN_REPLACED:
+		return "replaced";
+	case PODMAN_RECREATED:
+		return "replaced (removed, then created: podman < 4.7 has no --replace)";
+	}
+	return "?";
+}
+
+/* The labels s is created with: the user's, and the digest. */
+static int want_labels(const struct podman_secret *s, struct podman_labels *l, struct err *e)
+{
+	struct buf kv = { 0 };
+	int rc = 0;
+
+	memset(l, 0, sizeof *l);
+	for (size_t i = 0; s->labels && i < s->labels->n && !rc; i++) {
+		kv.len = 0;
+		rc = buf_printf(&kv, "%s=%s", s->labels->v[i].key, s->labels->v[i].value)
+			     ? err_oom(e)
+			     : podman_labels_add(l, kv.p, kv.len, e);
+	}
+	kv.len = 0;
+	if (!rc)
+		rc = buf_printf(&kv, "%s=%s", PODMAN_DIGEST_LABEL, s->digest)
+			     ? err_oom(e)
+			     : podman_labels_add(l, kv.p, kv.len, e);
+	buf_free(&kv);
+	if (rc)
+		podman_labels_free(l);
+	return rc;
+}
+
+int podman_secret_current(const struct podman_secret *s, const struct podman_existing *cur)
+{
+	struct podman_labels want;
+	struct err e;
+	const char *d;
+	int same;
+
+	if (!cur->exists || want_labels(s, &want, &e))
+		return 0;
+	d = podman_labels_get(&cur->labels, PODMAN_DIGEST_LABEL);
+	same = d && strlen(d) == PODMAN_DIGEST_HEX_LEN - 1 &&
+	       sodium_memcmp(d, s->digest, PODMAN_DIGEST_HEX_LEN - 1) == 0 &&
+	       podman_labels_equal(&want, &cur->labels);
+	podman_labels_free(&want);
+	return same;
+}
+
+static int secret_rm(const struct podman *p, const char *name, const char *id, struct err *e)
+{
+	/* by full ID: a name could also be read as an ID prefix */
+	const char *argv[] = { p->program, "secret", "rm", "--", id, NULL };
+	struct podman_result r;
+	int rc = podman_spawn(p->program, argv, NULL, 0, &r, e);
+
+	if (!rc && r.status)
+		rc = run_failed(e, "podman secret rm", name, &r);
+	podman_result_free(&r);
+	return rc;
+}
+
+int podman_secret_put(const struct podman *p, const struct podman_secret *s,
+		      const struct podman_existing *cur, enum podman_action *done, char id[80],
+		      struct err *e)
+{
+	struct podman_labels want;
+	struct podman_result r;
+	const char **argv;
+	size_t k = 0;
+	int replace = cur->exists && podman_has_replace(&p->version), rc;
+
+	id[0] = '\0';
+	if (podman_secret_current(s, cur)) {
+		*done = PODMAN_UNCHANGED;
+		snprintf(id, 80, "%s", cur->id);
+		return 0;
+	}
+	if (want_labels(s, &want, e))
+		return e->code;
+	argv = calloc(2 * want.n + 9, sizeof *argv);
+	if (!argv) {
+		podman_labels_free(&want);
+		return err_oom(e);
+	}
+	if (cur->exists && !replace && (rc = secret_rm(p, s->name, cur->id, e)) != 0)
+		goto out;
+	argv[k++] = p->program;
+	argv[k++] = "secret";
+	argv[k++] = "create";
+	if (replace)
+		argv[k++] = "--replace";
+	{
+		struct buf *kv = calloc(want.n ? want.n : 1, sizeof *kv);
+		if (!kv) {
+			rc = err_oom(e);
+			goto out;
+		}
+		rc = 0;
+		for (size_t i = 0; i < want.n && !rc; i++) {
+			if (buf_printf(&kv[i], "%s=%s", want.v[i].key, want.v[i].value))
+				rc = err_oom(e);
+			argv[k++] = "--label";
+			argv[k++] = kv[i].p;
+		}
+		argv[k++] = "--";
+		argv[k++] = s->name;
+		argv[k++] = "-";
+		argv[k] = NULL;
+		if (!rc)
+			rc = podman_spawn(p->program, argv, s->value, s->len, &r, e);
+		for (size_t i = 0; i < want.n; i++)
+			buf_free(&kv[i]);
+		free(kv);
+	}
+	if (rc)
+		goto out;
+	if (r.status) {
+		rc = run_failed(e, "podman secret create", s->name, &r);
+		if (cur->exists && !replace)
+			err_wrap(e, "the old secret '%s' was removed, but", s->name);
+	} else {
+		size_t n = r.out.len;
+		while (n && (r.out.p[n - 1] == '\n' || r.out.p[n - 1] == ' '))
+			n--;
+		snprintf(id, 80, "%.*s", (int)(n > 79 ? 79 : n), r.out.p);
+		*done = !cur->exists ? PODMAN_CREATED : replace ? PODMAN_REPLACED : PODMAN_RECREATED;
+	}
+	podman_result_free(&r);
+out:
+	free(argv);
+	podman_labels_free(&want);
+	return rc;
+}
