@@ -15,12 +15,19 @@
 static const struct cli_cmd commands[] = {
 	{ "decrypt", cmd_decrypt, "[STORE] [-o FILE]",
 	  "print the whole plaintext view of a store", 0 },
+	{ "edit", cmd_edit, "[STORE] [--allow-disk-tmp] [--no-wait] [-r R]...",
+	  "edit the plaintext view in $VISUAL/$EDITOR (on tmpfs), re-encrypt, save", 0 },
 	{ "encrypt", cmd_encrypt, "PLAIN.yaml [-r R]... [-R FILE] [--passphrase] [-o STORE]",
 	  "turn a plaintext view into a store", 0 },
 	{ "extract", cmd_extract, "[STORE] (-e|-f) PATH [--format F] [--name N]",
 	  "print a value: env form (-e) or file form (-f)", 0 },
 	{ "init", cmd_init, "[STORE] [-r R]... [-R FILE] [--passphrase] [--from PLAIN.yaml]",
 	  "create a new store", 0 },
+	{ "install", cmd_install,
+	  "[STORE] (-e|-f) PATH [NAME] [--format F] [--dir D] [--owner U] [--group G] [--mode M] [--reader UID]... [--sudo] [--mkdir]",
+	  "install a value as a file in /etc/secrets/$UID, atomically", 0 },
+	{ "install-write", cmd_install_write, "--uid UID [--mode M] [--reader UID]... [--mkdir] NAME",
+	  "the write step of install --sudo (as root, value on stdin)", 1 },
 	{ "keygen", cmd_keygen, "[-o FILE] | -y FILE",
 	  "make a new age X25519 identity; -y prints an identity file's recipients", 0 },
 	{ "ls", cmd_ls, "[STORE] [PATH] [--json]",
@@ -98,12 +105,15 @@ int main(int argc, char **argv)
 	umask(077);
 	/* Sanitizers trace the process to report leaks; a non-dumpable process
 	 * cannot be traced by its own user. Release builds always harden. */
-#if !defined(__SANITIZE_ADDRESS__)
-	if (secmem_harden_process() != 0) {
-		fprintf(stderr, "secretctl: cannot disable core dumps: %s\n", strerror(errno));
+#if defined(__SANITIZE_ADDRESS__)
+	rc = secmem_harden_process(1);
+#else
+	rc = secmem_harden_process(0);
+#endif
+	if (rc != 0) {
+		fprintf(stderr, "secretctl: cannot disable core dumps: %s\n", strerror(-rc));
 		return ERR_FAIL;
 	}
-#endif
 	if (secmem_init() != 0) {
 		fputs("secretctl: cannot initialise libsodium\n", stderr);
 		return ERR_FAIL;

@@ -12,13 +12,13 @@ int secmem_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-int secmem_harden_process(void)
+int secmem_harden_process(int traceable)
 {
 	struct rlimit rl = { 0, 0 };
 
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)
 		return -errno;
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+	if (!traceable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return -errno;
 	return 0;
 }

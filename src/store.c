@@ -134,7 +134,7 @@ static const struct tok_entry *tokmap_take(struct store_tokmap *m, int kind, con
 	for (size_t j = h & (m->n_slot - 1); m->slot[j]; j = (j + 1) & (m->n_slot - 1)) {
 		struct tok_entry *t = &m->v[m->slot[j] - 1];
 		if (t->hash == h && !t->used && t->kind == kind && t->path_len == plen &&
-		    t->plain_len == len && memcmp(m->paths.p + t->path_off, path, plen) == 0 &&
+		    t->plain_len == len && (!plen || memcmp(m->paths.p + t->path_off, path, plen) == 0) &&
 		    sodium_memcmp(m->plain.p + t->plain_off, pt, len) == 0) {
 			t->used = 1;
 			return t;

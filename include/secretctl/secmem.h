@@ -15,8 +15,10 @@ struct secmem {
 
 /* sodium_init(); returns 0 or -1. Safe to call more than once. */
 int secmem_init(void);
-/* Process hardening: RLIMIT_CORE 0 and PR_SET_DUMPABLE 0. Returns 0 or -errno. */
-int secmem_harden_process(void);
+/* Process hardening: RLIMIT_CORE 0 and, unless traceable (sanitizer
+ * builds, whose leak checker traces the process), PR_SET_DUMPABLE 0.
+ * Returns 0 or -errno. */
+int secmem_harden_process(int traceable);
 
 /* Make room for at least cap bytes (+1 for the NUL). 0 or -1 (ENOMEM). */
 int secmem_reserve(struct secmem *m, size_t cap);
