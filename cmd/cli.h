@@ -79,6 +79,8 @@ const struct cli_cmd *cli_find(const char *name);
 #define CLI_DECLARE(fn) int fn(int argc, char **argv)
 CLI_DECLARE(cmd_keygen);
 CLI_DECLARE(cmd_init);
+CLI_DECLARE(cmd_install);
+CLI_DECLARE(cmd_install_write);
 CLI_DECLARE(cmd_extract);
 CLI_DECLARE(cmd_encrypt);
 CLI_DECLARE(cmd_decrypt);

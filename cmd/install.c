@@ -1,0 +1,433 @@
+/* install / install-write: a value as a file under /etc/secrets/$UID,
+ * atomically, with its owner, mode and container readers (DESIGN.md §5).
+ * install-write is the only step --sudo runs as root: it takes the bytes on
+ * stdin and writes only into /etc/secrets/$SUDO_UID, owned $SUDO_UID:0, so
+ * a sudoers rule for it grants nothing more. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "secretctl/install.h"
+
+extern char **environ;
+
+enum { OPT_ENV, OPT_FILE, OPT_FORMAT, OPT_DIR, OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_READER,
+       OPT_SUDO, OPT_MKDIR, OPT_UID };
+
+static const struct cli_opt install_opts[] = {
+	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: NAME=value lines" },
+	{ "file", 'f', 1, OPT_FILE, "PATH", "file form: the value's exact bytes" },
+	{ "format", 0, 1, OPT_FORMAT, "F", "env dialect: systemd (default), podman, docker, shell, json" },
+	{ "dir", 0, 1, OPT_DIR, "DIR", "directory (default /etc/secrets/$UID)" },
+	{ "owner", 0, 1, OPT_OWNER, "USER", "file owner (default: you; $SUDO_UID under sudo)" },
+	{ "group", 0, 1, OPT_GROUP, "GROUP", "file group (default root)" },
+	{ "mode", 0, 1, OPT_MODE, "MODE", "file mode, octal (default 0400)" },
+	{ "reader", 0, 1, OPT_READER, "UID", "let this uid of your rootless containers read it (repeatable)" },
+	{ "sudo", 0, 0, OPT_SUDO, NULL, "write through 'sudo -n secretctl install-write' when the directory is not yours" },
+	{ "mkdir", 0, 0, OPT_MKDIR, NULL, "create a missing directory, owner:root mode 2750" },
+	CLI_KEY_OPTS,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt write_opts[] = {
+	{ "uid", 0, 1, OPT_UID, "UID", "the sudo caller's uid (must equal $SUDO_UID)" },
+	{ "mode", 0, 1, OPT_MODE, "MODE", "file mode, octal (default 0400)" },
+	{ "reader", 0, 1, OPT_READER, "UID", "container uid given read access (repeatable)" },
+	{ "mkdir", 0, 0, OPT_MKDIR, NULL, "create a missing /etc/secrets/$SUDO_UID" },
+	{ "verbose", 'v', 0, CLI_OPT_VERBOSE, NULL, "say what is done" },
+	CLI_OPT_END,
+};
+
+static int parse_id(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || *end || *out >= (uid_t)-1 ? -1 : 0;
+}
+
+/* The caller: $SUDO_UID when root under sudo, else the real uid. */
+static uid_t caller_uid(void)
+{
+	const char *s = getenv("SUDO_UID");
+	unsigned long v;
+
+	if (getuid() == 0 && s && parse_id(s, &v) == 0)
+		return (uid_t)v;
+	return getuid();
+}
+
+static int user_arg(const char *s, uid_t *out)
+{
+	struct passwd *pw = getpwnam(s);
+	unsigned long v;
+
+	if (pw) {
+		*out = pw->pw_uid;
+		return 0;
+	}
+	if (parse_id(s, &v) != 0)
+		return cli_error(ERR_INPUT, "--owner '%s': no such user", s);
+	*out = (uid_t)v;
+	return 0;
+}
+
+static int group_arg(const char *s, gid_t *out)
+{
+	struct group *gr = getgrnam(s);
+	unsigned long v;
+
+	if (gr) {
+		*out = gr->gr_gid;
+		return 0;
+	}
+	if (parse_id(s, &v) != 0)
+		return cli_error(ERR_INPUT, "--group '%s': no such group", s);
+	*out = (gid_t)v;
+	return 0;
+}
+
+/* --reader container uids of uid's rootless containers, as host uids. */
+static int map_readers(const struct cli_optval *ov, uid_t uid, uid_t **out)
+{
+	struct passwd *pw = getpwuid(uid);
+	char *user = pw ? strdup(pw->pw_name) : NULL;
+	struct err e;
+	int rc = 0;
+
+	*out = calloc((size_t)ov->count + 1, sizeof **out);
+	if (!*out || (pw && !user)) {
+		free(user);
+		return cli_error(ERR_FAIL, "out of memory");
+	}
+	for (int i = 0; i < ov->count && !rc; i++) {
+		unsigned long c;
+		if (parse_id(ov->values[i], &c) != 0)
+			rc = cli_error(ERR_INPUT, "--reader '%s': not a container uid", ov->values[i]);
+		else if (install_subuid_host("/etc/subuid", user, uid, c, &(*out)[i], &e))
+			rc = cli_fail(&e);
+	}
+	free(user);
+	return rc;
+}
+
+static void say(const struct install_target *t, enum install_result r, int rc, int verbose)
+{
+	if (verbose && !rc)
+		cli_note("%s/%s: %s", t->dir, t->name, install_result_name(r));
+}
+
+/* ---- install-write (as root, through sudo) ---- */
+
+int cmd_install_write(int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_find("install-write");
+	struct install_target t = { .gid = 0, .mode = INSTALL_FILE_MODE };
+	enum install_result r = INSTALL_UNCHANGED;
+	struct secmem data = { 0 };
+	const char *su = getenv("SUDO_UID");
+	uid_t *readers = NULL;
+	unsigned long uid, want;
+	char dir[64];
+	struct cli_args a;
+	struct err e;
+	int rc;
+
+	rc = cli_parse(cmd, write_opts, argc, argv, 1, 1, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	t.name = a.pos[0];
+	if (geteuid() != 0 || !su || parse_id(su, &uid) != 0) {
+		rc = cli_error(ERR_IO, "install-write runs as root through sudo (from 'secretctl install --sudo'); %s",
+			       geteuid() != 0 ? "this is not root" : "$SUDO_UID is not set");
+		goto out;
+	}
+	/* one --uid, and it is the caller: no chown to anyone else */
+	if (a.opt[OPT_UID].count != 1 || parse_id(a.opt[OPT_UID].value, &want) != 0 ||
+	    want != uid) {
+		rc = cli_error(ERR_IO, "install-write: --uid must be given once and be the sudo caller's uid %lu",
+			       uid);
+		goto out;
+	}
+	if (a.opt[OPT_MODE].count && install_mode_parse(a.opt[OPT_MODE].value, &t.mode, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (install_name_check(t.name, strlen(t.name), &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if ((rc = map_readers(&a.opt[OPT_READER], (uid_t)uid, &readers)))
+		goto out;
+	if (store_read_secret_file("-", &data, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	snprintf(dir, sizeof dir, "%s/%lu", INSTALL_ROOT, uid);
+	t.dir = dir;
+	t.uid = (uid_t)uid;
+	t.readers = readers;
+	t.n_readers = (size_t)a.opt[OPT_READER].count;
+	t.mkdir = a.opt[OPT_MKDIR].count > 0;
+	rc = install_file(&t, data.p, data.len, &r, &e) ? cli_fail(&e) : 0;
+	say(&t, r, rc, a.opt[CLI_OPT_VERBOSE].count > 0);
+out:
+	free(readers);
+	secmem_free(&data);
+	cli_args_free(&a);
+	return rc;
+}
+
+/* ---- install --sudo: spawn the write step ---- */
+
+static void drain(int fd, struct buf *b)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (b->len < 65536)
+			buf_append(b, chunk, (size_t)n);
+	}
+}
+
+static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const void *data,
+		    size_t len)
+{
+	char self[PATH_MAX], uidtext[24];
+	const char *argv[16 + 2 * CLI_MAX_OPTS];
+	posix_spawn_file_actions_t fa;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct buf errb = { 0 };
+	struct passwd *pw;
+	int in[2] = { -1, -1 }, er[2] = { -1, -1 }, st = 0, rc, k = 0;
+	const unsigned char *p = data;
+	pid_t pid;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		snprintf(self, sizeof self, "secretctl");
+	else
+		self[n] = '\0';
+	snprintf(uidtext, sizeof uidtext, "%lu", (unsigned long)uid);
+	argv[k++] = "sudo";
+	argv[k++] = "-n";
+	argv[k++] = "--";
+	argv[k++] = self;
+	argv[k++] = "install-write";
+	argv[k++] = "--uid";
+	argv[k++] = uidtext;
+	if (a->opt[OPT_MODE].count) {
+		argv[k++] = "--mode";
+		argv[k++] = a->opt[OPT_MODE].value;
+	}
+	for (int i = 0; i < a->opt[OPT_READER].count && i < CLI_MAX_OPTS; i++) {
+		argv[k++] = "--reader";
+		argv[k++] = a->opt[OPT_READER].values[i];
+	}
+	if (a->opt[OPT_MKDIR].count)
+		argv[k++] = "--mkdir";
+	if (a->opt[CLI_OPT_VERBOSE].count)
+		argv[k++] = "-v";
+	argv[k++] = name;
+	argv[k] = NULL;
+
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(er, O_CLOEXEC) != 0) {
+		rc = cli_error(ERR_FAIL, "cannot make a pipe: %s", strerror(errno));
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, er[1], 2);
+	/* the value goes on the pipe, never in argv or the environment */
+	rc = posix_spawnp(&pid, "sudo", &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(er[1]);
+	in[0] = er[1] = -1;
+	if (rc != 0) {
+		rc = cli_error(ERR_EXTERNAL, "cannot run sudo: %s", strerror(rc));
+		goto out;
+	}
+	/* sudo may refuse before reading: a closed pipe is not our failure */
+	sigaction(SIGPIPE, &ign, &old);
+	while (len) {
+		n = write(in[1], p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		p += n;
+		len -= (size_t)n;
+	}
+	close(in[1]);
+	in[1] = -1;
+	sigaction(SIGPIPE, &old, NULL);
+	drain(er[0], &errb);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st)) {
+		rc = cli_error(ERR_EXTERNAL, "sudo install-write was killed by signal %d", WTERMSIG(st));
+		goto out;
+	}
+	rc = WEXITSTATUS(st);
+	if (rc != 0 && errb.p && strncmp(errb.p, "sudo:", 5) == 0 && !strstr(errb.p, "secretctl:")) {
+		pw = getpwuid(uid);
+		errb.p[strcspn(errb.p, "\n")] = '\0';
+		rc = cli_error(ERR_EXTERNAL,
+			       "sudo -n did not run install-write (%s); this sudoers line would allow it: "
+			       "%s ALL=(root) NOPASSWD: %s install-write --uid %lu *",
+			       errb.p, pw ? pw->pw_name : uidtext, self, (unsigned long)uid);
+	} else if (errb.len) {
+		fwrite(errb.p, 1, errb.len, stderr);
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (er[i] >= 0)
+			close(er[i]);
+	}
+	buf_free(&errb);
+	return rc;
+}
+
+/* ---- install ---- */
+
+/* NAME: the second positional, else the PATH's last segment. */
+static int default_name(const char *pstr, char **out)
+{
+	struct path p = { 0 };
+	struct err e;
+
+	if (path_parse(pstr, strlen(pstr), &p, &e))
+		return cli_fail(&e);
+	if (p.n == 0) {
+		path_free(&p);
+		return cli_error(ERR_USAGE, "install needs a PATH below the top level");
+	}
+	if (memchr(p.v[p.n - 1].s, '\0', p.v[p.n - 1].len)) {
+		path_free(&p);
+		return cli_error(ERR_IO, "file name contains a NUL byte; give NAME");
+	}
+	*out = strdup(p.v[p.n - 1].s);
+	path_free(&p);
+	return *out ? 0 : cli_error(ERR_FAIL, "out of memory");
+}
+
+int cmd_install(int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_find("install");
+	struct install_target t = { .gid = 0, .mode = INSTALL_FILE_MODE };
+	enum install_result r = INSTALL_UNCHANGED;
+	struct store s = { .lock_fd = -1 };
+	struct cli_values v = { 0 };
+	struct secmem out = { 0 };
+	struct cli_form f;
+	struct cli_args a;
+	struct err e;
+	char *name = NULL, defdir[64];
+	uid_t *readers = NULL, me = caller_uid();
+	const char *store;
+	const void *data;
+	size_t len;
+	int used, rc, sudo = 0, verbose;
+
+	rc = cli_parse(cmd, install_opts, argc, argv, 0, 2, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
+	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, OPT_FORMAT, -1, &f);
+	store = cli_store_arg(&a, &used);
+	if (!rc && !store)
+		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
+	if (rc)
+		goto out;
+	if (a.n_pos == 2)
+		name = strdup(a.pos[1]);
+	else if ((rc = default_name(f.path, &name)))
+		goto out;
+	if (!name) {
+		rc = cli_error(ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (install_name_check(name, strlen(name), &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	t.name = name;
+	t.uid = me;
+	snprintf(defdir, sizeof defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)me);
+	t.dir = a.opt[OPT_DIR].count ? a.opt[OPT_DIR].value : defdir;
+	t.mkdir = a.opt[OPT_MKDIR].count > 0;
+	if ((a.opt[OPT_OWNER].count && (rc = user_arg(a.opt[OPT_OWNER].value, &t.uid))) ||
+	    (a.opt[OPT_GROUP].count && (rc = group_arg(a.opt[OPT_GROUP].value, &t.gid))))
+		goto out;
+	if (a.opt[OPT_MODE].count && install_mode_parse(a.opt[OPT_MODE].value, &t.mode, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	/* before any key is asked for: can we write there at all? */
+	if (geteuid() != 0 && faccessat(AT_FDCWD, t.dir, W_OK | X_OK, AT_EACCESS) != 0 &&
+	    (errno == EACCES || errno == EPERM || (errno == ENOENT && t.mkdir))) {
+		if (!a.opt[OPT_SUDO].count) {
+			rc = cli_error(ERR_IO, "cannot write directory '%s': %s (--sudo writes through 'sudo secretctl install-write')",
+				       t.dir, errno == ENOENT ? "cannot create it" : strerror(errno));
+			goto out;
+		}
+		/* install-write knows one directory and one owner */
+		if (strcmp(t.dir, defdir) != 0 || t.uid != me || t.gid != 0) {
+			rc = cli_usage(cmd, "--sudo writes only into %s, owned %lu:0; --dir, --owner and --group cannot change that",
+				       defdir, (unsigned long)me);
+			goto out;
+		}
+		sudo = 1;
+	}
+	/* readers: mapped through the owner's subuid range (install-write maps
+	 * them itself, from $SUDO_UID) */
+	if (!sudo && (rc = map_readers(&a.opt[OPT_READER], t.uid, &readers)))
+		goto out;
+	t.readers = readers;
+	t.n_readers = sudo ? 0 : (size_t)a.opt[OPT_READER].count;
+
+	rc = cli_open_values(store, f.path, f.env, NULL, &a, &s, &v);
+	if (!rc && f.env)
+		rc = cli_render_env(&v, f.dialect, &out);
+	if (rc)
+		goto out;
+	data = f.env ? (const void *)out.p : (const void *)v.v[0].value.p;
+	len = f.env ? out.len : v.v[0].value.len;
+	if (sudo) {
+		rc = run_sudo(&a, me, name, data, len);
+	} else {
+		rc = install_file(&t, data, len, &r, &e) ? cli_fail(&e) : 0;
+		say(&t, r, rc, verbose);
+	}
+out:
+	free(readers);
+	free(name);
+	secmem_free(&out);
+	cli_values_free(&v);
+	store_free(&s);
+	cli_args_free(&a);
+	return rc;
+}

@@ -1,0 +1,673 @@
+#include "secretctl/install.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "secretctl/buf.h"
+#include "secretctl/secmem.h"
+
+/* ---- POSIX ACLs as the kernel's xattr (linux/posix_acl_xattr.h): a le32
+ * version 2, then entries of le16 tag, le16 perm, le32 id, sorted by tag
+ * and, for named entries, by id. Written directly, so no libacl. ---- */
+
+#define ACL_XATTR "system.posix_acl_access"
+#define ACL_VERSION 2u
+#define ACL_USER_OBJ 0x01u
+#define ACL_USER 0x02u
+#define ACL_GROUP_OBJ 0x04u
+#define ACL_GROUP 0x08u
+#define ACL_MASK 0x10u
+#define ACL_OTHER 0x20u
+#define ACL_UNDEF_ID 0xffffffffu
+#define ACL_MAX 64
+#define ACL_BYTES (4 + 8 * ACL_MAX)
+
+struct acl_entry {
+	unsigned tag, perm;
+	uint32_t id;
+};
+
+struct acl {
+	struct acl_entry v[ACL_MAX];
+	size_t n;
+};
+
+static void acl_from_mode(mode_t mode, struct acl *a)
+{
+	a->n = 3;
+	a->v[0] = (struct acl_entry){ ACL_USER_OBJ, (mode >> 6) & 7, ACL_UNDEF_ID };
+	a->v[1] = (struct acl_entry){ ACL_GROUP_OBJ, (mode >> 3) & 7, ACL_UNDEF_ID };
+	a->v[2] = (struct acl_entry){ ACL_OTHER, mode & 7, ACL_UNDEF_ID };
+}
+
+static int acl_cmp(const struct acl_entry *x, unsigned tag, uint32_t id)
+{
+	if (x->tag != tag)
+		return x->tag < tag ? -1 : 1;
+	return x->id == id ? 0 : x->id < id ? -1 : 1;
+}
+
+/* The entry (tag, id), inserted in order with perm 0 when absent; NULL
+ * when full. *added tells which. */
+static struct acl_entry *acl_get(struct acl *a, unsigned tag, uint32_t id, int *added)
+{
+	size_t i = 0;
+
+	*added = 0;
+	while (i < a->n && acl_cmp(&a->v[i], tag, id) < 0)
+		i++;
+	if (i < a->n && acl_cmp(&a->v[i], tag, id) == 0)
+		return &a->v[i];
+	if (a->n == ACL_MAX)
+		return NULL;
+	memmove(&a->v[i + 1], &a->v[i], (a->n - i) * sizeof a->v[0]);
+	a->v[i] = (struct acl_entry){ tag, 0, id };
+	a->n++;
+	*added = 1;
+	return &a->v[i];
+}
+
+/* Give uid perm (added to what it has); the mask grows by perm (from the
+ * group class when there was none), so no other entry gains more than
+ * perm. 1 if the ACL changed, 0 if not, -1 when full. */
+static int acl_grant(struct acl *a, uid_t uid, unsigned perm)
+{
+	struct acl_entry *u, *m, *g;
+	int added, madded, changed;
+
+	u = acl_get(a, ACL_USER, (uint32_t)uid, &added);
+	if (!u)
+		return -1;
+	changed = added || (u->perm & perm) != perm;
+	u->perm |= perm;
+	m = acl_get(a, ACL_MASK, ACL_UNDEF_ID, &madded);
+	if (!m)
+		return -1;
+	if (madded) {
+		g = acl_get(a, ACL_GROUP_OBJ, ACL_UNDEF_ID, &added);
+		m->perm = g ? g->perm : 0;
+		changed = 1;
+	}
+	if ((m->perm & perm) != perm)
+		changed = 1;
+	m->perm |= perm;
+	return changed;
+}
+
+static size_t acl_encode(const struct acl *a, unsigned char *out)
+{
+	unsigned char *p = out;
+
+	p[0] = ACL_VERSION, p[1] = p[2] = p[3] = 0;
+	p += 4;
+	for (size_t i = 0; i < a->n; i++, p += 8) {
+		p[0] = a->v[i].tag & 0xff, p[1] = a->v[i].tag >> 8;
+		p[2] = a->v[i].perm & 0xff, p[3] = a->v[i].perm >> 8;
+		for (int k = 0; k < 4; k++)
+			p[4 + k] = (a->v[i].id >> (8 * k)) & 0xff;
+	}
+	return (size_t)(p - out);
+}
+
+static int acl_decode(const unsigned char *p, size_t len, struct acl *a)
+{
+	if (len < 4 || (len - 4) % 8 || (len - 4) / 8 > ACL_MAX ||
+	    (p[0] | p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24) != ACL_VERSION)
+		return -1;
+	a->n = (len - 4) / 8;
+	for (size_t i = 0; i < a->n; i++) {
+		const unsigned char *q = p + 4 + 8 * i;
+		a->v[i].tag = q[0] | (unsigned)q[1] << 8;
+		a->v[i].perm = q[2] | (unsigned)q[3] << 8;
+		a->v[i].id = q[4] | (uint32_t)q[5] << 8 | (uint32_t)q[6] << 16 | (uint32_t)q[7] << 24;
+	}
+	return 0;
+}
+
+/* The file's ACL for mode and readers (r each), encoded; 0 when no ACL is
+ * wanted. *mode_out: the mode the kernel then shows (group bits = mask). */
+static int file_acl(const struct install_target *t, unsigned char *out, size_t *len,
+		    mode_t *mode_out)
+{
+	struct acl a;
+
+	*len = 0;
+	*mode_out = t->mode;
+	if (!t->n_readers)
+		return 0;
+	acl_from_mode(t->mode, &a);
+	for (size_t i = 0; i < t->n_readers; i++)
+		if (acl_grant(&a, t->readers[i], 4) < 0)
+			return -1;
+	for (size_t i = 0; i < a.n; i++)
+		if (a.v[i].tag == ACL_MASK)
+			*mode_out = (t->mode & ~(mode_t)070) | (mode_t)(a.v[i].perm << 3);
+	*len = acl_encode(&a, out);
+	return 0;
+}
+
+/* Search (x) on the directory for every reader, keeping what its ACL
+ * already says; written only when something is missing. */
+static int dir_grant(int dfd, const struct install_target *t, struct err *e)
+{
+	unsigned char raw[ACL_BYTES];
+	struct acl a;
+	struct stat st;
+	ssize_t n;
+	int changed = 0, r;
+
+	if (!t->n_readers)
+		return 0;
+	n = fgetxattr(dfd, ACL_XATTR, raw, sizeof raw);
+	if (n >= 0) {
+		if (acl_decode(raw, (size_t)n, &a))
+			return err_set(e, ERR_IO, "cannot read the ACL of '%s': unknown format", t->dir);
+	} else if (errno == ENODATA) {
+		if (fstat(dfd, &st) != 0)
+			return err_errno(e, ERR_IO, errno, "cannot stat '%s'", t->dir);
+		acl_from_mode(st.st_mode, &a);
+	} else {
+		return err_errno(e, ERR_IO, errno, "cannot read the ACL of '%s'", t->dir);
+	}
+	for (size_t i = 0; i < t->n_readers; i++) {
+		if ((r = acl_grant(&a, t->readers[i], 1)) < 0)
+			return err_set(e, ERR_IO, "the ACL of '%s' is full", t->dir);
+		changed |= r;
+	}
+	if (changed && fsetxattr(dfd, ACL_XATTR, raw, acl_encode(&a, raw), 0) != 0)
+		return err_errno(e, ERR_IO, errno, "cannot give the readers search access to '%s'",
+				 t->dir);
+	return 0;
+}
+
+/* ---- names, modes, subuid ---- */
+
+int install_name_check(const char *name, size_t len, struct err *e)
+{
+	if (len == 0)
+		return err_set(e, ERR_IO, "the file name is empty");
+	if (memchr(name, '\0', len))
+		return err_set(e, ERR_IO, "file name contains a NUL byte");
+	if (memchr(name, '/', len))
+		return err_set(e, ERR_IO, "file name '%s' contains '/'; give a name, and the directory with --dir",
+				name);
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return err_set(e, ERR_IO, "file name '%s' is not a file name", name);
+	if (name[0] == '-')
+		return err_set(e, ERR_IO, "file name '%s' starts with '-'", name);
+	/* room for the temporary name ".NAME.secretctl-<16 hex>.tmp" */
+	if (len > 223)
+		return err_set(e, ERR_IO, "file name is longer than 223 bytes");
+	return 0;
+}
+
+int install_mode_parse(const char *s, mode_t *out, struct err *e)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '7' && i < 5; i++)
+		v = v * 8 + (unsigned long)(s[i] - '0');
+	if (i == 0 || s[i] || v > 0777)
+		return err_set(e, ERR_USAGE,
+			       "--mode '%s': not an octal mode of permission bits (0000 to 0777)", s);
+	*out = (mode_t)v;
+	return 0;
+}
+
+static int parse_ulong(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+int install_subuid_host(const char *subuid_file, const char *user, uid_t uid,
+			unsigned long cuid, uid_t *host, struct err *e)
+{
+	char line[512], uidtext[32];
+	unsigned long next = 1, start, count;
+	const char *who = user ? user : uidtext;
+	int found = 0;
+	FILE *f;
+
+	snprintf(uidtext, sizeof uidtext, "%lu", (unsigned long)uid);
+	if (cuid == 0)
+		return err_set(e, ERR_INPUT,
+			       "container uid 0 is %s itself in a rootless container; it needs no --reader",
+			       who);
+	f = fopen(subuid_file, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return err_set(e, ERR_INPUT, "no subuid range for %s: %s does not exist", who,
+				       subuid_file);
+		return err_errno(e, ERR_IO, errno, "cannot read %s", subuid_file);
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *name = line, *a, *b;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!(a = strchr(line, ':')) || !(b = strchr(a + 1, ':')))
+			continue;
+		*a++ = '\0';
+		*b++ = '\0';
+		if (!((user && strcmp(name, user) == 0) || strcmp(name, uidtext) == 0))
+			continue;
+		if (parse_ulong(a, &start) || parse_ulong(b, &count) || count == 0)
+			continue;
+		found = 1;
+		if (cuid >= next && cuid - next < count) {
+			unsigned long h = start + (cuid - next);
+			fclose(f);
+			if (h < start || h >= (uid_t)-1)
+				return err_set(e, ERR_INPUT, "%s's subuid range in %s overflows", who,
+					       subuid_file);
+			*host = (uid_t)h;
+			return 0;
+		}
+		next += count;
+	}
+	fclose(f);
+	if (!found)
+		return err_set(e, ERR_INPUT, "no subuid range for %s in %s (rootless podman needs one)",
+			       who, subuid_file);
+	return err_set(e, ERR_INPUT,
+		       "container uid %lu is outside %s's subuid ranges in %s (container uids 1 to %lu)",
+		       cuid, who, subuid_file, next - 1);
+}
+
+const char *install_result_name(enum install_result r)
+{
+	switch (r) {
+	case INSTALL_UNCHANGED:
+		return "unchanged";
+	case INSTALL_CREATED:
+		return "created";
+	case INSTALL_REPLACED:
+		return "replaced";
+	}
+	return "?";
+}
+
+/* ---- the directory ---- */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* dir as parent + last component (trailing slashes dropped). */
+static int split_dir(const char *dir, struct buf *parent, struct buf *base)
+{
+	size_t len = strlen(dir), slash;
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	slash = len;
+	while (slash > 0 && dir[slash - 1] != '/')
+		slash--;
+	if (buf_append(base, dir + slash, len - slash))
+		return -1;
+	if (slash == 0)
+		return buf_puts(parent, ".");
+	return buf_append(parent, dir, slash > 1 ? slash - 1 : 1);
+}
+
+static int refuse_not_dir(const char *dir, int errnum, struct err *e)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+		return err_set(e, ERR_IO, "directory '%s' is a symlink; give the real directory", dir);
+	return err_errno(e, ERR_IO, errnum, "cannot open directory '%s'", dir);
+}
+
+/* mkdir name in pfd as uid:gid with mode, no wider than 0700 before. */
+static int make_one(int pfd, const char *name, const char *shown, uid_t uid, gid_t gid,
+		    mode_t mode, int *out, struct err *e)
+{
+	int fd;
+
+	if (mkdirat(pfd, name, 0700) != 0 && errno != EEXIST)
+		return err_errno(e, ERR_IO, errno, "cannot create directory '%s'", shown);
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, ERR_IO, errno, "cannot open directory '%s'", shown);
+	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0) {
+		int en = errno;
+		close(fd);
+		unlinkat(pfd, name, AT_REMOVEDIR);
+		return err_errno(e, ERR_IO, en, "cannot give directory '%s' owner %lu:%lu mode %04o",
+				 shown, (unsigned long)uid, (unsigned long)gid, (unsigned)mode);
+	}
+	if (fsync(pfd) != 0) {
+		close(fd);
+		return err_errno(e, ERR_IO, errno, "cannot sync the parent of '%s'", shown);
+	}
+	*out = fd;
+	return 0;
+}
+
+static int make_dir(const struct install_target *t, int *dfd, struct err *e)
+{
+	struct buf parent = { 0 }, base = { 0 };
+	int pfd = -1, rfd = -1, rc;
+
+	if (split_dir(t->dir, &parent, &base)) {
+		rc = err_oom(e);
+		goto out;
+	}
+	pfd = open(parent.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0 && errno == ENOENT && strcmp(parent.p, INSTALL_ROOT) == 0) {
+		int top = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (top < 0) {
+			rc = err_errno(e, ERR_IO, errno, "cannot open /etc");
+			goto out;
+		}
+		rc = make_one(top, INSTALL_ROOT + sizeof "/etc", INSTALL_ROOT, 0, 0, INSTALL_ROOT_MODE, &rfd, e);
+		close(top);
+		if (rc)
+			goto out;
+		pfd = rfd;
+		rfd = -1;
+	}
+	if (pfd < 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot create directory '%s': its parent", t->dir);
+		goto out;
+	}
+	rc = make_one(pfd, base.p, t->dir, t->uid, 0, INSTALL_DIR_MODE, dfd, e);
+out:
+	if (pfd >= 0)
+		close(pfd);
+	buf_free(&parent);
+	buf_free(&base);
+	return rc;
+}
+
+static int open_dir(const struct install_target *t, int *dfd, struct err *e)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	*dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*dfd < 0) {
+		if (errno == ENOENT && t->mkdir) {
+			if (make_dir(t, dfd, e))
+				return e->code;
+		} else if (errno == ENOENT) {
+			return err_set(e, ERR_IO, "directory '%s' does not exist (--mkdir creates it)",
+				       t->dir);
+		} else {
+			return refuse_not_dir(t->dir, errno, e);
+		}
+	}
+	if (fstat(*dfd, &st) != 0)
+		return err_errno(e, ERR_IO, errno, "cannot stat '%s'", t->dir);
+	/* whoever may write the directory may swap the secret */
+	if ((st.st_mode & 022) && !((st.st_mode & S_ISVTX) && st.st_uid == me))
+		return err_set(e, ERR_IO,
+			       "directory '%s' is writable by %s (mode %04o); refusing to put a secret there",
+			       t->dir, (st.st_mode & 022) == 022 ? "group and others"
+				       : (st.st_mode & 020)     ? "its group"
+								: "others",
+			       (unsigned)(st.st_mode & 07777));
+	if (st.st_uid != 0 && st.st_uid != me && st.st_uid != t->uid)
+		return err_set(e, ERR_IO,
+			       "directory '%s' belongs to uid %lu, neither root nor the file's owner",
+			       t->dir, (unsigned long)st.st_uid);
+	return 0;
+}
+
+/* ---- the file ---- */
+
+/* Same bytes, owner, group, mode, ACL, and a single link: nothing to do. */
+static int is_unchanged(int dfd, const struct stat *st, const struct install_target *t,
+			mode_t want_mode, const unsigned char *acl, size_t acl_len,
+			const void *data, size_t len)
+{
+	unsigned char raw[ACL_BYTES];
+	struct secmem old = { 0 };
+	struct stat st2;
+	ssize_t n = 0, x;
+	int fd, same = 0;
+
+	if (st->st_uid != t->uid || st->st_gid != t->gid || (st->st_mode & 07777) != want_mode ||
+	    (size_t)st->st_size != len || st->st_nlink != 1)
+		return 0;
+	fd = openat(dfd, t->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st2) != 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev ||
+	    secmem_reserve(&old, len + 1))
+		goto out;
+	/* one byte more than expected shows a file that grew meanwhile */
+	while (old.len < len + 1) {
+		n = read(fd, old.p + old.len, len + 1 - old.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		old.len += (size_t)n;
+	}
+	if (n < 0 || old.len != len || (len && secmem_equal(old.p, data, len) != 0))
+		goto out;
+	x = fgetxattr(fd, ACL_XATTR, raw, sizeof raw);
+	if (acl_len)
+		same = x == (ssize_t)acl_len && memcmp(raw, acl, acl_len) == 0;
+	else
+		same = x < 0 && (errno == ENODATA || errno == EOPNOTSUPP);
+out:
+	secmem_free(&old);
+	close(fd);
+	return same;
+}
+
+static int tmp_name(const char *name, struct buf *out)
+{
+	unsigned char r[8];
+
+	randombytes_buf(r, sizeof r);
+	out->len = 0;
+	return buf_printf(out, ".%s.secretctl-%02x%02x%02x%02x%02x%02x%02x%02x.tmp", name, r[0], r[1],
+			  r[2], r[3], r[4], r[5], r[6], r[7]);
+}
+
+/* Temporary names of NAME left by a killed install (the lock is held, so
+ * none is in use). */
+static void remove_stale(int dfd, const char *name)
+{
+	size_t nl = strlen(name);
+	struct dirent *d;
+	DIR *dir;
+	int fd;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		const char *s = d->d_name;
+		size_t l = strlen(s);
+		if (l == nl + 32 && s[0] == '.' && memcmp(s + 1, name, nl) == 0 &&
+		    memcmp(s + 1 + nl, ".secretctl-", 11) == 0 && memcmp(s + l - 4, ".tmp", 4) == 0)
+			unlinkat(dfd, s, 0);
+	}
+	closedir(dir);
+}
+
+/* Give an O_TMPFILE file a name. AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH;
+ * /proc/self/fd works for anyone, also when not dumpable (a task may
+ * always look at its own fds). */
+static int link_tmpfile(int fd, int dfd, const char *name)
+{
+	char proc[64];
+	int root = geteuid() == 0;
+
+	if (root && linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (root && errno == EEXIST)
+		return -1;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (!root && errno == ENOENT)
+		return linkat(fd, "", dfd, name, AT_EMPTY_PATH);
+	return -1;
+}
+
+int install_file(const struct install_target *t, const void *data, size_t len,
+		 enum install_result *res, struct err *e)
+{
+	unsigned char acl[ACL_BYTES];
+	struct buf tmp = { 0 };
+	struct stat st;
+	size_t acl_len;
+	mode_t want_mode;
+	int dfd = -1, fd = -1, exists = 0, named = 0, tmp_linked = 0, rc;
+
+	*res = INSTALL_UNCHANGED;
+	if ((rc = install_name_check(t->name, strlen(t->name), e)))
+		return rc;
+	if (t->mode > 0777)
+		return err_set(e, ERR_USAGE, "mode %04o has bits other than permissions",
+			       (unsigned)t->mode);
+	if (file_acl(t, acl, &acl_len, &want_mode))
+		return err_set(e, ERR_USAGE, "too many readers");
+	if ((rc = open_dir(t, &dfd, e)))
+		goto out;
+	if (flock(dfd, LOCK_EX) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot lock directory '%s'", t->dir);
+		goto out;
+	}
+	if (fstatat(dfd, t->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			rc = err_set(e, ERR_IO, "'%s/%s' is a symlink; refusing to follow or replace it",
+				     t->dir, t->name);
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			rc = err_set(e, ERR_IO, "'%s/%s' exists and is not a regular file", t->dir,
+				     t->name);
+			goto out;
+		}
+		exists = 1;
+	} else if (errno != ENOENT) {
+		rc = err_errno(e, ERR_IO, errno, "cannot stat '%s/%s'", t->dir, t->name);
+		goto out;
+	}
+	if (exists && is_unchanged(dfd, &st, t, want_mode, acl, acl_len, data, len)) {
+		rc = dir_grant(dfd, t, e);
+		goto out;
+	}
+	remove_stale(dfd, t->name);
+
+	fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, INSTALL_FILE_MODE);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		named = 1;
+		if (tmp_name(t->name, &tmp)) {
+			rc = err_oom(e);
+			goto out;
+		}
+		fd = openat(dfd, tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    INSTALL_FILE_MODE);
+	}
+	if (fd < 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot create a file in '%s'", t->dir);
+		goto out;
+	}
+	if (write_all(fd, data, len) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot write '%s/%s'", t->dir, t->name);
+		goto fail;
+	}
+	if (fchown(fd, t->uid, t->gid) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot give '%s/%s' owner %lu:%lu", t->dir,
+			       t->name, (unsigned long)t->uid, (unsigned long)t->gid);
+		goto fail;
+	}
+	if (fchmod(fd, t->mode) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot give '%s/%s' mode %04o", t->dir, t->name,
+			       (unsigned)t->mode);
+		goto fail;
+	}
+	/* a default ACL of the directory would have been inherited */
+	if (acl_len ? fsetxattr(fd, ACL_XATTR, acl, acl_len, 0) != 0
+		    : fremovexattr(fd, ACL_XATTR) != 0 && errno != ENODATA && errno != EOPNOTSUPP) {
+		rc = err_errno(e, ERR_IO, errno, "cannot set the ACL of '%s/%s'", t->dir, t->name);
+		goto fail;
+	}
+	if (fsync(fd) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot write '%s/%s'", t->dir, t->name);
+		goto fail;
+	}
+	if ((rc = dir_grant(dfd, t, e)))
+		goto fail;
+	if (!named) {
+		/* a new name: link it straight there; linkat never replaces */
+		if (!exists && link_tmpfile(fd, dfd, t->name) == 0)
+			goto linked;
+		if (!exists && errno != EEXIST) {
+			rc = err_errno(e, ERR_IO, errno, "cannot link '%s/%s'", t->dir, t->name);
+			goto fail;
+		}
+		exists = 1;
+		if (tmp_name(t->name, &tmp)) {
+			rc = err_oom(e);
+			goto fail;
+		}
+		if (link_tmpfile(fd, dfd, tmp.p) != 0) {
+			rc = err_errno(e, ERR_IO, errno, "cannot link '%s/%s'", t->dir, tmp.p);
+			goto fail;
+		}
+		tmp_linked = 1;
+	}
+	if (renameat(dfd, tmp.p, dfd, t->name) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot replace '%s/%s'", t->dir, t->name);
+		goto fail;
+	}
+linked:
+	*res = exists ? INSTALL_REPLACED : INSTALL_CREATED;
+	if (fsync(dfd) != 0)
+		rc = err_errno(e, ERR_IO, errno, "cannot sync directory '%s'", t->dir);
+	goto out;
+fail:
+	if (named || tmp_linked)
+		unlinkat(dfd, tmp.p, 0);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	buf_free(&tmp);
+	return rc;
+}
