@@ -58,6 +58,7 @@ int podman_version_parse(const char *s, size_t len, struct podman_version *v, st
 	if (p == end || *p == '-' || *p == '+' || *p == '~' || *p == ' ')
 		return 0;
 bad:
+	len = (size_t)(end - s);
 	return err_set(e, ERR_EXTERNAL, "cannot read podman's version from '%.*s'",
 		       (int)(len > 40 ? 40 : len), s);
 }
