@@ -13,6 +13,8 @@
 #include <sodium.h>
 #include <yaml.h>
 
+#include "secretctl/b64.h"
+
 #define META_KEY "secretctl"
 #define ENC_TAG "!enc"
 
@@ -56,8 +58,6 @@ struct scan {
 	size_t n_cov, cap_cov;
 	size_t *kh; /* open addressing set of nodes (node + 1), by (parent, key) */
 	size_t kh_cap, kh_n;
-	unsigned char *scratch; /* base64 decoding */
-	size_t scratch_cap;
 	int docs;
 	int meta_seen;
 	size_t meta_key; /* byte offset of the "secretctl" key */
@@ -324,25 +324,10 @@ static size_t anchor_find(const struct scan *s, const char *name)
 	return SPLICE_NONE;
 }
 
-static int b64_strict(struct scan *s, const unsigned char *p, size_t n)
+/* 1 when p[0..n) is canonical base64 (b64_valid), 0 when not. */
+static int b64_strict(const unsigned char *p, size_t n)
 {
-	size_t need = n / 4 * 3 + 3, bl;
-	const char *end = NULL;
-
-	if (!n)
-		return 0;
-	if (need > s->scratch_cap) {
-		unsigned char *q = realloc(s->scratch, need);
-
-		if (!q)
-			return -1;
-		s->scratch = q;
-		s->scratch_cap = need;
-	}
-	if (sodium_base642bin(s->scratch, s->scratch_cap, (const char *)p, n, NULL, &bl, &end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0)
-		return 0;
-	return end == (const char *)p + n;
+	return n && b64_valid((const char *)p, n);
 }
 
 /* ---- nodes ---- */
@@ -551,7 +536,7 @@ static int check_token(struct scan *s, const yaml_event_t *ev, size_t rs, size_t
 		   memcmp(s->t + pos + 5, v, vlen) != 0))
 		ok = 0;
 	if (ok) {
-		rc = b64_strict(s, v, vlen);
+		rc = b64_strict(v, vlen);
 		if (rc < 0)
 			return err_oom(s->e);
 		if (!rc) {
@@ -1026,7 +1011,7 @@ static int comment_add(struct scan *s, struct splice_item **v, size_t *n, size_t
 		int rc = 0;
 
 		if (b - a < 7 || memcmp(s->t + a, "#!enc ", 6) != 0 ||
-		    (rc = b64_strict(s, s->t + a + 6, b - a - 6)) == 0)
+		    (rc = b64_strict(s->t + a + 6, b - a - 6)) == 0)
 			return fail_lc(s, line, col, "comment is not an encrypted token (\"#!enc BASE64\")");
 		if (rc < 0)
 			return err_oom(s->e);
@@ -1162,7 +1147,6 @@ static void scan_free(struct scan *s)
 	free(s->an);
 	free(s->cov);
 	free(s->kh);
-	free(s->scratch);
 }
 
 static int scan(const char *text, size_t len, int store, struct splice_doc *d, struct err *e)

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "secretctl/age.h"
+#include "secretctl/b64.h"
 
 #define AD_VALUE "secretctl/v1/value"
 #define AD_COMMENT "secretctl/v1/comment"
@@ -447,28 +448,14 @@ int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
 
 /* ---- decryption --------------------------------------------------------- */
 
-/* Strict base64: libsodium 1.0.18 reads some bytes >= 0x80 as base64
- * characters, so the alphabet is checked first. 0 or -1. */
-static int b64_decode(const char *s, size_t n, unsigned char *out, size_t max, size_t *len)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '/' || c == '='))
-			return -1;
-	}
-	return sodium_base642bin(out, max, s, n, NULL, len, NULL, sodium_base64_VARIANT_ORIGINAL);
-}
-
 static int token_payload(const struct store *s, const struct splice_item *it,
 			 unsigned char **payload, size_t *len, struct err *e)
 {
-	size_t max = it->b64_len / 4 * 3 + 3;
-	unsigned char *p = malloc(max ? max : 1);
+	unsigned char *p = malloc(B64_DECODED_MAX(it->b64_len) + 1);
 
 	if (!p)
 		return err_oom(e);
-	if (b64_decode(s->text.p + it->b64_start, it->b64_len, p, max, len) != 0 ||
+	if (b64_decode(s->text.p + it->b64_start, it->b64_len, p, len) != 0 ||
 	    *len < NONCE_LEN + TAG_LEN) {
 		free(p);
 		return err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token", s->path,
@@ -551,7 +538,8 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 	if (rc)
 		return rc;
 	if (!s->doc.mac ||
-	    b64_decode(s->doc.mac, strlen(s->doc.mac), want, sizeof want, &maclen) != 0 ||
+	    strlen(s->doc.mac) != sodium_base64_ENCODED_LEN(sizeof want, sodium_base64_VARIANT_ORIGINAL) - 1 ||
+	    b64_decode(s->doc.mac, strlen(s->doc.mac), want, &maclen) != 0 ||
 	    maclen != sizeof want)
 		return err_set(e, ERR_INPUT, "%s: malformed mac", s->path);
 	if (sodium_memcmp(mac, want, sizeof mac) != 0)
@@ -788,10 +776,9 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 
 		old = tokmap_take(s->tokens, it->kind, it->path.p, it->path.len, pt, n);
 		if (old) {
-			plen = old->b64_len / 4 * 3 + 3;
-			payload = malloc(plen);
+			payload = malloc(B64_DECODED_MAX(old->b64_len) + 1);
 			if (!payload || b64_decode(s->tokens->b64.p + old->b64_off, old->b64_len,
-						   payload, plen, &plen) != 0) {
+						   payload, &plen) != 0) {
 				free(payload);
 				rc = err_oom(e);
 				goto out;

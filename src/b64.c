@@ -1,0 +1,68 @@
+#include "secretctl/b64.h"
+
+#include <stdint.h>
+
+/* 0..63, or 64 for '=', or 255 for anything else */
+static const uint8_t dec[256] = {
+#define X 255
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, 62, X, X, X, 63, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X,
+	X, 64, X, X, X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+	22, 23, 24, 25, X, X, X, X, X, X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+};
+
+static int run(const char *s, size_t n, unsigned char *out, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (n % 4)
+		return -1;
+	for (size_t i = 0; i < n; i += 4) {
+		uint8_t a = dec[p[i]], b = dec[p[i + 1]], c = dec[p[i + 2]], d = dec[p[i + 3]];
+		int last = i + 4 == n;
+
+		if ((a | b) >= 64)
+			return -1;
+		if (c == 64 || d == 64) {
+			/* padding: only in the last quantum, "x===" never, and the
+			 * bits it drops must be zero (canonical) */
+			if (!last || d != 64 || (c == 64 ? (b & 0x0f) : (c > 63 || (c & 0x03))))
+				return -1;
+			if (out) {
+				out[o] = (unsigned char)(a << 2 | b >> 4);
+				if (c != 64)
+					out[o + 1] = (unsigned char)(b << 4 | c >> 2);
+			}
+			o += c == 64 ? 1 : 2;
+			break;
+		}
+		if ((c | d) > 63)
+			return -1;
+		if (out) {
+			out[o] = (unsigned char)(a << 2 | b >> 4);
+			out[o + 1] = (unsigned char)(b << 4 | c >> 2);
+			out[o + 2] = (unsigned char)(c << 6 | d);
+		}
+		o += 3;
+	}
+	if (len)
+		*len = o;
+	return 0;
+}
+
+int b64_decode(const char *s, size_t n, unsigned char *out, size_t *len)
+{
+	return run(s, n, out, len);
+}
+
+int b64_valid(const char *s, size_t n)
+{
+	return run(s, n, NULL, NULL) == 0;
+}
