@@ -84,6 +84,7 @@ CLI_DECLARE(cmd_install_write);
 CLI_DECLARE(cmd_extract);
 CLI_DECLARE(cmd_encrypt);
 CLI_DECLARE(cmd_decrypt);
+CLI_DECLARE(cmd_edit);
 CLI_DECLARE(cmd_ls);
 CLI_DECLARE(cmd_verify);
 CLI_DECLARE(cmd_set);

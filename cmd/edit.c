@@ -1,0 +1,211 @@
+/* edit: the plaintext view in $VISUAL/$EDITOR on tmpfs, validated,
+ * re-encrypted with stable tokens, saved atomically; the store locked
+ * throughout. The workspace and its cleanup are src/editor.c's. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "secretctl/editor.h"
+#include "secretctl/tty.h"
+
+enum { OPT_ALLOW_DISK };
+
+static const struct cli_opt opts[] = {
+	{ "allow-disk-tmp", 0, 0, OPT_ALLOW_DISK, NULL,
+	  "edit on disk when there is no tmpfs (the plaintext touches the disk)" },
+	CLI_NOWAIT_OPT,
+	CLI_RECIPIENT_OPTS,
+	CLI_KEY_OPTS,
+	CLI_OPT_END,
+};
+
+static void say_waiting(const char *path)
+{
+	cli_note("waiting for another secretctl to finish with '%s'...", path);
+}
+
+/* A missing store, on a terminal and with the user's yes: created as init
+ * does (empty), its data key kept in *key so the edit needs no identity. */
+static int offer_create(const char *path, const struct cli_args *a, unsigned char **key)
+{
+	struct store c = { .lock_fd = -1 };
+	struct buf q = { 0 };
+	struct err e;
+	int yes = 0, rc;
+
+	if (buf_printf(&q, "secretctl: '%s' does not exist; create it?", path))
+		return cli_error(ERR_FAIL, "out of memory");
+	rc = editor_ask(q.p, 1, &yes, &e);
+	buf_free(&q);
+	if (rc)
+		return cli_fail(&e);
+	if (!yes)
+		return cli_error(ERR_NOTFOUND, "'%s' was not created", path);
+	rc = cli_store_create(path, a, &c);
+	if (!rc)
+		rc = cli_store_commit(&c, "", 0, a->opt[CLI_OPT_VERBOSE].count);
+	if (!rc) {
+		*key = c.data_key;
+		c.data_key = NULL;
+	}
+	store_free(&c);
+	return rc;
+}
+
+/* Lock, load, unlock and decrypt; a missing store may be created first. */
+static int open_store(const char *path, const struct cli_args *a, struct store *s,
+		      struct secmem *plain)
+{
+	struct store_open o = { .lock = 1, .no_wait = a->opt[CLI_OPT_NOWAIT].count > 0,
+				.on_wait = say_waiting };
+	struct identity_opts io;
+	unsigned char *key = NULL;
+	struct err e;
+	int rc;
+
+	rc = store_load(path, &o, s, &e);
+	if (rc == ERR_NOTFOUND && access(path, F_OK) != 0 && tty_available()) {
+		store_free(s);
+		rc = offer_create(path, a, &key);
+		if (rc)
+			return rc;
+		rc = store_load(path, &o, s, &e);
+	}
+	if (rc) {
+		secmem_release(key);
+		return cli_fail(&e);
+	}
+	if (key) {
+		secmem_release(s->data_key);
+		s->data_key = key;
+	} else {
+		cli_identity_opts(a, &io);
+		if (store_unlock(s, &io, &e))
+			return cli_fail(&e);
+	}
+	if (store_decrypt(s, plain, NULL, &e))
+		return cli_fail(&e);
+	return 0;
+}
+
+/* Edit until the text is a valid plaintext view, the user gives up, or the
+ * editor fails. *text gets the new store text; *changed says whether
+ * there is one. Invalid text is reopened as the user left it (visudo). */
+static int edit_loop(struct editor_ws *ws, struct store *s, const struct secmem *plain,
+		     struct buf *text, int *changed)
+{
+	struct secmem edited = { 0 };
+	struct splice_doc doc = { 0 };
+	struct err e;
+	int rc, again;
+
+	*changed = 0;
+	for (;;) {
+		rc = editor_run(ws, &e);
+		if (!rc)
+			rc = editor_ws_read(ws, &edited, &e);
+		if (rc && e.code != ERR_INPUT)
+			break;
+		if (!rc && edited.len == plain->len && memcmp(edited.p, plain->p, plain->len) == 0)
+			break;
+		if (!rc) {
+			rc = splice_scan_plain((char *)edited.p, edited.len, &doc, &e);
+			splice_doc_free(&doc);
+		}
+		if (!rc) {
+			text->len = 0;
+			rc = store_encrypt(s, (char *)edited.p, edited.len, text, &e);
+		}
+		if (!rc) {
+			*changed = 1;
+			break;
+		}
+		if (e.code != ERR_INPUT)
+			break;
+		cli_note("%s (edited): %s", s->path, e.msg);
+		if (!tty_available()) {
+			err_set(&e, ERR_INPUT, "the edit is discarded; '%s' is unchanged", s->path);
+			break;
+		}
+		if (editor_ask("re-edit?", 1, &again, &e))
+			break;
+		if (!again) {
+			err_set(&e, ERR_INPUT, "the edit is discarded; '%s' is unchanged", s->path);
+			break;
+		}
+	}
+	secmem_free(&edited);
+	if (rc && e.code == ERR_EXTERNAL) {
+		return cli_error(ERR_EXTERNAL, "%s; '%s' is unchanged", e.msg, s->path);
+	}
+	if (rc)
+		return cli_fail(&e);
+	return 0;
+}
+
+int cmd_edit(int argc, char **argv)
+{
+	const struct cli_cmd *cmd = cli_find("edit");
+	struct editor_ws ws = { .root_fd = -1, .dir_fd = -1 };
+	struct store s = { .lock_fd = -1 };
+	struct secmem plain = { 0 };
+	struct buf text = { 0 }, stale = { 0 };
+	struct cli_args a;
+	struct err e;
+	const char *path;
+	int used, rc, rc2, changed = 0, written = 0;
+
+	rc = cli_parse(cmd, opts, argc, argv, 0, 1, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	path = cli_store_arg(&a, &used);
+	if (!path) {
+		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
+		goto out;
+	}
+	/* workspaces of edits whose secretctl died (SIGKILL, power loss on a
+	 * disk fallback) */
+	if (editor_clean_stale(&stale)) {
+		for (char *l = stale.p, *nl; l && *l; l = nl + 1) {
+			nl = strchr(l, '\n');
+			*nl = '\0';
+			cli_note("removed the stale edit workspace '%s'", l);
+		}
+	}
+	rc = open_store(path, &a, &s, &plain);
+	if (rc)
+		goto out;
+	rc = editor_ws_create(&ws, path, a.opt[OPT_ALLOW_DISK].count > 0, &e);
+	if (rc) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (!ws.on_tmpfs)
+		cli_note("warning: '%s' is not on tmpfs: the plaintext is written to disk", ws.root);
+	rc = editor_ws_write(&ws, plain.p, plain.len, &e) ? cli_fail(&e) : 0;
+	if (!rc)
+		rc = edit_loop(&ws, &s, &plain, &text, &changed);
+	/* gone before the store is written: a signal from here on finds
+	 * nothing to clean up. A failed removal is reported, but a valid
+	 * edit is still saved. */
+	rc2 = editor_ws_destroy(&ws, &e) ? cli_fail(&e) : 0;
+	if (rc)
+		goto out;
+	if (!changed) {
+		cli_note("no changes");
+	} else if (store_save(&s, text.p, text.len, 0, &written, &e)) {
+		rc = cli_fail(&e);
+	} else if (a.opt[CLI_OPT_VERBOSE].count) {
+		cli_note("%s: %s", s.path, written ? "updated" : "unchanged");
+	}
+	rc = rc ? rc : rc2;
+out:
+	editor_ws_destroy(&ws, &e);
+	secmem_free(&plain);
+	buf_free(&text);
+	buf_free(&stale);
+	store_free(&s);
+	cli_args_free(&a);
+	return rc;
+}
