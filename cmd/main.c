@@ -30,6 +30,8 @@ static const struct cli_cmd commands[] = {
 	  "the write step of install --sudo (as root, value on stdin)", 1 },
 	{ "keygen", cmd_keygen, "[-o FILE] | -y FILE",
 	  "make a new age X25519 identity; -y prints an identity file's recipients", 0 },
+	{ "keyring", cmd_keyring, "add [IDENTITY_FILE|-] [--delete-file] | ls | rm RECIPIENT",
+	  "keep identities in the desktop keyring (Secret Service)", 0 },
 	{ "ls", cmd_ls, "[STORE] [PATH] [--json]",
 	  "list the key paths of a store (needs no key)", 0 },
 	{ "podman", cmd_podman, "[STORE] (-e|-f) PATH [NAME] [--label K=V]... [--podman PROGRAM]",

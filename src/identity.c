@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "secretctl/keyring.h"
 #include "secretctl/tty.h"
 
 /* ---- files ---- */
@@ -458,6 +459,66 @@ out:
 	return rc;
 }
 
+/* Step 3: the Secret Service, looked up by each slot's recipient. Never
+ * fatal: no bus, no libsecret, no service, a locked item or a timeout is
+ * noted for the final error (and said with -v) and the next source is
+ * tried. */
+static int try_keyring(struct unlock *u, struct err *e)
+{
+	const char **rcpts;
+	struct secmem text = { 0 };
+	struct age_idlist l = { 0 };
+	struct err ke;
+	size_t i, n = 0, which = 0, n_locked = 0;
+	int rc;
+
+	rcpts = calloc(u->n ? u->n : 1, sizeof *rcpts);
+	if (!rcpts)
+		return err_oom(e);
+	for (i = 0; i < u->n; i++)
+		if (u->slots[i].recipient)
+			rcpts[n++] = u->slots[i].recipient;
+	if (n == 0) {
+		free(rcpts);
+		return 0; /* a passphrase-only store: nothing to look up */
+	}
+	rc = keyring_lookup(rcpts, n, &text, &which, &n_locked, &ke);
+	if (rc == ERR_NOTFOUND && n_locked) {
+		note(&u->tried, "the keyring (locked: %zu item%s skipped)", n_locked,
+		     n_locked == 1 ? "" : "s");
+		if (u->o->verbose)
+			fprintf(stderr,
+				"secretctl: keyring: %zu item%s for the store's recipients locked, "
+				"skipped without a prompt\n",
+				n_locked, n_locked == 1 ? " is" : "s are");
+	} else if (rc == ERR_NOTFOUND) {
+		note(&u->tried, "the keyring (no item for the store's recipients)");
+	} else if (rc == ERR_EXTERNAL && ke.sub == KEYRING_FAIL_NO_BUS) {
+		note(&u->tried, "the keyring (no session bus)");
+		if (u->o->verbose)
+			fprintf(stderr, "secretctl: keyring: skipped: %s\n", ke.msg);
+	} else if (rc) {
+		note(&u->tried, "the keyring [%s]", ke.msg);
+		if (u->o->verbose)
+			fprintf(stderr, "secretctl: keyring: skipped: %s\n", ke.msg);
+	}
+	if (rc) {
+		rc = 0;
+		goto out;
+	}
+	note(&u->tried, "the keyring");
+	rc = age_identity_file_parse(text.p, text.len, &l, e);
+	if (rc)
+		err_wrap(e, "the keyring item for %s", rcpts[which]);
+	else
+		rc = try_ids(u, &l, "the keyring", e);
+out:
+	age_idlist_free(&l);
+	secmem_free(&text);
+	free(rcpts);
+	return rc;
+}
+
 static int unlock_sources(struct unlock *u, struct err *e)
 {
 	const char *env, *p;
@@ -493,8 +554,9 @@ static int unlock_sources(struct unlock *u, struct err *e)
 		else
 			rc = try_implicit(u, path.p, "", e);
 	}
-	/* 3. The Secret Service (src/keyring.c) goes here, before the identity
-	 *    files: only when a session bus is reachable, at most 2 s. */
+	/* 3. the Secret Service */
+	if (!rc && !u->opened)
+		rc = try_keyring(u, e);
 
 	/* 4. identity files */
 	if (!rc && !u->opened) {

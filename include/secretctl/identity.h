@@ -39,7 +39,10 @@ struct identity_slot {
  *     or parsed is an error at once (ERR_NOTFOUND when missing, ERR_IO,
  *     ERR_INPUT).
  *  2. $CREDENTIALS_DIRECTORY/secretctl-identity (skipped when absent).
- *  3. [the Secret Service: keyring.c, not yet]
+ *  3. The Secret Service (keyring.c): an item for a slot's recipient,
+ *     looked up only when a session bus is reachable, within 2 s, locked
+ *     items skipped without a prompt. Never fatal: whatever keeps it from
+ *     answering is noted in the final error (and said with verbose).
  *  4. $XDG_CONFIG_HOME/secretctl/identity.txt, $SOPS_AGE_KEY_FILE,
  *     $XDG_CONFIG_HOME/sops/age/keys.txt: skipped when absent; one that
  *     exists but cannot be read is reported in the final error, not fatal.
