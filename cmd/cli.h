@@ -78,6 +78,7 @@ int cli_write_stdout(const void *p, size_t n);
 const struct cli_cmd *cli_find(const char *name);
 #define CLI_DECLARE(fn) int fn(int argc, char **argv)
 CLI_DECLARE(cmd_keygen);
+CLI_DECLARE(cmd_completion);
 CLI_DECLARE(cmd_keyring);
 CLI_DECLARE(cmd_init);
 CLI_DECLARE(cmd_install);

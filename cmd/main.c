@@ -13,6 +13,7 @@
 
 /* Sorted by name; `secretctl --help` lists them in this order. */
 static const struct cli_cmd commands[] = {
+	{ "completion", cmd_completion, "bash|zsh|fish", "print the shell completion script", 0 },
 	{ "decrypt", cmd_decrypt, "[STORE] [-o FILE]",
 	  "print the whole plaintext view of a store", 0 },
 	{ "edit", cmd_edit, "[STORE] [--allow-disk-tmp] [--no-wait] [-r R]...",
