@@ -114,7 +114,8 @@ demo: deps-build
 	$(MAKE) --no-print-directory $(BIN)
 	@sh scripts/demo.sh $(BIN)
 
-bench: deps
+bench:
+	@sh scripts/deps.sh bench
 	$(MAKE) --no-print-directory $(BIN) $(TOOL_BIN)
 	@sh bench/run.sh $(BUILD)
 

@@ -131,6 +131,12 @@ int cli_parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, c
 			v->value = optarg;
 		}
 	}
+	/* after "--", everything is positional */
+	for (; optind < argc; optind++) {
+		if (out->n_pos >= max_pos || out->n_pos >= CLI_MAX_POS)
+			return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+		out->pos[out->n_pos++] = argv[optind];
+	}
 	if (out->n_pos < min_pos)
 		return cli_usage(cmd, "missing argument");
 	return 0;

@@ -1,13 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages secretctl needs, or prints the command that
-# would. usage: scripts/deps.sh build|test
+# would. usage: scripts/deps.sh build|test|bench
 set -u
 BUILD_PKGS="gcc make pkg-config libsodium-dev libyaml-dev libcmocka-dev scdoc age"
 TEST_PKGS="$BUILD_PKGS python3 zlib1g-dev podman uidmap runc sudo zsh fish bash-completion gnome-keyring dbus libsecret-1-0 libsecret-tools valgrind strace acl libacl1-dev clang libclang-rt-14-dev hyperfine jq yq gnuplot-nox man-db tmux bsdutils systemd passwd"
+# make bench compares with ansible-vault too
+BENCH_PKGS="$TEST_PKGS ansible-core"
 case ${1:-build} in
 build) pkgs=$BUILD_PKGS ;;
 test) pkgs=$TEST_PKGS ;;
-*) echo "usage: scripts/deps.sh build|test" >&2; exit 2 ;;
+bench) pkgs=$BENCH_PKGS ;;
+*) echo "usage: scripts/deps.sh build|test|bench" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

@@ -94,3 +94,12 @@ elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 else
 	skip "setpriv or user nobody missing"
 fi
+
+# "--" ends the options: what follows is positional, even with a leading '-'
+sc keygen -o dash-id.txt 2>/dev/null
+printf 'x: 1\n' > dash.yaml
+sc encrypt dash.yaml -r "$(sc keygen -y dash-id.txt)" -o ./-store.yaml
+run sc ls -- -store.yaml
+assert_rc 0 "a positional after -- may start with '-'"
+run sc ls -- -store.yaml x extra
+assert_rc 2 "too many positionals after -- is a usage error"
