@@ -1,0 +1,136 @@
+#!/bin/bash
+# install --sudo end to end: a real unprivileged user, a root-owned
+# /etc/secrets/<uid>, sudo -n without a rule (exit 8 naming the sudoers
+# line), then that very line; the file arrives <uid>:root 0400. Through a
+# rule for install-write, the abuse attempts fail: another uid, outside the
+# directory, a symlink planted by the user.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ "$(id -u)" = 0 ] || { skip "install --sudo tests need root (useradd, sudoers)"; exit 0; }
+need sudo runuser useradd userdel visudo
+
+USR=sctl-sudo-$$
+DROPIN=/etc/sudoers.d/secretctl_test_$$
+had_root=0; [ -d /etc/secrets ] && had_root=1
+VICTIM=/etc/sctl-victim-$$
+cleanup() {
+	rm -f "$DROPIN" "$VICTIM" "/etc/sctl-created-$$" "/etc/sctl-evil-$$"
+	[ -n "${U:-}" ] && rm -rf "/etc/secrets/$U"
+	rm -rf "/etc/secrets/sctl-evil-$$"
+	[ $had_root = 1 ] || rmdir /etc/secrets 2>/dev/null
+	id "$USR" >/dev/null 2>&1 && userdel -r "$USR" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+useradd -m "$USR" || { not_ok "useradd $USR"; exit 1; }
+U=$(id -u "$USR")
+H=$(getent passwd "$USR" | cut -d: -f6)
+DIR=/etc/secrets/$U
+if [ -e "$DIR" ]; then skip "$DIR exists already"; exit 0; fi
+
+cd "$T"
+sc keygen -o "$H/id.txt" 2>/dev/null
+cat > plain.yaml <<'YAML'
+app:
+  env:
+    TOKEN: t0k3n
+  key: key-bytes
+  key2: other-bytes
+YAML
+sc encrypt plain.yaml -r "$(sc keygen -y "$H/id.txt")" -o "$H/s.yaml"
+chown "$USR:" "$H/id.txt" "$H/s.yaml"
+# as_user CMD...: the command as $USR, in its home, with a clean environment
+as_user() {
+	(cd "$H" && runuser -u "$USR" -- env -i HOME="$H" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		SECRETCTL_IDENTITY="$H/id.txt" "$@")
+}
+mkdir -p /etc/secrets
+install -d -o root -g root -m 0755 "$DIR"
+st() { stat -c '%a %u:%g %s' "$1"; }
+same() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; printf 'want: %s\ngot:  %s\n' "$2" "$3" | diag; fi; }
+
+# ---- no rule: exit 8, and the line that would allow it ----
+run as_user "$SECRETCTL" install s.yaml -f app/key
+assert_rc 7 "without --sudo, a root-owned directory: exit 7"
+assert_err "cannot write directory '$DIR': Permission denied \(--sudo" "the message suggests --sudo"
+run as_user "$SECRETCTL" install s.yaml -f app/key --sudo
+assert_rc 8 "--sudo when sudo -n needs a password: exit 8"
+LINE="$USR ALL=(root) NOPASSWD: $SECRETCTL install-write --uid $U *"
+if grep -qF "this sudoers line would allow it: $LINE" "$T/err"; then ok "the message gives the sudoers line"
+else not_ok "the message gives the sudoers line"; { echo "want: $LINE"; cat "$T/err"; } | diag; fi
+assert_err "\(sudo: a password is required\)" "and says what sudo said"
+assert_one_line "in one line"
+assert "nothing was written" [ -z "$(ls -A "$DIR")" ]
+
+# ---- that very line ----
+echo "$LINE" > "$DROPIN.new"
+chmod 0440 "$DROPIN.new"
+if ! visudo -cqf "$DROPIN.new" >/dev/null; then not_ok "visudo accepts the suggested line"; rm -f "$DROPIN.new"; exit 1; fi
+ok "visudo accepts the suggested line"
+mv "$DROPIN.new" "$DROPIN"
+run as_user "$SECRETCTL" install s.yaml -f app/key --sudo -v
+assert_rc 0 "with the rule, install --sudo works"
+assert_err "^secretctl: $DIR/key: created$" "-v comes back through sudo"
+same "the file is <uid>:root 0400" "400 $U:0 9" "$(st "$DIR/key")"
+assert "with the exact bytes" [ "$(cat "$DIR/key")" = key-bytes ]
+same "the directory is still root's" "755 0:0" "$(stat -c '%a %u:%g' "$DIR")"
+ino=$(stat -c '%i %y' "$DIR/key")
+run as_user "$SECRETCTL" install s.yaml -f app/key --sudo -v
+assert_err "^secretctl: $DIR/key: unchanged$" "unchanged through sudo"
+same "unchanged keeps inode and mtime" "$ino" "$(stat -c '%i %y' "$DIR/key")"
+run as_user "$SECRETCTL" install s.yaml -f app/key2 key --sudo -v
+assert_err "^secretctl: $DIR/key: replaced$" "replaced through sudo"
+run as_user "$SECRETCTL" install s.yaml -e app/env --sudo --mode 0440
+same "env form with --mode through sudo" "440 $U:0 12" "$(st "$DIR/env")"
+assert "env bytes" [ "$(cat "$DIR/env")" = TOKEN=t0k3n ]
+run as_user "$SECRETCTL" install s.yaml -f app/key --sudo --dir /etc/secrets
+assert_rc 2 "--sudo with another --dir: usage error"
+run as_user "$SECRETCTL" install s.yaml -f app/key --sudo --owner root
+assert_rc 2 "--sudo with another --owner: usage error"
+run as_user sudo -n "$SECRETCTL" install-write --uid 0 x < /dev/null
+assert "the pinned rule does not even run install-write --uid 0" [ "$RC" -ne 0 -a ! -e /etc/secrets/0/x ]
+
+# ---- a rule for install-write alone grants nothing more ----
+echo "$USR ALL=(root) NOPASSWD: $SECRETCTL install-write *" > "$DROPIN"
+iw() { printf evil > "$T/evil"; run_in "$T/evil" as_user sudo -n "$SECRETCTL" install-write "$@"; }
+iw --uid 0 x
+assert_rc 7 "install-write --uid 0 (chown to root): exit 7"
+assert_err "--uid must be given once and be the sudo caller's uid $U" "says whose uid it must be"
+assert "no /etc/secrets/0/x" [ ! -e /etc/secrets/0/x ]
+iw --uid "$U" --uid 0 x
+assert_rc 7 "--uid twice: exit 7"
+iw --uid 1 x
+assert_rc 7 "another user's uid: exit 7"
+iw --uid "$U" "../sctl-evil-$$"
+assert_rc 7 "NAME ../x (outside the directory): exit 7"
+iw --uid "$U" "/etc/sctl-evil-$$"
+assert_rc 7 "an absolute NAME: exit 7"
+iw --uid "$U" --dir /etc "sctl-evil-$$"
+assert_rc 2 "--dir: there is no such option (exit 2)"
+iw --uid "$U" --owner root x
+assert_rc 2 "--owner: no such option (exit 2)"
+assert "nothing was written outside $DIR" [ ! -e "/etc/sctl-evil-$$" -a ! -e "/etc/secrets/sctl-evil-$$" -a ! -e "$DIR/x" ]
+printf evil > "$T/evil"
+run_in "$T/evil" as_user sudo -n SUDO_UID=0 "$SECRETCTL" install-write --uid 0 x
+assert "\$SUDO_UID cannot be set through sudo" [ "$RC" -ne 0 -a ! -e /etc/secrets/0/x ]
+run_in "$T/evil" as_user "$SECRETCTL" install-write --uid "$U" x
+assert_rc 7 "install-write without sudo: exit 7"
+run_in "$T/evil" env -u SUDO_UID "$SECRETCTL" install-write --uid 0 x
+assert_rc 7 "install-write as root without \$SUDO_UID: exit 7"
+
+# planted symlinks need a directory the user may write: as --mkdir makes it
+chown "$U:0" "$DIR"; chmod 2750 "$DIR"
+printf victim > "$VICTIM"; chmod 0644 "$VICTIM"
+as_user ln -s "$VICTIM" "$DIR/evil"
+as_user ln -s "/etc/sctl-created-$$" "$DIR/evil2"
+iw --uid "$U" evil
+assert_rc 7 "a symlink planted at NAME: exit 7"
+assert_err "'$DIR/evil' is a symlink; refusing" "says so"
+same "the symlink's target is untouched (bytes, owner, mode)" "victim 644 0:0" \
+	"$(cat "$VICTIM") $(stat -c '%a %u:%g' "$VICTIM")"
+iw --uid "$U" evil2
+assert_rc 7 "a dangling symlink planted at NAME: exit 7"
+assert "its target was not created" [ ! -e "/etc/sctl-created-$$" ]
+# and in the user's own 2750 directory no sudo is needed at all
+run as_user "$SECRETCTL" install s.yaml -f app/key --sudo -v
+assert_err "^secretctl: $DIR/key: replaced$" "in its own uid:root 2750 directory the user writes directly"
+same "still <uid>:root 0400 (setgid directory)" "400 $U:0 9" "$(st "$DIR/key")"
