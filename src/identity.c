@@ -488,9 +488,9 @@ static int try_keyring(struct unlock *u, struct err *e)
 		     n_locked == 1 ? "" : "s");
 		if (u->o->verbose)
 			fprintf(stderr,
-				"secretctl: keyring: %zu item%s for the store's recipients locked, "
+				"secretctl: keyring: %zu item%s for the store's recipients %s locked, "
 				"skipped without a prompt\n",
-				n_locked, n_locked == 1 ? " is" : "s are");
+				n_locked, n_locked == 1 ? "" : "s", n_locked == 1 ? "is" : "are");
 	} else if (rc == ERR_NOTFOUND) {
 		note(&u->tried, "the keyring (no item for the store's recipients)");
 	} else if (rc == ERR_EXTERNAL && ke.sub == KEYRING_FAIL_NO_BUS) {
@@ -506,12 +506,14 @@ static int try_keyring(struct unlock *u, struct err *e)
 		rc = 0;
 		goto out;
 	}
+	/* an item that is not an identity is noted, like an invalid default
+	 * identity file, and the next source is tried */
+	if (age_identity_file_parse(text.p, text.len, &l, &ke) != 0) {
+		note(&u->tried, "the keyring [the item for %s: %s]", rcpts[which], ke.msg);
+		goto out;
+	}
 	note(&u->tried, "the keyring");
-	rc = age_identity_file_parse(text.p, text.len, &l, e);
-	if (rc)
-		err_wrap(e, "the keyring item for %s", rcpts[which]);
-	else
-		rc = try_ids(u, &l, "the keyring", e);
+	rc = try_ids(u, &l, "the keyring", e);
 out:
 	age_idlist_free(&l);
 	secmem_free(&text);

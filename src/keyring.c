@@ -35,6 +35,7 @@ enum {
 	G_BUS_TYPE_SESSION = 2,
 	G_DBUS_CALL_FLAGS_NO_AUTO_START = 1 << 0,
 	SECRET_SCHEMA_NONE = 0,
+	SECRET_SCHEMA_DONT_MATCH_NAME = 1 << 1,
 	SECRET_SCHEMA_ATTRIBUTE_STRING = 0,
 	SECRET_SERVICE_NONE = 0,
 	SECRET_SEARCH_ALL = 1 << 1, /* without SECRET_SEARCH_UNLOCK: never a prompt */
@@ -72,6 +73,7 @@ static struct {
 	int (*item_load_secret_sync)(void *, void *, struct g_error **);
 	void *(*item_get_secret)(void *);
 	char *(*item_get_label)(void *);
+	char *(*item_get_schema_name)(void *);
 	void *(*item_get_attributes)(void *);
 	int (*item_delete_sync)(void *, void *, struct g_error **);
 	const char *(*value_get)(void *, size_t *);
@@ -111,6 +113,7 @@ static const struct {
 	SYM(item_load_secret_sync, "secret_item_load_secret_sync"),
 	SYM(item_get_secret, "secret_item_get_secret"),
 	SYM(item_get_label, "secret_item_get_label"),
+	SYM(item_get_schema_name, "secret_item_get_schema_name"),
 	SYM(item_get_attributes, "secret_item_get_attributes"),
 	SYM(item_delete_sync, "secret_item_delete_sync"),
 	SYM(value_get, "secret_value_get"),
@@ -319,7 +322,8 @@ static void deadline_stop(struct deadline *d)
 struct session {
 	void *cancellable;
 	void *service;
-	void *schema;
+	void *schema;     /* matches the schema name: to store and list */
+	void *schema_any; /* does not: to look up by recipient */
 	struct deadline dl;
 	int timeout_ms;
 };
@@ -349,6 +353,8 @@ static void session_close(struct session *s)
 		lib.object_unref(s->service);
 	if (s->schema)
 		lib.schema_unref(s->schema);
+	if (s->schema_any)
+		lib.schema_unref(s->schema_any);
 	if (s->cancellable)
 		lib.object_unref(s->cancellable);
 	memset(s, 0, sizeof *s);
@@ -406,7 +412,10 @@ static int session_open(struct session *s, int timeout_ms, struct err *e)
 	if (!rc) {
 		s->schema = lib.schema_new(KEYRING_SCHEMA, SECRET_SCHEMA_NONE, KEYRING_ATTRIBUTE,
 					   SECRET_SCHEMA_ATTRIBUTE_STRING, (char *)NULL);
-		if (!s->schema)
+		s->schema_any = lib.schema_new(KEYRING_SCHEMA, SECRET_SCHEMA_DONT_MATCH_NAME,
+					       KEYRING_ATTRIBUTE, SECRET_SCHEMA_ATTRIBUTE_STRING,
+					       (char *)NULL);
+		if (!s->schema || !s->schema_any)
 			rc = err_oom(e);
 	}
 	if (rc)
@@ -414,7 +423,11 @@ static int session_open(struct session *s, int timeout_ms, struct err *e)
 	return rc;
 }
 
-/* Items of the schema; with recipient, only those for it. */
+/* Items of the schema; with recipient, those for it, matched by that
+ * attribute alone: a collection still locked since the daemon started
+ * shows only hashed attributes, and gnome-keyring then matches no
+ * "xdg:schema". So unlocked items found this way are checked with
+ * item_ours(); locked ones cannot be (they are only counted). */
 static int search(struct session *s, const char *recipient, struct g_list **out, struct err *e)
 {
 	struct g_error *ge = NULL;
@@ -422,7 +435,8 @@ static int search(struct session *s, const char *recipient, struct g_list **out,
 
 	if (recipient)
 		lib.hash_table_insert(attrs, (void *)KEYRING_ATTRIBUTE, (void *)recipient);
-	*out = lib.search_sync(s->service, s->schema, attrs, SECRET_SEARCH_ALL, s->cancellable, &ge);
+	*out = lib.search_sync(s->service, recipient ? s->schema_any : s->schema, attrs,
+			       SECRET_SEARCH_ALL, s->cancellable, &ge);
 	lib.hash_table_unref(attrs);
 	if (ge) {
 		if (*out)
@@ -431,6 +445,17 @@ static int search(struct session *s, const char *recipient, struct g_list **out,
 		return fail(s, ge, "cannot search the keyring", e);
 	}
 	return 0;
+}
+
+/* Is an unlocked item of our schema (not another program's item that
+ * happens to have a "recipient" attribute)? */
+static int item_ours(void *item)
+{
+	char *name = lib.item_get_schema_name(item);
+	int ours = name && strcmp(name, KEYRING_SCHEMA) == 0;
+
+	lib.free(name);
+	return ours;
 }
 
 /* An unlocked item's secret into out. The SecretValue is freed with
@@ -475,6 +500,8 @@ int keyring_lookup(const char *const *recipients, size_t n, struct secmem *out, 
 				(*n_locked)++;
 				continue;
 			}
+			if (!item_ours(it->data))
+				continue;
 			rc = item_secret(&s, it->data, out, e);
 			if (!rc) {
 				found = 1;
@@ -505,6 +532,8 @@ int keyring_fetch(const char *recipient, struct secmem *out, struct err *e)
 			locked = 1;
 			continue;
 		}
+		if (!item_ours(it->data))
+			continue;
 		rc = item_secret(&s, it->data, out, e);
 		found = !rc;
 	}
@@ -563,6 +592,8 @@ int keyring_remove(const char *recipient, struct err *e)
 	for (it = rc ? NULL : items; it && !rc; it = it->next) {
 		if (lib.item_get_locked(it->data))
 			locked++;
+		else if (!item_ours(it->data))
+			continue;
 		else if (!lib.item_delete_sync(it->data, s.cancellable, &ge))
 			rc = fail(&s, ge, "cannot delete the keyring item", e);
 		else

@@ -78,8 +78,10 @@ struct keyring_list {
 	struct keyring_item *v;
 	size_t n;
 };
-/* Every item of the schema, sorted by recipient (locked ones too: their
- * attributes and labels are readable without unlocking). */
+/* Every item of the schema, sorted by recipient. Items locked since the
+ * daemon started cannot be told apart from other programs' (gnome-keyring
+ * shows only hashed attributes then) and are not listed; items locked
+ * later are, with their labels. */
 int keyring_list(struct keyring_list *out, struct err *e);
 void keyring_list_free(struct keyring_list *l);
 
