@@ -7,13 +7,13 @@ OUT=$1; IR=$2; SIZES=$3
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 T="$OUT/tables.md"
 {
-	echo "| keys | tool | mean (ms) | ± (ms) | × exec floor | secretctl faster by |"
+	echo "| keys | tool | median (ms) | mean ± σ (ms) | × exec floor (medians) | secretctl faster by |"
 	echo "|---:|---|---:|---:|---:|---:|"
 	for n in $SIZES; do
 		jq -r --arg n "$n" '
-			(.results[] | select(.command | startswith("exec floor")) | .mean) as $floor |
-			(.results[] | select(.command == "secretctl extract -f") | .mean) as $sc |
-			.results[] | "| \($n) | \(.command) | \(.mean * 1000 | . * 1000 | round / 1000) | \(.stddev * 1000 | . * 1000 | round / 1000) | \(.mean / $floor | . * 100 | round / 100) | \(if .command == "secretctl extract -f" or (.command | startswith("exec floor")) then "" else "\(.mean / $sc | . * 10 | round / 10)×" end) |"' \
+			(.results[] | select(.command | startswith("exec floor")) | .median) as $floor |
+			(.results[] | select(.command == "secretctl extract -f") | .median) as $sc |
+			.results[] | "| \($n) | \(.command) | \(.median * 1000 | . * 1000 | round / 1000) | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) | \(.median / $floor | . * 100 | round / 100) | \(if .command == "secretctl extract -f" or (.command | startswith("exec floor")) then "" else "\(.median / $sc | . * 10 | round / 10)×" end) |"' \
 			"$OUT/extract-$n.json"
 	done
 	echo
@@ -27,25 +27,19 @@ T="$OUT/tables.md"
 cat "$T"
 # plot: mean time against store size, one line per tool
 for n in $SIZES; do
-	jq -r --arg n "$n" '.results[] | "\(.command)\t\($n)\t\(.mean * 1000)"' "$OUT/extract-$n.json"
+	jq -r --arg n "$n" '.results[] | "\(.command)\t\($n)\t\(.median * 1000)"' "$OUT/extract-$n.json"
 done > "$OUT/plot.tsv"
-cmds=$(cut -f1 "$OUT/plot.tsv" | sort -u | tr '\n' '|')
 {
 	echo "set terminal pngcairo size 900,560 noenhanced"
 	echo "set output '$TOP/bench/extract.png'"
-	echo "set title 'one value out of a store: time per call'"
+	echo "set title 'one value out of a store: median time per call'"
 	echo "set logscale xy; set xlabel 'keys in the store'; set ylabel 'ms (log)'"
-	echo "set key left top; set grid"
+	echo "set key outside right top; set grid"
 	echo "set datafile separator '\t'"
 	printf 'plot '
-	first=1
-	IFS='|'
-	for c in $cmds; do
-		[ -n "$c" ] || continue
-		[ $first = 1 ] || printf ', '
-		first=0
-		printf "\"< grep -F '%s\t' '%s'\" using 2:3 with linespoints title '%s'" "$c" "$OUT/plot.tsv" "$c"
-	done
+	cut -f1 "$OUT/plot.tsv" | sort -u | awk -v f="$OUT/plot.tsv" 'BEGIN { ORS = "" }
+		{ if (NR > 1) print ", "
+		  printf "\"< grep -F \x27%s\t\x27 \x27%s\x27\" using 2:3 with linespoints title \x27%s\x27", $0, f, $0 }'
 	echo
 } > "$OUT/plot.gp"
-gnuplot "$OUT/plot.gp" 2>/dev/null || gnuplot -e "set terminal png" "$OUT/plot.gp" || echo "bench: gnuplot failed" >&2
+gnuplot "$OUT/plot.gp" || echo "bench: gnuplot failed" >&2

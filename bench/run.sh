@@ -1,6 +1,7 @@
 #!/bin/sh
-# make bench: extract side by side with its peers, at 10..10 000 keys.
-# Writes bench/results/*.json, BENCHMARKS.md's tables and bench/extract.png.
+# make bench: extract side by side with its peers, at 10..10 000 keys, then
+# every other bench/*.sh. Writes bench/results/*.json, the tables for
+# BENCHMARKS.md (bench/results/tables.md) and bench/extract.png.
 # usage: bench/run.sh BUILD_DIR [SIZES]
 set -eu
 BUILD=$(cd "${1:-build}" && pwd)
@@ -58,3 +59,9 @@ for n in $SIZES; do
 	echo "$n $ir $vfloor" >> "$W/ir.txt"
 done
 sh "$TOP/bench/report.sh" "$OUT" "$W/ir.txt" "$SIZES"
+# the other commands' benchmarks (install, podman, keyring): one script each
+for b in "$TOP"/bench/*.sh; do
+	case $(basename "$b") in run.sh | gen.sh | report.sh) continue ;; esac
+	echo "bench: $(basename "$b")"
+	sh "$b" "$BUILD" || echo "bench: $(basename "$b") failed" >&2
+done
