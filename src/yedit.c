@@ -298,6 +298,24 @@ static int dup_anchor(struct ynode *n, const yaml_char_t *a)
 	return n->anchor ? 0 : -1;
 }
 
+/* The end of collection k's properties (anchor, tag) on its first line,
+ * or its start. */
+static size_t skip_props(const struct ydoc *d, size_t k)
+{
+	size_t p = d->v[k].start, le = line_end(d, p), q = p;
+
+	if (!d->v[k].anchor && !d->v[k].tagged)
+		return p;
+	while (p < le && (d->t[p] == '&' || d->t[p] == '!')) {
+		while (p < le && d->t[p] != ' ' && d->t[p] != '\t')
+			p++;
+		q = p;
+		while (p < le && (d->t[p] == ' ' || d->t[p] == '\t'))
+			p++;
+	}
+	return q;
+}
+
 /* Add a node for an event; the new node opens when it is a collection. */
 static size_t add_node(struct ydoc *d, size_t cur, size_t prev_end, enum ytype type, size_t s,
 		       size_t en)
@@ -319,10 +337,11 @@ static size_t add_node(struct ydoc *d, size_t cur, size_t prev_end, enum ytype t
 		return k;
 	}
 	n->in_flow = d->v[cur].flow || d->v[cur].in_flow;
-	/* A block collection's start mark is its first indicator ('-', '?'):
-	 * the first child's gap starts there. */
+	/* A block collection's start mark is at its properties, else at its
+	 * first indicator ('-', '?'): the first child's gap starts after the
+	 * properties (a tag may hold '?' or '-'). */
 	if (d->v[cur].first == NONE)
-		n->gap = d->v[cur].flow ? d->v[cur].evend : d->v[cur].start;
+		n->gap = d->v[cur].flow ? d->v[cur].evend : skip_props(d, cur);
 	else
 		n->gap = prev_end;
 	if (d->v[cur].last != NONE) {
@@ -1510,21 +1529,10 @@ static int check_anchors(struct yop *o, size_t a, size_t b)
  * there when its last entry goes. */
 static size_t empty_pos(const struct ydoc *d, size_t k)
 {
-	size_t p = d->v[k].start, q;
+	size_t p = skip_props(d, k), q;
 
-	if ((d->v[k].anchor || d->v[k].tagged) && (d->t[p] == '&' || d->t[p] == '!')) {
-		size_t le = line_end(d, p);
-
-		while (p < le && (d->t[p] == '&' || d->t[p] == '!')) {
-			while (p < le && d->t[p] != ' ' && d->t[p] != '\t')
-				p++;
-			while (p < le && (d->t[p] == ' ' || d->t[p] == '\t'))
-				p++;
-		}
-		while (p > d->v[k].start && (d->t[p - 1] == ' ' || d->t[p - 1] == '\t'))
-			p--;
+	if (p > d->v[k].start)
 		return p;
-	}
 	q = gap_indicator(d, d->v[k].gap, d->v[k].start, ":-?");
 	return q != NONE ? q + 1 : d->v[k].gap;
 }
@@ -1560,7 +1568,13 @@ static int unset_node(struct yop *o, size_t k)
 					       ? d->v[d->v[prv].prev].tail : d->v[prv].tail, ee);
 		else /* the only entry: a trailing comma goes too */
 			m = edit_add(o, es, d->v[par].end - 1);
-		return m ? 0 : err_oom(o->e);
+		if (!m)
+			return err_oom(o->e);
+		/* "[!t, x]" -> "[!t ]": a tag needs a blank after it */
+		if (nxt == NONE && prv != NONE && d->v[prv].type == Y_SCALAR && !d->v[prv].vlen &&
+		    d->v[prv].start < d->v[prv].end && put(m, " "))
+			return err_oom(o->e);
+		return 0;
 	}
 	ls = line_start(d, es);
 	if (only_blanks(d, ls, es)) {

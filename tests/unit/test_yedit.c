@@ -712,6 +712,9 @@ static void t_set_layout(void **st)
 	/* BOM */
 	set_ok("\xef\xbb\xbf" "a: 1\n", "a", "v", "\xef\xbb\xbf" "a: v\n");
 	set_ok("\xef\xbb\xbf" "a: 1\n", "b", "v", "\xef\xbb\xbf" "a: 1\nb: v\n");
+	/* a tag on the top-level mapping */
+	set_ok("--- !t?-\na: 1\n", "b", "v", "--- !t?-\na: 1\nb: v\n");
+	set_ok("&top\n  a: 1\n", "b/c", "v", "&top\n  a: 1\n  b:\n    c: v\n");
 }
 
 static void t_set_unicode(void **st)
@@ -764,6 +767,8 @@ static void t_unset(void **st)
 	unset_ok("a: [1, 2]\n", "a/1", "a: [1]\n");
 	unset_ok("a: [1]\n", "a/0", "a: []\n");
 	unset_ok("a: [1, ]\n", "a/0", "a: []\n");
+	unset_ok("a: [!t, 2]\n", "a/1", "a: [!t ]\n");
+	unset_ok("a: {x: &n, y: 2}\n", "a/y", "a: {x: &n }\n");
 	unset_ok("a: [1, 2,]\n", "a/1", "a: [1,]\n");
 	unset_ok("a: { x: 1 }\n", "a/x", "a: { }\n");
 	unset_ok("a: {x: [1, 2], y: 2}\n", "a/x", "a: {y: 2}\n");
@@ -777,6 +782,7 @@ static void t_unset(void **st)
 	/* the last top-level key leaves an empty store */
 	unset_ok("# c\na: 1\n", "a", "# c\n");
 	unset_ok("--- !!map\na: 1\n", "a", "--- !!map {}\n");
+	unset_ok("!t?-  \na: 1\n", "a", "!t?- {}  \n");
 	unset_ok("a: 1\n...\n", "a", "{}\n...\n");
 	/* compact entries */
 	unset_ok("s:\n  - k: 1\n    j: 2\n", "s/0/k", "s:\n  - j: 2\n");
