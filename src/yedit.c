@@ -298,22 +298,33 @@ static int dup_anchor(struct ynode *n, const yaml_char_t *a)
 	return n->anchor ? 0 : -1;
 }
 
-/* The end of collection k's properties (anchor, tag) on its first line,
- * or its start. */
+/* The end of collection k's properties (anchor, tag; maybe on separate
+ * lines), or its start. */
 static size_t skip_props(const struct ydoc *d, size_t k)
 {
-	size_t p = d->v[k].start, le = line_end(d, p), q = p;
+	size_t p = d->v[k].start, q = p;
+	int n = (d->v[k].anchor != NULL) + d->v[k].tagged;
 
-	if (!d->v[k].anchor && !d->v[k].tagged)
-		return p;
-	while (p < le && (d->t[p] == '&' || d->t[p] == '!')) {
-		while (p < le && d->t[p] != ' ' && d->t[p] != '\t')
+	while (n-- > 0) {
+		while (p < d->len && (d->t[p] == ' ' || d->t[p] == '\t' || is_break(d->t[p])))
+			p++;
+		if (p >= d->len || (d->t[p] != '&' && d->t[p] != '!'))
+			break;
+		while (p < d->len && d->t[p] != ' ' && d->t[p] != '\t' && !is_break(d->t[p]))
 			p++;
 		q = p;
-		while (p < le && (d->t[p] == ' ' || d->t[p] == '\t'))
-			p++;
 	}
 	return q;
+}
+
+/* A single-pair mapping in a flow sequence ("[k: v]"): no braces. */
+static int implicit_pair(const struct ydoc *d, size_t k)
+{
+	size_t p = skip_props(d, k);
+
+	while (p < d->len && (d->t[p] == ' ' || d->t[p] == '\t'))
+		p++;
+	return d->v[k].type == Y_MAP && d->v[k].flow && (p >= d->len || d->t[p] != '{');
 }
 
 /* Add a node for an event; the new node opens when it is a collection. */
@@ -1201,7 +1212,11 @@ static int set_scalar(struct yop *o, size_t k)
 		    ((r.block || (re > 0 && is_break(d->t[re - 1]))) && put(m, d->eol)) ||
 		    secmem_append(m, r.body.p, r.body.len))
 			rc = err_oom(o->e);
-	} else if (r.block) {
+	} else if (!r.block) {
+		/* libyaml takes "\"v\"#c" as a comment; "v#c" would be one plain */
+		if (re < d->len && d->t[re] == '#' && put(m, " "))
+			rc = err_oom(o->e);
+	} else {
 		size_t le = line_end(d, ve);
 
 		/* the file's line break, not the line's own: a lone CR before
@@ -1246,6 +1261,11 @@ static int set_new(struct yop *o, size_t par, size_t seg)
 	}
 	if (d->v[par].flow) {
 		size_t last = d->v[par].last;
+
+		if (implicit_pair(d, par))
+			return err_set(o->e, ERR_INPUT,
+				       "line %zu: a single-pair mapping in a flow sequence takes no other key; edit it by hand",
+				       d->v[par].line);
 
 		if (last != NONE) { /* ", new" after the last entry */
 			pos = d->v[last].tail;
@@ -1557,6 +1577,10 @@ static int unset_node(struct yop *o, size_t k)
 		es = d->v[par].flow ? d->v[k].start : item_dash(d, k);
 		nxt = d->v[k].next;
 		prv = d->v[k].prev;
+	}
+	if (map && implicit_pair(d, par)) { /* "[k: v]" -> "[{}]" */
+		m = edit_add(o, es, ee);
+		return !m || put(m, "{}") ? err_oom(o->e) : 0;
 	}
 	if (d->v[par].flow) {
 		size_t ns = nxt == NONE ? 0 : map ? entry_start(d, nxt) : d->v[nxt].start;
