@@ -148,8 +148,10 @@ int cmd_install_write(int argc, char **argv)
 	int rc;
 
 	rc = cli_parse(cmd, write_opts, argc, argv, 1, 1, &a);
-	if (rc)
+	if (rc) {
+		cli_args_free(&a);
 		return rc < 0 ? 0 : rc;
+	}
 	t.name = a.pos[0];
 	if (geteuid() != 0 || !su || parse_id(su, &uid) != 0) {
 		rc = cli_error(ERR_IO, "install-write runs as root through sudo (from 'secretctl install --sudo'); %s",
@@ -353,8 +355,10 @@ int cmd_install(int argc, char **argv)
 	int used, rc, sudo = 0, verbose;
 
 	rc = cli_parse(cmd, install_opts, argc, argv, 0, 2, &a);
-	if (rc)
+	if (rc) {
+		cli_args_free(&a);
 		return rc < 0 ? 0 : rc;
+	}
 	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
 	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, OPT_FORMAT, -1, &f);
 	store = cli_store_arg(&a, &used);

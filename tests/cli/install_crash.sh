@@ -92,6 +92,11 @@ same_files() { ls -A d | tr '\n' ' ' | sed 's/ $//'; }
 assert "nothing but the file in the directory" [ "$(same_files)" = x ]
 
 # ---- SIGKILL at every syscall ----
+# An ASan build makes syscalls of its own (LSan's thread, at exit), which
+# differ from run to run, and LSan cannot work under ptrace.
+if ldd "$SECRETCTL" 2>/dev/null | grep -q libasan; then
+	skip "the SIGKILL sweep needs a build without sanitizers"; exit 0
+fi
 # The syscalls of one install, as (name, occurrence) pairs (strace counts
 # "when=N" per syscall, so "inject=all:when=N" alone would miss most of
 # them). Left out: the first execve (strace's own exec of the program,
