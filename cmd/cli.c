@@ -57,8 +57,23 @@ static const char *closest_opt(const struct cli_opt *opts, const char *arg)
 	return best && best_d <= 2 && len > 1 ? best : NULL;
 }
 
+static int parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
+		 int min_pos, int max_pos, struct cli_args *out);
+
+/* On any error the values gathered so far are freed: callers free only
+ * after success. */
 int cli_parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
 	      int min_pos, int max_pos, struct cli_args *out)
+{
+	int rc = parse(cmd, opts, argc, argv, min_pos, max_pos, out);
+
+	if (rc)
+		cli_args_free(out);
+	return rc;
+}
+
+static int parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
+		 int min_pos, int max_pos, struct cli_args *out)
 {
 	struct option lopts[CLI_MAX_OPTS + 2];
 	char sopts[3 * CLI_MAX_OPTS + 4];
@@ -117,7 +132,6 @@ int cli_parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, c
 			return cli_usage(cmd, "unknown option");
 		if (o->id == CLI_OPT_HELP) {
 			cli_help(cmd, opts, stdout);
-			cli_args_free(out);
 			return -1;
 		}
 		struct cli_optval *v = &out->opt[o->id];
