@@ -322,8 +322,13 @@ static int implicit_pair(const struct ydoc *d, size_t k)
 {
 	size_t p = skip_props(d, k);
 
-	while (p < d->len && (d->t[p] == ' ' || d->t[p] == '\t'))
-		p++;
+	while (p < d->len && (d->t[p] == ' ' || d->t[p] == '\t' || is_break(d->t[p]) ||
+			      d->t[p] == '#')) {
+		if (d->t[p] == '#')
+			p = line_end(d, p);
+		else
+			p++;
+	}
 	return d->v[k].type == Y_MAP && d->v[k].flow && (p >= d->len || d->t[p] != '{');
 }
 

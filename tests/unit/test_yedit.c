@@ -791,6 +791,8 @@ static void t_unset(void **st)
 	unset_ok("a: [1]\n", "a/0", "a: []\n");
 	unset_ok("a: [1, ]\n", "a/0", "a: []\n");
 	unset_ok("a: [k: v, 2]\n", "a/0/k", "a: [{}, 2]\n");
+	unset_ok("a: !t # c\n  {x: 1, y: 2}\n", "a/y", "a: !t # c\n  {x: 1}\n");
+	set_ok("a: !t # c\n  {x: 1}\n", "a/y", "2", "a: !t # c\n  {x: 1, y: 2}\n");
 	unset_ok("a: [!t, 2]\n", "a/1", "a: [!t ]\n");
 	unset_ok("a: {x: &n, y: 2}\n", "a/y", "a: {x: &n }\n");
 	unset_ok("a: [1, 2,]\n", "a/1", "a: [1,]\n");
