@@ -1448,18 +1448,35 @@ static int node_bytes(const struct ydoc *d, size_t k, struct secmem *out)
 	return 0;
 }
 
+/* The edited text must parse. When it does not, the edit ran into layout
+ * this module does not handle (the message says where): refuse. */
+static int verify_parse(struct yop *o, struct yop *chk, const struct secmem *out)
+{
+	struct err e2;
+
+	if (!doc_parse(&chk->d, (const char *)out->p, out->len, &e2))
+		return 0;
+	err_set(o->e, ERR_INPUT, "cannot edit this place safely: the result would not parse (%s); edit it by hand",
+		e2.msg);
+	o->e->sub = YEDIT_E_LAYOUT;
+	return o->e->code;
+}
+
 static int verify_set(struct yop *o, const struct secmem *out)
 {
 	struct yop chk = { 0 };
 	struct err e2;
 	struct secmem got = { 0 };
 	size_t node, par, depth;
-	int ok;
+	int ok, rc;
 
 	chk.p = o->p;
 	chk.e = &e2;
-	ok = !doc_parse(&chk.d, (const char *)out->p, out->len, &e2) &&
-	     !walk(&chk, 0, &node, &par, &depth) && node != NONE &&
+	if ((rc = verify_parse(o, &chk, out))) {
+		doc_free(&chk.d);
+		return rc;
+	}
+	ok = !walk(&chk, 0, &node, &par, &depth) && node != NONE &&
 	     chk.d.v[node].type == Y_SCALAR && !node_bytes(&chk.d, node, &got) &&
 	     got.len == o->vlen && (!o->vlen || !sodium_memcmp(got.p, o->v, o->vlen));
 	secmem_free(&got);
@@ -1473,15 +1490,18 @@ static int verify_unset(struct yop *o, const struct secmem *out, size_t before)
 	struct path pp = *o->p;
 	struct err e2;
 	size_t node, par, depth;
-	int ok;
+	int ok, rc;
 
 	pp.n--;
 	chk.p = &pp;
 	chk.e = &e2;
-	ok = !doc_parse(&chk.d, (const char *)out->p, out->len, &e2);
-	if (ok && pp.n == 0)
+	if ((rc = verify_parse(o, &chk, out))) {
+		doc_free(&chk.d);
+		return rc;
+	}
+	if (pp.n == 0)
 		ok = entries(&chk.d, chk.d.root) + 1 == before;
-	else if (ok)
+	else
 		ok = !walk(&chk, 0, &node, &par, &depth) && node != NONE &&
 		     entries(&chk.d, node) + 1 == before;
 	doc_free(&chk.d);

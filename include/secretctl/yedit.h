@@ -31,9 +31,11 @@
  * - The top-level key `secretctl` is reserved (ERR_INPUT).
  * - New lines use the file's line break (CRLF files get CRLF); a file
  *   without a final line break keeps having none when a line is appended.
- * - Every result is parsed again before it is returned: the value at PATH
- *   must read back exactly (set), the parent must have one entry less
- *   (unset). A failure there is ERR_FAIL and nothing is returned.
+ * - Every result is parsed again before it is returned: it must parse (else
+ *   ERR_INPUT with e->sub = YEDIT_E_LAYOUT: layout this module cannot edit
+ *   around, such as tab-indented blank lines after a plain scalar), the
+ *   value at PATH must read back exactly (set), the parent must have one
+ *   entry less (unset); else ERR_FAIL. Nothing is returned on failure.
  *
  * Scalar styles (yedit_render_scalar): plain when surely safe (not empty, no
  * `null`/`~`, no indicator at the start, no `: ` or ` #`, no blank at the
@@ -58,6 +60,9 @@
 #define YEDIT_FLOW 0x1   /* inside a flow collection: one line, flow-safe plain */
 #define YEDIT_CRLF 0x2   /* line breaks are CRLF (block styles) */
 #define YEDIT_INLINE 0x4 /* block context, but one line (no block scalar) */
+
+/* err.sub of an ERR_INPUT when the edited text would not parse. */
+#define YEDIT_E_LAYOUT 1
 
 /* Set the scalar at p to value[0..vlen) (any bytes). text[0..len) is the
  * plaintext view (UTF-8). The new text replaces out's content. Errors:

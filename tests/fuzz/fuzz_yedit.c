@@ -140,6 +140,17 @@ static void fuzz_render(const uint8_t *v, size_t n)
 	}
 }
 
+/* A refusal because the result would not parse is expected only around
+ * tabs (libyaml reads tab-indented blank lines only inside some scalars). */
+static int bad_layout(const uint8_t *doc, size_t n, struct err *e)
+{
+	int r = e->code == ERR_INPUT && e->sub == YEDIT_E_LAYOUT && !memchr(doc, '\t', n);
+
+	e->code = 0;
+	e->sub = 0;
+	return r;
+}
+
 static void fuzz_edit(const uint8_t *data, size_t size)
 {
 	static const char *paths[][3] = {
@@ -154,15 +165,17 @@ static void fuzz_edit(const uint8_t *data, size_t size)
 	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct path p = { 0 };
 		struct secmem out = { 0 };
-		struct err e;
+		struct err e = { 0 };
 
 		for (j = 0; j < 3 && paths[i][j]; j++)
 			if (path_push(&p, paths[i][j], strlen(paths[i][j])))
 				abort();
-		if (yedit_set((const char *)data, dlen, &p, v, vlen, &out, &e) == ERR_FAIL)
+		if (yedit_set((const char *)data, dlen, &p, v, vlen, &out, &e) == ERR_FAIL ||
+		    bad_layout(data, dlen, &e))
 			abort(); /* does not read back (or out of memory) */
 		secmem_free(&out);
-		if (yedit_unset((const char *)data, dlen, &p, &out, &e) == ERR_FAIL)
+		if (yedit_unset((const char *)data, dlen, &p, &out, &e) == ERR_FAIL ||
+		    bad_layout(data, dlen, &e))
 			abort();
 		secmem_free(&out);
 		path_free(&p);

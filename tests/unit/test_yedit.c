@@ -886,6 +886,16 @@ static void t_err_keys(void **st)
 	assert_non_null(strstr(e.msg, "too long"));
 	assert_int_equal(out.len, 0);
 	path_free(&pp);
+	/* layout this module cannot edit around: refused, not corrupted */
+	assert_int_equal(path_push(&pp, "k", 1), 0);
+	assert_int_equal(yedit_set("k: l\n  \t\n", 9, &pp, (const unsigned char *)",", 1, &out, &e),
+			 ERR_INPUT);
+	assert_int_equal(e.sub, YEDIT_E_LAYOUT);
+	assert_non_null(strstr(e.msg, "would not parse (line 2, column 3"));
+	assert_int_equal(out.len, 0);
+	assert_int_equal(yedit_unset("k: l\n  \t\n", 9, &pp, &out, &e), ERR_INPUT);
+	assert_int_equal(e.sub, YEDIT_E_LAYOUT);
+	path_free(&pp);
 	/* a key with NUL and newline is double-quoted */
 	assert_int_equal(path_push(&pp, "k\0\n", 3), 0);
 	assert_int_equal(yedit_set("a: 1\n", 5, &pp, (const unsigned char *)"v", 1, &out, &e), 0);
