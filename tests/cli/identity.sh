@@ -68,7 +68,7 @@ end=$(date +%s%N)
 assert_rc 4 "no terminal, no identity: fails (exit 4)"
 assert "no terminal: fails at once (< 2 s)" test $(( (end - start) / 1000000 )) -lt 2000
 assert_err 'passphrase prompt \(no terminal; use --passphrase-file\)\); make one with' "no terminal: says so, and lists what was tried"
-assert_err "^idtool: no identity found \(tried: \\\$SECRETCTL_IDENTITY \(unset\), \\\$CREDENTIALS_DIRECTORY \(unset\), $XDG_CONFIG_HOME/secretctl/identity.txt \(absent\), \\\$SOPS_AGE_KEY_FILE \(unset\), $XDG_CONFIG_HOME/sops/age/keys.txt \(absent\), " "no identity: every place tried, in order"
+assert_err "^idtool: no identity found \(tried: \\\$SECRETCTL_IDENTITY \(unset\), \\\$CREDENTIALS_DIRECTORY \(unset\), the keyring \(no session bus\), $XDG_CONFIG_HOME/secretctl/identity.txt \(absent\), \\\$SOPS_AGE_KEY_FILE \(unset\), $XDG_CONFIG_HOME/sops/age/keys.txt \(absent\), " "no identity: every place tried, in order"
 run nt "$ID" unlock -i "$T/keys/c.txt" "$REC_A" "$REC_B"
 assert_rc 4 "identities that match no slot (exit 4)"
 assert_err "^idtool: no identity matches a recipient of the store \(recipients: $REC_A, $REC_B; identities found: $REC_C \(-i $T/keys/c.txt\)" "no match: lists the store's recipients and the identities found"
