@@ -10,7 +10,8 @@ PKG_CONFIG ?= pkg-config
 # relocated under PREFIX), and zsh's site-functions.
 BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PREFIX) --variable=completionsdir bash-completion 2>/dev/null),$(DATADIR)/bash-completion/completions)
 FISHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --define-variable=prefix=$(PREFIX) --variable=completionsdir fish 2>/dev/null),$(DATADIR)/fish/vendor_completions.d)
-ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+# Debian's zsh reads vendor-completions, not site-functions, under /usr
+ZSHCOMPDIR ?= $(if $(and $(filter /usr,$(PREFIX)),$(wildcard /usr/share/zsh/vendor-completions)),$(DATADIR)/zsh/vendor-completions,$(DATADIR)/zsh/site-functions)
 
 VERSION := 0.1.0
 BUILD ?= build

@@ -33,7 +33,7 @@ static const struct cli_cmd commands[] = {
 	  "make a new age X25519 identity; -y prints an identity file's recipients", 0 },
 	{ "keyring", cmd_keyring, "add [IDENTITY_FILE|-] [--delete-file] | ls | rm RECIPIENT",
 	  "keep identities in the desktop keyring (Secret Service)", 0 },
-	{ "ls", cmd_ls, "[STORE] [PATH] [--json]",
+	{ "ls", cmd_ls, "[STORE] [PATH] [--json] [--prefix P] [--depth N]",
 	  "list the key paths of a store (needs no key)", 0 },
 	{ "podman", cmd_podman, "[STORE] (-e|-f) PATH [NAME] [--label K=V]... [--podman PROGRAM]",
 	  "put values into podman secrets (value on stdin; unchanged ones left alone)", 0 },

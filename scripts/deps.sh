@@ -3,7 +3,7 @@
 # would. usage: scripts/deps.sh build|test|bench
 set -u
 BUILD_PKGS="gcc make pkg-config libsodium-dev libyaml-dev libcmocka-dev scdoc age"
-TEST_PKGS="$BUILD_PKGS python3 zlib1g-dev podman uidmap runc sudo zsh fish bash-completion gnome-keyring dbus libsecret-1-0 libsecret-tools valgrind strace acl libacl1-dev clang libclang-rt-14-dev hyperfine jq yq gnuplot-nox man-db tmux bsdutils systemd passwd"
+TEST_PKGS="$BUILD_PKGS python3 python3-nacl python3-yaml zlib1g-dev podman uidmap runc sudo zsh fish bash-completion gnome-keyring dbus libsecret-1-0 libsecret-tools valgrind strace acl libacl1-dev clang libclang-rt-14-dev hyperfine jq yq gnuplot-nox man-db tmux bsdutils systemd passwd"
 # make bench compares with ansible-vault too
 BENCH_PKGS="$TEST_PKGS ansible-core"
 case ${1:-build} in

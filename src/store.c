@@ -387,7 +387,11 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 		close(fd);
 	if (rc)
 		return rc;
-	rc = splice_scan_store(s->text.p, s->text.len, &s->doc, e);
+	/* the line scanner when it can (libyaml costs ~140 instructions a
+	 * byte), libyaml for anything else and for the messages */
+	rc = splice_scan_store_fast(s->text.p, s->text.len, &s->doc, NULL, e);
+	if (rc == SPLICE_FAST_UNSUPPORTED)
+		rc = splice_scan_store(s->text.p, s->text.len, &s->doc, e);
 	if (rc)
 		return err_wrap(e, "%s", path);
 	s->n_slots = s->doc.n_slots;
@@ -756,7 +760,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		return err_set(e, ERR_FAIL, "store is not unlocked");
 	rc = splice_scan_plain(plain, len, &d, e);
 	if (rc)
-		return rc;
+		goto out;
 	k = derive(s->data_key);
 	if (!k) {
 		rc = err_oom(e);
