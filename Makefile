@@ -101,7 +101,7 @@ check: deps
 	$(MAKE) --no-print-directory tests-build
 	@sh tests/run.sh $(BUILD)
 
-tests-build: $(BIN) $(UNIT_BIN) $(TOOL_BIN)
+tests-build: $(BIN) $(MAN) $(UNIT_BIN) $(TOOL_BIN)
 .PHONY: tests-build
 
 asan:
