@@ -11,7 +11,7 @@ SC=$BUILD/secretctl
 OUT=$TOP/bench/results
 
 if [ "${KEYRING_INNER:-}" != 1 ]; then
-	for t in hyperfine jq gnome-keyring-daemon dbus-run-session cc; do
+	for t in hyperfine jq gnome-keyring-daemon dbus-run-session cc valgrind secret-tool; do
 		command -v $t >/dev/null || { echo "bench: $t is missing (make deps)" >&2; exit 1; }
 	done
 	mkdir -p "$OUT"
@@ -62,6 +62,7 @@ hyperfine -N --warmup 5 --min-runs 40 --export-json "$OUT/keyring.json" \
 		"env -u DBUS_SESSION_BUS_ADDRESS $x $W/s2.yaml" \
 	-n "extract, identity in the keyring (step 3)" "env $x $W/s.yaml" \
 	-n "extract, default identity file, keyring has no item (step 3 misses)" "env $x $W/s2.yaml" \
+	-n "secret-tool lookup (libsecret's own CLI, for scale)" "env secret-tool lookup recipient $R" \
 	>/dev/null
 jq -r '
 	(.results[] | select(.command | startswith("exec floor")) | .mean) as $floor |
@@ -69,3 +70,21 @@ jq -r '
 	"|---|---:|---:|---:|",
 	(.results[] | "| \(.command) | \(.mean * 1000 | . * 100 | round / 100) | \(.stddev * 1000 | . * 100 | round / 100) | \((.mean - $floor) * 1000 | . * 100 | round / 100) |")' \
 	"$OUT/keyring.json" | tee "$OUT/keyring.md"
+
+# instruction counts: stable on a noisy machine; where a keyring hit goes
+ir() { valgrind --tool=callgrind --callgrind-out-file="$W/cg.$1" "${@:2}" 2>&1 >/dev/null |
+	sed -n 's/.*Collected : //p'; }
+{
+	echo
+	echo "| case | instructions (callgrind) |"
+	echo "|---|---:|"
+	echo "| exec floor | $(ir floor "$W/empty") |"
+	echo "| dlopen libsecret-1.so.0 alone | $(ir dl "$W/dlopen-libsecret") |"
+	echo "| extract, -i identity file | $(ir file "$SC" extract "$W/s.yaml" -f "$path" -i "$W/id.txt") |"
+	echo "| extract, identity in the keyring | $(ir hit "$SC" extract "$W/s.yaml" -f "$path") |"
+	echo "| extract, keyring has no item, default file | $(ir miss "$SC" extract "$W/s2.yaml" -f "$path") |"
+	dh=$(callgrind_annotate --inclusive=yes "$W/cg.hit" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*:gcry_mpi_powm .*/\1/p' | head -1)
+	echo
+	echo "Of the keyring hit, ${dh:-?} instructions are gcry_mpi_powm: libsecret's"
+	echo "Diffie-Hellman key exchange for the encrypted session with the service."
+} | tee -a "$OUT/keyring.md"
