@@ -101,14 +101,14 @@ EOF
 python3 hang.py "$T/hang.sock" "$T/hang.ready" & hangpid=$!
 for i in $(seq 100); do [ -e hang.ready ] && break; sleep 0.02; done
 start=$(date +%s%N)
-DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" run sc extract s.yaml -f a -v
+DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" run timeout 20 "$SECRETCTL" extract s.yaml -f a -v
 t=$(ms_since "$start")
 assert "a hung bus: extract still works from the identity file" [ "$RC" = 0 -a "$(cat "$T/out")" = secret-a ]
 assert "a hung bus: given up after about 2 s (${t} ms)" [ "$t" -ge 1900 -a "$t" -lt 3000 ]
 assert_err 'did not answer within 2\.0 s' "-v says the keyring did not answer in time"
 rm "$XDG_CONFIG_HOME/secretctl/identity.txt"
 start=$(date +%s%N)
-DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" run sc extract s.yaml -f a
+DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" run timeout 20 "$SECRETCTL" extract s.yaml -f a
 t=$(ms_since "$start")
 assert_rc 4 "a hung bus and no identity: exit 4"
 assert_err 'the keyring \[.*did not answer within 2\.0 s\]' "the exit-4 message says the keyring timed out"
