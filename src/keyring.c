@@ -293,7 +293,7 @@ static int deadline_start(struct deadline *d, void *cancellable, int ms)
 	pthread_mutex_init(&d->mu, NULL);
 	/* signals stay with the main thread (edit cleans up on them) */
 	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(&d->thread, NULL, deadline_main, d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
@@ -303,6 +303,18 @@ static int deadline_start(struct deadline *d, void *cancellable, int ms)
 	}
 	d->running = 1;
 	return 0;
+}
+
+static int deadline_fired(struct deadline *d)
+{
+	int fired;
+
+	if (!d->running)
+		return d->fired;
+	pthread_mutex_lock(&d->mu);
+	fired = d->fired;
+	pthread_mutex_unlock(&d->mu);
+	return fired;
 }
 
 static void deadline_stop(struct deadline *d)
@@ -332,7 +344,7 @@ struct session {
  * short by the deadline says so instead. */
 static int fail(struct session *s, struct g_error *ge, const char *what, struct err *e)
 {
-	if (s->dl.fired) {
+	if (deadline_fired(&s->dl)) {
 		err_set(e, ERR_EXTERNAL, "%s: the Secret Service did not answer within %d.%d s", what,
 			s->timeout_ms / 1000, s->timeout_ms % 1000 / 100);
 		e->sub = KEYRING_FAIL_TIMEOUT;
@@ -486,13 +498,22 @@ int keyring_lookup(const char *const *recipients, size_t n, struct secmem *out, 
 {
 	struct session s;
 	struct g_list *items, *it;
+	sigset_t all, old;
 	size_t i;
 	int rc, found = 0;
 
 	*n_locked = 0;
+	/* Threads that glib starts here (the D-Bus worker) outlive the lookup
+	 * and inherit this mask: with every signal blocked, signals keep going
+	 * to the main thread, where edit's handlers expect them. A signal that
+	 * comes meanwhile waits at most the 2 s of the lookup. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = session_open(&s, KEYRING_LOOKUP_TIMEOUT_MS, e);
-	if (rc)
+	if (rc) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return rc;
+	}
 	for (i = 0; i < n && !rc && !found; i++) {
 		rc = search(&s, recipients[i], &items, e);
 		for (it = rc ? NULL : items; it && !rc && !found; it = it->next) {
@@ -512,6 +533,7 @@ int keyring_lookup(const char *const *recipients, size_t n, struct secmem *out, 
 			lib.list_free_full(items, lib.object_unref);
 	}
 	session_close(&s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!rc && !found)
 		rc = err_set(e, ERR_NOTFOUND, "no identity for the recipients in the keyring");
 	return rc;

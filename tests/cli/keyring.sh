@@ -211,6 +211,26 @@ if sc edit --help >/dev/null 2>&1 && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" =
 	assert_rc 0 "edit with the identity only in the keyring"
 	run sc extract e.yaml -f a
 	assert "the edit is saved" [ "$RC" = 0 -a "$(cat "$T/out")" = edited-a ]
+	# glib's threads outlive the lookup: they must leave signals to the
+	# main thread, where edit's handlers clean up
+	cp e.yaml e2.yaml
+	EDITOR='sleep 30; :' setsid "$SECRETCTL" edit e2.yaml </dev/null >/dev/null 2>"$T/err" & epid=$!
+	for i in $(seq 100); do [ -n "$(cat /proc/$epid/task/*/children 2>/dev/null)" ] && break; sleep 0.05; done
+	threads=0 blocked=0
+	for st in /proc/$epid/task/*/status; do
+		[ "$(basename "$(dirname "$st")")" = "$epid" ] && continue
+		threads=$((threads + 1))
+		blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "$st")
+		[ $(( 0x$blk & 0x4003 )) = $(( 0x4003 )) ] && blocked=$((blocked + 1))
+	done
+	assert "edit after a keyring lookup has glib threads ($threads)" [ "$threads" -gt 0 ]
+	assert "... and each blocks SIGINT, SIGHUP and SIGTERM" [ "$blocked" = "$threads" ]
+	start=$(date +%s%N)
+	kill -TERM $epid; wait $epid; erc=$?
+	t=$(ms_since "$start")
+	assert "SIGTERM during such an edit: it cleans up and dies of SIGTERM (status $erc, ${t} ms)" \
+		[ "$erc" = 143 -a "$t" -lt 4000 ]
+	assert "... the store is untouched" cmp -s e.yaml e2.yaml
 else
 	skip "secretctl edit or a tmpfs /dev/shm is missing"
 fi
