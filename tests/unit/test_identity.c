@@ -104,6 +104,9 @@ static int setup(void **state)
 	unsetenv("SECRETCTL_IDENTITY");
 	unsetenv("CREDENTIALS_DIRECTORY");
 	unsetenv("SOPS_AGE_KEY_FILE");
+	/* never the developer's own keyring (step 3) */
+	unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	unsetenv("XDG_RUNTIME_DIR");
 	f->o.files = f->files;
 	*state = f;
 	return 0;
@@ -431,7 +434,7 @@ static void test_no_identity_lists_places(void **state)
 
 	add_slot(f, 0);
 	unlock_fails(f, ERR_NOKEY, "no identity found (tried: $SECRETCTL_IDENTITY (unset), "
-				   "$CREDENTIALS_DIRECTORY (unset), ");
+				   "$CREDENTIALS_DIRECTORY (unset), the keyring (no session bus), ");
 	snprintf(want, sizeof want, "%s/config/secretctl/identity.txt (absent), $SOPS_AGE_KEY_FILE "
 		 "(unset), %s/config/sops/age/keys.txt (absent)); make one with 'secretctl keygen' "
 		 "or name one with -i", f->dir, f->dir);
