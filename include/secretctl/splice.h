@@ -154,6 +154,32 @@ int splice_value(const char *text, size_t len, const struct splice_doc *d, size_
 		 const unsigned char *region, size_t region_len, struct secmem *out,
 		 struct err *e);
 
+/* ---- fast path (splice_fast.c) ----
+ * store_load's first try: a line scanner for the common subset of stores
+ * (block mappings and "- " sequences with plain or simply quoted keys,
+ * values that are " [&anchor ]!enc B64" tokens or implicit nulls, "#!enc B64"
+ * comments on their own lines or after a value, blank lines, LF or CRLF,
+ * the metadata block as store.c writes it, as the end of the text). On
+ * that subset it fills *out exactly as splice_scan_store would (items,
+ * nodes, metadata, eol, indent) at a few instructions per byte. Anything
+ * else, including every invalid store, is SPLICE_FAST_UNSUPPORTED with
+ * *out emptied: call splice_scan_store, which decides and gives the
+ * messages. Otherwise 0, or ERR_FAIL on out of memory. info (may be NULL)
+ * says why a text was unsupported (a static string) and on which line. */
+#define SPLICE_FAST_UNSUPPORTED (-1)
+struct splice_fast_info {
+	const char *why;
+	size_t line;
+};
+int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
+			   struct splice_fast_info *info, struct err *e);
+/* For tests: 0 when a and b agree on every field the scanners fill
+ * (items, nodes with keys, slots, mac, meta_start/meta_end, meta_at,
+ * final_newline, version, indent, eol, prolog_end; not the capacities),
+ * else 1 with the first difference described in why[0, why_len). */
+int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, char *why,
+			size_t why_len);
+
 void splice_doc_free(struct splice_doc *d);
 
 #endif

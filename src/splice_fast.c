@@ -1,0 +1,1087 @@
+/* splice_fast: store_load's fast path. A line scanner for the common subset
+ * of stores (block mappings and sequences of " [&a ]!enc B64" tokens,
+ * implicit nulls, "#!enc B64" comments, the metadata block as store.c
+ * writes it) that fills the same struct splice_doc as splice_scan_store,
+ * at a few instructions per byte: libyaml costs ~140 per byte, mostly
+ * reading base64 payloads one character at a time.
+ *
+ * The rule: accept only what is certainly a valid store and certainly
+ * scans to this very doc; on anything else (and on any doubt) answer
+ * SPLICE_FAST_UNSUPPORTED, so that splice_scan_store decides and gives
+ * its messages. Errors are never reported from here (but out of memory). */
+#include "secretctl/splice.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secretctl/b64.h"
+
+#define FAST_MAX_DEPTH 64
+/* libyaml gives up on a simple key 1024 characters before its ':' */
+#define FAST_MAX_KEY 1000
+
+enum line_kind { L_KEY, L_DASH };
+
+/* An open block collection. */
+struct ffr {
+	size_t node;
+	unsigned indent;
+	int seq;
+	int indentless; /* a sequence at its parent mapping's column */
+	size_t last;    /* last child, SPLICE_NONE */
+	size_t cp_len;  /* canonical path of this collection: cp[0, cp_len) */
+};
+
+/* A parsed key (decoded bytes in key/key_len, owned until handed over). */
+struct fkey {
+	char *key;
+	size_t key_len;
+};
+
+struct fs {
+	const unsigned char *t;
+	size_t len;
+	struct splice_doc *d;
+	struct splice_fast_info *info;
+	struct err *e;
+	struct ffr st[FAST_MAX_DEPTH];
+	size_t depth;
+	/* canonical path of the innermost open collection and of the child
+	 * being made: segments as 4-byte big-endian length + bytes */
+	unsigned char *cp;
+	size_t cp_len, cp_cap;
+	/* a "key:" or "-" whose value is not known yet: a nested collection if
+	 * a deeper line follows, else an implicit null at (pend_line, pend_col) */
+	int pend;
+	struct fkey pkey;
+	unsigned pend_line, pend_col;
+	size_t *kh; /* open addressing set of mapping children (node + 1) by (parent, key) */
+	size_t kh_cap, kh_n;
+	/* the current line */
+	unsigned line;
+	size_t ls, le;   /* line start, content end (before "\n" / "\r\n") */
+	int hi;          /* the line has bytes >= 0x80 before the point of interest */
+	int oom;
+};
+
+#define UNSUP (-1)
+
+static int unsup(struct fs *s, const char *why)
+{
+	if (s->info && !s->info->why) {
+		s->info->why = why;
+		s->info->line = s->line;
+	}
+	return UNSUP;
+}
+
+static int oom(struct fs *s)
+{
+	s->oom = 1;
+	return UNSUP;
+}
+
+/* ---- small helpers ---- */
+
+static int grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 64;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 4 / size)
+			return -1;
+		ncap *= 2;
+	}
+	p = realloc(*v, ncap * size);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = ncap;
+	return 0;
+}
+
+static char *memdup0(const void *p, size_t n)
+{
+	char *c = malloc(n + 1);
+
+	if (!c)
+		return NULL;
+	if (n)
+		memcpy(c, p, n);
+	c[n] = '\0';
+	return c;
+}
+
+/* 1-based column (libyaml counts characters) of byte offset p on the line. */
+static unsigned col_of(const struct fs *s, size_t p)
+{
+	size_t c = p - s->ls;
+
+	if (s->hi)
+		for (size_t i = s->ls; i < p; i++)
+			c -= (s->t[i] & 0xC0) == 0x80;
+	return (unsigned)c + 1;
+}
+
+/* Length of a UTF-8 character at p[0, n) that libyaml reads as a printable
+ * non-break, non-BOM character (>= U+00A0), else 0. */
+static size_t u8_char(const unsigned char *p, size_t n)
+{
+	uint32_t v;
+	size_t w, i;
+
+	if (p[0] < 0xC2 || p[0] > 0xF4)
+		return 0;
+	w = p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
+	if (n < w)
+		return 0;
+	v = p[0] & (w == 2 ? 0x1F : w == 3 ? 0x0F : 0x07);
+	for (i = 1; i < w; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3F);
+	}
+	if ((w == 3 && v < 0x800) || (w == 4 && (v < 0x10000 || v > 0x10FFFF)))
+		return 0;
+	if (v < 0xA0 || (v >= 0xD800 && v <= 0xDFFF) || v == 0x2028 || v == 0x2029 ||
+	    v == 0xFEFF || v == 0xFFFE || v == 0xFFFF)
+		return 0;
+	return w;
+}
+
+static uint64_t key_hash(size_t parent, const char *k, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)parent;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)k[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* 1 if node's key is already in its parent mapping, else adds it: 0;
+ * -1 out of memory. */
+static int key_seen(struct fs *s, size_t node)
+{
+	const struct splice_node *nv = s->d->nodes, *n = &nv[node];
+	size_t i, mask;
+
+	if ((s->kh_n + 1) * 2 > s->kh_cap) {
+		size_t ncap = s->kh_cap ? s->kh_cap * 2 : 256, *nk;
+
+		nk = calloc(ncap, sizeof *nk);
+		if (!nk)
+			return -1;
+		for (size_t j = 0; j < s->kh_cap; j++) {
+			const struct splice_node *o;
+
+			if (!s->kh[j])
+				continue;
+			o = &nv[s->kh[j] - 1];
+			i = (size_t)key_hash(o->parent, o->key, o->key_len) & (ncap - 1);
+			while (nk[i])
+				i = (i + 1) & (ncap - 1);
+			nk[i] = s->kh[j];
+		}
+		free(s->kh);
+		s->kh = nk;
+		s->kh_cap = ncap;
+	}
+	mask = s->kh_cap - 1;
+	i = (size_t)key_hash(n->parent, n->key, n->key_len) & mask;
+	while (s->kh[i]) {
+		const struct splice_node *o = &nv[s->kh[i] - 1];
+
+		if (o->parent == n->parent && o->key_len == n->key_len &&
+		    memcmp(o->key, n->key, n->key_len) == 0)
+			return 1;
+		i = (i + 1) & mask;
+	}
+	s->kh[i] = node + 1;
+	s->kh_n++;
+	return 0;
+}
+
+/* ---- canonical path ---- */
+
+static int cp_seg(struct fs *s, const void *p, size_t n)
+{
+	if (grow((void **)&s->cp, &s->cp_cap, s->cp_len + 4 + n, 1))
+		return -1;
+	s->cp[s->cp_len] = (unsigned char)(n >> 24);
+	s->cp[s->cp_len + 1] = (unsigned char)(n >> 16);
+	s->cp[s->cp_len + 2] = (unsigned char)(n >> 8);
+	s->cp[s->cp_len + 3] = (unsigned char)n;
+	if (n)
+		memcpy(s->cp + s->cp_len + 4, p, n);
+	s->cp_len += 4 + n;
+	return 0;
+}
+
+/* ---- nodes and items ---- */
+
+static size_t node_alloc(struct fs *s, enum splice_node_type type, unsigned line, unsigned col)
+{
+	struct splice_doc *d = s->d;
+	struct splice_node *n;
+
+	if (grow((void **)&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes))
+		return SPLICE_NONE;
+	n = &d->nodes[d->n_nodes];
+	memset(n, 0, sizeof *n);
+	n->type = type;
+	n->parent = n->first_child = n->next_sibling = SPLICE_NONE;
+	n->item = n->target = SPLICE_NONE;
+	n->line = line;
+	n->col = col;
+	return d->n_nodes++;
+}
+
+/* A new child of the innermost collection, taking the pending key (a
+ * mapping) or the next index (a sequence); s->cp is then its canonical
+ * path. SPLICE_NONE: out of memory or a duplicate key (s->oom tells). */
+static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line, unsigned col)
+{
+	struct splice_doc *d = s->d;
+	struct ffr *f = &s->st[s->depth - 1];
+	size_t idx = node_alloc(s, type, line, col);
+	struct splice_node *n, *p;
+	int rc;
+
+	if (idx == SPLICE_NONE) {
+		s->oom = 1;
+		return SPLICE_NONE;
+	}
+	n = &d->nodes[idx];
+	p = &d->nodes[f->node];
+	n->parent = f->node;
+	n->index = p->n_children;
+	if (f->last == SPLICE_NONE)
+		p->first_child = idx;
+	else
+		d->nodes[f->last].next_sibling = idx;
+	f->last = idx;
+	p->n_children++;
+	s->cp_len = f->cp_len;
+	if (!f->seq) {
+		n->key = s->pkey.key;
+		n->key_len = s->pkey.key_len;
+		s->pkey.key = NULL;
+		rc = key_seen(s, idx);
+		if (rc) {
+			s->oom = rc < 0;
+			return SPLICE_NONE;
+		}
+		rc = cp_seg(s, n->key, n->key_len);
+	} else {
+		char num[24];
+		int k = snprintf(num, sizeof num, "%zu", n->index);
+
+		rc = cp_seg(s, num, (size_t)k);
+	}
+	if (rc) {
+		s->oom = 1;
+		return SPLICE_NONE;
+	}
+	return idx;
+}
+
+static int push(struct fs *s, size_t node, unsigned indent, int seq, int indentless)
+{
+	struct ffr *f;
+
+	if (s->depth == FAST_MAX_DEPTH)
+		return unsup(s, "nesting too deep");
+	f = &s->st[s->depth++];
+	f->node = node;
+	f->indent = indent;
+	f->seq = seq;
+	f->indentless = indentless;
+	f->last = SPLICE_NONE;
+	f->cp_len = s->cp_len;
+	s->d->nodes[node].indent = indent;
+	return 0;
+}
+
+static struct splice_item *item_new(struct fs *s)
+{
+	struct splice_doc *d = s->d;
+	struct splice_item *it;
+
+	if (grow((void **)&d->items, &d->cap_items, d->n_items + 1, sizeof *d->items))
+		return NULL;
+	it = &d->items[d->n_items++];
+	memset(it, 0, sizeof *it);
+	it->anchor_start = SPLICE_NONE;
+	it->node = SPLICE_NONE;
+	return it;
+}
+
+/* ---- pieces of a line ---- */
+
+static size_t skip_sp(const struct fs *s, size_t p)
+{
+	while (p < s->le && s->t[p] == ' ')
+		p++;
+	return p;
+}
+
+/* "#!enc B64" from p to the end of the line: a comment item. */
+static int comment(struct fs *s, size_t p)
+{
+	struct splice_item *it;
+
+	if (s->le - p < 7 || memcmp(s->t + p, "#!enc ", 6) != 0 ||
+	    !b64_valid((const char *)s->t + p + 6, s->le - p - 6))
+		return unsup(s, "comment that is no token");
+	it = item_new(s);
+	if (!it)
+		return oom(s);
+	it->kind = SPLICE_COMMENT;
+	it->start = p;
+	it->end = s->le;
+	it->b64_start = p + 6;
+	it->b64_len = s->le - p - 6;
+	it->line = s->line;
+	it->col = col_of(s, p);
+	return 0;
+}
+
+/* The rest of a line after a value: nothing, or blanks and a comment. */
+static int line_rest(struct fs *s, size_t p)
+{
+	size_t q = skip_sp(s, p);
+
+	if (q == s->le)
+		return 0;
+	if (q == p || s->t[q] != '#')
+		return unsup(s, "text after a value");
+	return comment(s, q);
+}
+
+/* A value token at p (just after the indicator's blank): "[&a ]!enc B64",
+ * then the rest of the line. The new scalar is a child of the innermost
+ * collection. */
+static int token(struct fs *s, size_t p)
+{
+	const unsigned char *t = s->t;
+	size_t a = SPLICE_NONE, alen = 0, q = p, b, node;
+	struct splice_item *it;
+	const unsigned char *sp;
+
+	if (t[q] == '&') {
+		a = ++q;
+		while (q < s->le && ((t[q] >= '0' && t[q] <= '9') || (t[q] >= 'A' && t[q] <= 'Z') ||
+				     (t[q] >= 'a' && t[q] <= 'z') || t[q] == '_' || t[q] == '-'))
+			q++;
+		alen = q - a;
+		if (!alen || q == s->le || t[q] != ' ')
+			return unsup(s, "anchor");
+		q++;
+	}
+	if (s->le - q < 6 || memcmp(t + q, "!enc ", 5) != 0)
+		return unsup(s, "value that is no token");
+	b = q + 5;
+	sp = memchr(t + b, ' ', s->le - b);
+	q = sp ? (size_t)(sp - t) : s->le;
+	if (q == b || !b64_valid((const char *)t + b, q - b))
+		return unsup(s, "token with bad base64");
+	node = child_new(s, SPLICE_SCALAR, s->line, col_of(s, p));
+	if (node == SPLICE_NONE)
+		return s->oom ? UNSUP : unsup(s, "duplicate key");
+	it = item_new(s);
+	if (!it)
+		return oom(s);
+	it->kind = SPLICE_VALUE;
+	it->start = p - 1;
+	it->end = q;
+	it->anchor_start = a;
+	it->anchor_len = alen;
+	it->b64_start = b;
+	it->b64_len = q - b;
+	it->eol = q < s->len ? (t[q] == '\n' ? 1 : t[q] == '\r' ? 2 : 0) : 0;
+	it->node = node;
+	it->line = s->line;
+	it->col = col_of(s, p);
+	it->path.p = malloc(s->cp_len + 1);
+	if (!it->path.p)
+		return oom(s);
+	memcpy(it->path.p, s->cp, s->cp_len);
+	it->path.p[s->cp_len] = '\0';
+	it->path.len = s->cp_len;
+	it->path.cap = s->cp_len + 1;
+	s->d->nodes[node].item = s->d->n_items - 1;
+	return line_rest(s, q);
+}
+
+/* A mapping key at p: plain (no '#' or ':' inside), 'single' or "double"
+ * quoted without escapes, on this line; then ':' and a blank or the end of
+ * the line. Sets k (decoded), *colon. */
+static int key_parse(struct fs *s, size_t p, struct fkey *k, size_t *colon)
+{
+	const unsigned char *t = s->t;
+	size_t q = p, ke, dl = 0;
+	unsigned char c = t[p];
+	int squote = 0;
+
+	if (c == '\'' || c == '"') {
+		for (q = p + 1;; q++) {
+			size_t w;
+
+			if (q >= s->le)
+				return unsup(s, "quoted key");
+			if (t[q] == c) {
+				if (c == '\'' && q + 1 < s->le && t[q + 1] == '\'') {
+					squote = 1;
+					q++;
+					continue;
+				}
+				break;
+			}
+			if (t[q] >= 0x20 && t[q] < 0x7F && t[q] != '\\')
+				continue;
+			if (t[q] < 0x80 || !(w = u8_char(t + q, s->le - q)))
+				return unsup(s, "character in a quoted key");
+			s->hi = 1;
+			q += w - 1;
+		}
+		ke = q + 1;
+		q = skip_sp(s, ke);
+		p++;
+		dl = ke - 1 - p;
+	} else {
+		/* not an indicator, a blank, a document marker */
+		if (c == '-' || c == '?' || c == ':' || c == ',' || c == '[' || c == ']' ||
+		    c == '{' || c == '}' || c == '#' || c == '&' || c == '*' || c == '!' ||
+		    c == '|' || c == '>' || c == '%' || c == '@' || c == '`' || c <= ' ' ||
+		    (p == s->ls && s->le - p >= 3 && memcmp(t + p, "...", 3) == 0))
+			return unsup(s, "not a simple key");
+		ke = p;
+		for (;;) {
+			size_t w;
+
+			if (q >= s->le)
+				return unsup(s, "no ':' after a key");
+			c = t[q];
+			if (c == ':')
+				break;
+			if (c >= 0x20 && c < 0x7F && c != '#') {
+				q++;
+				if (c != ' ')
+					ke = q;
+				continue;
+			}
+			if (c < 0x80 || !(w = u8_char(t + q, s->le - q)))
+				return unsup(s, "character in a key");
+			s->hi = 1;
+			q += w;
+			ke = q;
+		}
+		dl = ke - p;
+	}
+	if (q >= s->le || t[q] != ':' || (q + 1 < s->le && t[q + 1] != ' '))
+		return unsup(s, "no ': ' after a key");
+	if (q - p > FAST_MAX_KEY)
+		return unsup(s, "long key");
+	k->key = malloc(dl + 1);
+	if (!k->key)
+		return oom(s);
+	if (!squote) {
+		memcpy(k->key, t + p, dl);
+		k->key_len = dl;
+	} else {
+		size_t o = 0;
+
+		for (size_t i = p; i < p + dl; i++) {
+			k->key[o++] = (char)t[i];
+			if (t[i] == '\'')
+				i++;
+		}
+		k->key_len = o;
+	}
+	k->key[k->key_len] = '\0';
+	*colon = q;
+	return 0;
+}
+
+/* ---- structure ---- */
+
+/* An implicit null for the pending key or entry. */
+static int pend_null(struct fs *s)
+{
+	size_t node;
+
+	s->pend = 0;
+	node = child_new(s, SPLICE_SCALAR, s->pend_line, s->pend_col);
+	if (node == SPLICE_NONE)
+		return s->oom ? UNSUP : unsup(s, "duplicate key");
+	return 0;
+}
+
+/* A line of kind k at column col (0-based) starts: close what it closes,
+ * open what it opens. After this, the innermost collection is the one the
+ * line belongs to. */
+static int place(struct fs *s, unsigned col, enum line_kind k, unsigned kcol)
+{
+	struct ffr *f;
+	size_t node;
+	int rc;
+
+	if (s->pend) {
+		f = &s->st[s->depth - 1];
+		if (col > f->indent || (col == f->indent && k == L_DASH && !f->seq)) {
+			/* the pending value is a collection starting on this line */
+			int seq = k == L_DASH, indentless = col == f->indent;
+
+			s->pend = 0;
+			node = child_new(s, seq ? SPLICE_SEQUENCE : SPLICE_MAPPING, s->line, kcol);
+			if (node == SPLICE_NONE)
+				return s->oom ? UNSUP : unsup(s, "duplicate key");
+			return push(s, node, col, seq, indentless);
+		}
+		rc = pend_null(s);
+		if (rc)
+			return rc;
+	}
+	while (s->depth) {
+		f = &s->st[s->depth - 1];
+		if (f->indent > col || (f->indentless && f->indent == col && k == L_KEY)) {
+			s->depth--;
+			continue;
+		}
+		break;
+	}
+	if (!s->depth)
+		return unsup(s, "line left of the top level");
+	f = &s->st[s->depth - 1];
+	if (f->indent != col || f->seq != (k == L_DASH))
+		return unsup(s, "uneven indentation");
+	return 0;
+}
+
+/* After a key's ':' (at colon): a token, or nothing (pending). */
+static int key_value(struct fs *s, size_t colon)
+{
+	size_t p = colon + 1;
+
+	if (p < s->le && s->t[p] == ' ' && p + 1 < s->le &&
+	    (s->t[p + 1] == '!' || s->t[p + 1] == '&'))
+		return token(s, p + 1);
+	s->pend = 1;
+	s->pend_line = s->line;
+	s->pend_col = col_of(s, p);
+	return line_rest(s, p);
+}
+
+/* ---- metadata ---- */
+
+struct meta {
+	unsigned f_col, s_col, k_col, c_col; /* fields, '-' of slots, slot fields, data_key text */
+	int have_version, have_fn, in_keys, keys_done, in_dk;
+	struct splice_slot *slot; /* the open slot */
+	struct buf dk;
+};
+
+static int meta_slot_end(struct fs *s, struct meta *m)
+{
+	if (m->slot && ((!m->slot->recipient && !m->slot->scrypt) || !m->slot->data_key))
+		return unsup(s, "key slot");
+	m->slot = NULL;
+	return 0;
+}
+
+static int meta_dk_end(struct fs *s, struct meta *m)
+{
+	if (!m->in_dk)
+		return 0;
+	m->in_dk = 0;
+	m->slot->data_key = memdup0(m->dk.p, m->dk.len);
+	return m->slot->data_key ? 0 : oom(s);
+}
+
+/* A slot field at p (after "- " or the indentation). */
+static int meta_slot_field(struct fs *s, struct meta *m, size_t p)
+{
+	const unsigned char *t = s->t;
+	struct splice_slot *sl = m->slot;
+	size_t v, e = s->le;
+
+	while (e > p && t[e - 1] == ' ')
+		e--;
+	if (e - p > 11 && memcmp(t + p, "recipient: ", 11) == 0) {
+		if (sl->recipient || sl->scrypt)
+			return unsup(s, "recipient");
+		for (v = p + 11; v < e; v++)
+			if (!((t[v] >= '0' && t[v] <= '9') || (t[v] >= 'a' && t[v] <= 'z') ||
+			      (t[v] >= 'A' && t[v] <= 'Z')))
+				return unsup(s, "recipient");
+		sl->recipient = memdup0(t + p + 11, e - p - 11);
+		return sl->recipient ? 0 : oom(s);
+	}
+	if (e - p == 18 && memcmp(t + p, "passphrase: scrypt", 18) == 0) {
+		if (sl->recipient || sl->scrypt)
+			return unsup(s, "passphrase");
+		sl->scrypt = 1;
+		return 0;
+	}
+	if (e - p == 11 && memcmp(t + p, "data_key: |", 11) == 0) {
+		if (sl->data_key || m->in_dk)
+			return unsup(s, "data_key");
+		m->in_dk = 1;
+		m->c_col = 0;
+		m->dk.len = 0;
+		return 0;
+	}
+	return unsup(s, "key slot field");
+}
+
+static int meta_field(struct fs *s, struct meta *m, size_t p)
+{
+	struct splice_doc *d = s->d;
+	const unsigned char *t = s->t;
+	size_t e = s->le, v;
+
+	while (e > p && t[e - 1] == ' ')
+		e--;
+	if (e - p > 9 && memcmp(t + p, "version: ", 9) == 0) {
+		char num[16];
+
+		v = e - p - 9;
+		if (m->have_version++ || v > 9)
+			return unsup(s, "version");
+		memcpy(num, t + p + 9, v);
+		num[v] = '\0';
+		if (strspn(num, "0123456789") != v || strtol(num, NULL, 10) != 1)
+			return unsup(s, "version");
+		d->version = 1;
+		return 0;
+	}
+	if (e - p == 19 && memcmp(t + p, "final_newline: true", 19) == 0) {
+		if (m->have_fn++)
+			return unsup(s, "final_newline");
+		return 0;
+	}
+	if (e - p == 20 && memcmp(t + p, "final_newline: false", 20) == 0) {
+		if (m->have_fn++)
+			return unsup(s, "final_newline");
+		d->final_newline = 0;
+		return 0;
+	}
+	if (e - p == 5 && memcmp(t + p, "keys:", 5) == 0) {
+		if (m->in_keys || m->keys_done)
+			return unsup(s, "keys");
+		m->in_keys = 1;
+		return 0;
+	}
+	if (e - p > 5 && memcmp(t + p, "mac: ", 5) == 0) {
+		/* the last line of the store: then nothing but EOF */
+		size_t q = s->le + (s->le < s->len ? (t[s->le] == '\r' ? 2 : 1) : 0);
+
+		if (q != s->len)
+			return unsup(s, "text after the mac");
+		for (v = p + 5; v < e; v++)
+			if (!((t[v] >= '0' && t[v] <= '9') || (t[v] >= 'a' && t[v] <= 'z') ||
+			      (t[v] >= 'A' && t[v] <= 'Z') || t[v] == '+' || t[v] == '/' || t[v] == '='))
+				return unsup(s, "mac");
+		d->mac = memdup0(t + p + 5, e - p - 5);
+		return d->mac ? 0 : oom(s);
+	}
+	return unsup(s, "metadata field");
+}
+
+/* The metadata block: from the line after "secretctl:" (at column kc) to
+ * the end of the text, in the shape store.c writes. */
+static int meta_lines(struct fs *s, struct meta *m, size_t pos, unsigned kc)
+{
+	struct splice_doc *d = s->d;
+	const unsigned char *t = s->t;
+	int rc = 0;
+
+	while (pos < s->len && !rc) {
+		const unsigned char *nl = memchr(t + pos, '\n', s->len - pos);
+		size_t p;
+		unsigned col;
+
+		s->ls = pos;
+		s->le = nl ? (size_t)(nl - t) : s->len;
+		pos = nl ? s->le + 1 : s->len;
+		if (nl && s->le > s->ls && t[s->le - 1] == '\r')
+			s->le--;
+		s->line++;
+		s->hi = 0;
+		p = skip_sp(s, s->ls);
+		col = (unsigned)(p - s->ls);
+		if (p == s->le || t[p] == '#')
+			return unsup(s, "blank line or comment in the metadata");
+		if (m->in_dk) {
+			if (!m->c_col && col > m->k_col)
+				m->c_col = col;
+			if (m->c_col && col == m->c_col) {
+				for (size_t i = p; i < s->le; i++)
+					if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'z') ||
+					      (t[i] >= 'A' && t[i] <= 'Z') || t[i] == '+' || t[i] == '/' ||
+					      t[i] == '=' || t[i] == '-' || t[i] == ' '))
+						return unsup(s, "data_key text");
+				if (buf_append(&m->dk, t + p, s->le - p) || buf_putc(&m->dk, '\n'))
+					return oom(s);
+				continue;
+			}
+			if (!m->c_col || col > m->k_col)
+				return unsup(s, "data_key indentation");
+			rc = meta_dk_end(s, m);
+			if (rc)
+				break;
+		}
+		if (!m->f_col) {
+			if (col <= kc)
+				return unsup(s, "metadata is no block mapping");
+			m->f_col = col;
+		}
+		if (m->in_keys && m->slot && col == m->k_col && t[p] != '-') {
+			rc = meta_slot_field(s, m, p);
+		} else if (m->in_keys && t[p] == '-' && p + 1 < s->le && t[p + 1] == ' ' &&
+			   (m->s_col ? col == m->s_col : col >= m->f_col)) {
+			size_t q = skip_sp(s, p + 1);
+			struct splice_slot *sl;
+
+			rc = meta_slot_end(s, m);
+			if (rc)
+				break;
+			m->s_col = col;
+			if (m->k_col && q - s->ls != m->k_col)
+				return unsup(s, "key slot indentation");
+			m->k_col = (unsigned)(q - s->ls);
+			sl = realloc(d->slots, (d->n_slots + 1) * sizeof *sl);
+			if (!sl)
+				return oom(s);
+			d->slots = sl;
+			m->slot = sl = &d->slots[d->n_slots++];
+			memset(sl, 0, sizeof *sl);
+			sl->line = s->line;
+			sl->col = (unsigned)(q - s->ls) + 1;
+			rc = meta_slot_field(s, m, q);
+		} else if (col == m->f_col) {
+			rc = meta_slot_end(s, m);
+			if (rc)
+				break;
+			if (m->in_keys) {
+				if (!d->n_slots)
+					return unsup(s, "keys");
+				m->in_keys = 0;
+				m->keys_done = 1;
+			}
+			rc = meta_field(s, m, p);
+		} else {
+			rc = unsup(s, "metadata indentation");
+		}
+	}
+	if (rc)
+		return rc;
+	if (!d->mac || m->in_keys || m->in_dk || !m->have_version || !d->n_slots)
+		return unsup(s, "incomplete metadata");
+	return 0;
+}
+
+static int meta_parse(struct fs *s, size_t pos, unsigned kc, size_t key_at)
+{
+	struct splice_doc *d = s->d;
+	struct meta m = { 0 };
+	size_t a;
+	int rc;
+
+	d->final_newline = 1;
+	rc = meta_lines(s, &m, pos, kc);
+	buf_free(&m.dk);
+	if (rc)
+		return rc;
+	/* finish_store: the lines of the block, and the line break before it
+	 * when the block says final_newline: false */
+	a = key_at - kc;
+	if (!d->final_newline) {
+		size_t n = splice_eol_len(s->t, a);
+
+		if (!n)
+			return unsup(s, "final_newline");
+		a -= n;
+	}
+	d->meta_start = a;
+	d->meta_end = s->len;
+	return 0;
+}
+
+/* ---- driver ---- */
+
+static int scan_lines(struct fs *s)
+{
+	const unsigned char *t = s->t;
+	size_t pos = 0;
+	int rc, doc_start = 0;
+
+	if (s->len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0)
+		return unsup(s, "byte order mark");
+	while (pos < s->len) {
+		const unsigned char *nl = memchr(t + pos, '\n', s->len - pos);
+		size_t p, colon, ls = pos;
+		unsigned col, kcol;
+		enum line_kind k;
+		struct fkey key = { 0 };
+
+		s->ls = pos;
+		s->le = nl ? (size_t)(nl - t) : s->len;
+		pos = nl ? s->le + 1 : s->len;
+		if (nl && s->le > s->ls && t[s->le - 1] == '\r')
+			s->le--;
+		s->line++;
+		s->hi = 0;
+		p = skip_sp(s, s->ls);
+		if (p == s->le)
+			continue;
+		if (t[p] == '#') {
+			rc = comment(s, p);
+			if (rc)
+				return rc;
+			continue;
+		}
+		col = (unsigned)(p - ls);
+		if (!s->depth && !doc_start && p == ls && s->le - p >= 3 && memcmp(t + p, "---", 3) == 0 &&
+		    (p + 3 == s->le || t[p + 3] == ' ')) {
+			/* an explicit document start before the top level */
+			doc_start = 1;
+			rc = line_rest(s, p + 3);
+			if (rc)
+				return rc;
+			continue;
+		}
+		k = t[p] == '-' && (p + 1 == s->le || t[p + 1] == ' ') ? L_DASH : L_KEY;
+		if (!s->depth) {
+			/* the top-level mapping starts at the first key */
+			size_t root;
+
+			if (k != L_KEY)
+				return unsup(s, "top level is no mapping");
+			root = node_alloc(s, SPLICE_MAPPING, s->line, col + 1);
+			if (root == SPLICE_NONE)
+				return oom(s);
+			s->d->indent = col;
+			rc = push(s, root, col, 0, 0);
+			if (rc)
+				return rc;
+		} else {
+			rc = place(s, col, k, col + 1);
+			if (rc)
+				return rc;
+		}
+		if (k == L_DASH) {
+			size_t q = p + 1;
+
+			if (q == s->le || (t[q] == ' ' && skip_sp(s, q) == s->le) ||
+			    (t[q] == ' ' && t[skip_sp(s, q)] == '#')) {
+				/* "-" alone: a pending entry */
+				s->pend = 1;
+				s->pend_line = s->line;
+				s->pend_col = col + 2;
+				rc = line_rest(s, q);
+				if (rc)
+					return rc;
+				continue;
+			}
+			q++;
+			if (t[q] == '!' || t[q] == '&') {
+				rc = token(s, q);
+				if (rc)
+					return rc;
+				continue;
+			}
+			/* "- key: ...": a compact mapping as the entry */
+			q = skip_sp(s, q);
+			kcol = (unsigned)(q - ls);
+			rc = key_parse(s, q, &key, &colon);
+			if (rc)
+				return rc;
+			{
+				size_t node = child_new(s, SPLICE_MAPPING, s->line, kcol + 1);
+
+				if (node == SPLICE_NONE) {
+					free(key.key);
+					return oom(s);
+				}
+				rc = push(s, node, kcol, 0, 0);
+				if (rc) {
+					free(key.key);
+					return rc;
+				}
+			}
+		} else {
+			rc = key_parse(s, p, &key, &colon);
+			if (rc)
+				return rc;
+			if (s->depth == 1 && key.key_len == 9 && memcmp(key.key, "secretctl", 9) == 0) {
+				free(key.key);
+				if (t[p] != 's' || skip_sp(s, colon + 1) != s->le)
+					return unsup(s, "metadata key");
+				return meta_parse(s, pos, col, p);
+			}
+		}
+		free(s->pkey.key);
+		s->pkey = key;
+		rc = key_value(s, colon);
+		if (rc)
+			return rc;
+	}
+	return unsup(s, "no metadata block");
+}
+
+int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
+			   struct splice_fast_info *info, struct err *e)
+{
+	struct fs s;
+	int rc;
+
+	splice_doc_free(out);
+	out->final_newline = 1;
+	out->eol = "\n";
+	err_clear(e);
+	if (info)
+		memset(info, 0, sizeof *info);
+	memset(&s, 0, sizeof s);
+	s.t = (const unsigned char *)text;
+	s.len = len;
+	s.d = out;
+	s.info = info;
+	s.e = e;
+	/* a first guess at the sizes: one token per ~100 bytes */
+	if (grow((void **)&out->items, &out->cap_items, len / 100 + 16, sizeof *out->items) ||
+	    grow((void **)&out->nodes, &out->cap_nodes, len / 80 + 16, sizeof *out->nodes)) {
+		s.oom = 1;
+		rc = UNSUP;
+	} else {
+		rc = scan_lines(&s);
+	}
+	free(s.pkey.key);
+	free(s.cp);
+	free(s.kh);
+	if (s.oom) {
+		splice_doc_free(out);
+		return err_oom(e);
+	}
+	if (rc) {
+		splice_doc_free(out);
+		return SPLICE_FAST_UNSUPPORTED;
+	}
+	{
+		const char *nl = memchr(text, '\n', len);
+
+		out->eol = nl && nl > text && nl[-1] == '\r' ? "\r\n" : "\n";
+	}
+	return 0;
+}
+
+/* ---- comparison (tests) ---- */
+
+__attribute__((format(printf, 3, 4))) static int differ(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && n) {
+		va_start(ap, fmt);
+		vsnprintf(why, n, fmt, ap);
+		va_end(ap);
+	}
+	return 1;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, char *why,
+			size_t why_len)
+{
+	if (why && why_len)
+		why[0] = '\0';
+	if (a->n_items != b->n_items)
+		return differ(why, why_len, "n_items %zu != %zu", a->n_items, b->n_items);
+	if (a->n_nodes != b->n_nodes)
+		return differ(why, why_len, "n_nodes %zu != %zu", a->n_nodes, b->n_nodes);
+	for (size_t i = 0; i < a->n_items; i++) {
+		const struct splice_item *x = &a->items[i], *y = &b->items[i];
+
+#define F(f)                                                                                   \
+	if (x->f != y->f)                                                                      \
+		return differ(why, why_len, "item %zu (line %u): " #f " %zu != %zu", i, y->line, \
+			      (size_t)x->f, (size_t)y->f)
+		F(kind);
+		F(start);
+		F(end);
+		F(anchor_start);
+		F(anchor_len);
+		F(b64_start);
+		F(b64_len);
+		F(eol);
+		F(node);
+		F(line);
+		F(col);
+		F(path.len);
+#undef F
+		if (x->path.len && memcmp(x->path.p, y->path.p, x->path.len) != 0)
+			return differ(why, why_len, "item %zu: path", i);
+	}
+	for (size_t i = 0; i < a->n_nodes; i++) {
+		const struct splice_node *x = &a->nodes[i], *y = &b->nodes[i];
+
+#define F(f)                                                                                   \
+	if (x->f != y->f)                                                                      \
+		return differ(why, why_len, "node %zu (line %u): " #f " %zu != %zu", i, y->line, \
+			      (size_t)x->f, (size_t)y->f)
+		F(type);
+		F(parent);
+		F(first_child);
+		F(next_sibling);
+		F(key_len);
+		F(item);
+		F(target);
+		F(n_children);
+		F(index);
+		F(flow);
+		F(indent);
+		F(is_key);
+		F(line);
+		F(col);
+#undef F
+		if ((!x->key) != (!y->key) || (x->key && memcmp(x->key, y->key, x->key_len) != 0))
+			return differ(why, why_len, "node %zu: key", i);
+	}
+	if (a->meta_at != b->meta_at || a->final_newline != b->final_newline ||
+	    a->meta_start != b->meta_start || a->meta_end != b->meta_end ||
+	    a->version != b->version || a->indent != b->indent || a->prolog_end != b->prolog_end)
+		return differ(why, why_len,
+			      "doc: meta_at %zu/%zu final_newline %d/%d meta %zu-%zu/%zu-%zu "
+			      "version %ld/%ld indent %zu/%zu prolog_end %zu/%zu",
+			      a->meta_at, b->meta_at, a->final_newline, b->final_newline, a->meta_start,
+			      a->meta_end, b->meta_start, b->meta_end, a->version, b->version,
+			      a->indent, b->indent, a->prolog_end, b->prolog_end);
+	if (!str_eq(a->eol, b->eol))
+		return differ(why, why_len, "eol");
+	if (!str_eq(a->mac, b->mac))
+		return differ(why, why_len, "mac");
+	if (a->n_slots != b->n_slots)
+		return differ(why, why_len, "n_slots %zu != %zu", a->n_slots, b->n_slots);
+	for (size_t i = 0; i < a->n_slots; i++) {
+		const struct splice_slot *x = &a->slots[i], *y = &b->slots[i];
+
+		if (!str_eq(x->recipient, y->recipient) || x->scrypt != y->scrypt ||
+		    !str_eq(x->data_key, y->data_key) || x->line != y->line || x->col != y->col)
+			return differ(why, why_len, "slot %zu (line %u/%u col %u/%u)", i, x->line,
+				      y->line, x->col, y->col);
+	}
+	return 0;
+}
