@@ -20,14 +20,16 @@
  *   PATH below it turns it into a mapping.
  * - Flow collections are edited in flow style: a new entry is appended
  *   (`, key: value` after the last entry). An empty `{}` / `[]` that is a
- *   block value becomes a block collection.
+ *   block value becomes a block collection. A single-pair mapping inside a
+ *   flow sequence (`[k: v]`) takes no new key (ERR_INPUT).
  * - unset removes the entry's whole lines (key through the end of its
  *   value, with the value's own comment lines) when the key starts its
  *   line; comment lines above and below stay. In flow collections it
  *   removes the entry and one separating comma. Removing the last entry of
  *   a nested mapping / sequence leaves `parent: {}` / `parent: []` (the
  *   parent stays a collection); removing the last top-level key leaves an
- *   empty store. An entry whose anchor an alias elsewhere uses is refused.
+ *   empty store (`{}` when the mapping has a tag/anchor or `...` follows).
+ *   An entry whose anchor an alias elsewhere uses is refused.
  * - The top-level key `secretctl` is reserved (ERR_INPUT).
  * - New lines use the file's line break (CRLF files get CRLF); a file
  *   without a final line break keeps having none when a line is appended.
