@@ -60,8 +60,11 @@ assert_rc 0 "make install DESTDIR=... PREFIX=/usr"
 BASHDIR=$(pkg-config --define-variable=prefix=/usr --variable=completionsdir bash-completion 2>/dev/null)
 FISHDIR=$(pkg-config --define-variable=prefix=/usr --variable=completionsdir fish 2>/dev/null)
 : "${BASHDIR:=/usr/share/bash-completion/completions}" "${FISHDIR:=/usr/share/fish/vendor_completions.d}"
+# the Makefile picks vendor-completions where Debian's zsh looks, else site-functions
+ZSHDIR=/usr/share/zsh/site-functions
+[ -d /usr/share/zsh/vendor-completions ] && ZSHDIR=/usr/share/zsh/vendor-completions
 FILES="/usr/bin/secretctl /usr/share/man/man1/secretctl.1 $BASHDIR/secretctl
-	/usr/share/zsh/site-functions/_secretctl $FISHDIR/secretctl.fish"
+	$ZSHDIR/_secretctl $FISHDIR/secretctl.fish"
 miss=""
 for f in $FILES; do [ -f "$ROOT$f" ] || miss="$miss $f"; done
 assert "it installs the binary, the man page and three completion files${miss:+ (missing:$miss)}" [ -z "$miss" ]
@@ -73,17 +76,11 @@ if command -v fish >/dev/null; then
 	assert "fish reads $FISHDIR" bash -c "HOME='$T/home' fish -c 'printf \"%s\n\" \$fish_complete_path' | grep -qx '$FISHDIR'"
 fi
 if command -v zsh >/dev/null; then
-	if zsh -fc 'print -l $fpath' | grep -qx /usr/share/zsh/site-functions; then
-		ok "zsh reads /usr/share/zsh/site-functions"
-	else
-		# Debian's zsh reads /usr/local/share/zsh/site-functions (PREFIX=/usr/local,
-		# the default) and /usr/share/zsh/vendor-completions, not /usr/share/zsh/site-functions
-		skip "zsh here does not read /usr/share/zsh/site-functions (PREFIX=/usr: ZSHCOMPDIR=/usr/share/zsh/vendor-completions)"
-	fi
+	assert "zsh reads $ZSHDIR" bash -c "zsh -fc 'print -l \$fpath' | grep -qx '$ZSHDIR'"
 fi
 assert "the installed completion files are the ones in completions/" bash -c "
 	cmp -s '$ROOT$BASHDIR/secretctl' '$TOP/completions/bash/secretctl' &&
-	cmp -s '$ROOT/usr/share/zsh/site-functions/_secretctl' '$TOP/completions/zsh/_secretctl' &&
+	cmp -s '$ROOT$ZSHDIR/_secretctl' '$TOP/completions/zsh/_secretctl' &&
 	cmp -s '$ROOT$FISHDIR/secretctl.fish' '$TOP/completions/fish/secretctl.fish'"
 
 # --- the example units, with secretctl under the temporary root
