@@ -1223,12 +1223,16 @@ void splice_doc_free(struct splice_doc *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->n_items; i++)
+	/* a fast scan's keys and paths live in its arena */
+	for (i = 0; i < d->n_items && !d->arena; i++)
 		buf_free(&d->items[i].path);
 	free(d->items);
-	for (i = 0; i < d->n_nodes; i++)
+	for (i = 0; i < d->n_nodes && !d->arena; i++)
 		free(d->nodes[i].key);
 	free(d->nodes);
+	splice_fast_arena_free(d->arena);
+	free(d->payload);
+	free(d->payload_off);
 	for (i = 0; i < d->n_slots; i++) {
 		free(d->slots[i].recipient);
 		free(d->slots[i].data_key);

@@ -35,7 +35,7 @@ struct ffr {
 	size_t cp_len;  /* canonical path of this collection: cp[0, cp_len) */
 };
 
-/* A parsed key (decoded bytes in key/key_len, owned until handed over). */
+/* A parsed key: decoded bytes in the arena. */
 struct fkey {
 	char *key;
 	size_t key_len;
@@ -53,6 +53,8 @@ struct fs {
 	 * being made: segments as 4-byte big-endian length + bytes */
 	unsigned char *cp;
 	size_t cp_len, cp_cap;
+	size_t pay_len, pay_cap, off_cap; /* d->payload, d->payload_off */
+	size_t lines;
 	/* a "key:" or "-" whose value is not known yet: a nested collection if
 	 * a deeper line follows, else an implicit null at (pend_line, pend_col) */
 	int pend;
@@ -105,6 +107,49 @@ static int grow(void **v, size_t *cap, size_t need, size_t size)
 	*v = p;
 	*cap = ncap;
 	return 0;
+}
+
+/* ---- arena: node keys and item paths ---- */
+
+#define ARENA_BLOCK 32768
+
+struct arena_blk {
+	struct arena_blk *next;
+	size_t used, cap;
+};
+
+/* n bytes that stay where they are until splice_doc_free. */
+static char *arena_alloc(struct fs *s, size_t n)
+{
+	struct arena_blk *b = s->d->arena;
+	char *p;
+
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+
+		b = malloc(sizeof *b + cap);
+		if (!b)
+			return NULL;
+		b->next = s->d->arena;
+		b->used = 0;
+		b->cap = cap;
+		s->d->arena = b;
+	}
+	p = (char *)(b + 1) + b->used;
+	b->used += n;
+	return p;
+}
+
+void splice_fast_arena_free(void *arena)
+{
+	struct arena_blk *b = arena;
+
+	while (b) {
+		struct arena_blk *next = b->next;
+
+		free(b);
+		b = next;
+	}
 }
 
 static char *memdup0(const void *p, size_t n)
@@ -176,6 +221,10 @@ static int key_seen(struct fs *s, size_t node)
 
 	if ((s->kh_n + 1) * 2 > s->kh_cap) {
 		size_t ncap = s->kh_cap ? s->kh_cap * 2 : 256, *nk;
+
+		/* at most a key a line: sized once */
+		while (!s->kh_cap && ncap < 2 * s->lines + 2)
+			ncap *= 2;
 
 		nk = calloc(ncap, sizeof *nk);
 		if (!nk)
@@ -325,6 +374,26 @@ static struct splice_item *item_new(struct fs *s)
 	return it;
 }
 
+/* The payload of the next item: b64[0, n) decoded (b64_decode: the same
+ * strict check as b64_valid). 0, UNSUP when not canonical base64. */
+static int payload_add(struct fs *s, const unsigned char *b64, size_t n)
+{
+	struct splice_doc *d = s->d;
+	size_t i = d->n_items, out;
+
+	if (!n)
+		return unsup(s, "empty token");
+	if (grow((void **)&d->payload, &s->pay_cap, s->pay_len + B64_DECODED_MAX(n) + 1, 1) ||
+	    grow((void **)&d->payload_off, &s->off_cap, i + 2, sizeof *d->payload_off))
+		return oom(s);
+	if (b64_decode((const char *)b64, n, d->payload + s->pay_len, &out))
+		return unsup(s, "token with bad base64");
+	d->payload_off[i] = s->pay_len;
+	s->pay_len += out;
+	d->payload_off[i + 1] = s->pay_len;
+	return 0;
+}
+
 /* ---- pieces of a line ---- */
 
 static size_t skip_sp(const struct fs *s, size_t p)
@@ -339,9 +408,10 @@ static int comment(struct fs *s, size_t p)
 {
 	struct splice_item *it;
 
-	if (s->le - p < 7 || memcmp(s->t + p, "#!enc ", 6) != 0 ||
-	    !b64_valid((const char *)s->t + p + 6, s->le - p - 6))
+	if (s->le - p < 7 || memcmp(s->t + p, "#!enc ", 6) != 0)
 		return unsup(s, "comment that is no token");
+	if (payload_add(s, s->t + p + 6, s->le - p - 6))
+		return UNSUP;
 	it = item_new(s);
 	if (!it)
 		return oom(s);
@@ -392,8 +462,8 @@ static int token(struct fs *s, size_t p)
 	b = q + 5;
 	sp = memchr(t + b, ' ', s->le - b);
 	q = sp ? (size_t)(sp - t) : s->le;
-	if (q == b || !b64_valid((const char *)t + b, q - b))
-		return unsup(s, "token with bad base64");
+	if (payload_add(s, t + b, q - b))
+		return UNSUP;
 	node = child_new(s, SPLICE_SCALAR, s->line, col_of(s, p));
 	if (node == SPLICE_NONE)
 		return s->oom ? UNSUP : unsup(s, "duplicate key");
@@ -411,13 +481,13 @@ static int token(struct fs *s, size_t p)
 	it->node = node;
 	it->line = s->line;
 	it->col = col_of(s, p);
-	it->path.p = malloc(s->cp_len + 1);
+	/* cap 0: the arena owns it */
+	it->path.p = arena_alloc(s, s->cp_len + 1);
 	if (!it->path.p)
 		return oom(s);
 	memcpy(it->path.p, s->cp, s->cp_len);
 	it->path.p[s->cp_len] = '\0';
 	it->path.len = s->cp_len;
-	it->path.cap = s->cp_len + 1;
 	s->d->nodes[node].item = s->d->n_items - 1;
 	return line_rest(s, q);
 }
@@ -491,7 +561,7 @@ static int key_parse(struct fs *s, size_t p, struct fkey *k, size_t *colon)
 		return unsup(s, "no ': ' after a key");
 	if (q - p > FAST_MAX_KEY)
 		return unsup(s, "long key");
-	k->key = malloc(dl + 1);
+	k->key = arena_alloc(s, dl + 1);
 	if (!k->key)
 		return oom(s);
 	if (!squote) {
@@ -909,28 +979,22 @@ static int scan_lines(struct fs *s)
 			{
 				size_t node = child_new(s, SPLICE_MAPPING, s->line, kcol + 1);
 
-				if (node == SPLICE_NONE) {
-					free(key.key);
+				if (node == SPLICE_NONE)
 					return oom(s);
-				}
 				rc = push(s, node, kcol, 0, 0);
-				if (rc) {
-					free(key.key);
+				if (rc)
 					return rc;
-				}
 			}
 		} else {
 			rc = key_parse(s, p, &key, &colon);
 			if (rc)
 				return rc;
 			if (s->depth == 1 && key.key_len == 9 && memcmp(key.key, "secretctl", 9) == 0) {
-				free(key.key);
 				if (t[p] != 's' || skip_sp(s, colon + 1) != s->le)
 					return unsup(s, "metadata key");
 				return meta_parse(s, pos, col, p);
 			}
 		}
-		free(s->pkey.key);
 		s->pkey = key;
 		rc = key_value(s, colon);
 		if (rc)
@@ -957,15 +1021,30 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 	s.d = out;
 	s.info = info;
 	s.e = e;
-	/* a first guess at the sizes: one token per ~100 bytes */
-	if (grow((void **)&out->items, &out->cap_items, len / 100 + 16, sizeof *out->items) ||
-	    grow((void **)&out->nodes, &out->cap_nodes, len / 80 + 16, sizeof *out->nodes)) {
+	/* sizes known up front, so nothing is copied while growing: at most a
+	 * node and a token a line (a trailing comment adds one), payloads 3/4
+	 * of the text */
+	{
+		const char *p = text, *end = text + len;
+		size_t lines = 1;
+
+		while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			p++;
+			lines++;
+		}
+		s.lines = lines;
+	}
+	if (grow((void **)&out->items, &out->cap_items, s.lines + s.lines / 8 + 16,
+		 sizeof *out->items) ||
+	    grow((void **)&out->nodes, &out->cap_nodes, s.lines + 16, sizeof *out->nodes) ||
+	    grow((void **)&out->payload, &s.pay_cap, B64_DECODED_MAX(len) + 16, 1) ||
+	    grow((void **)&out->payload_off, &s.off_cap, s.lines + s.lines / 8 + 18,
+		 sizeof *out->payload_off)) {
 		s.oom = 1;
 		rc = UNSUP;
 	} else {
 		rc = scan_lines(&s);
 	}
-	free(s.pkey.key);
 	free(s.cp);
 	free(s.kh);
 	if (s.oom) {

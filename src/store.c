@@ -516,26 +516,82 @@ out:
 	return rc;
 }
 
+/* The token part of M gathered into few large HMAC updates: each update
+ * call costs SHA-512 a wipe of its scratch (5 calls a token were ~8% of
+ * extract at 1 000 keys). The bytes fed are exactly mac_token's. */
+struct mac_acc {
+	crypto_auth_hmacsha512256_state *st;
+	size_t n;
+	unsigned char b[16384];
+};
+
+static void acc_put(struct mac_acc *a, const void *p, size_t n)
+{
+	if (a->n + n > sizeof a->b) {
+		crypto_auth_hmacsha512256_update(a->st, a->b, a->n);
+		a->n = 0;
+		if (n > sizeof a->b) {
+			crypto_auth_hmacsha512256_update(a->st, p, n);
+			return;
+		}
+	}
+	if (n) /* an empty path is NULL */
+		memcpy(a->b + a->n, p, n);
+	a->n += n;
+}
+
+static void acc_token(struct mac_acc *a, int kind, const char *path, size_t plen,
+		      const unsigned char *payload, size_t len)
+{
+	unsigned char k = kind == SPLICE_VALUE ? 'v' : 'c', l[4];
+
+	acc_put(a, &k, 1);
+	be32(l, plen);
+	acc_put(a, l, 4);
+	acc_put(a, path, plen);
+	be32(l, len);
+	acc_put(a, l, 4);
+	acc_put(a, payload, len);
+}
+
 /* The MAC of §2.3 over every token of the store as it is. */
 static int check_mac(const struct store *s, const struct subkeys *k, struct err *e)
 {
 	crypto_auth_hmacsha512256_state st;
 	unsigned char mac[crypto_auth_hmacsha512256_BYTES], want[sizeof mac];
+	struct mac_acc *acc = malloc(sizeof *acc);
 	size_t maclen;
 	int rc = 0;
 
+	if (!acc)
+		return err_oom(e);
 	mac_begin(&st, k, s->slots, s->n_slots);
+	acc->st = &st;
+	acc->n = 0;
 	for (size_t i = 0; i < s->doc.n_items && !rc; i++) {
 		const struct splice_item *it = &s->doc.items[i];
 		unsigned char *payload;
 		size_t plen;
 
+		if (s->doc.payload_off) {
+			/* the fast scan decoded every payload already */
+			plen = s->doc.payload_off[i + 1] - s->doc.payload_off[i];
+			if (plen < NONCE_LEN + TAG_LEN)
+				rc = err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token",
+					     s->path, it->line, it->col);
+			else
+				acc_token(acc, it->kind, it->path.p, it->path.len,
+					  s->doc.payload + s->doc.payload_off[i], plen);
+			continue;
+		}
 		rc = token_payload(s, it, &payload, &plen, e);
 		if (!rc) {
-			mac_token(&st, it->kind, it->path.p, it->path.len, payload, plen);
+			acc_token(acc, it->kind, it->path.p, it->path.len, payload, plen);
 			free(payload);
 		}
 	}
+	crypto_auth_hmacsha512256_update(&st, acc->b, acc->n);
+	free(acc);
 	mac_fields(&st, s->slots, s->n_slots, s->doc.final_newline);
 	crypto_auth_hmacsha512256_final(&st, mac);
 	sodium_memzero(&st, sizeof st);

@@ -102,6 +102,16 @@ struct splice_doc {
 	 * %TAG), else 0: text[0, prolog_end) is replayed by splice_value so
 	 * tag handles resolve. */
 	size_t prolog_end;
+	/* splice_scan_store_fast only: the blocks that hold every node key and
+	 * item path (one malloc per block, not two per key); when set,
+	 * splice_doc_free frees these blocks instead of each key and path. */
+	void *arena;
+	/* splice_scan_store_fast only (else NULL): every token's payload,
+	 * base64-decoded while scanning (which is also its validation), so
+	 * that store.c's MAC check does not decode it again: item i's bytes
+	 * are payload[payload_off[i], payload_off[i + 1]). */
+	unsigned char *payload;
+	size_t *payload_off;
 };
 
 /* Both scans replace *out (call splice_doc_free after, also on failure; a
@@ -173,6 +183,8 @@ struct splice_fast_info {
 };
 int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 			   struct splice_fast_info *info, struct err *e);
+/* Frees the blocks of splice_doc.arena (splice_doc_free calls it). */
+void splice_fast_arena_free(void *arena);
 /* For tests: 0 when a and b agree on every field the scanners fill
  * (items, nodes with keys, slots, mac, meta_start/meta_end, meta_at,
  * final_newline, version, indent, eol, prolog_end; not the capacities),

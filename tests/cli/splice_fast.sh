@@ -117,7 +117,13 @@ if [ $? -eq 0 ]; then ok "every value kind: the fast scanner accepts (LF, CRLF, 
 else not_ok "every value kind: fast scanner"; cat cmp.txt | diag; fi
 values "every value kind" kinds.yaml kinds-crlf.yaml kinds-nonl.yaml
 # extract (now through the fast path) gives what decrypt's text says
-for p in app/env/PLAIN app/env/DQ app/env/SQ app/env/EMPTY app/env/NULLISH app/literal \
+for p in app/env/EMPTY app/env/NULLISH; do
+	# empty values (splicetool get cannot print an empty one under UBSan)
+	if sc extract kinds.yaml -f "$p" > fast.out && sc extract kinds-crlf.yaml -f "$p" > crlf.out &&
+		[ ! -s fast.out ] && [ ! -s crlf.out ]; then ok "extract -f $p: empty (LF and CRLF)"
+	else not_ok "extract -f $p: empty"; fi
+done
+for p in app/env/PLAIN app/env/DQ app/env/SQ app/literal \
 	app/keep app/strip app/binary app/indicator list/1 list/2 list/4/more indentless/1/d; do
 	sc decrypt kinds.yaml > plain.yaml && sc decrypt kinds-crlf.yaml > plain-crlf.yaml &&
 		"$ST" get plain.yaml "$p" > want.out && "$ST" get plain-crlf.yaml "$p" > want-crlf.out &&
