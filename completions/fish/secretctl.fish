@@ -176,7 +176,7 @@ complete -c secretctl -n '__secretctl_using keyring' -a '(__secretctl_keyring_ar
 set -l keycmds decrypt edit encrypt extract init install podman recipients rotate set unset verify
 complete -c secretctl -n "__secretctl_using $keycmds" -s i -l identity -r -F -d 'identity file (repeatable)'
 complete -c secretctl -n "__secretctl_using $keycmds" -l passphrase-file -r -F -d 'read the store passphrase from FILE'
-complete -c secretctl -n "__secretctl_using $keycmds keyring ls install-write" -s v -l verbose -d 'say what is done'
+complete -c secretctl -n "__secretctl_using $keycmds keyring install-write" -s v -l verbose -d 'say what is done'
 complete -c secretctl -n '__secretctl_using edit recipients rotate set unset' -l no-wait -d 'fail at once when the store is locked'
 complete -c secretctl -n '__secretctl_using (string split " " -- $__secretctl_commands)' -s h -l help -d 'show help'
 # new stores
