@@ -19,6 +19,8 @@
 #include <linux/magic.h>
 #include <sodium.h>
 
+#include "secretctl/fdio.h"
+
 extern char **environ;
 
 /* Signals that end the process with the plaintext still in the workspace
@@ -467,20 +469,6 @@ done:
 	return rc;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int editor_ws_write(struct editor_ws *ws, const void *data, size_t len, struct err *e)
 {
 	int fd;
@@ -489,7 +477,7 @@ int editor_ws_write(struct editor_ws *ws, const void *data, size_t len, struct e
 		    0600);
 	if (fd < 0)
 		return err_errno(e, ERR_IO, errno, "cannot create '%s'", ws->file);
-	if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0) {
+	if (fchmod(fd, 0600) != 0 || fdio_write_all(fd, data, len) != 0) {
 		int err = errno;
 		close(fd);
 		return err_errno(e, ERR_IO, err, "cannot write '%s'", ws->file);
@@ -764,8 +752,8 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 		size_t n = 0;
 		int eof = 0, a;
 
-		if (write_all(fd, (const unsigned char *)question, strlen(question)) ||
-		    write_all(fd, (const unsigned char *)(def ? " [Y/n] " : " [y/N] "), 7)) {
+		if (fdio_write_all(fd, (const unsigned char *)question, strlen(question)) ||
+		    fdio_write_all(fd, (const unsigned char *)(def ? " [Y/n] " : " [y/N] "), 7)) {
 			rc = err_errno(e, ERR_IO, errno, "cannot write to the terminal");
 			break;
 		}
@@ -790,7 +778,7 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 		if (rc)
 			break;
 		if (eof) { /* Ctrl-D: no, and a line break the terminal did not echo */
-			write_all(fd, (const unsigned char *)"\n", 1);
+			fdio_write_all(fd, (const unsigned char *)"\n", 1);
 			break;
 		}
 		a = n < sizeof line ? editor_parse_answer(line, n, def) : -1;
@@ -798,7 +786,7 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 			*yes = a;
 			break;
 		}
-		write_all(fd, (const unsigned char *)"please answer y or n\n", 21);
+		fdio_write_all(fd, (const unsigned char *)"please answer y or n\n", 21);
 	}
 	close(fd);
 	return rc;

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "secretctl/buf.h"
+#include "secretctl/fdio.h"
 #include "secretctl/secmem.h"
 
 /* ---- POSIX ACLs as the kernel's xattr (linux/posix_acl_xattr.h): a le32
@@ -306,23 +307,6 @@ const char *install_result_name(enum install_result r)
 
 /* ---- the directory ---- */
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* dir as parent + last component (trailing slashes dropped). */
 static int split_dir(const char *dir, struct buf *parent, struct buf *base)
 {
@@ -606,7 +590,7 @@ int install_file(const struct install_target *t, const void *data, size_t len,
 		rc = err_errno(e, ERR_IO, errno, "cannot create a file in '%s'", t->dir);
 		goto out;
 	}
-	if (write_all(fd, data, len) != 0) {
+	if (fdio_write_all(fd, data, len) != 0) {
 		rc = err_errno(e, ERR_IO, errno, "cannot write '%s/%s'", t->dir, t->name);
 		goto fail;
 	}

@@ -18,6 +18,7 @@
 
 #include "secretctl/age.h"
 #include "secretctl/b64.h"
+#include "secretctl/fdio.h"
 
 #define AD_VALUE "secretctl/v1/value"
 #define AD_COMMENT "secretctl/v1/comment"
@@ -1072,21 +1073,6 @@ static int dir_of(const char *path, struct buf *dir, const char **base)
 	return buf_append(dir, path, slash == path ? 1 : (size_t)(slash - path));
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
 	       struct err *e)
 {
@@ -1119,7 +1105,7 @@ int store_save(struct store *s, const char *text, size_t len, int create_only, i
 		rc = err_errno(e, ERR_IO, errno, "cannot create a temporary file in '%s'", dir.p);
 		goto out;
 	}
-	if (fchmod(fd, s->mode ? s->mode : 0600) != 0 || write_all(fd, text, len) != 0 ||
+	if (fchmod(fd, s->mode ? s->mode : 0600) != 0 || fdio_write_all(fd, text, len) != 0 ||
 	    fsync(fd) != 0) {
 		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", s->path);
 		goto unlink;
