@@ -204,6 +204,21 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	return ERR_USAGE;
 }
 
+int cli_parse_store(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
+		    struct cli_args *a, const char **store)
+{
+	int used, rc = cli_parse(cmd, opts, argc, argv, 0, 1, a);
+
+	if (rc)
+		return rc;
+	*store = cli_store_arg(a, &used);
+	if (!*store) {
+		cli_args_free(a);
+		return cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
+	}
+	return 0;
+}
+
 const char *cli_store_arg(const struct cli_args *a, int *consumed)
 {
 	const char *env;

@@ -68,6 +68,12 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 /* "secretctl: fmt..." on stderr, no code. */
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* cli_parse for the commands whose only positional is [STORE]: *store is
+ * it, else $SECRETCTL_STORE; when neither, a usage error (printed, args
+ * freed). Returns as cli_parse. */
+int cli_parse_store(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
+		    struct cli_args *a, const char **store);
+
 /* The store argument: pos[0] when given, else $SECRETCTL_STORE; NULL if none. */
 const char *cli_store_arg(const struct cli_args *a, int *consumed);
 

@@ -154,16 +154,11 @@ int cmd_edit(int argc, char **argv)
 	struct cli_args a;
 	struct err e;
 	const char *path;
-	int used, rc, rc2, changed = 0, written = 0;
+	int rc, rc2, changed = 0, written = 0;
 
-	rc = cli_parse(cmd, opts, argc, argv, 0, 1, &a);
+	rc = cli_parse_store(cmd, opts, argc, argv, &a, &path);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	path = cli_store_arg(&a, &used);
-	if (!path) {
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-		goto out;
-	}
 	/* workspaces of edits whose secretctl died (SIGKILL, power loss on a
 	 * disk fallback) */
 	if (editor_clean_stale(&stale)) {

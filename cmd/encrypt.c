@@ -95,16 +95,12 @@ int cmd_decrypt(int argc, char **argv)
 	struct store s = { .lock_fd = -1 };
 	struct cli_args a;
 	const char *path;
-	int used, rc;
+	int rc;
 
-	rc = cli_parse(cmd, decrypt_opts, argc, argv, 0, 1, &a);
+	rc = cli_parse_store(cmd, decrypt_opts, argc, argv, &a, &path);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	path = cli_store_arg(&a, &used);
-	if (!path)
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-	else
-		rc = cli_store_open(path, &a, 0, &s, &plain);
+	rc = cli_store_open(path, &a, 0, &s, &plain);
 	if (!rc) {
 		if (a.opt[OPT_OUT].count)
 			rc = write_new_file(a.opt[OPT_OUT].value, plain.p, plain.len);

@@ -20,16 +20,11 @@ int cmd_init(int argc, char **argv)
 	struct cli_args a;
 	struct err e;
 	const char *path;
-	int used, rc;
+	int rc;
 
-	rc = cli_parse(cmd, opts, argc, argv, 0, 1, &a);
+	rc = cli_parse_store(cmd, opts, argc, argv, &a, &path);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	path = cli_store_arg(&a, &used);
-	if (!path) {
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-		goto out;
-	}
 	if (access(path, F_OK) == 0) {
 		rc = cli_error(ERR_IO, "cannot create '%s': it already exists", path);
 		goto out;

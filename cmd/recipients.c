@@ -143,14 +143,12 @@ int cmd_rotate(int argc, char **argv)
 	const struct cli_cmd *cmd = cli_find("rotate");
 	struct cli_args a;
 	const char *store;
-	int used, rc;
+	int rc;
 
-	rc = cli_parse(cmd, rotate_opts, argc, argv, 0, 1, &a);
+	rc = cli_parse_store(cmd, rotate_opts, argc, argv, &a, &store);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	store = cli_store_arg(&a, &used);
-	rc = store ? modify(store, "rotate", NULL, &a)
-		   : cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
+	rc = modify(store, "rotate", NULL, &a);
 	cli_args_free(&a);
 	return rc;
 }

@@ -19,16 +19,11 @@ int cmd_verify(int argc, char **argv)
 	struct cli_args a;
 	struct err e;
 	const char *path;
-	int used, rc;
+	int rc;
 
-	rc = cli_parse(cmd, opts, argc, argv, 0, 1, &a);
+	rc = cli_parse_store(cmd, opts, argc, argv, &a, &path);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	path = cli_store_arg(&a, &used);
-	if (!path) {
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-		goto out;
-	}
 	cli_identity_opts(&a, &io);
 	/* the plaintext must also be a valid view, as edit would require */
 	if (store_load(path, NULL, &s, &e) || store_unlock(&s, &io, &e) ||
