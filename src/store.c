@@ -234,15 +234,29 @@ static void ad_build(unsigned char *ad, size_t *adlen, int kind, const char *pat
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* Read fd to its end into out (or, for secrets, sout), straight into the
+ * buffer: a regular file's size sizes it once (no copy through a chunk,
+ * no regrowth). The cap is checked as bytes arrive, so a pipe or a file
+ * that grows cannot push past it. */
 static int read_fd(int fd, const char *path, struct buf *out, struct secmem *sout,
 		   struct err *e)
 {
-	char chunk[65536];
-	ssize_t n;
-	size_t total = 0;
+	struct stat st;
+	size_t want = 65536;
 
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (size_t)st.st_size <= STORE_MAX_SIZE)
+		want = (size_t)st.st_size + 1; /* +1: see the end of the file at once */
 	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
+		size_t len = out ? out->len : sout->len, cap;
+		unsigned char *p;
+		ssize_t n;
+
+		if (out ? buf_reserve(out, len + want) : secmem_reserve(sout, len + want))
+			return err_oom(e);
+		p = out ? (unsigned char *)out->p : sout->p;
+		cap = out ? out->cap : sout->cap;
+		n = read(fd, p + len, cap - 1 - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -250,23 +264,17 @@ static int read_fd(int fd, const char *path, struct buf *out, struct secmem *sou
 		}
 		if (n == 0)
 			break;
-		total += (size_t)n;
-		if (total > STORE_MAX_SIZE) {
-			sodium_memzero(chunk, sizeof chunk);
+		len += (size_t)n;
+		p[len] = 0;
+		if (out)
+			out->len = len;
+		else
+			sout->len = len;
+		if (len > STORE_MAX_SIZE)
 			return err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", path,
 				       STORE_MAX_SIZE >> 20);
-		}
-		if (out ? buf_append(out, chunk, (size_t)n)
-			: secmem_append(sout, chunk, (size_t)n)) {
-			sodium_memzero(chunk, sizeof chunk);
-			return err_oom(e);
-		}
+		want = 65536;
 	}
-	sodium_memzero(chunk, sizeof chunk);
-	if (out && !out->p && buf_reserve(out, 0))
-		return err_oom(e);
-	if (sout && !sout->p && secmem_reserve(sout, 0))
-		return err_oom(e);
 	return 0;
 }
 
