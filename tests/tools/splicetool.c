@@ -458,7 +458,8 @@ static int cmd_get(const char *file, const char *ps)
 			goto out;
 		}
 	}
-	fwrite(v.p, 1, v.len, stdout);
+	if (v.len)
+		fwrite(v.p, 1, v.len, stdout);
 	rc = 0;
 out:
 	secmem_free(&v);
