@@ -56,8 +56,7 @@ struct scan {
 	size_t n_an, cap_an;
 	struct range *cov; /* key scalars, value regions, metadata: never comments */
 	size_t n_cov, cap_cov;
-	size_t *kh; /* open addressing set of nodes (node + 1), by (parent, key) */
-	size_t kh_cap, kh_n;
+	struct splice_keyset keys; /* duplicate-key check */
 	int docs;
 	int meta_seen;
 	size_t meta_key; /* byte offset of the "secretctl" key */
@@ -255,47 +254,54 @@ static uint64_t key_hash(size_t parent, const char *k, size_t n)
 	return h;
 }
 
-/* 1 if node's key is already in its parent mapping, else adds it: 0. */
-static int key_seen(struct scan *s, size_t node)
+int splice_keyset_add(struct splice_keyset *ks, const struct splice_node *nv, size_t node,
+		      size_t hint)
 {
-	const struct splice_node *nv = s->d->nodes;
 	const struct splice_node *n = &nv[node];
 	size_t i, mask;
 
-	if ((s->kh_n + 1) * 2 > s->kh_cap) {
-		size_t ncap = s->kh_cap ? s->kh_cap * 2 : 64, *nk, j;
+	if ((ks->n + 1) * 2 > ks->cap) {
+		size_t ncap = ks->cap ? ks->cap * 2 : 64, *nk, j;
 
+		while (!ks->cap && ncap < 2 * hint + 2)
+			ncap *= 2;
 		nk = calloc(ncap, sizeof *nk);
 		if (!nk)
 			return -1;
-		for (j = 0; j < s->kh_cap; j++) {
+		for (j = 0; j < ks->cap; j++) {
 			const struct splice_node *o;
 
-			if (!s->kh[j])
+			if (!ks->slot[j])
 				continue;
-			o = &nv[s->kh[j] - 1];
+			o = &nv[ks->slot[j] - 1];
 			i = (size_t)key_hash(o->parent, o->key, o->key_len) & (ncap - 1);
 			while (nk[i])
 				i = (i + 1) & (ncap - 1);
-			nk[i] = s->kh[j];
+			nk[i] = ks->slot[j];
 		}
-		free(s->kh);
-		s->kh = nk;
-		s->kh_cap = ncap;
+		free(ks->slot);
+		ks->slot = nk;
+		ks->cap = ncap;
 	}
-	mask = s->kh_cap - 1;
+	mask = ks->cap - 1;
 	i = (size_t)key_hash(n->parent, n->key, n->key_len) & mask;
-	while (s->kh[i]) {
-		const struct splice_node *o = &nv[s->kh[i] - 1];
+	while (ks->slot[i]) {
+		const struct splice_node *o = &nv[ks->slot[i] - 1];
 
 		if (o->parent == n->parent && o->key_len == n->key_len &&
 		    memcmp(o->key, n->key, n->key_len) == 0)
 			return 1;
 		i = (i + 1) & mask;
 	}
-	s->kh[i] = node + 1;
-	s->kh_n++;
+	ks->slot[i] = node + 1;
+	ks->n++;
 	return 0;
+}
+
+void splice_keyset_free(struct splice_keyset *ks)
+{
+	free(ks->slot);
+	*ks = (struct splice_keyset){ 0 };
 }
 
 static int anchor_add(struct scan *s, const char *name, size_t node)
@@ -386,7 +392,7 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 		f->key = NULL;
 		rc = path_push(&s->path, n->key, n->key_len);
 		if (rc == 0) {
-			rc = key_seen(s, idx);
+			rc = splice_keyset_add(&s->keys, s->d->nodes, idx, 0);
 			if (rc > 0) {
 				struct buf pb = { 0 };
 
@@ -1146,7 +1152,7 @@ static void scan_free(struct scan *s)
 		free(s->an[i].name);
 	free(s->an);
 	free(s->cov);
-	free(s->kh);
+	splice_keyset_free(&s->keys);
 }
 
 static int scan(const char *text, size_t len, int store, struct splice_doc *d, struct err *e)

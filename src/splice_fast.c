@@ -60,8 +60,7 @@ struct fs {
 	int pend;
 	struct fkey pkey;
 	unsigned pend_line, pend_col;
-	size_t *kh; /* open addressing set of mapping children (node + 1) by (parent, key) */
-	size_t kh_cap, kh_n;
+	struct splice_keyset keys; /* duplicate-key check (sized once: a key a line at most) */
 	/* the current line */
 	unsigned line;
 	size_t ls, le;   /* line start, content end (before "\n" / "\r\n") */
@@ -201,64 +200,6 @@ static size_t u8_char(const unsigned char *p, size_t n)
 	return w;
 }
 
-static uint64_t key_hash(size_t parent, const char *k, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)parent;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)k[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-/* 1 if node's key is already in its parent mapping, else adds it: 0;
- * -1 out of memory. */
-static int key_seen(struct fs *s, size_t node)
-{
-	const struct splice_node *nv = s->d->nodes, *n = &nv[node];
-	size_t i, mask;
-
-	if ((s->kh_n + 1) * 2 > s->kh_cap) {
-		size_t ncap = s->kh_cap ? s->kh_cap * 2 : 256, *nk;
-
-		/* at most a key a line: sized once */
-		while (!s->kh_cap && ncap < 2 * s->lines + 2)
-			ncap *= 2;
-
-		nk = calloc(ncap, sizeof *nk);
-		if (!nk)
-			return -1;
-		for (size_t j = 0; j < s->kh_cap; j++) {
-			const struct splice_node *o;
-
-			if (!s->kh[j])
-				continue;
-			o = &nv[s->kh[j] - 1];
-			i = (size_t)key_hash(o->parent, o->key, o->key_len) & (ncap - 1);
-			while (nk[i])
-				i = (i + 1) & (ncap - 1);
-			nk[i] = s->kh[j];
-		}
-		free(s->kh);
-		s->kh = nk;
-		s->kh_cap = ncap;
-	}
-	mask = s->kh_cap - 1;
-	i = (size_t)key_hash(n->parent, n->key, n->key_len) & mask;
-	while (s->kh[i]) {
-		const struct splice_node *o = &nv[s->kh[i] - 1];
-
-		if (o->parent == n->parent && o->key_len == n->key_len &&
-		    memcmp(o->key, n->key, n->key_len) == 0)
-			return 1;
-		i = (i + 1) & mask;
-	}
-	s->kh[i] = node + 1;
-	s->kh_n++;
-	return 0;
-}
-
 /* ---- canonical path ---- */
 
 static int cp_seg(struct fs *s, const void *p, size_t n)
@@ -324,7 +265,7 @@ static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line,
 		n->key = s->pkey.key;
 		n->key_len = s->pkey.key_len;
 		s->pkey.key = NULL;
-		rc = key_seen(s, idx);
+		rc = splice_keyset_add(&s->keys, s->d->nodes, idx, s->lines);
 		if (rc) {
 			s->oom = rc < 0;
 			return SPLICE_NONE;
@@ -1046,7 +987,7 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 		rc = scan_lines(&s);
 	}
 	free(s.cp);
-	free(s.kh);
+	splice_keyset_free(&s.keys);
 	if (s.oom) {
 		splice_doc_free(out);
 		return err_oom(e);

@@ -194,4 +194,17 @@ int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, 
 
 void splice_doc_free(struct splice_doc *d);
 
+/* Mapping children by (parent, key), for the duplicate-key check both
+ * store scanners make. A zeroed struct is empty. */
+struct splice_keyset {
+	size_t *slot; /* open addressing: node + 1, 0 empty */
+	size_t cap, n;
+};
+/* 1 if nodes[node]'s key is already among its parent's, else adds it and
+ * returns 0; -1 when out of memory. hint: how many keys to expect (0: a
+ * few), so the set is sized once. */
+int splice_keyset_add(struct splice_keyset *ks, const struct splice_node *nodes, size_t node,
+		      size_t hint);
+void splice_keyset_free(struct splice_keyset *ks);
+
 #endif
