@@ -13,7 +13,7 @@ T="$OUT/tables.md"
 		jq -r --arg n "$n" '
 			(.results[] | select(.command | startswith("exec floor")) | .median) as $floor |
 			(.results[] | select(.command == "secretctl extract -f") | .median) as $sc |
-			.results[] | "| \($n) | \(.command) | \(.median * 1000 | . * 1000 | round / 1000) | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) | \(.median / $floor | . * 100 | round / 100) | \(if .command == "secretctl extract -f" or (.command | startswith("exec floor")) then "" else "\(.median / $sc | . * 10 | round / 10)×" end) |"' \
+			.results[] | "| \($n) | \(.command | gsub("\\|"; "\\|")) | \(.median * 1000 | . * 1000 | round / 1000) | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) | \(.median / $floor | . * 100 | round / 100) | \(if .command == "secretctl extract -f" or (.command | startswith("exec floor")) then "" else "\(.median / $sc | . * 10 | round / 10)×" end) |"' \
 			"$OUT/extract-$n.json"
 	done
 	echo
@@ -34,7 +34,7 @@ done > "$OUT/plot.tsv"
 	echo "set output '$TOP/bench/extract.png'"
 	echo "set title 'one value out of a store: median time per call'"
 	echo "set logscale xy; set xlabel 'keys in the store'; set ylabel 'ms (log)'"
-	echo "set key outside right top; set grid"
+	echo "set key top left font ',9' box opaque; set grid; set yrange [0.3:3000]"
 	echo "set datafile separator '\t'"
 	printf 'plot '
 	cut -f1 "$OUT/plot.tsv" | sort -u | awk -v f="$OUT/plot.tsv" 'BEGIN { ORS = "" }
