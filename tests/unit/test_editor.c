@@ -23,18 +23,11 @@
 
 #include "secretctl/editor.h"
 
+#include "testfs.h"
+
 static char shm[64];  /* a private root on tmpfs */
 static char disk[64]; /* a private root on disk (/tmp is not tmpfs here) */
 static int have_shm, disk_is_disk;
-
-static void rm_rf(const char *p)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", p);
-}
 
 static int setup(void **state)
 {
@@ -55,8 +48,10 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (shm[0])
-		rm_rf(shm);
-	rm_rf(disk);
+		if (test_rm_rf(shm))
+			fprintf(stderr, "cannot remove %s\n", shm);
+	if (test_rm_rf(disk))
+		fprintf(stderr, "cannot remove %s\n", disk);
 	unsetenv(EDITOR_ROOTS_ENV);
 	return 0;
 }
@@ -68,20 +63,6 @@ static int teardown(void **state)
 			skip();                             \
 		}                                           \
 	} while (0)
-
-static size_t count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -179,7 +160,7 @@ static void test_workspace_modes_and_names(void **state)
 		assert_int_equal(editor_ws_create(&ws2, "x.yaml", 0, &e), ERR_FAIL);
 	}
 	assert_int_equal(editor_ws_destroy(&ws, &e), 0);
-	assert_int_equal(count_entries(shm), 0);
+	assert_int_equal(test_count_entries(shm), 0);
 	assert_null(ws.dir);
 	/* destroying twice is harmless */
 	assert_int_equal(editor_ws_destroy(&ws, &e), 0);
@@ -201,7 +182,7 @@ static void test_read_errors(void **state)
 	assert_int_equal(editor_ws_read(&ws, &back, &e), ERR_INPUT);
 	assert_non_null(strstr(e.msg, "symbolic link"));
 	assert_int_equal(editor_ws_destroy(&ws, &e), 0);
-	assert_int_equal(count_entries(shm), 0);
+	assert_int_equal(test_count_entries(shm), 0);
 	secmem_free(&back);
 }
 
@@ -242,7 +223,7 @@ static void test_destroy_wipes_leftovers(void **state)
 		write_file(p, "x", 0600);
 	}
 	assert_int_equal(editor_ws_destroy(&ws, &e), 0);
-	assert_int_equal(count_entries(shm), 1); /* only "keep" */
+	assert_int_equal(test_count_entries(shm), 1); /* only "keep" */
 	read_text(keep, text, sizeof text);
 	assert_int_equal(strlen(text), 0); /* 16 zero bytes */
 	{
@@ -252,7 +233,7 @@ static void test_destroy_wipes_leftovers(void **state)
 	}
 	read_text(outside, text, sizeof text);
 	assert_string_equal(text, "not ours");
-	assert_int_equal(count_entries(disk), 1);
+	assert_int_equal(test_count_entries(disk), 1);
 }
 
 static void test_no_tmpfs(void **state)
@@ -267,14 +248,14 @@ static void test_no_tmpfs(void **state)
 	assert_int_equal(editor_ws_create(&ws, "s.yaml", 0, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "not tmpfs"));
 	assert_non_null(strstr(e.msg, "--allow-disk-tmp"));
-	assert_int_equal(count_entries(disk), 0);
+	assert_int_equal(test_count_entries(disk), 0);
 	/* allowed: there, and said so */
 	assert_int_equal(editor_ws_create(&ws, "s.yaml", 1, &e), 0);
 	assert_false(ws.on_tmpfs);
 	assert_string_equal(ws.root, disk);
-	assert_int_equal(count_entries(disk), 1);
+	assert_int_equal(test_count_entries(disk), 1);
 	assert_int_equal(editor_ws_destroy(&ws, &e), 0);
-	assert_int_equal(count_entries(disk), 0);
+	assert_int_equal(test_count_entries(disk), 0);
 	/* a missing root, then tmpfs: the tmpfs one */
 	if (have_shm) {
 		char roots[160];
@@ -401,12 +382,12 @@ static void signal_case(int sig)
 		nanosleep(&ts, NULL);
 	}
 	assert_true(ed > 0);
-	assert_int_equal(count_entries(shm), 1);
+	assert_int_equal(test_count_entries(shm), 1);
 	kill(child, sig);
 	assert_int_equal(waitpid(child, &st, 0), child);
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), sig);
-	assert_int_equal(count_entries(shm), 0);
+	assert_int_equal(test_count_entries(shm), 0);
 	/* the editor (the shell's child) was ended before the cleanup */
 	assert_true(gone(ed));
 	unsetenv("EDITOR");
@@ -450,7 +431,7 @@ static void test_ignored_signal_stays_ignored(void **state)
 	sigaction(SIGTERM, NULL, &sa);
 	assert_true(sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN);
 	raise(SIGHUP);
-	assert_int_equal(count_entries(shm), 1);
+	assert_int_equal(test_count_entries(shm), 1);
 	assert_int_equal(editor_ws_destroy(&ws, &e), 0);
 	/* and the handlers are back as they were */
 	sigaction(SIGTERM, NULL, &sa);

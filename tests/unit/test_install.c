@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "testfs.h"
+
 #include "../../src/install.c"
 
 /* ---- syscall faults: fail the Nth call (1-based) with an errno ---- */
@@ -85,25 +87,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static size_t count_files(const char *d_path)
-{
-	DIR *d = opendir(d_path);
-	struct dirent *de;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	return test_rm_rf(dir);
 }
 
 static void assert_content(const char *path, const char *want)
@@ -299,7 +284,7 @@ static void test_created_unchanged_replaced(void **state)
 	assert_int_equal(r, INSTALL_REPLACED);
 	assert_int_equal(put(&t, "", &r), 0);
 	assert_int_equal(r, INSTALL_UNCHANGED);
-	assert_int_equal(count_files(dir), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 }
 
 static void test_file_fsync_fails(void **state)
@@ -315,12 +300,12 @@ static void test_file_fsync_fails(void **state)
 	assert_int_equal(install_file(&t, "new", 3, &r, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "cannot write"));
 	assert_content(file, "old");
-	assert_int_equal(count_files(dir), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 	/* and when creating */
 	t.name = "fresh";
 	fsync_calls = 0;
 	assert_int_equal(install_file(&t, "new", 3, &r, &e), ERR_IO);
-	assert_int_equal(count_files(dir), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 }
 
 static void test_rename_fails(void **state)
@@ -335,7 +320,7 @@ static void test_rename_fails(void **state)
 	assert_int_equal(install_file(&t, "new", 3, &r, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "cannot replace"));
 	assert_content(file, "old");
-	assert_int_equal(count_files(dir), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 }
 
 static void test_link_fails(void **state)
@@ -347,13 +332,13 @@ static void test_link_fails(void **state)
 	(void)state;
 	link_errno = EMLINK;
 	assert_int_equal(install_file(&t, "new", 3, &r, &e), ERR_IO);
-	assert_int_equal(count_files(dir), 0);
+	assert_int_equal(test_count_entries(dir), 0);
 	link_errno = 0;
 	assert_int_equal(put(&t, "old", &r), 0);
 	link_errno = EMLINK;
 	assert_int_equal(install_file(&t, "new", 3, &r, &e), ERR_IO);
 	assert_content(file, "old");
-	assert_int_equal(count_files(dir), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 }
 
 static void test_dir_fsync_fails(void **state)
@@ -369,7 +354,7 @@ static void test_dir_fsync_fails(void **state)
 	assert_int_equal(install_file(&t, "new", 3, &r, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "cannot sync directory"));
 	assert_content(file, "new");
-	assert_int_equal(count_files(dir), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 }
 
 /* Without O_TMPFILE: a random name with O_EXCL, renamed into place. */
@@ -396,7 +381,7 @@ static void test_no_tmpfile(void **state)
 	rename_errno = 0;
 	assert_int_equal(install_file(&t, "three", 5, &r, &e), ERR_IO);
 	assert_content(file, "two");
-	assert_int_equal(count_files(dir), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 }
 
 static void test_stale_temp_removed(void **state)
@@ -413,7 +398,7 @@ static void test_stale_temp_removed(void **state)
 	assert_int_equal(put(&t, "x", &r), 0);
 	assert_int_equal(access(stale, F_OK), -1);
 	assert_int_equal(access(other, F_OK), 0);
-	assert_int_equal(count_files(dir), 2);
+	assert_int_equal(test_count_entries(dir), 2);
 }
 
 static void test_refusals(void **state)
@@ -476,7 +461,7 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(e.msg, "belongs to uid 65534"));
 	t.uid = 65534;
 	assert_int_equal(put(&t, "y", &r), 0);
-	assert_int_equal(count_files(dir), 2);
+	assert_int_equal(test_count_entries(dir), 2);
 	chown(dir, 0, 0);
 }
 

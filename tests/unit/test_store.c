@@ -19,6 +19,8 @@
 #include "secretctl/age.h"
 #include "secretctl/store.h"
 
+#include "testfs.h"
+
 /* ---- syscall faults ---- */
 static int fail_fsync, fail_rename, fail_write; /* errno to fail with, 0: pass */
 int __real_fsync(int fd);
@@ -68,25 +70,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[160];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static size_t count_files(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	return test_rm_rf(dir);
 }
 
 /* A new store at path with one fresh recipient; returns its text. */
@@ -197,7 +182,7 @@ static void save_fails(int *which, int errnum, int code)
 	assert_int_equal(store_read_file(path, &next, &e), 0);
 	assert_int_equal(next.len, before.len);
 	assert_memory_equal(next.p, before.p, before.len);
-	assert_int_equal(count_files(), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 	buf_free(&text);
 	buf_free(&next);
 	buf_free(&before);
@@ -241,7 +226,7 @@ static void test_create_only_never_replaces(void **state)
 	assert_non_null(strstr(e.msg, "already exists"));
 	assert_int_equal(store_read_file(path, &now, &e), 0);
 	assert_string_equal(now.p, "precious\n");
-	assert_int_equal(count_files(), 1);
+	assert_int_equal(test_count_entries(dir), 1);
 	buf_free(&text);
 	buf_free(&now);
 	store_free(&s);
