@@ -47,9 +47,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (shm[0])
-		if (test_rm_rf(shm))
-			fprintf(stderr, "cannot remove %s\n", shm);
+	if (shm[0] && test_rm_rf(shm))
+		fprintf(stderr, "cannot remove %s\n", shm);
 	if (test_rm_rf(disk))
 		fprintf(stderr, "cannot remove %s\n", disk);
 	unsetenv(EDITOR_ROOTS_ENV);
