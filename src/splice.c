@@ -199,47 +199,14 @@ static int yaml_fail(struct scan *s)
 
 /* ---- small tables ---- */
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 16;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2 / size)
-			return -1;
-		ncap *= 2;
-	}
-	p = realloc(*v, ncap * size);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
-
 static int cover(struct scan *s, size_t a, size_t b)
 {
-	if (grow((void **)&s->cov, &s->cap_cov, s->n_cov + 1, sizeof *s->cov))
+	if (buf_array_grow((void **)&s->cov, &s->cap_cov, s->n_cov + 1, sizeof *s->cov))
 		return err_oom(s->e);
 	s->cov[s->n_cov].s = a;
 	s->cov[s->n_cov].e = b;
 	s->n_cov++;
 	return 0;
-}
-
-static char *memdup0(const void *p, size_t n)
-{
-	char *c = malloc(n + 1);
-
-	if (!c)
-		return NULL;
-	if (n)
-		memcpy(c, p, n);
-	c[n] = '\0';
-	return c;
 }
 
 static uint64_t key_hash(size_t parent, const char *k, size_t n)
@@ -308,9 +275,9 @@ static int anchor_add(struct scan *s, const char *name, size_t node)
 {
 	char *c;
 
-	if (grow((void **)&s->an, &s->cap_an, s->n_an + 1, sizeof *s->an))
+	if (buf_array_grow((void **)&s->an, &s->cap_an, s->n_an + 1, sizeof *s->an))
 		return err_oom(s->e);
-	c = memdup0(name, strlen(name));
+	c = buf_memdup0(name, strlen(name));
 	if (!c)
 		return err_oom(s->e);
 	s->an[s->n_an].name = c;
@@ -348,7 +315,7 @@ static size_t node_alloc(struct scan *s, enum splice_node_type type, const yaml_
 	struct splice_doc *d = s->d;
 	struct splice_node *n;
 
-	if (grow((void **)&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes)) {
+	if (buf_array_grow((void **)&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes)) {
 		err_oom(s->e);
 		return SPLICE_NONE;
 	}
@@ -430,7 +397,7 @@ static int push_frame(struct scan *s, size_t node, int mapping)
 {
 	struct frame *f;
 
-	if (grow((void **)&s->st, &s->cap_st, s->depth + 1, sizeof *s->st))
+	if (buf_array_grow((void **)&s->st, &s->cap_st, s->depth + 1, sizeof *s->st))
 		return err_oom(s->e);
 	f = &s->st[s->depth++];
 	memset(f, 0, sizeof *f);
@@ -500,7 +467,7 @@ static int item_add(struct scan *s, const struct splice_item *it)
 {
 	struct splice_doc *d = s->d;
 
-	if (grow((void **)&d->items, &d->cap_items, d->n_items + 1, sizeof *d->items))
+	if (buf_array_grow((void **)&d->items, &d->cap_items, d->n_items + 1, sizeof *d->items))
 		return err_oom(s->e);
 	d->items[d->n_items++] = *it;
 	return 0;
@@ -687,7 +654,7 @@ static int meta_slot(struct scan *s)
 		if (field[0] == 'r') {
 			if (sl->recipient || sl->scrypt || n == 0 || memchr(v, 0, n))
 				return fail_at(s, fm, "metadata: bad or repeated recipient");
-			if (!(sl->recipient = memdup0(v, n)))
+			if (!(sl->recipient = buf_memdup0(v, n)))
 				return err_oom(s->e);
 		} else if (field[0] == 'p') {
 			if (sl->recipient || sl->scrypt || strcmp(v, "scrypt") != 0)
@@ -696,7 +663,7 @@ static int meta_slot(struct scan *s)
 		} else {
 			if (sl->data_key || memchr(v, 0, n))
 				return fail_at(s, fm, "metadata: bad or repeated data_key");
-			if (!(sl->data_key = memdup0(v, n)))
+			if (!(sl->data_key = buf_memdup0(v, n)))
 				return err_oom(s->e);
 		}
 	}
@@ -770,7 +737,7 @@ static int meta_parse(struct scan *s, yaml_mark_t km)
 				return rc;
 			if (n == 0 || memchr(v, 0, n))
 				return fail_at(s, s->ev.start_mark, "metadata: empty mac");
-			if (!(d->mac = memdup0(v, n)))
+			if (!(d->mac = buf_memdup0(v, n)))
 				return err_oom(s->e);
 		} else if (strcmp(field, "final_newline") == 0) {
 			if (have_fn++)
@@ -836,7 +803,7 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 			return s->e->code;
 		kn = &s->d->nodes[k];
 		kn->is_key = 1;
-		if (!(kn->key = memdup0(v, n)))
+		if (!(kn->key = buf_memdup0(v, n)))
 			return err_oom(s->e);
 		kn->key_len = n;
 		if (anchor_add(s, (const char *)ev->data.scalar.anchor, k))
@@ -848,7 +815,7 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 		s->meta_key = b0;
 		return meta_parse(s, ev->start_mark);
 	}
-	if (!(f->key = memdup0(v, n)))
+	if (!(f->key = buf_memdup0(v, n)))
 		return err_oom(s->e);
 	f->key_len = n;
 	f->key_mark = ev->start_mark;
@@ -870,7 +837,7 @@ static int on_alias(struct scan *s, struct frame *f, const yaml_event_t *ev)
 		if (!t->is_key)
 			return fail_at(s, ev->start_mark,
 				       "a mapping key must be a scalar (alias '*%s' names a value)", name);
-		if (!(f->key = memdup0(t->key, t->key_len)))
+		if (!(f->key = buf_memdup0(t->key, t->key_len)))
 			return err_oom(s->e);
 		f->key_len = t->key_len;
 		f->key_mark = ev->start_mark;
@@ -1002,7 +969,7 @@ static int comment_add(struct scan *s, struct splice_item **v, size_t *n, size_t
 {
 	struct splice_item *it;
 
-	if (grow((void **)v, cap, *n + 1, sizeof **v))
+	if (buf_array_grow((void **)v, cap, *n + 1, sizeof **v))
 		return err_oom(s->e);
 	it = &(*v)[(*n)++];
 	memset(it, 0, sizeof *it);

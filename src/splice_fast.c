@@ -85,29 +85,6 @@ static int oom(struct fs *s)
 	return UNSUP;
 }
 
-/* ---- small helpers ---- */
-
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 4 / size)
-			return -1;
-		ncap *= 2;
-	}
-	p = realloc(*v, ncap * size);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* ---- arena: node keys and item paths ---- */
 
 #define ARENA_BLOCK 32768
@@ -151,18 +128,6 @@ void splice_fast_arena_free(void *arena)
 	}
 }
 
-static char *memdup0(const void *p, size_t n)
-{
-	char *c = malloc(n + 1);
-
-	if (!c)
-		return NULL;
-	if (n)
-		memcpy(c, p, n);
-	c[n] = '\0';
-	return c;
-}
-
 /* 1-based column (libyaml counts characters) of byte offset p on the line. */
 static unsigned col_of(const struct fs *s, size_t p)
 {
@@ -204,7 +169,7 @@ static size_t u8_char(const unsigned char *p, size_t n)
 
 static int cp_seg(struct fs *s, const void *p, size_t n)
 {
-	if (grow((void **)&s->cp, &s->cp_cap, s->cp_len + 4 + n, 1))
+	if (buf_array_grow((void **)&s->cp, &s->cp_cap, s->cp_len + 4 + n, 1))
 		return -1;
 	s->cp[s->cp_len] = (unsigned char)(n >> 24);
 	s->cp[s->cp_len + 1] = (unsigned char)(n >> 16);
@@ -223,7 +188,7 @@ static size_t node_alloc(struct fs *s, enum splice_node_type type, unsigned line
 	struct splice_doc *d = s->d;
 	struct splice_node *n;
 
-	if (grow((void **)&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes))
+	if (buf_array_grow((void **)&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes))
 		return SPLICE_NONE;
 	n = &d->nodes[d->n_nodes];
 	memset(n, 0, sizeof *n);
@@ -306,7 +271,7 @@ static struct splice_item *item_new(struct fs *s)
 	struct splice_doc *d = s->d;
 	struct splice_item *it;
 
-	if (grow((void **)&d->items, &d->cap_items, d->n_items + 1, sizeof *d->items))
+	if (buf_array_grow((void **)&d->items, &d->cap_items, d->n_items + 1, sizeof *d->items))
 		return NULL;
 	it = &d->items[d->n_items++];
 	memset(it, 0, sizeof *it);
@@ -324,8 +289,8 @@ static int payload_add(struct fs *s, const unsigned char *b64, size_t n)
 
 	if (!n)
 		return unsup(s, "empty token");
-	if (grow((void **)&d->payload, &s->pay_cap, s->pay_len + B64_DECODED_MAX(n) + 1, 1) ||
-	    grow((void **)&d->payload_off, &s->off_cap, i + 2, sizeof *d->payload_off))
+	if (buf_array_grow((void **)&d->payload, &s->pay_cap, s->pay_len + B64_DECODED_MAX(n) + 1, 1) ||
+	    buf_array_grow((void **)&d->payload_off, &s->off_cap, i + 2, sizeof *d->payload_off))
 		return oom(s);
 	if (b64_decode((const char *)b64, n, d->payload + s->pay_len, &out))
 		return unsup(s, "token with bad base64");
@@ -614,7 +579,7 @@ static int meta_dk_end(struct fs *s, struct meta *m)
 	if (!m->in_dk)
 		return 0;
 	m->in_dk = 0;
-	m->slot->data_key = memdup0(m->dk.p, m->dk.len);
+	m->slot->data_key = buf_memdup0(m->dk.p, m->dk.len);
 	return m->slot->data_key ? 0 : oom(s);
 }
 
@@ -634,7 +599,7 @@ static int meta_slot_field(struct fs *s, struct meta *m, size_t p)
 			if (!((t[v] >= '0' && t[v] <= '9') || (t[v] >= 'a' && t[v] <= 'z') ||
 			      (t[v] >= 'A' && t[v] <= 'Z')))
 				return unsup(s, "recipient");
-		sl->recipient = memdup0(t + p + 11, e - p - 11);
+		sl->recipient = buf_memdup0(t + p + 11, e - p - 11);
 		return sl->recipient ? 0 : oom(s);
 	}
 	if (e - p == 18 && memcmp(t + p, "passphrase: scrypt", 18) == 0) {
@@ -702,7 +667,7 @@ static int meta_field(struct fs *s, struct meta *m, size_t p)
 			if (!((t[v] >= '0' && t[v] <= '9') || (t[v] >= 'a' && t[v] <= 'z') ||
 			      (t[v] >= 'A' && t[v] <= 'Z') || t[v] == '+' || t[v] == '/' || t[v] == '='))
 				return unsup(s, "mac");
-		d->mac = memdup0(t + p + 5, e - p - 5);
+		d->mac = buf_memdup0(t + p + 5, e - p - 5);
 		return d->mac ? 0 : oom(s);
 	}
 	return unsup(s, "metadata field");
@@ -975,11 +940,11 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 		}
 		s.lines = lines;
 	}
-	if (grow((void **)&out->items, &out->cap_items, s.lines + s.lines / 8 + 16,
+	if (buf_array_grow((void **)&out->items, &out->cap_items, s.lines + s.lines / 8 + 16,
 		 sizeof *out->items) ||
-	    grow((void **)&out->nodes, &out->cap_nodes, s.lines + 16, sizeof *out->nodes) ||
-	    grow((void **)&out->payload, &s.pay_cap, B64_DECODED_MAX(len) + 16, 1) ||
-	    grow((void **)&out->payload_off, &s.off_cap, s.lines + s.lines / 8 + 18,
+	    buf_array_grow((void **)&out->nodes, &out->cap_nodes, s.lines + 16, sizeof *out->nodes) ||
+	    buf_array_grow((void **)&out->payload, &s.pay_cap, B64_DECODED_MAX(len) + 16, 1) ||
+	    buf_array_grow((void **)&out->payload_off, &s.off_cap, s.lines + s.lines / 8 + 18,
 		 sizeof *out->payload_off)) {
 		s.oom = 1;
 		rc = UNSUP;

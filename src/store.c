@@ -351,17 +351,6 @@ static int lock_store(const char *path, const struct store_open *o, int *fdp, st
 	}
 }
 
-static char *dup_range(const char *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (s) {
-		memcpy(s, p, n);
-		s[n] = '\0';
-	}
-	return s;
-}
-
 int store_load(const char *path, const struct store_open *o, struct store *s, struct err *e)
 {
 	struct stat st;
@@ -369,7 +358,7 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 
 	memset(s, 0, sizeof *s);
 	s->lock_fd = -1;
-	s->path = dup_range(path, strlen(path));
+	s->path = buf_memdup0(path, strlen(path));
 	if (!s->path)
 		return err_oom(e);
 	if (o && o->lock) {
@@ -413,11 +402,11 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 			unsigned char pk[AGE_KEY_LEN];
 			if (age_recipient_parse(ss->recipient, strlen(ss->recipient), pk, e))
 				return err_wrap(e, "%s: line %u", path, ss->line);
-			s->slots[i].recipient = dup_range(ss->recipient, strlen(ss->recipient));
+			s->slots[i].recipient = buf_memdup0(ss->recipient, strlen(ss->recipient));
 			if (!s->slots[i].recipient)
 				return err_oom(e);
 		}
-		s->slots[i].data_key = dup_range(ss->data_key, strlen(ss->data_key));
+		s->slots[i].data_key = buf_memdup0(ss->data_key, strlen(ss->data_key));
 		if (!s->slots[i].data_key)
 			return err_oom(e);
 	}
@@ -922,7 +911,7 @@ int store_new(const char *path, struct store *s, struct err *e)
 	memset(s, 0, sizeof *s);
 	s->lock_fd = -1;
 	s->mode = 0600;
-	s->path = dup_range(path, strlen(path));
+	s->path = buf_memdup0(path, strlen(path));
 	s->data_key = secmem_alloc(STORE_KEY_LEN);
 	if (!s->path || !s->data_key)
 		return err_oom(e);
@@ -969,7 +958,7 @@ int store_add_recipient(struct store *s, const char *recipient, struct err *e)
 	rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &dk, e);
 	if (rc)
 		return rc;
-	r = dup_range(recipient, strlen(recipient));
+	r = buf_memdup0(recipient, strlen(recipient));
 	if (!r) {
 		free(dk);
 		return err_oom(e);

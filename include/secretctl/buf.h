@@ -22,4 +22,10 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 
+/* Make room for need elements of size bytes in the array *v of *cap
+ * (doubling, from 16). 0, or -1 on ENOMEM or overflow (*v kept). */
+int buf_array_grow(void **v, size_t *cap, size_t need, size_t size);
+/* A malloc'd, NUL-terminated copy of p[0..n); NULL on ENOMEM. */
+char *buf_memdup0(const void *p, size_t n);
+
 #endif
