@@ -221,6 +221,20 @@ static uint64_t key_hash(size_t parent, const char *k, size_t n)
 	return h;
 }
 
+void splice_link_child(struct splice_doc *d, size_t parent, size_t *last, size_t node)
+{
+	struct splice_node *n = &d->nodes[node], *p = &d->nodes[parent];
+
+	n->parent = parent;
+	n->index = p->n_children;
+	if (*last == SPLICE_NONE)
+		p->first_child = node;
+	else
+		d->nodes[*last].next_sibling = node;
+	*last = node;
+	p->n_children++;
+}
+
 int splice_keyset_add(struct splice_keyset *ks, const struct splice_node *nv, size_t node,
 		      size_t hint)
 {
@@ -336,7 +350,7 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 {
 	struct splice_doc *d = s->d;
 	struct frame *f = top(s);
-	struct splice_node *n, *p;
+	struct splice_node *n;
 	size_t idx = node_alloc(s, type, m);
 	char num[32];
 	int rc;
@@ -344,15 +358,7 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 	if (idx == SPLICE_NONE || !f)
 		return idx;
 	n = &d->nodes[idx];
-	p = &d->nodes[f->node];
-	n->parent = f->node;
-	n->index = p->n_children;
-	if (f->last == SPLICE_NONE)
-		p->first_child = idx;
-	else
-		d->nodes[f->last].next_sibling = idx;
-	f->last = idx;
-	p->n_children++;
+	splice_link_child(d, f->node, &f->last, idx);
 	if (f->mapping) {
 		n->key = f->key;
 		n->key_len = f->key_len;

@@ -208,7 +208,7 @@ static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line,
 	struct splice_doc *d = s->d;
 	struct ffr *f = &s->st[s->depth - 1];
 	size_t idx = node_alloc(s, type, line, col);
-	struct splice_node *n, *p;
+	struct splice_node *n;
 	int rc;
 
 	if (idx == SPLICE_NONE) {
@@ -216,15 +216,7 @@ static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line,
 		return SPLICE_NONE;
 	}
 	n = &d->nodes[idx];
-	p = &d->nodes[f->node];
-	n->parent = f->node;
-	n->index = p->n_children;
-	if (f->last == SPLICE_NONE)
-		p->first_child = idx;
-	else
-		d->nodes[f->last].next_sibling = idx;
-	f->last = idx;
-	p->n_children++;
+	splice_link_child(d, f->node, &f->last, idx);
 	s->cp_len = f->cp_len;
 	if (!f->seq) {
 		n->key = s->pkey.key;

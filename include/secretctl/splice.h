@@ -194,6 +194,11 @@ int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, 
 
 void splice_doc_free(struct splice_doc *d);
 
+/* Append node as the last child of parent; *last is the parent's last
+ * child so far (SPLICE_NONE: none), updated. Both scanners build the tree
+ * with it. */
+void splice_link_child(struct splice_doc *d, size_t parent, size_t *last, size_t node);
+
 /* Mapping children by (parent, key), for the duplicate-key check both
  * store scanners make. A zeroed struct is empty. */
 struct splice_keyset {
