@@ -17,8 +17,10 @@ assert "new store has mode 0600" [ "$(stat -c %a s.yaml)" = 600 ]
 run sc decrypt s.yaml -i id1.txt
 assert_rc 0 "decrypt opens it with the identity"
 assert "decrypt gives the plaintext back byte for byte" cmp -s "$T/out" plain.yaml
-for w in hunter2 tok-123456 s3cr3t flowvalue1 x1y z2w значение 'trailing comment' 'Sample plaintext'; do
-	assert "'$w' is not in clear in the store" bash -c "! grep -q -- '$w' s.yaml"
+# the store without its payloads (random base64 may hold a short word by chance)
+sed 's/!enc [A-Za-z0-9+/=]*/!enc/g' s.yaml > s-clear.txt
+for w in hunter2 tok-123456 s3cr3t flowvalue1 seqitem-x1y seqitem-z2w значение 'trailing comment' 'Sample plaintext'; do
+	assert "'$w' is not in clear in the store" bash -c "! grep -q -- '$w' s-clear.txt"
 done
 assert "keys stay in clear" grep -q '^    DB_PASSWORD: !enc ' s.yaml
 assert "anchors stay in front of their token" grep -q 'pass: &pw !enc ' s.yaml

@@ -49,6 +49,8 @@ while IFS= read -r f; do
 import re, sys
 store = open("s.yaml", encoding="latin-1").read()
 store = store[:store.rfind("secretctl:")]
+# the payloads are random base64: a short word may turn up in them by chance
+store = re.sub(r"!enc [A-Za-z0-9+/=]+", "!enc", store)
 plain = open(sys.argv[1], encoding="latin-1").read()
 skel = plain
 regions = []
