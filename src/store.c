@@ -331,9 +331,15 @@ static int lock_store(const char *path, const struct store_open *o, int *fdp, st
 					       path);
 			}
 			if (waited == 50 && o->on_wait) { /* 50 x 20 ms */
+				int r;
+
 				o->on_wait(path);
-				while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+				while ((r = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
 					;
+				if (r != 0) {
+					close(fd);
+					return err_errno(e, ERR_IO, errno, "cannot lock '%s'", path);
+				}
 				break;
 			}
 			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
