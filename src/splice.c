@@ -17,6 +17,9 @@
 
 #define META_KEY "secretctl"
 #define ENC_TAG "!enc"
+/* Collections nested deeper are refused: the tree walks (ls, extract, the
+ * path lists) stop at 256 levels, and would drop deeper leaves silently. */
+#define MAX_NESTING 256
 
 struct range {
 	size_t s, e;
@@ -873,6 +876,9 @@ static int on_collection(struct scan *s, const yaml_event_t *ev)
 		return fail_at(s, ev->start_mark, "the top level must be a block mapping");
 	if (f && f->mapping && f->expect_key)
 		return fail_at(s, ev->start_mark, "a mapping key must be a scalar");
+	if (s->depth >= MAX_NESTING)
+		return fail_at(s, ev->start_mark, "collections nested deeper than %d levels",
+			       MAX_NESTING);
 	if (!mapping && !flow) {
 		/* an indentless sequence's event ends after its first '-' */
 		eb = to_byte(s, ev->end_mark.index);
