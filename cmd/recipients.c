@@ -77,8 +77,10 @@ static int list(const char *store)
 	struct store s = { .lock_fd = -1 };
 	struct err e;
 
-	if (store_load(store, NULL, &s, &e))
+	if (store_load(store, NULL, &s, &e)) {
+		store_free(&s); /* a failed load keeps the text it read */
 		return cli_fail(&e);
+	}
 	for (size_t i = 0; i < s.n_slots; i++)
 		printf("%s\n", s.slots[i].recipient ? s.slots[i].recipient : "scrypt");
 	store_free(&s);
