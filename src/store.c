@@ -3,6 +3,7 @@
  * decrypts and authenticates them. */
 #include "secretctl/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1076,6 +1077,47 @@ static int dir_of(const char *path, struct buf *dir, const char **base)
 	return buf_append(dir, path, slash == path ? 1 : (size_t)(slash - path));
 }
 
+/* Remove the temp files of this store that a killed writer left behind:
+ * exactly "." BASE ".secretctl-" 16 hex ".tmp", regular files only. Called
+ * by store_save only while the store's lock is held (every writer takes it
+ * in store_load), so such a file cannot belong to a live writer. Best
+ * effort: a failure here never fails the save. */
+static int is_stale_tmp(const char *name, const char *base)
+{
+	size_t nb = strlen(base);
+	static const char mid[] = ".secretctl-";
+
+	if (name[0] != '.' || strncmp(name + 1, base, nb) != 0)
+		return 0;
+	name += 1 + nb;
+	if (strncmp(name, mid, sizeof mid - 1) != 0)
+		return 0;
+	name += sizeof mid - 1;
+	for (int i = 0; i < 16; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return strcmp(name + 16, ".tmp") == 0;
+}
+
+static void remove_stale_tmps(int dfd, const char *base)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	struct stat st;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (is_stale_tmp(de->d_name, base) &&
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			unlinkat(dfd, de->d_name, 0);
+	closedir(d);
+}
+
 int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
 	       struct err *e)
 {
@@ -1096,6 +1138,8 @@ int store_save(struct store *s, const char *text, size_t len, int create_only, i
 		rc = err_errno(e, ERR_IO, errno, "cannot open directory '%s'", dir.p);
 		goto out;
 	}
+	if (s->lock_fd >= 0)
+		remove_stale_tmps(dfd, base);
 	randombytes_buf(rnd, sizeof rnd);
 	if (buf_printf(&tmp, ".%s.secretctl-%02x%02x%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0],
 		       rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7])) {
