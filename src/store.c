@@ -1080,8 +1080,9 @@ static int dir_of(const char *path, struct buf *dir, const char **base)
 /* Remove the temp files of this store that a killed writer left behind:
  * exactly "." BASE ".secretctl-" 16 hex ".tmp", regular files only. Called
  * by store_save only while the store's lock is held (every writer takes it
- * in store_load), so such a file cannot belong to a live writer. Best
- * effort: a failure here never fails the save. */
+ * in store_load), so such a file cannot belong to a live writer. (Only
+ * create_only saves take no lock, and they fail anyway when the store
+ * exists.) Best effort: a failure here never fails the save. */
 static int is_stale_tmp(const char *name, const char *base)
 {
 	size_t nb = strlen(base);
