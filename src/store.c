@@ -245,9 +245,12 @@ static int read_fd(int fd, const char *path, struct buf *out, struct secmem *sou
 	struct stat st;
 	size_t want = 65536;
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (size_t)st.st_size <= STORE_MAX_SIZE)
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		if ((uintmax_t)st.st_size > STORE_MAX_SIZE) /* refused before reading */
+			return err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", path,
+				       STORE_MAX_SIZE >> 20);
 		want = (size_t)st.st_size + 1; /* +1: see the end of the file at once */
+	}
 	for (;;) {
 		size_t len = out ? out->len : sout->len, cap;
 		unsigned char *p;
