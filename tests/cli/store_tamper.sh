@@ -1,7 +1,8 @@
 #!/bin/bash
-# Tamper detection: every single-byte flip inside tokens, slots and the mac
-# fails verify (exit 5 or 6, never 0) and prints no plaintext; swapped,
-# deleted, duplicated and replayed tokens and a removed slot are caught.
+# Tamper detection: every single-byte flip and deletion inside tokens, slots
+# and the mac fails verify and decrypt (exit 5 or 6, never 0) and prints no
+# plaintext; swapped, deleted, duplicated and replayed tokens and a removed
+# slot are caught.
 . "$(dirname "$0")/lib.sh"
 need python3
 
@@ -31,21 +32,32 @@ for m in re.finditer(rb'-----BEGIN AGE ENCRYPTED FILE-----.*?-----END AGE ENCRYP
     pos += [i for i in range(m.start(), m.end()) if data[i] not in b' \n']
 m = re.search(rb'mac: ([A-Za-z0-9+/=]+)', data)
 pos += range(m.start(1), m.end(1))
-bad = leaked = 0
+bad = leaked = tried = 0
 codes = {}
+# every position twice: one bit flipped, and the byte deleted
 for i in pos:
-    t = bytearray(data); t[i] ^= 0x01
-    open('t.yaml', 'wb').write(t)
-    r = subprocess.run([bin, 'decrypt', 't.yaml', '-i', 'id1.txt'], capture_output=True)
-    codes[r.returncode] = codes.get(r.returncode, 0) + 1
-    if r.returncode not in (5, 6): bad += 1; print('accepted flip at', i, r.returncode, file=sys.stderr)
-    if b'value' in r.stdout: leaked += 1
-print(len(pos), bad, leaked, ' '.join('%d:%d' % kv for kv in sorted(codes.items())))
+    for how in ('flip', 'delete'):
+        t = bytearray(data)
+        if how == 'flip':
+            t[i] ^= 0x01
+        else:
+            del t[i]
+        open('t.yaml', 'wb').write(t)
+        r = subprocess.run([bin, 'verify', 't.yaml', '-i', 'id1.txt'], capture_output=True)
+        d = subprocess.run([bin, 'decrypt', 't.yaml', '-i', 'id1.txt'], capture_output=True)
+        tried += 1
+        codes[r.returncode] = codes.get(r.returncode, 0) + 1
+        if r.returncode not in (5, 6) or d.returncode not in (5, 6):
+            bad += 1
+            print('accepted', how, 'at', i, r.returncode, d.returncode, file=sys.stderr)
+        if b'value' in r.stdout + d.stdout:
+            leaked += 1
+print(tried, bad, leaked, ' '.join('%d:%d' % kv for kv in sorted(codes.items())))
 PY
 read -r n bad leaked codes < sweep.out
-assert "the sweep covers many positions ($n)" [ "$n" -gt 1000 ]
-assert "every flip fails with exit 5 or 6 ($bad accepted; codes $codes)" [ "$bad" = 0 ]
-assert "no flip prints plaintext ($leaked)" [ "$leaked" = 0 ]
+assert "the sweep covers at least 2000 changed stores ($n)" [ "$n" -ge 2000 ]
+assert "every flip and deletion fails verify and decrypt with exit 5 or 6 ($bad accepted; verify codes $codes)" [ "$bad" = 0 ]
+assert "no flip or deletion prints plaintext ($leaked)" [ "$leaked" = 0 ]
 
 line() { grep -n "$1" s.yaml | head -1 | cut -d: -f1; }
 # two tokens swapped
