@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -200,6 +201,36 @@ static int drain(int fd, struct buf *b)
 	return 0;
 }
 
+/* The program's file, looked up in $PATH as execvp would. Done before the
+ * spawn so "not installed" never depends on how posix_spawn reports a
+ * failed exec (under valgrind, or a libc that forks, it becomes exit 127). */
+static int find_program(const char *program, struct buf *out, struct err *e)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	struct stat st;
+
+	if (strchr(program, '/')) {
+		if (access(program, X_OK) != 0)
+			return err_errno(e, ERR_EXTERNAL, errno, "cannot run %s", program);
+		return buf_puts(out, program) ? err_oom(e) : 0;
+	}
+	for (p = path && *path ? path : "/usr/bin:/bin"; ; p = colon + 1) {
+		colon = strchr(p, ':');
+		out->len = 0;
+		if (buf_append(out, p, colon ? (size_t)(colon - p) : strlen(p)) ||
+		    (out->len && buf_putc(out, '/')) || buf_puts(out, program))
+			return err_oom(e);
+		if (stat(out->p, &st) == 0 && S_ISREG(st.st_mode) && access(out->p, X_OK) == 0)
+			return 0;
+		if (!colon)
+			break;
+	}
+	return err_set(e, ERR_EXTERNAL,
+		       "%s is not installed (not found in PATH); install it, or name the program "
+		       "with --podman",
+		       program);
+}
+
 int podman_spawn(const char *program, const char *const *argv, const unsigned char *in,
 		 size_t in_len, struct podman_result *r, struct err *e)
 {
@@ -207,10 +238,16 @@ int podman_spawn(const char *program, const char *const *argv, const unsigned ch
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
 	int devnull = -1, rc = 0, st, err_no;
+	struct buf file = { 0 };
 	size_t off = 0;
 	pid_t pid;
 
 	memset(r, 0, sizeof *r);
+	rc = find_program(program, &file, e);
+	if (rc) {
+		buf_free(&file);
+		return rc;
+	}
 	if (in)
 		rc = pipe2(pin, O_CLOEXEC);
 	else
@@ -227,16 +264,10 @@ int podman_spawn(const char *program, const char *const *argv, const unsigned ch
 	posix_spawn_file_actions_adddup2(&fa, in ? pin[0] : devnull, 0);
 	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-	err_no = posix_spawnp(&pid, program, &fa, NULL, (char *const *)argv, environ);
+	err_no = posix_spawn(&pid, file.p, &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err_no) {
-		if (err_no == ENOENT && !strchr(program, '/'))
-			rc = err_set(e, ERR_EXTERNAL,
-				     "%s is not installed (not found in PATH); install it, or name "
-				     "the program with --podman",
-				     program);
-		else
-			rc = err_errno(e, ERR_EXTERNAL, err_no, "cannot run %s", program);
+		rc = err_errno(e, ERR_EXTERNAL, err_no, "cannot run %s", program);
 		goto out;
 	}
 	close_fd(&pin[0]);
@@ -304,6 +335,7 @@ out:
 	close_fd(&perr[0]);
 	close_fd(&perr[1]);
 	close_fd(&devnull);
+	buf_free(&file);
 	if (rc)
 		podman_result_free(r);
 	return rc;
