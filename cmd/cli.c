@@ -169,15 +169,21 @@ int cli_fail(const struct err *e)
 	return e->code ? e->code : ERR_FAIL;
 }
 
+static void vnote(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void vnote(const char *fmt, va_list ap)
+{
+	fputs("secretctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int cli_error(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("secretctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vnote(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
 }
 
@@ -185,11 +191,9 @@ void cli_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("secretctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vnote(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)

@@ -327,23 +327,30 @@ static struct frame *top(struct scan *s)
 	return s->depth ? &s->st[s->depth - 1] : NULL;
 }
 
-static size_t node_alloc(struct scan *s, enum splice_node_type type, const yaml_mark_t *m)
+size_t splice_node_new(struct splice_doc *d, enum splice_node_type type, unsigned line,
+		       unsigned col)
 {
-	struct splice_doc *d = s->d;
 	struct splice_node *n;
 
-	if (buf_array_grow((void **)&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes)) {
-		err_oom(s->e);
+	if (buf_array_grow((void **)&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes))
 		return SPLICE_NONE;
-	}
 	n = &d->nodes[d->n_nodes];
 	memset(n, 0, sizeof *n);
 	n->type = type;
 	n->parent = n->first_child = n->next_sibling = SPLICE_NONE;
 	n->item = n->target = SPLICE_NONE;
-	n->line = (unsigned)(m->line + 1);
-	n->col = (unsigned)(m->column + 1);
+	n->line = line;
+	n->col = col;
 	return d->n_nodes++;
+}
+
+static size_t node_alloc(struct scan *s, enum splice_node_type type, const yaml_mark_t *m)
+{
+	size_t idx = splice_node_new(s->d, type, (unsigned)(m->line + 1), (unsigned)(m->column + 1));
+
+	if (idx == SPLICE_NONE)
+		err_oom(s->e);
+	return idx;
 }
 
 /* A new node, linked as the next child of the open collection (taking its

@@ -183,23 +183,6 @@ static int cp_seg(struct fs *s, const void *p, size_t n)
 
 /* ---- nodes and items ---- */
 
-static size_t node_alloc(struct fs *s, enum splice_node_type type, unsigned line, unsigned col)
-{
-	struct splice_doc *d = s->d;
-	struct splice_node *n;
-
-	if (buf_array_grow((void **)&d->nodes, &d->cap_nodes, d->n_nodes + 1, sizeof *d->nodes))
-		return SPLICE_NONE;
-	n = &d->nodes[d->n_nodes];
-	memset(n, 0, sizeof *n);
-	n->type = type;
-	n->parent = n->first_child = n->next_sibling = SPLICE_NONE;
-	n->item = n->target = SPLICE_NONE;
-	n->line = line;
-	n->col = col;
-	return d->n_nodes++;
-}
-
 /* A new child of the innermost collection, taking the pending key (a
  * mapping) or the next index (a sequence); s->cp is then its canonical
  * path. SPLICE_NONE: out of memory or a duplicate key (s->oom tells). */
@@ -207,7 +190,7 @@ static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line,
 {
 	struct splice_doc *d = s->d;
 	struct ffr *f = &s->st[s->depth - 1];
-	size_t idx = node_alloc(s, type, line, col);
+	size_t idx = splice_node_new(s->d, type, line, col);
 	struct splice_node *n;
 	int rc;
 
@@ -835,7 +818,7 @@ static int scan_lines(struct fs *s)
 
 			if (k != L_KEY)
 				return unsup(s, "top level is no mapping");
-			root = node_alloc(s, SPLICE_MAPPING, s->line, col + 1);
+			root = splice_node_new(s->d, SPLICE_MAPPING, s->line, col + 1);
 			if (root == SPLICE_NONE)
 				return oom(s);
 			s->d->indent = col;

@@ -194,6 +194,11 @@ int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, 
 
 void splice_doc_free(struct splice_doc *d);
 
+/* A new node of type at line:col, unlinked (parent and children
+ * SPLICE_NONE); its index, or SPLICE_NONE when out of memory. */
+size_t splice_node_new(struct splice_doc *d, enum splice_node_type type, unsigned line,
+		       unsigned col);
+
 /* Append node as the last child of parent; *last is the parent's last
  * child so far (SPLICE_NONE: none), updated. Both scanners build the tree
  * with it. */
