@@ -184,6 +184,7 @@ void age_idlist_free(struct age_idlist *l)
 void age_identity_complete(struct age_identity *id)
 {
 	crypto_scalarmult_base(id->public, id->secret);
+	id->hinted = 0;
 }
 
 void age_identity_generate(struct age_identity *id)
@@ -192,7 +193,8 @@ void age_identity_generate(struct age_identity *id)
 	age_identity_complete(id);
 }
 
-int age_identity_parse(const char *s, size_t len, struct age_identity *id, struct err *e)
+/* The secret half only; public is left as it was. */
+static int parse_secret(const char *s, size_t len, struct age_identity *id, struct err *e)
 {
 	char hrp[32];
 	size_t n;
@@ -215,6 +217,13 @@ int age_identity_parse(const char *s, size_t len, struct age_identity *id, struc
 		return err_set(e, ERR_INPUT,
 			       "invalid age identity: not an AGE-SECRET-KEY-1... key");
 	}
+	return 0;
+}
+
+int age_identity_parse(const char *s, size_t len, struct age_identity *id, struct err *e)
+{
+	if (parse_secret(s, len, id, e))
+		return e->code;
 	age_identity_complete(id);
 	return 0;
 }
@@ -267,13 +276,16 @@ void age_recipient_format(const unsigned char pk[AGE_KEY_LEN], char out[AGE_RECI
 		out[0] = '\0'; /* cannot happen: the size is fixed */
 }
 
-int age_identity_file_parse(const unsigned char *text, size_t len, struct age_idlist *out,
-			    struct err *e)
+static int file_parse(const unsigned char *text, size_t len, struct age_idlist *out, int hints,
+		      struct err *e)
 {
+	static const char hint_prefix[] = "# public key: ";
+	unsigned char hint[AGE_KEY_LEN];
 	const unsigned char *nl;
 	size_t pos = 0, a, b, lineno = 0, n0 = out->n;
 	struct age_identity *id;
-	int rc = 0;
+	struct err ignored;
+	int rc = 0, have_hint = 0;
 
 	if (age_is_encrypted(text, len))
 		return err_set(e, ERR_INPUT, "identity file is passphrase-encrypted");
@@ -289,12 +301,29 @@ int age_identity_file_parse(const unsigned char *text, size_t len, struct age_id
 			a++;
 		while (b > a && is_space(text[b - 1]))
 			b--;
-		if (a == b || text[a] == '#')
+		if (a == b)
 			continue;
+		if (text[a] == '#') {
+			if (hints && b - a > sizeof hint_prefix - 1 &&
+			    memcmp(text + a, hint_prefix, sizeof hint_prefix - 1) == 0)
+				have_hint = age_recipient_parse((const char *)text + a + sizeof hint_prefix - 1,
+								b - a - (sizeof hint_prefix - 1), hint,
+								&ignored) == 0;
+			continue;
+		}
 		/* The messages of age_identity_parse never quote the line. */
-		if (age_identity_parse((const char *)text + a, b - a, id, e))
+		if (parse_secret((const char *)text + a, b - a, id, e)) {
 			rc = err_wrap(e, "line %zu", lineno);
-		else if (age_idlist_add(out, id))
+			break;
+		}
+		if (have_hint) {
+			memcpy(id->public, hint, sizeof hint);
+			id->hinted = 1;
+		} else {
+			age_identity_complete(id);
+		}
+		have_hint = 0;
+		if (age_idlist_add(out, id))
 			rc = err_oom(e);
 	}
 	secmem_release(id);
@@ -305,6 +334,18 @@ int age_identity_file_parse(const unsigned char *text, size_t len, struct age_id
 		out->n = n0;
 	}
 	return rc;
+}
+
+int age_identity_file_parse(const unsigned char *text, size_t len, struct age_idlist *out,
+			    struct err *e)
+{
+	return file_parse(text, len, out, 0, e);
+}
+
+int age_identity_file_parse_hinted(const unsigned char *text, size_t len, struct age_idlist *out,
+				   struct err *e)
+{
+	return file_parse(text, len, out, 1, e);
 }
 
 static int is_binary(const unsigned char *d, size_t len)

@@ -63,7 +63,10 @@ static int read_capped(const char *path, struct secmem *out, struct err *e)
 
 /* Load a file's identities into out. *asked is set when the user was
  * prompted (so a failure after it is the user's answer, not the file's). */
-static int load_file(const char *path, struct age_idlist *out, int *asked, struct err *e)
+/* hints: take public keys from "# public key:" lines (unlocking only; see
+ * age_identity_file_parse_hinted). */
+static int load_file(const char *path, struct age_idlist *out, int hints, int *asked,
+		     struct err *e)
 {
 	struct secmem text = { 0 }, plain = { 0 }, pass = { 0 };
 	char prompt[300];
@@ -96,9 +99,11 @@ static int load_file(const char *path, struct age_idlist *out, int *asked, struc
 			err_wrap(e, "'%s'", path);
 		if (rc)
 			goto out;
-		rc = age_identity_file_parse(plain.p, plain.len, out, e);
+		rc = hints ? age_identity_file_parse_hinted(plain.p, plain.len, out, e)
+			   : age_identity_file_parse(plain.p, plain.len, out, e);
 	} else {
-		rc = age_identity_file_parse(text.p, text.len, out, e);
+		rc = hints ? age_identity_file_parse_hinted(text.p, text.len, out, e)
+			   : age_identity_file_parse(text.p, text.len, out, e);
 	}
 	if (rc)
 		err_wrap(e, "'%s'", path);
@@ -113,7 +118,7 @@ int identity_load_file(const char *path, struct age_idlist *out, struct err *e)
 {
 	int asked;
 
-	return load_file(path, out, &asked, e);
+	return load_file(path, out, 0, &asked, e);
 }
 
 int identity_read_passphrase_file(const char *path, struct secmem *out, struct err *e)
@@ -348,23 +353,46 @@ static int open_slot(struct unlock *u, size_t i, const struct age_keys *k, const
 	return 0;
 }
 
-/* Give each identity of l to the slot naming its recipient. */
-static int try_ids(struct unlock *u, const struct age_idlist *l, const char *label,
-		   struct err *e)
+/* The slot naming id's recipient, or u->n. */
+static size_t slot_of(const struct unlock *u, const struct age_identity *id, char r[AGE_RECIPIENT_MAX])
+{
+	size_t j;
+
+	age_recipient_format(id->public, r);
+	for (j = 0; j < u->n; j++)
+		if (u->slots[j].recipient && strcmp(u->slots[j].recipient, r) == 0)
+			break;
+	return j;
+}
+
+/* Give each identity of l to the slot naming its recipient. An identity
+ * whose public key came from its file's "# public key:" line is tried with
+ * it first; only a true hint can open a slot (the public key is part of
+ * the unwrap's HKDF salt), and on any failure the identity is completed
+ * and tried again as if it had had no hint, so a wrong hint costs time,
+ * never a different outcome. */
+static int try_ids(struct unlock *u, struct age_idlist *l, const char *label, struct err *e)
 {
 	char r[AGE_RECIPIENT_MAX];
 	size_t i, j;
 
 	for (i = 0; i < l->n; i++) {
-		age_recipient_format(l->v[i].public, r);
-		u->n_ids++;
-		for (j = 0; j < u->n; j++) {
-			struct age_keys k = { &l->v[i], 1, NULL, 0, 0 };
+		struct age_keys k = { &l->v[i], 1, NULL, 0, 0 };
 
-			if (!u->slots[j].recipient || strcmp(u->slots[j].recipient, r) != 0)
-				continue;
-			return open_slot(u, j, &k, label, e);
+		if (l->v[i].hinted) {
+			struct err hint_e = { 0 };
+
+			j = slot_of(u, &l->v[i], r);
+			if (j < u->n && open_slot(u, j, &k, label, &hint_e) == 0) {
+				u->n_ids++;
+				return 0;
+			}
+			age_identity_complete(&l->v[i]);
 		}
+		u->n_ids++;
+		j = slot_of(u, &l->v[i], r);
+		if (j < u->n)
+			return open_slot(u, j, &k, label, e);
 		note(&u->seen, "%s (%s)", r, label);
 	}
 	return 0;
@@ -380,7 +408,7 @@ static int try_explicit(struct unlock *u, const char *path, const char *how, str
 
 	snprintf(label, sizeof label, "%s %s", how, path);
 	note(&u->tried, "%s", label);
-	rc = load_file(path, &l, &asked, e);
+	rc = load_file(path, &l, 1, &asked, e);
 	if (rc)
 		err_wrap(e, "%s", how);
 	else
@@ -399,7 +427,7 @@ static int try_implicit(struct unlock *u, const char *path, const char *how, str
 	int asked, rc;
 
 	snprintf(label, sizeof label, "%s%s", how, path);
-	rc = load_file(path, &l, &asked, e);
+	rc = load_file(path, &l, 1, &asked, e);
 	if (rc == ERR_NOTFOUND) {
 		note(&u->tried, "%s (absent)", label);
 		rc = 0;

@@ -29,6 +29,10 @@ enum age_fail {
 struct age_identity {
 	unsigned char secret[AGE_KEY_LEN];
 	unsigned char public[AGE_KEY_LEN];
+	/* 1: public was taken from the file's "# public key:" line, not
+	 * computed. Only unlocking may use such an identity (see
+	 * age_identity_file_parse_hinted); age_identity_complete clears it. */
+	unsigned char hinted;
 };
 
 /* A list of identities in secmem memory. A zeroed struct is empty. */
@@ -58,6 +62,14 @@ void age_recipient_format(const unsigned char pk[AGE_KEY_LEN], char out[AGE_RECI
  * are appended to out. Errors are ERR_INPUT and name the line number. */
 int age_identity_file_parse(const unsigned char *text, size_t len, struct age_idlist *out,
 			    struct err *e);
+/* The same, but a key line right after a "# public key: age1..." comment
+ * (as age-keygen and secretctl keygen write them) takes its public half
+ * from that line, marked hinted, instead of computing it: one X25519 fewer
+ * per run. A hint is only a guess: the X25519 unwrap puts the public key in
+ * its HKDF salt, so a slot opens only if the hint was right, and a caller
+ * that cannot open a slot with a hinted identity completes it and retries. */
+int age_identity_file_parse_hinted(const unsigned char *text, size_t len, struct age_idlist *out,
+				   struct err *e);
 /* Does data look like an age file (binary header or armor)? Used to tell a
  * passphrase-encrypted identity file from a plain one. */
 int age_is_encrypted(const unsigned char *data, size_t len);

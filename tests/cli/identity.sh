@@ -55,6 +55,27 @@ rm "$XDG_CONFIG_HOME/secretctl/identity.txt"
 run nt env SOPS_AGE_KEY_FILE="$T/keys/b.txt" "$ID" unlock "$REC_C" "$REC_B"
 assert_out '^slot 2$' "\$SOPS_AGE_KEY_FILE opens its slot"
 
+# "# public key:" lines are a hint that saves one X25519; a wrong one
+# must change nothing but the time taken.
+mkdir -p "$T/hint" "$T/nohint"
+{ echo "# public key: $REC_B"; grep '^AGE-SECRET-KEY-' "$T/keys/a/id.txt"; } >"$T/hint/id.txt"
+grep '^AGE-SECRET-KEY-' "$T/keys/a/id.txt" >"$T/nohint/id.txt"
+run nt "$ID" unlock -v -i "$T/hint/id.txt" "$REC_B" "$REC_A"
+assert_out '^slot 2$' "a wrong '# public key:' hint (another slot's recipient): the right slot still opens"
+assert_err "^secretctl: key slot 2 \($REC_A\) opened with -i $T/hint/id.txt$" "a wrong hint: -v names the true recipient"
+run nt "$ID" unlock -i "$T/hint/id.txt" "$REC_C" "$REC_B"
+hint_rc=$RC; sed "s|$T/hint/|DIR/|g" "$T/err" >"$T/err.hint"
+run nt "$ID" unlock -i "$T/nohint/id.txt" "$REC_C" "$REC_B"
+sed "s|$T/nohint/|DIR/|g" "$T/err" >"$T/err.nohint"
+assert "a wrong hint and no slot for the key: same exit code and message as without the hint" \
+	test "$hint_rc $(cat "$T/err.hint")" = "$RC $(cat "$T/err.nohint")"
+assert "... and that message names the true recipient, not the hint" grep -q "$REC_A" "$T/err.hint"
+run sc keygen -y "$T/hint/id.txt"
+assert "keygen -y computes the recipient, never echoes the hint" test "$(cat "$T/out")" = "$REC_A"
+{ echo "# public key: age1nonsense"; grep '^AGE-SECRET-KEY-' "$T/keys/a/id.txt"; } >"$T/hint/bad.txt"
+run nt "$ID" unlock -i "$T/hint/bad.txt" "$REC_A"
+assert_out '^slot 1$' "a hint that is not a recipient is ignored"
+
 printf 'sesame\n' >"$T/pass"; printf 'wrong\n' >"$T/badpass"
 run nt "$ID" unlock --passphrase-file "$T/pass" "$REC_C" pass:sesame
 assert_out '^slot 2$' "--passphrase-file opens the scrypt slot"

@@ -419,6 +419,50 @@ static void assert_not_quoted(const char *msg, const char *line)
 			fail_msg("message quotes the key line: %s", msg);
 }
 
+/* age_identity_file_parse_hinted takes the public half from a
+ * "# public key:" line right before a key, marked hinted; the plain parser
+ * never does (keygen -y and recipients must print computed keys). */
+static void test_identity_file_hinted(void **state)
+{
+	struct age_idlist l = { 0 };
+	struct err e = { 0 };
+	struct buf t = { 0 };
+	struct age_identity *a = secmem_alloc(2 * sizeof *a);
+	struct secmem s1 = { 0 };
+	char r1[AGE_RECIPIENT_MAX];
+
+	(void)state;
+	gen_ids(a, 2);
+	assert_int_equal(age_identity_format(&a[0], &s1, &e), 0);
+	age_recipient_format(a[1].public, r1);
+	/* key 1: a wrong hint (a[1]'s recipient) before a[0]'s key; key 2: the
+	 * true hint of known_id, CRLF; key 3: a hint that is not a recipient;
+	 * key 4: a hint separated by a key line does not carry over */
+	buf_printf(&t, "# public key: %s\n%s\n# public key: %s\r\n%s\r\n# public key: nonsense\n%s\n%s\n",
+		   r1, (char *)s1.p, known_rcp, known_id, (char *)s1.p, (char *)s1.p);
+	assert_int_equal(age_identity_file_parse_hinted((unsigned char *)t.p, t.len, &l, &e), 0);
+	assert_int_equal(l.n, 4);
+	assert_memory_equal(l.v[0].secret, a[0].secret, AGE_KEY_LEN);
+	assert_memory_equal(l.v[0].public, a[1].public, AGE_KEY_LEN); /* the hint, unchecked */
+	assert_int_equal(l.v[0].hinted, 1);
+	assert_int_equal(l.v[1].hinted, 1);
+	assert_int_equal(l.v[2].hinted, 0);
+	assert_memory_equal(&l.v[2], &a[0], sizeof *a);
+	assert_int_equal(l.v[3].hinted, 0);
+	age_identity_complete(&l.v[0]);
+	assert_memory_equal(&l.v[0], &a[0], sizeof *a);
+	age_idlist_free(&l);
+	/* the plain parser computes every public key */
+	assert_int_equal(age_identity_file_parse((unsigned char *)t.p, t.len, &l, &e), 0);
+	assert_int_equal(l.n, 4);
+	assert_memory_equal(&l.v[0], &a[0], sizeof *a);
+	assert_int_equal(l.v[1].hinted, 0);
+	age_idlist_free(&l);
+	secmem_free(&s1);
+	secmem_release(a);
+	buf_free(&t);
+}
+
 static void test_identity_file(void **state)
 {
 	struct age_idlist l = { 0 };
@@ -855,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_bech32),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_identity_file),
+		cmocka_unit_test(test_identity_file_hinted),
 		cmocka_unit_test(test_is_encrypted),
 		cmocka_unit_test(test_armor),
 		cmocka_unit_test(test_roundtrip_sizes),
