@@ -89,14 +89,43 @@ static int pad(struct secmem *m, unsigned n)
 	return 0;
 }
 
-/* Wipe what libyaml copied of the input before it frees it. */
-static void parser_wipe(yaml_parser_t *p)
+/* Wipe what libyaml copied of the input before it frees it. With UTF-8
+ * input, neither buffer holds a byte past the input's length (plus its
+ * end padding) from its start, compacted or not; the rest of their 16 and
+ * 48 KiB was never written. */
+static void wipe_prefix(unsigned char *start, unsigned char *end, size_t input_len)
 {
-	if (p->raw_buffer.start)
-		sodium_memzero(p->raw_buffer.start,
-			       (size_t)(p->raw_buffer.end - p->raw_buffer.start));
-	if (p->buffer.start)
-		sodium_memzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
+	size_t n = (size_t)(end - start);
+
+	if (start)
+		sodium_memzero(start, n < input_len + 64 ? n : input_len + 64);
+}
+
+static void parser_wipe(yaml_parser_t *p, size_t input_len)
+{
+	wipe_prefix(p->raw_buffer.start, p->raw_buffer.end, input_len);
+	wipe_prefix(p->buffer.start, p->buffer.end, input_len);
+}
+
+/* Does the region hold a plain scalar whose value is its own text? Only
+ * letters, digits and "_/.+=-", not starting with one of "./+=-" (so no
+ * indicator, tag, anchor, quote, blank, comment, line break or flow
+ * character can be in it): the common password, token or base64 value,
+ * given without a parser. Anything else goes through libyaml. */
+static int alnum_(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int plain_as_is(const unsigned char *r, size_t n)
+{
+	if (!n || !alnum_(r[0]))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!alnum_(r[i]) && r[i] != '/' && r[i] != '.' && r[i] != '+' && r[i] != '=' &&
+		    r[i] != '-')
+			return 0;
+	return 1;
 }
 
 /* A scalar event's value into out; !!binary decoded (whitespace allowed). */
@@ -143,6 +172,8 @@ int splice_value(const char *text, size_t len, const struct splice_doc *d, size_
 		return secmem_append(out, n->key, n->key_len) ? err_oom(e) : 0;
 	if (n->item == SPLICE_NONE || n->parent == SPLICE_NONE)
 		return 0; /* an implicit null */
+	if (plain_as_is(region, region_len))
+		return secmem_append(out, region, region_len) ? err_oom(e) : 0;
 	par = &d->nodes[n->parent];
 	for (blk = par; blk->flow && blk->parent != SPLICE_NONE; blk = &d->nodes[blk->parent])
 		;
@@ -167,8 +198,10 @@ int splice_value(const char *text, size_t len, const struct splice_doc *d, size_
 		want_end = YAML_SEQUENCE_END_EVENT;
 	}
 	/* nothing after the region: a line break would change a block
-	 * scalar that ends the text without one */
-	if (secmem_append(&doc, region, region_len) || (par->flow && secmem_append(&doc, "]", 1)))
+	 * scalar that ends the text without one. In a flow sequence, ", ]"
+	 * (an allowed trailing comma): "!" and "-" need a "," after them to
+	 * read as in the store, and no flow scalar's value changes with it. */
+	if (secmem_append(&doc, region, region_len) || (par->flow && secmem_append(&doc, ", ]", 3)))
 		goto oom;
 
 	if (!yaml_parser_initialize(&yp))
@@ -204,7 +237,7 @@ int splice_value(const char *text, size_t len, const struct splice_doc *d, size_
 		if (rc || t == YAML_STREAM_END_EVENT || t == want_end)
 			break;
 	}
-	parser_wipe(&yp);
+	parser_wipe(&yp, doc.len);
 	yaml_parser_delete(&yp);
 	secmem_free(&doc);
 	return rc;

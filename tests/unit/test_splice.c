@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <yaml.h>
 
 #include <sodium.h>
 
@@ -68,7 +69,7 @@ static void value_is(const char *t, size_t len, const char *ps, const char *want
 			  item == SPLICE_NONE ? NULL : (const unsigned char *)t + d.items[item].start,
 			  item == SPLICE_NONE ? 0 : d.items[item].end - d.items[item].start, &v, &e);
 	if (rc)
-		print_error("value %s: %s\n", ps, e.msg);
+		print_error("value %s: %s (in '%.*s')\n", ps, e.msg, (int)len, t);
 	assert_int_equal(rc, 0);
 	if (v.len != wlen || (wlen && memcmp(v.p, want, wlen) != 0))
 		print_error("%s: got '%.*s' (%zu bytes)\n", ps, (int)v.len, v.p ? (char *)v.p : "",
@@ -81,6 +82,89 @@ static void value_is(const char *t, size_t len, const char *ps, const char *want
 }
 
 #define VALUE_IS(t, ps, want) value_is((t), strlen(t), (ps), (want), sizeof(want) - 1)
+
+/* libyaml's own reading of t: scalar number idx into out, if t is one
+ * document of total scalars, without aliases or !!binary; else 0. The
+ * oracle. */
+static int yaml_plain_scalar(const char *t, int idx, int total, char *out, size_t cap)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int ok = 1, end = 0, n = 0;
+
+	out[0] = 0;
+	assert_true(yaml_parser_initialize(&p));
+	yaml_parser_set_input_string(&p, (const unsigned char *)t, strlen(t));
+	while (ok && !end) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;
+		if (ev.type == YAML_ALIAS_EVENT ||
+		    (ev.type == YAML_SCALAR_EVENT && ev.data.scalar.tag &&
+		     strstr((const char *)ev.data.scalar.tag, "binary")))
+			ok = 0;
+		if (ev.type == YAML_SCALAR_EVENT && n++ == idx && ev.data.scalar.length < cap) {
+			memcpy(out, ev.data.scalar.value, ev.data.scalar.length);
+			out[ev.data.scalar.length] = 0;
+		}
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return ok && end && n == total;
+}
+
+/* splice_value gives simple plain scalars without a parser; each value
+ * here, in four contexts, must read as libyaml reads it. The alphabet is
+ * the fast path's and YAML's indicators, so both paths are taken. */
+static void test_plain_as_is(void **state)
+{
+	static const char alpha[] = "aZ09_/.+=-:~#!'\"&*|>%@`?,[]{}";
+	static const char *edge[] = { "null", "~", "0x1F", "1e3", ".inf", "-", "a-", "a.", "_x",
+				      "a=b", "a/b", "+1", "=", "a:b", "a#b", "x--", "0", "NO" };
+	static const char *pre[] = { "k: ", "- ", "k: [", "a:\n  b: " };
+	static const char *post[] = { "\n", "\n", ", x]\n", " # c\n" };
+	static const char *path[] = { "k", "0", "k/0", "a/b" };
+	static const int idx[] = { 1, 0, 1, 2 }, total[] = { 2, 1, 3, 3 };
+	char v[16], want[64], doc[128];
+	unsigned r = 12345;
+	int checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < 2000; i++) {
+		if (i < sizeof edge / sizeof *edge) {
+			snprintf(v, sizeof v, "%s", edge[i]);
+		} else {
+			size_t n = 1 + (r = r * 1103515245 + 12345) / 65536 % 12;
+
+			for (size_t j = 0; j < n; j++)
+				v[j] = alpha[(r = r * 1103515245 + 12345) / 65536 % (sizeof alpha - 1)];
+			v[n] = 0;
+		}
+		for (int c = 0; c < 4; c++) {
+			struct splice_doc d = { 0 };
+			struct err e;
+			size_t n;
+			int found;
+
+			snprintf(doc, sizeof doc, "%s%s%s", pre[c], v, post[c]);
+			if (!yaml_plain_scalar(doc, idx[c], total[c], want, sizeof want))
+				continue;
+			if (splice_scan_plain(doc, strlen(doc), &d, &e) != 0) {
+				splice_doc_free(&d);
+				continue;
+			}
+			n = lookup(&d, path[c]);
+			found = n != SPLICE_NONE && d.nodes[n].type == SPLICE_SCALAR;
+			splice_doc_free(&d);
+			if (!found)
+				continue;
+			value_is(doc, strlen(doc), path[c], want, strlen(want));
+			checked++;
+
+		}
+	}
+	assert_true(checked > 1500);
+}
 
 static void plain_err(const char *t, size_t len, const char *msg)
 {
@@ -843,7 +927,7 @@ int main(void)
 		cmocka_unit_test(test_indented_top),	  cmocka_unit_test(test_no_final_newline),
 		cmocka_unit_test(test_empty_store),	  cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_plain_errors),	  cmocka_unit_test(test_store_scan),
-		cmocka_unit_test(test_store_errors),
+		cmocka_unit_test(test_store_errors),	  cmocka_unit_test(test_plain_as_is),
 	};
 
 	if (secmem_init())
