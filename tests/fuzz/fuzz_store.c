@@ -179,18 +179,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (s.n_slots == 0 || s.n_slots != s.doc.n_slots)
 		abort();
-	/* A known bug, not fixed yet: check_mac (src/store.c) decodes the mac
-	 * into a 32-byte buffer after checking only its length, 44; without
-	 * '=' padding 44 characters decode to 33 bytes, one written past the
-	 * buffer. tests/fuzz/regress/fuzz_store/mac-44-chars-unpadded replays
-	 * it. With FUZZ_SKIP_KNOWN set (run.sh sets it while fuzzing, not while
-	 * replaying regression inputs) such stores are skipped, so the fuzzer
-	 * looks past it. Remove this when store.c is fixed. */
-	if (getenv("FUZZ_SKIP_KNOWN") && s.doc.mac && strlen(s.doc.mac) == 44 &&
-	    !strchr(s.doc.mac, '=')) {
-		store_free(&s);
-		return 0;
-	}
 	io.files = files;
 	io.n_files = 1;
 	rc = store_unlock(&s, &io, &e);
