@@ -8,7 +8,7 @@
 
 #include "secretctl/err.h"
 
-#define CLI_MAX_OPTS 24
+#define CLI_MAX_OPTS 25
 #define CLI_MAX_POS 8
 
 /* One option of a command. id indexes struct cli_args.opt. */
@@ -48,6 +48,11 @@ enum { CLI_OPT_IDENTITY = 20, CLI_OPT_PASSFILE, CLI_OPT_VERBOSE, CLI_OPT_HELP };
 	{ "identity", 'i', 1, CLI_OPT_IDENTITY, "FILE", "identity file (repeatable)" }, \
 	{ "passphrase-file", 0, 1, CLI_OPT_PASSFILE, "FILE", "read the store passphrase from FILE" }, \
 	{ "verbose", 'v', 0, CLI_OPT_VERBOSE, NULL, "say what is done" }
+/* The commands that hand out values (extract, install, podman): id 24. */
+enum { CLI_OPT_VERIFY = 24 };
+#define CLI_VERIFY_OPT \
+	{ "verify", 0, 0, CLI_OPT_VERIFY, NULL, \
+	  "check the whole store's MAC first (refuses tokens from older versions)" }
 
 /* Parse argv[1..] of command `cmd` against opts (NULL-name terminated; --help
  * is added). Returns 0, or ERR_USAGE after printing the error (with a "did

@@ -15,6 +15,7 @@ static const struct cli_opt opts[] = {
 	{ "format", 0, 1, OPT_FORMAT, "F", "env dialect: systemd (default), podman, docker, shell, json" },
 	{ "name", 0, 1, OPT_NAME, "NAME", "env form of a scalar: the variable's name" },
 	CLI_KEY_OPTS,
+	CLI_VERIFY_OPT,
 	CLI_OPT_END,
 };
 

@@ -37,6 +37,7 @@ static const struct cli_opt install_opts[] = {
 	{ "sudo", 0, 0, OPT_SUDO, NULL, "write through 'sudo -n secretctl install-write' when the directory is not yours" },
 	{ "mkdir", 0, 0, OPT_MKDIR, NULL, "create a missing directory, owner:root mode 2750" },
 	CLI_KEY_OPTS,
+	CLI_VERIFY_OPT,
 	CLI_OPT_END,
 };
 

@@ -15,6 +15,7 @@ static const struct cli_opt opts[] = {
 	{ "label", 'l', 1, OPT_LABEL, "K=V", "add a label to every secret (repeatable)" },
 	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman in PATH)" },
 	CLI_KEY_OPTS,
+	CLI_VERIFY_OPT,
 	CLI_OPT_END,
 };
 

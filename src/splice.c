@@ -1223,8 +1223,6 @@ void splice_doc_free(struct splice_doc *d)
 		free(d->nodes[i].key);
 	free(d->nodes);
 	splice_fast_arena_free(d->arena);
-	free(d->payload);
-	free(d->payload_off);
 	for (i = 0; i < d->n_slots; i++) {
 		free(d->slots[i].recipient);
 		free(d->slots[i].data_key);

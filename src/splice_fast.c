@@ -53,7 +53,6 @@ struct fs {
 	 * being made: segments as 4-byte big-endian length + bytes */
 	unsigned char *cp;
 	size_t cp_len, cp_cap;
-	size_t pay_len, pay_cap, off_cap; /* d->payload, d->payload_off */
 	size_t lines;
 	/* a "key:" or "-" whose value is not known yet: a nested collection if
 	 * a deeper line follows, else an implicit null at (pend_line, pend_col) */
@@ -255,23 +254,15 @@ static struct splice_item *item_new(struct fs *s)
 	return it;
 }
 
-/* The payload of the next item: b64[0, n) decoded (b64_decode: the same
- * strict check as b64_valid). 0, UNSUP when not canonical base64. */
-static int payload_add(struct fs *s, const unsigned char *b64, size_t n)
+/* The payload of the next item, b64[0, n): 0, UNSUP when empty or not
+ * canonical base64 (b64_valid, splice_scan_store's check). It is decoded
+ * only when its token is opened or the MAC checked. */
+static int payload_check(struct fs *s, const unsigned char *b64, size_t n)
 {
-	struct splice_doc *d = s->d;
-	size_t i = d->n_items, out;
-
 	if (!n)
 		return unsup(s, "empty token");
-	if (buf_array_grow((void **)&d->payload, &s->pay_cap, s->pay_len + B64_DECODED_MAX(n) + 1, 1) ||
-	    buf_array_grow((void **)&d->payload_off, &s->off_cap, i + 2, sizeof *d->payload_off))
-		return oom(s);
-	if (b64_decode((const char *)b64, n, d->payload + s->pay_len, &out))
+	if (!b64_valid((const char *)b64, n))
 		return unsup(s, "token with bad base64");
-	d->payload_off[i] = s->pay_len;
-	s->pay_len += out;
-	d->payload_off[i + 1] = s->pay_len;
 	return 0;
 }
 
@@ -291,7 +282,7 @@ static int comment(struct fs *s, size_t p)
 
 	if (s->le - p < 7 || memcmp(s->t + p, "#!enc ", 6) != 0)
 		return unsup(s, "comment that is no token");
-	if (payload_add(s, s->t + p + 6, s->le - p - 6))
+	if (payload_check(s, s->t + p + 6, s->le - p - 6))
 		return UNSUP;
 	it = item_new(s);
 	if (!it)
@@ -343,7 +334,7 @@ static int token(struct fs *s, size_t p)
 	b = q + 5;
 	sp = memchr(t + b, ' ', s->le - b);
 	q = sp ? (size_t)(sp - t) : s->le;
-	if (payload_add(s, t + b, q - b))
+	if (payload_check(s, t + b, q - b))
 		return UNSUP;
 	node = child_new(s, SPLICE_SCALAR, s->line, col_of(s, p));
 	if (node == SPLICE_NONE)
@@ -903,8 +894,7 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 	s.info = info;
 	s.e = e;
 	/* sizes known up front, so nothing is copied while growing: at most a
-	 * node and a token a line (a trailing comment adds one), payloads 3/4
-	 * of the text */
+	 * node and a token a line (a trailing comment adds one) */
 	{
 		const char *p = text, *end = text + len;
 		size_t lines = 1;
@@ -917,10 +907,7 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 	}
 	if (buf_array_grow((void **)&out->items, &out->cap_items, s.lines + s.lines / 8 + 16,
 		 sizeof *out->items) ||
-	    buf_array_grow((void **)&out->nodes, &out->cap_nodes, s.lines + 16, sizeof *out->nodes) ||
-	    buf_array_grow((void **)&out->payload, &s.pay_cap, B64_DECODED_MAX(len) + 16, 1) ||
-	    buf_array_grow((void **)&out->payload_off, &s.off_cap, s.lines + s.lines / 8 + 18,
-		 sizeof *out->payload_off)) {
+	    buf_array_grow((void **)&out->nodes, &out->cap_nodes, s.lines + 16, sizeof *out->nodes)) {
 		s.oom = 1;
 		rc = UNSUP;
 	} else {

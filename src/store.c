@@ -566,9 +566,12 @@ static void acc_token(struct mac_acc *a, int kind, const char *path, size_t plen
 static int check_mac(const struct store *s, const struct subkeys *k, struct err *e)
 {
 	crypto_auth_hmacsha512256_state st;
-	unsigned char mac[crypto_auth_hmacsha512256_BYTES], want[sizeof mac];
+	/* want: room for what 44 base64 characters can decode to (33 bytes
+	 * without padding), before the length is checked */
+	unsigned char mac[crypto_auth_hmacsha512256_BYTES], want[B64_DECODED_MAX(44)];
 	struct mac_acc *acc = malloc(sizeof *acc);
-	size_t maclen;
+	unsigned char *payload = NULL;
+	size_t maclen, cap = 0;
 	int rc = 0;
 
 	if (!acc)
@@ -578,26 +581,21 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 	acc->n = 0;
 	for (size_t i = 0; i < s->doc.n_items && !rc; i++) {
 		const struct splice_item *it = &s->doc.items[i];
-		unsigned char *payload;
 		size_t plen;
 
-		if (s->doc.payload_off) {
-			/* the fast scan decoded every payload already */
-			plen = s->doc.payload_off[i + 1] - s->doc.payload_off[i];
-			if (plen < NONCE_LEN + TAG_LEN)
-				rc = err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token",
-					     s->path, it->line, it->col);
-			else
-				acc_token(acc, it->kind, it->path.p, it->path.len,
-					  s->doc.payload + s->doc.payload_off[i], plen);
-			continue;
+		/* one buffer for every payload, decoded as it comes */
+		if (buf_array_grow((void **)&payload, &cap, B64_DECODED_MAX(it->b64_len) + 1, 1)) {
+			rc = err_oom(e);
+			break;
 		}
-		rc = token_payload(s, it, &payload, &plen, e);
-		if (!rc) {
+		if (b64_decode(s->text.p + it->b64_start, it->b64_len, payload, &plen) != 0 ||
+		    plen < NONCE_LEN + TAG_LEN)
+			rc = err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token", s->path,
+				     it->line, it->col);
+		else
 			acc_token(acc, it->kind, it->path.p, it->path.len, payload, plen);
-			free(payload);
-		}
 	}
+	free(payload);
 	crypto_auth_hmacsha512256_update(&st, acc->b, acc->n);
 	free(acc);
 	mac_fields(&st, s->slots, s->n_slots, s->doc.final_newline);
@@ -606,9 +604,9 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 	if (rc)
 		return rc;
 	if (!s->doc.mac ||
-	    strlen(s->doc.mac) != sodium_base64_ENCODED_LEN(sizeof want, sodium_base64_VARIANT_ORIGINAL) - 1 ||
+	    strlen(s->doc.mac) != sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_ORIGINAL) - 1 ||
 	    b64_decode(s->doc.mac, strlen(s->doc.mac), want, &maclen) != 0 ||
-	    maclen != sizeof want)
+	    maclen != sizeof mac)
 		return err_set(e, ERR_INPUT, "%s: malformed mac", s->path);
 	if (sodium_memcmp(mac, want, sizeof mac) != 0)
 		return err_set(e, ERR_INTEGRITY,
@@ -696,6 +694,25 @@ out:
 	return rc;
 }
 
+int store_check_mac(struct store *s, struct err *e)
+{
+	struct subkeys *k;
+	int rc;
+
+	if (!s->data_key)
+		return err_set(e, ERR_FAIL, "store is not unlocked");
+	if (s->mac_ok)
+		return 0;
+	k = derive(s->data_key);
+	if (!k)
+		return err_oom(e);
+	rc = check_mac(s, k, e);
+	secmem_release(k);
+	if (!rc)
+		s->mac_ok = 1;
+	return rc;
+}
+
 int store_value(struct store *s, size_t node, struct secmem *out, struct err *e)
 {
 	struct secmem region = { 0 };
@@ -710,10 +727,8 @@ int store_value(struct store *s, size_t node, struct secmem *out, struct err *e)
 	k = derive(s->data_key);
 	if (!k)
 		return err_oom(e);
-	if (!s->mac_ok && !(rc = check_mac(s, k, e)))
-		s->mac_ok = 1;
 	item = s->doc.nodes[node].type == SPLICE_SCALAR ? s->doc.nodes[node].item : SPLICE_NONE;
-	if (!rc && item != SPLICE_NONE)
+	if (item != SPLICE_NONE)
 		rc = decrypt_token(s, k, &s->doc.items[item], &region, e);
 	if (!rc)
 		rc = splice_value(s->text.p, s->text.len, &s->doc, node, region.p, region.len, out, e);

@@ -190,6 +190,7 @@ complete -c secretctl -n '__secretctl_using extract install podman' -s e -l env 
 complete -c secretctl -n '__secretctl_using extract install podman' -s f -l file -x -a '(__secretctl_keys)' -d 'file form'
 complete -c secretctl -n '__secretctl_using extract install' -l format -x -a 'systemd podman docker shell json' -d 'env dialect'
 complete -c secretctl -n '__secretctl_using extract' -l name -x -d 'env form of a scalar: the variable name'
+complete -c secretctl -n '__secretctl_using extract install podman' -l verify -d "check the whole store's MAC first"
 # per command
 complete -c secretctl -n '__secretctl_using decrypt' -s o -l output -r -F -d 'write the plaintext to FILE (never overwritten)'
 complete -c secretctl -n '__secretctl_using encrypt' -s o -l output -r -F -d 'write the store to STORE (never overwritten)'

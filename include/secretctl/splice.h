@@ -106,12 +106,6 @@ struct splice_doc {
 	 * item path (one malloc per block, not two per key); when set,
 	 * splice_doc_free frees these blocks instead of each key and path. */
 	void *arena;
-	/* splice_scan_store_fast only (else NULL): every token's payload,
-	 * base64-decoded while scanning (which is also its validation), so
-	 * that store.c's MAC check does not decode it again: item i's bytes
-	 * are payload[payload_off[i], payload_off[i + 1]). */
-	unsigned char *payload;
-	size_t *payload_off;
 };
 
 /* Both scans replace *out (call splice_doc_free after, also on failure; a

@@ -36,7 +36,7 @@ struct store {
 	mode_t mode;             /* the file's mode (kept on save) */
 	int exists;
 	struct store_tokmap *tokens; /* filled by store_decrypt */
-	int mac_ok;              /* the MAC was checked (store_value) */
+	int mac_ok;              /* the MAC was checked (store_check_mac) */
 };
 
 /* Options of a load. */
@@ -62,9 +62,17 @@ struct store_counts {
 int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, struct err *e);
 
 /* The value of one node (an alias is followed; an implicit null is empty):
- * checks the MAC over all tokens, then decrypts only that node's token.
- * For extract: cost grows with the store's size only through the MAC. */
+ * decrypts only that node's token. Its tag binds it to the data key, its
+ * path and its kind, so a token that was changed, moved to another path
+ * or made from a comment is refused (ERR_INTEGRITY). The store's MAC is
+ * not checked here: a token put back from an older version of this store
+ * (same data key, same path) reads as that older value. Callers that want
+ * that refused too call store_check_mac first (extract --verify). */
 int store_value(struct store *s, size_t node, struct secmem *out, struct err *e);
+/* Check the MAC of §2.3 over every token and slot (once per store;
+ * ERR_INTEGRITY when it does not verify, ERR_INPUT when a token or the mac
+ * line is malformed). Needs the store unlocked. */
+int store_check_mac(struct store *s, struct err *e);
 
 /* Encrypt a plaintext view with s's data key and slots, reusing s's tokens
  * where a region is unchanged (s->tokens, when store_decrypt ran). The new

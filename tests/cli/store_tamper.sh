@@ -28,6 +28,8 @@ data = open(path, 'rb').read()
 pos = []
 for m in re.finditer(rb'!enc ([A-Za-z0-9+/=]+)', data):
     pos += range(m.start(1), m.end(1))
+m = re.search(rb'  password: !enc ([A-Za-z0-9+/=]+)', data)
+pw = range(m.start(1), m.end(1))  # db/password's own token
 for m in re.finditer(rb'-----BEGIN AGE ENCRYPTED FILE-----.*?-----END AGE ENCRYPTED FILE-----', data, re.S):
     pos += [i for i in range(m.start(), m.end()) if data[i] not in b' \n']
 m = re.search(rb'mac: ([A-Za-z0-9+/=]+)', data)
@@ -45,18 +47,26 @@ for i in pos:
         open('t.yaml', 'wb').write(t)
         r = subprocess.run([bin, 'verify', 't.yaml', '-i', 'id1.txt'], capture_output=True)
         d = subprocess.run([bin, 'decrypt', 't.yaml', '-i', 'id1.txt'], capture_output=True)
+        # extract --verify checks the MAC as verify does; plain extract
+        # checks the tag of the token it opens
+        x = subprocess.run([bin, 'extract', 't.yaml', '--verify', '-f', 'db/password', '-i', 'id1.txt'],
+                           capture_output=True)
+        outs = [r, d, x]
+        if i in pw:
+            outs.append(subprocess.run([bin, 'extract', 't.yaml', '-f', 'db/password', '-i', 'id1.txt'],
+                                       capture_output=True))
         tried += 1
         codes[r.returncode] = codes.get(r.returncode, 0) + 1
-        if r.returncode not in (5, 6) or d.returncode not in (5, 6):
+        if any(o.returncode not in (5, 6) for o in outs):
             bad += 1
-            print('accepted', how, 'at', i, r.returncode, d.returncode, file=sys.stderr)
-        if b'value' in r.stdout + d.stdout:
+            print('accepted', how, 'at', i, [o.returncode for o in outs], file=sys.stderr)
+        if any(b'value' in o.stdout for o in outs):
             leaked += 1
 print(tried, bad, leaked, ' '.join('%d:%d' % kv for kv in sorted(codes.items())))
 PY
 read -r n bad leaked codes < sweep.out
 assert "the sweep covers at least 2000 changed stores ($n)" [ "$n" -ge 2000 ]
-assert "every flip and deletion fails verify and decrypt with exit 5 or 6 ($bad accepted; verify codes $codes)" [ "$bad" = 0 ]
+assert "every flip and deletion fails verify, decrypt and extract --verify (and extract of the token's own path) with exit 5 or 6 ($bad accepted; verify codes $codes)" [ "$bad" = 0 ]
 assert "no flip or deletion prints plaintext ($leaked)" [ "$leaked" = 0 ]
 
 line() { grep -n "$1" s.yaml | head -1 | cut -d: -f1; }
@@ -87,11 +97,33 @@ grep -v '  password: !enc' s.yaml > /dev/null
 awk -v old="$old" '/  password: !enc/ { print old; next } { print }' s.yaml > replay.yaml
 run sc decrypt replay.yaml -i id1.txt
 assert_rc 5 "a token copied from an older version fails the MAC"
+# extract: the token's tag, and the MAC with --verify
+run sc extract replay.yaml -f db/password -i id1.txt
+assert "extract without --verify reads a token put back from an older version as that version's value (documented)" \
+	test "$RC $(cat "$T/out")" = "0 hunter2-value"
+run sc extract replay.yaml --verify -f db/password -i id1.txt
+assert_rc 5 "extract --verify refuses it: the MAC"
+assert_err "store MAC does not verify" "extract --verify: the MAC's message"
+assert "extract --verify prints nothing" [ ! -s "$T/out" ]
+run sc install replay.yaml --verify -f db/password pw --dir "$T/inst" --mkdir -i id1.txt
+assert "install --verify refuses it too, and writes nothing ($RC)" bash -c "[ $RC = 5 ] && [ ! -e '$T/inst/pw' ]"
+printf '#!/bin/sh\necho "podman was run" >&2; exit 99\n' > fakepodman; chmod +x fakepodman
+run sc podman replay.yaml --verify -f db/password pw --podman ./fakepodman -i id1.txt
+assert "podman --verify refuses it before running podman ($RC)" bash -c "[ $RC = 5 ] && ! grep -q 'podman was run' '$T/err'"
+run sc extract swap.yaml -f db/password -i id1.txt
+assert_rc 5 "extract: a token moved from another path fails its tag"
+assert_err 'db/password' "extract: the failure names the path"
+run sc extract del.yaml -f db/password -i id1.txt
+assert "extract: another key deleted: this value still reads ($RC)" [ "$RC" = 0 ]
+run sc extract del.yaml --verify -f db/password -i id1.txt
+assert_rc 5 "extract --verify: another key deleted fails the MAC"
 # a comment token moved onto a value
 c=$(grep -o '#!enc [A-Za-z0-9+/=]*' s.yaml | head -1 | cut -c2-)
 sed "s|  user: !enc [A-Za-z0-9+/=]*|  user: $c|" s.yaml > cmove.yaml
 run sc decrypt cmove.yaml -i id1.txt
 assert_rc 5 "a comment token used as a value fails"
+run sc extract cmove.yaml -f db/user -i id1.txt
+assert_rc 5 "extract: a comment token in a value's place fails its tag"
 # a slot removed by hand
 python3 - s.yaml > noslot.yaml <<'PY'
 import re, sys
@@ -102,5 +134,11 @@ print(t[:i] + t[j:], end='')
 PY
 run sc decrypt noslot.yaml -i id1.txt
 assert_rc 5 "a key slot removed by hand fails the MAC"
+# a mac of the right length (44) without padding decodes to 33 bytes: it
+# once overflowed the 32-byte buffer (found by fuzz_store; ASan sees it)
+sed 's|^\(  *mac: \).*|\1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA|' s.yaml > mac44.yaml
+run sc verify mac44.yaml -i id1.txt
+assert_rc 6 "a 44-character mac without padding is malformed (exit 6)"
+assert_err "malformed mac" "... and says so"
 run sc verify s.yaml -i id1.txt
 assert_rc 0 "the untouched store still verifies"
