@@ -1,5 +1,7 @@
 /* secmem: buffers for keys, passphrases and plaintext in sodium_malloc'd
- * memory (guard pages, mlock'ed where possible, zeroed on free). */
+ * memory (guard pages, mlock'ed where possible, zeroed on free). Buffers
+ * up to 8 KiB share one such region (a pool: no system call per buffer);
+ * larger ones get their own. Not thread-safe. */
 #ifndef SECRETCTL_SECMEM_H
 #define SECRETCTL_SECMEM_H
 
@@ -32,6 +34,9 @@ void secmem_free(struct secmem *m);
  * secmem_alloc returns zeroed memory. secmem_release(NULL) is a no-op. */
 void *secmem_alloc(size_t n);
 void secmem_release(void *p);
+
+/* Bytes of pool blocks in use (for tests: 0 once everything is freed). */
+size_t secmem_pool_used(void);
 
 /* Constant-time comparison of two equal-length byte strings: 0 if equal. */
 int secmem_equal(const void *a, const void *b, size_t n);
