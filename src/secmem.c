@@ -41,11 +41,13 @@
  * one sodium_malloc'ed region (guard pages around it, mlock'ed, out of
  * core dumps), with the bookkeeping outside it, so an overrun cannot
  * corrupt the allocator. A block is zeroed when freed (so freed space is
- * zero) and when first handed out. Larger buffers, and any request the pool cannot serve, get
- * their own sodium_malloc as before. Not thread-safe: secretctl has one
- * thread that touches secrets. */
-#define POOL_SIZE (32u * 1024)
-#define POOL_MAX (8u * 1024)
+ * zero) and when first handed out. Larger buffers, and any request the
+ * pool cannot serve, get their own sodium_malloc as before. `extract`
+ * needs about 600 bytes of it: 8 KiB keeps the pages the kernel must
+ * populate for mlock few. Not thread-safe: secretctl has one thread that
+ * touches secrets. */
+#define POOL_SIZE (8u * 1024)
+#define POOL_MAX (2u * 1024)
 #define POOL_BLOCKS 64u
 #define POOL_ALIGN 16u
 

@@ -1,6 +1,6 @@
 /* secmem: buffers for keys, passphrases and plaintext in sodium_malloc'd
  * memory (guard pages, mlock'ed where possible, zeroed on free). Buffers
- * up to 8 KiB share one such region (a pool: no system call per buffer);
+ * up to 2 KiB share one 8 KiB such region (a pool: no system call per buffer);
  * larger ones get their own. Not thread-safe. */
 #ifndef SECRETCTL_SECMEM_H
 #define SECRETCTL_SECMEM_H

@@ -57,7 +57,7 @@ static void test_random(void **state)
 			v[i].p = NULL;
 		} else {
 			size_t kind = (r = r * 1103515245 + 12345) / 65536 % 16;
-			v[i].n = kind == 0 ? 9000 + (r >> 8) % 5000 : 1 + (r >> 8) % (kind < 4 ? 2000 : 100);
+			v[i].n = kind == 0 ? 2000 + (r >> 8) % 5000 : 1 + (r >> 8) % (kind < 4 ? 1000 : 100);
 			v[i].p = secmem_alloc(v[i].n);
 			assert_non_null(v[i].p);
 			assert_true(all_zero(v[i].p, v[i].n));
@@ -99,17 +99,17 @@ static void test_grow_and_fallback(void **state)
 	/* more than the pool holds: every request is still served */
 	for (int i = 0; i < 200; i++) {
 		size_t before = secmem_pool_used();
-		many[i] = secmem_alloc(1000);
+		many[i] = secmem_alloc(200);
 		assert_non_null(many[i]);
-		assert_true(all_zero(many[i], 1000));
-		memset(many[i], 0x5a, 1000);
+		assert_true(all_zero(many[i], 200));
+		memset(many[i], 0x5a, 200);
 		n_pool += secmem_pool_used() > before;
 	}
 	assert_true(n_pool > 10 && n_pool < 200); /* some in the pool, the rest outside */
 	for (int i = 0; i < 200; i += 2)
 		secmem_release(many[i]);
 	for (int i = 1; i < 200; i += 2) {
-		for (int j = 0; j < 1000; j++)
+		for (int j = 0; j < 200; j++)
 			assert_int_equal(((unsigned char *)many[i])[j], 0x5a);
 		secmem_release(many[i]);
 	}
