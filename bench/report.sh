@@ -17,11 +17,11 @@ T="$OUT/tables.md"
 			"$OUT/extract-$n.json"
 	done
 	echo
-	echo "| keys | extract instructions (callgrind) | exec floor instructions | per key |"
-	echo "|---:|---:|---:|---:|"
-	while read -r n ir floor; do
+	echo "| keys | extract instructions (callgrind) | exec floor instructions | per key | extract --verify |"
+	echo "|---:|---:|---:|---:|---:|"
+	while read -r n ir floor irv; do
 		irn=$(echo "$ir" | tr -d ,); fl=$(echo "$floor" | tr -d ,)
-		echo "| $n | $ir | $floor | $(( (irn - fl) / n )) |"
+		echo "| $n | $ir | $floor | $(( (irn - fl) / n )) | ${irv:-} |"
 	done < "$IR"
 } > "$T"
 cat "$T"

@@ -16,6 +16,10 @@ for t in hyperfine age yq jq valgrind gnuplot; do
 	command -v $t >/dev/null || { echo "bench: $t is missing (make deps)" >&2; exit 1; }
 done
 cc -O2 -o "$W/empty" "$TOP/bench/empty.c"
+# the same, fully static (no ld.so, no libc.so): what a static-pie secretctl
+# could start at (BENCHMARKS.md); for scale only, the floor is the above
+have_spie=0
+cc -O2 -static-pie -o "$W/empty-static" "$TOP/bench/empty.c" 2>/dev/null && have_spie=1
 export HOME="$W" XDG_CONFIG_HOME="$W/config"
 unset SECRETCTL_IDENTITY SECRETCTL_STORE DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR
 "$SC" keygen -o "$W/id.txt" 2>/dev/null
@@ -40,8 +44,10 @@ for n in $SIZES; do
 	[ "$want" = "$got" ] || { echo "bench: yq and secretctl disagree at $path" >&2; exit 1; }
 	set -- -n "exec floor (empty C program)" "$W/empty" \
 		-n "secretctl extract -f" "$SC extract $W/s$n.yaml -f '$path' -i $W/id.txt" \
+		-n "secretctl extract -f --verify (MAC checked)" "$SC extract $W/s$n.yaml -f '$path' --verify -i $W/id.txt" \
 		-n "age -d | yq -r" "sh -c \"age -d -i $W/id.txt $W/p$n.age | yq -r '$jqpath'\"" \
 		-n "age -d | jq -r" "sh -c \"age -d -i $W/id.txt $W/j$n.age | jq -r '$jqpath'\""
+	[ $have_spie = 1 ] && set -- "$@" -n "empty C program, static-pie (for scale)" "$W/empty-static"
 	[ $have_creds = 1 ] && set -- "$@" -n "systemd-creds decrypt (one credential)" "systemd-creds decrypt --name=bench $W/cred -"
 	if [ $have_vault = 1 ] && [ "$n" = 100 ]; then
 		cp "$W/p$n.yaml" "$W/v$n.yaml"
@@ -56,7 +62,9 @@ for n in $SIZES; do
 		-i "$W/id.txt" >/dev/null 2>"$W/cg.err"
 	ir=$(sed -n 's/.*Collected : //p' "$W/cg.err")
 	vfloor=$(valgrind --tool=callgrind --callgrind-out-file="$W/cg0" "$W/empty" 2>&1 | sed -n 's/.*Collected : //p')
-	echo "$n $ir $vfloor" >> "$W/ir.txt"
+	irv=$(valgrind --tool=callgrind --callgrind-out-file="$W/cg1" "$SC" extract "$W/s$n.yaml" -f "$path" \
+		--verify -i "$W/id.txt" 2>&1 >/dev/null | sed -n 's/.*Collected : //p')
+	echo "$n $ir $vfloor $irv" >> "$W/ir.txt"
 done
 sh "$TOP/bench/report.sh" "$OUT" "$W/ir.txt" "$SIZES"
 # the other commands' benchmarks (install, podman, keyring): one script each
