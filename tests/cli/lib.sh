@@ -8,6 +8,14 @@ export LC_ALL=C
 : "${SECRETCTL:=$BUILD/secretctl}"
 : "${TOOLS:=$BUILD/tests/tools}"
 : "${SHARED:=$TOP/../shared}"
+# Under `make valgrind` $SECRETCTL is a wrapper that runs secretctl under
+# valgrind memcheck (tests/valgrind-wrap.sh) and $SECRETCTL_REAL the binary
+# itself: a test that needs the binary's own pid, path or timing (strace,
+# sudoers rules, /proc/PID, time limits) uses $SECRETCTL_REAL, with a
+# comment saying why. $VG_TAG names the script's memcheck logs.
+: "${SECRETCTL_REAL:=$SECRETCTL}"
+VG_TAG=$(basename "$0" .sh)
+export VG_TAG
 T=$(mktemp -d /tmp/secretctl-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 # Keep the caller's keys and config out of tests.
@@ -68,3 +76,19 @@ need() {
 		command -v "$c" >/dev/null 2>&1 || { skip "$c is not installed"; exit 0; }
 	done
 }
+
+# under_valgrind: true when $SECRETCTL runs secretctl under memcheck.
+under_valgrind() { [ "$SECRETCTL" != "$SECRETCTL_REAL" ]; }
+# Sampling in the sweeps, which run the same code thousands of times (a
+# start under memcheck costs 0.5 to 1 s): the runs a sweep leaves out run
+# the real binary, through the wrapper, which counts them for the
+# "# valgrind: N of M" line. Two ways: `export VG_EVERY=K` puts every Kth
+# secretctl run of the script under memcheck (pick K coprime to the number
+# of runs per case, so every command gets its turn), or, case by case,
+# vg_sample / vg_first. unset VG_EVERY or vg_sample_end after the sweep.
+# No effect without valgrind; VG_FULL=1 puts every run under memcheck.
+# vg_sample K I: case I under memcheck when I is a multiple of K.
+vg_sample() { if [ $(($2 % $1)) = 0 ]; then unset VG_SKIP; else export VG_SKIP=1; fi; }
+# vg_first N I: case I (counted from 1) under memcheck when I <= N.
+vg_first() { if [ "$2" -le "$1" ]; then unset VG_SKIP; else export VG_SKIP=1; fi; }
+vg_sample_end() { unset VG_SKIP VG_EVERY; }
