@@ -16,7 +16,7 @@
 need strace setsid sed cmp
 # ASan/LSan make syscalls of their own that differ from run to run, and
 # LSan cannot run under ptrace.
-if grep -q __asan_init "$SECRETCTL" 2>/dev/null; then
+if grep -q __asan_init "$SECRETCTL_REAL" 2>/dev/null; then
 	skip "the SIGKILL sweep needs a build without sanitizers"; exit 0
 fi
 if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" != tmpfs ]; then
@@ -54,12 +54,18 @@ op_name() { case $1 in radd) echo "recipients add" ;; rrm) echo "recipients rm" 
 # run_op OP [STRACE OPTIONS...]: one run, stdio to /dev/null. edit has no
 # controlling terminal and its editor is not traced (no -f: the kill
 # points are secretctl's own syscalls); the others are traced with -f.
+# The traced runs are the real binary: the kill points are its syscalls,
+# not valgrind's. Under valgrind, the runs after each kill (the checks,
+# the next writer, the next edit) are under memcheck for the first kill of
+# each operation that changed the store, the first that left a temp file
+# and the first that left a workspace (vg_first), so every path they take
+# runs under memcheck; after the other kills, the real binary.
 run_op() {
 	local op=$1; shift
 	if [ "$op" = edit ]; then
-		EDITOR=$SED_EDIT setsid -w strace -qq "$@" "$SECRETCTL" $(op_args edit) </dev/null >/dev/null 2>&1
+		EDITOR=$SED_EDIT setsid -w strace -qq "$@" "$SECRETCTL_REAL" $(op_args edit) </dev/null >/dev/null 2>&1
 	else
-		strace -f -qq "$@" "$SECRETCTL" $(op_args "$op") </dev/null >/dev/null 2>&1
+		strace -f -qq "$@" "$SECRETCTL_REAL" $(op_args "$op") </dev/null >/dev/null 2>&1
 	fi
 }
 # the store without its random parts
@@ -87,7 +93,7 @@ for op in set edit rotate radd rrm; do
 		trace.txt > pairs.txt
 	n=$(wc -l < pairs.txt)
 	start=$(date +%s)
-	total=0; killed=0; old=0; new=0; bad=0; left_tmp=0; left_ws=0; not_cleaned=0; next_fail=0
+	total=0; killed=0; old=0; new=0; bad=0; left_tmp=0; left_ws=0; not_cleaned=0; next_fail=0; changed=0
 	: > kills.log
 	while read -r sys k; do
 		reset "$base"
@@ -97,14 +103,17 @@ for op in set edit rotate radd rrm; do
 		total=$((total + 1))
 		[ "$rc" = 137 ] && killed=$((killed + 1))
 		if cmp -s w/s.yaml "$base"; then state=old; old=$((old + 1))
-		elif sc verify w/s.yaml -i id1.txt >/dev/null 2>&1 &&
-			sc decrypt w/s.yaml -i id1.txt 2>/dev/null | cmp -s - new.plain &&
-			sc recipients w/s.yaml 2>/dev/null | cmp -s - new.recipients &&
-			mask w/s.yaml | cmp -s - new.masked; then state=new; new=$((new + 1))
-		else state=BAD; bad=$((bad + 1)); fi
+		else
+			changed=$((changed + 1)); vg_first 1 $changed
+			if sc verify w/s.yaml -i id1.txt >/dev/null 2>&1 &&
+				sc decrypt w/s.yaml -i id1.txt 2>/dev/null | cmp -s - new.plain &&
+				sc recipients w/s.yaml 2>/dev/null | cmp -s - new.recipients &&
+				mask w/s.yaml | cmp -s - new.masked; then state=new; new=$((new + 1))
+			else state=BAD; bad=$((bad + 1)); fi
+		fi
 		t=$(tmps); ws=$(wss); extra=""
 		if [ -n "$t" ]; then
-			left_tmp=$((left_tmp + 1))
+			left_tmp=$((left_tmp + 1)); vg_first 1 $left_tmp
 			# the next writer (a real change, so the save happens)
 			if ! sc set w/s.yaml app/z --value-file v.txt -i id1.txt >/dev/null 2>&1 ||
 				! sc verify w/s.yaml -i id1.txt >/dev/null 2>&1; then
@@ -113,12 +122,13 @@ for op in set edit rotate radd rrm; do
 			[ -n "$(tmps)" ] && { not_cleaned=$((not_cleaned + 1)); extra="$extra tmp-not-removed:$(tmps)"; }
 		fi
 		if [ -n "$ws" ]; then
-			left_ws=$((left_ws + 1))
+			left_ws=$((left_ws + 1)); vg_first 1 $left_ws
 			EDITOR=true setsid -w "$SECRETCTL" edit w/s.yaml -i id1.txt </dev/null >/dev/null 2>&1 ||
 				{ next_fail=$((next_fail + 1)); extra="$extra next-edit-failed"; }
 			[ -n "$(wss)" ] && { not_cleaned=$((not_cleaned + 1)); extra="$extra ws-not-removed:$(wss)"; }
 		fi
 		echo "$sys#$k rc=$rc store=$state tmp=[$t] ws=[$ws]$extra" >> kills.log
+		vg_sample_end
 	done < pairs.txt
 	secs=$(( $(date +%s) - start ))
 	echo "# $name: $n kill points (all of them), $killed killed, store old $old / new $new / bad $bad; a temp file left by $left_tmp, a workspace by $left_ws; $secs s"

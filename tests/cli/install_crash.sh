@@ -74,10 +74,13 @@ sc install s.yaml -f a --dir d x
 rpid=$!
 t0=$(date +%s%N)
 wfail=0
+# under valgrind: every 100th install under memcheck (10 of the 1000)
+export VG_EVERY=100
 for i in $(seq 1 500); do
 	sc install s.yaml -f b --dir d x || wfail=$((wfail + 1))
 	sc install s.yaml -f a --dir d x || wfail=$((wfail + 1))
 done
+vg_sample_end
 t1=$(date +%s%N)
 touch stop
 wait $rpid; rrc=$?
@@ -94,16 +97,18 @@ assert "nothing but the file in the directory" [ "$(same_files)" = x ]
 # ---- SIGKILL at every syscall ----
 # An ASan build makes syscalls of its own (LSan's thread, at exit), which
 # differ from run to run, and LSan cannot work under ptrace.
-if ldd "$SECRETCTL" 2>/dev/null | grep -q libasan; then
+if ldd "$SECRETCTL_REAL" 2>/dev/null | grep -q libasan; then
 	skip "the SIGKILL sweep needs a build without sanitizers"; exit 0
 fi
 # The syscalls of one install, as (name, occurrence) pairs (strace counts
 # "when=N" per syscall, so "inject=all:when=N" alone would miss most of
 # them). Left out: the first execve (strace's own exec of the program,
 # before which nothing happened) and exit_group (a finished install).
+# The traced runs are the real binary ($SECRETCTL_REAL): the kill points
+# are its syscalls, not valgrind's.
 reset_old() { rm -rf d; mkdir -m 700 d; cp a.want d/x; chmod 0400 d/x; }
 trace_pairs() { # -> pairs.txt
-	strace -f -qq -o trace.txt "$SECRETCTL" install s.yaml -f b --dir d x
+	strace -f -qq -o trace.txt "$SECRETCTL_REAL" install s.yaml -f b --dir d x
 	awk '{ sub(/^[0-9]+ +/, ""); if (match($0, /^[a-z_0-9]+\(/)) {
 		n = substr($0, 1, RLENGTH - 1); c[n]++; if (n != "exit_group" && !(n == "execve" && c[n] == 1)) print n, c[n] } }' \
 		trace.txt > pairs.txt
@@ -116,7 +121,7 @@ kill_each() {
 		$1
 		# in a subshell, so bash's "Killed" notice goes nowhere
 		(strace -f -qq -o /dev/null -e "inject=$name:signal=KILL:when=$k" \
-			"$SECRETCTL" install s.yaml -f b --dir d x >/dev/null 2>&1; echo $? >rc.txt) 2>/dev/null
+			"$SECRETCTL_REAL" install s.yaml -f b --dir d x >/dev/null 2>&1; echo $? >rc.txt) 2>/dev/null
 		rc=$(cat rc.txt)
 		total=$((total + 1))
 		[ $rc = 137 ] && killed=$((killed + 1))
@@ -151,7 +156,7 @@ elif [ $# = 1 ] && [ "${1%%#*}" = renameat ]; then
 	ok "replace: only a kill at the final rename leaves a stray (complete) temporary name"
 	reset_old
 	(strace -f -qq -o /dev/null -e "inject=${1%%#*}:signal=KILL:when=${1##*#}" \
-		"$SECRETCTL" install s.yaml -f b --dir d x >/dev/null 2>&1; true) 2>/dev/null
+		"$SECRETCTL_REAL" install s.yaml -f b --dir d x >/dev/null 2>&1; true) 2>/dev/null
 	sc install s.yaml -f b --dir d x
 	assert "replace: the next install removes it" [ "$(same_files)" = x ]
 else
