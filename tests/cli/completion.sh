@@ -78,6 +78,8 @@ derive() { # STORE P N: what --prefix P --depth N must print, from plain ls
 		if (out != last) print out; last = out
 	}'
 }
+# (under valgrind: every 29th of these 360 runs under memcheck)
+export VG_EVERY=29
 for st in store.yaml store2.yaml store3.yaml; do
 	bad=""
 	for P in '' a app/ app/n app/nested/ app/nested/deeper/ 'app/with' 'app/with space/' \
@@ -90,6 +92,7 @@ for st in store.yaml store2.yaml store3.yaml; do
 	done
 	assert "$st: ls --prefix P --depth N is the full listing filtered and cut${bad:+ (differs:$bad)}" [ -z "$bad" ]
 done
+vg_sample_end
 run sc ls store.yaml --prefix app/
 assert "ls --prefix lists children, '/' after collections" \
 	bash -c "tr '\n' '|' < '$T/out' | grep -qx 'app/env/|app/tls.key|app/with space/|app/single '\''q'\''|app/a~1b~0c|app/colon:inside|app/nested/|app/anch/|'"
@@ -114,12 +117,13 @@ run env SECRETCTL_STORE=store.yaml "$SECRETCTL" ls --prefix app/nested/
 assert_out '^app/nested/deeper/$' "ls --prefix uses \$SECRETCTL_STORE"
 
 # How long one segment takes on a 10 000-key store (reported, not asserted).
+# (a timing: the real binary, also under valgrind)
 if command -v hyperfine >/dev/null && [ -f "$TOP/bench/gen.sh" ]; then
 	sh "$TOP/bench/gen.sh" 10000 > big.yaml
 	sc encrypt big.yaml -r "$R" -o big.s.yaml
 	hyperfine -N -w 3 -r 30 --export-json big.json \
-		"$SECRETCTL ls big.s.yaml --prefix app123/ --depth 1" \
-		"$SECRETCTL ls big.s.yaml" >/dev/null 2>&1 &&
+		"$SECRETCTL_REAL ls big.s.yaml --prefix app123/ --depth 1" \
+		"$SECRETCTL_REAL ls big.s.yaml" >/dev/null 2>&1 &&
 		jq -r '.results[] | "\(.command | sub(".*secretctl "; "")): \(.mean * 1000 | . * 10 | round / 10) ms"' big.json |
 		sed 's/^/10 000 keys: /' | diag
 fi
@@ -166,8 +170,11 @@ CASES=(
 	"SECRETCTL_STORE secretctl set app/e"         "app/env/"
 )
 
+# (under valgrind: every 9th secretctl the completion functions run is
+# under memcheck)
 run_cases() { # SHELL COMPLETER: COMPLETER LINE OUTFILE writes the candidates
 	local sh=$1 fn=$2 i line exp
+	export VG_EVERY=9
 	for ((i = 0; i < ${#CASES[@]}; i += 2)); do
 		line=${CASES[i]} exp=${CASES[i + 1]}
 		if [[ $line == "SECRETCTL_STORE "* ]]; then
@@ -187,6 +194,7 @@ run_cases() { # SHELL COMPLETER: COMPLETER LINE OUTFILE writes the candidates
 		for o in $(opts_of "$c"); do grep -qxF -- "$o" cands || bad="$bad $c:$o"; done
 	done
 	assert "$sh: every option of every command is offered${bad:+ (missing:$bad)}" [ -z "$bad" ]
+	vg_sample_end
 }
 
 # --- bash, with bash-completion loaded: COMP_WORDS/COMP_CWORD, call the function
