@@ -243,7 +243,12 @@ printf '%s: %s\n' "$KEY" "$VAL" >> "$1"
 EOF
 chmod +x bin/slowadd.sh
 rm -f mark1 mark2
-MARK=$T/mark1 HOLD=1.3 KEY=from_a VAL=value-a EDITOR="$T/bin/slowadd.sh" nt "$SECRETCTL" edit s.yaml 2>a.err &
+# the first edit holds the lock for HOLD s after its editor starts: long
+# enough for the others to start (under valgrind that takes about 1 s) and
+# to wait more than 1 s
+HOLD=1.3
+under_valgrind && HOLD=6
+MARK=$T/mark1 HOLD=$HOLD KEY=from_a VAL=value-a EDITOR="$T/bin/slowadd.sh" nt "$SECRETCTL" edit s.yaml 2>a.err &
 pa=$!
 wait_for mark1
 run nt "$SECRETCTL" edit s.yaml --no-wait

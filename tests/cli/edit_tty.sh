@@ -14,7 +14,10 @@ export SECRETCTL_TMPFS_ROOTS=$SHM
 unset VISUAL EDITOR
 PTY="$TOP/tests/cli/ptyrun.py"
 # on_tty [PROMPT ANSWER]... -- CMD...: status in $RC, the terminal in $T/screen
-on_tty() { python3 "$PTY" "$@" 2>"$T/screen" </dev/null; RC=$?; }
+# (ptyrun gives up after 10 s; 60 s under valgrind)
+PTY_TIMEOUT=10
+under_valgrind && PTY_TIMEOUT=60
+on_tty() { python3 "$PTY" -t "$PTY_TIMEOUT" "$@" 2>"$T/screen" </dev/null; RC=$?; }
 assert_screen() {
 	if grep -Eq -- "$1" "$T/screen"; then ok "$2"; else
 		not_ok "$2 (terminal does not show /$1/)"; head -c 2000 "$T/screen" | diag
