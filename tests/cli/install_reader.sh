@@ -38,7 +38,7 @@ sc encrypt plain.yaml -r "$(sc keygen -y "$H/id.txt")" -o "$H/s.yaml"
 chown "$USR:" "$H/id.txt" "$H/s.yaml"
 as_user() {
 	(cd "$H" && runuser -u "$USR" -- env -i HOME="$H" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		SECRETCTL_IDENTITY="$H/id.txt" "$@")
+		SECRETCTL_IDENTITY="$H/id.txt" VG_TAG="$VG_TAG" "$@")
 }
 same() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; printf 'want: %s\ngot:  %s\n' "$2" "$3" | diag; fi; }
 

@@ -41,7 +41,7 @@ chown "$USR:" "$H/id.txt" "$H/s.yaml"
 # as_user CMD...: the command as $USR, in its home, with a clean environment
 as_user() {
 	(cd "$H" && runuser -u "$USR" -- env -i HOME="$H" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		SECRETCTL_IDENTITY="$H/id.txt" "$@")
+		SECRETCTL_IDENTITY="$H/id.txt" VG_TAG="$VG_TAG" "$@")
 }
 mkdir -p /etc/secrets
 install -d -o root -g root -m 0755 "$DIR"
@@ -54,7 +54,11 @@ assert_rc 7 "without --sudo, a root-owned directory: exit 7"
 assert_err "cannot write directory '$DIR': Permission denied \(--sudo" "the message suggests --sudo"
 run as_user "$SECRETCTL" install s.yaml -f app/key --sudo
 assert_rc 8 "--sudo when sudo -n needs a password: exit 8"
-LINE="$USR ALL=(root) NOPASSWD: $SECRETCTL install-write --uid $U *"
+# secretctl names its own path (/proc/self/exe): the binary, also under
+# valgrind, so the rule and its checks use $SECRETCTL_REAL; the rule for
+# install-write alone below names $SECRETCTL, so under valgrind sudo runs
+# install-write under memcheck too
+LINE="$USR ALL=(root) NOPASSWD: $SECRETCTL_REAL install-write --uid $U *"
 if grep -qF "this sudoers line would allow it: $LINE" "$T/err"; then ok "the message gives the sudoers line"
 else not_ok "the message gives the sudoers line"; { echo "want: $LINE"; cat "$T/err"; } | diag; fi
 assert_err "\(sudo: a password is required\)" "and says what sudo said"
@@ -86,7 +90,7 @@ run as_user "$SECRETCTL" install s.yaml -f app/key --sudo --dir /etc/secrets
 assert_rc 2 "--sudo with another --dir: usage error"
 run as_user "$SECRETCTL" install s.yaml -f app/key --sudo --owner root
 assert_rc 2 "--sudo with another --owner: usage error"
-run as_user sudo -n "$SECRETCTL" install-write --uid 0 x < /dev/null
+run as_user sudo -n "$SECRETCTL_REAL" install-write --uid 0 x < /dev/null
 assert "the pinned rule does not even run install-write --uid 0" [ "$RC" -ne 0 -a ! -e /etc/secrets/0/x ]
 
 # ---- a rule for install-write alone grants nothing more ----

@@ -30,7 +30,7 @@ trap cleanup EXIT
 as_user() {
 	cd "$H" 2>/dev/null || cd /
 	runuser -u "$U" -- env -i HOME="$H" XDG_RUNTIME_DIR="$RUN" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		LC_ALL=C SECRETCTL_IDENTITY="$H/id.txt" "$@"
+		LC_ALL=C SECRETCTL_IDENTITY="$H/id.txt" VG_TAG="$VG_TAG" "$@"
 	local rc=$?
 	cd "$T" 2>/dev/null || cd /
 	return $rc
