@@ -47,6 +47,8 @@ mkdir -p "$H/rootfs"/proc "$H/rootfs"/dev "$H/rootfs"/sys "$H/rootfs"/etc "$H/ro
 if ! cc -static -O2 -o "$H/rootfs/readsecret" "$TOP/tests/tools/static/readsecret.c" 2>"$T/cc.err"; then
 	skip "cannot build a static program: $(head -1 "$T/cc.err")"; exit 0
 fi
+# (under make valgrind $SECRETCTL is the wrapper: the user's copy runs the
+# build's binary, by its absolute path, under memcheck)
 cp "$SECRETCTL" "$H/secretctl"
 cd "$T"
 sc keygen -o id.txt 2>/dev/null
