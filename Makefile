@@ -134,7 +134,8 @@ bench:
 	@sh bench/run.sh $(BUILD)
 
 FUZZ_SECONDS ?= 30
-fuzz:
+fuzz: deps
+	$(MAKE) --no-print-directory tests-build
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 install: all
