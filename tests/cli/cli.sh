@@ -75,7 +75,7 @@ exec 3<>fifo
 pid=$!
 # (polled, not a fixed sleep: under valgrind secretctl takes a while to start)
 hardened() { grep -Eq '^Max core file size +0 +0 ' /proc/$pid/limits && grep -q '^Umask:[[:space:]]*0077' /proc/$pid/status; }
-for i in $(seq 100); do hardened && break; sleep 0.1; done
+for i in $(seq 300); do hardened && break; sleep 0.1; done
 assert "core dumps are off (RLIMIT_CORE 0)" grep -Eq '^Max core file size +0 +0 ' /proc/$pid/limits
 assert "umask is 077" grep -q '^Umask:[[:space:]]*0077' /proc/$pid/status
 exec 3>&-
@@ -88,9 +88,10 @@ elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	exec 3<>fifo2
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$SECRETCTL" set "$T/nostore.yaml" a/b < fifo2 2>/dev/null 3>&- &
 	pid=$!
-	for i in $(seq 100); do [ "$(stat -c %U /proc/$pid/environ)" = root ] && break; sleep 0.1; done
+	for i in $(seq 300); do [ "$(stat -c %U /proc/$pid/environ 2>/dev/null)" = root ] && break; sleep 0.1; done
 	# a non-dumpable process's /proc files belong to root, not to its user
-	assert "the process is not dumpable (PR_SET_DUMPABLE 0)" [ "$(stat -c %U /proc/$pid/environ)" = root ]
+	owner=$(stat -c %U /proc/$pid/environ 2>&1)
+	assert "the process is not dumpable (PR_SET_DUMPABLE 0; its /proc/PID/environ: $owner)" [ "$owner" = root ]
 	exec 3>&-
 	wait $pid || true
 else
