@@ -105,7 +105,11 @@ static void test_grow_and_fallback(void **state)
 		memset(many[i], 0x5a, 200);
 		n_pool += secmem_pool_used() > before;
 	}
+#if defined(__SANITIZE_ADDRESS__)
+	assert_int_equal(n_pool, 0); /* ASan builds: every buffer its own sodium_malloc */
+#else
 	assert_true(n_pool > 10 && n_pool < 200); /* some in the pool, the rest outside */
+#endif
 	for (int i = 0; i < 200; i += 2)
 		secmem_release(many[i]);
 	for (int i = 1; i < 200; i += 2) {
