@@ -170,11 +170,11 @@ CASES=(
 	"SECRETCTL_STORE secretctl set app/e"         "app/env/"
 )
 
-# (under valgrind: every 9th secretctl the completion functions run is
+# (under valgrind: every 13th secretctl the completion functions run is
 # under memcheck)
 run_cases() { # SHELL COMPLETER: COMPLETER LINE OUTFILE writes the candidates
 	local sh=$1 fn=$2 i line exp
-	export VG_EVERY=9
+	export VG_EVERY=13
 	for ((i = 0; i < ${#CASES[@]}; i += 2)); do
 		line=${CASES[i]} exp=${CASES[i + 1]}
 		if [[ $line == "SECRETCTL_STORE "* ]]; then

@@ -16,9 +16,9 @@ cd "$T"
 sc keygen -o id.txt 2>/dev/null
 R=$(sc keygen -y id.txt)
 export SECRETCTL_IDENTITY="$T/id.txt"
-# under valgrind: every 11th secretctl run from here on under memcheck (the
+# under valgrind: every 13th secretctl run from here on under memcheck (the
 # stores are made three ways, values read four ways: each takes turns)
-export VG_EVERY=11
+export VG_EVERY=13
 
 # enc NAME PLAIN: NAME.yaml, NAME-crlf.yaml and NAME-nonl.yaml stores of
 # PLAIN and its variants (0: at least the first was made)
