@@ -170,6 +170,8 @@ assert_err "line 3: invalid age identity" "identity file error names the line"
 if grep -q QQQQQQQQ "$T/err"; then not_ok "identity file error quotes the key"; else ok "identity file error does not quote the key"; fi
 run_in p1 "$AT" encrypt -r "${R1^^}"
 assert_rc 6 "upper-case recipient: exit 6"
-run_in p1 "$AT" encrypt -r "${R1%?}q"
+# (the last character is part of the checksum; one that ends in q gets p)
+bad=q; [ "${R1: -1}" = q ] && bad=p
+run_in p1 "$AT" encrypt -r "${R1%?}$bad"
 assert_rc 6 "recipient with a bad checksum: exit 6"
 echo "1..$TESTNUM"
