@@ -441,8 +441,10 @@ int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
 						   strlen(s->slots[i].data_key) };
 	rc = identity_unlock(io, slots, s->n_slots, &key, &which, e);
 	free(slots);
-	if (rc)
+	if (rc) {
+		secmem_free(&key); /* a slot that failed midway leaves its buffer */
 		return rc;
+	}
 	if (key.len != STORE_KEY_LEN) {
 		secmem_free(&key);
 		return err_set(e, ERR_INTEGRITY, "%s: key slot %zu does not hold a %d-byte data key",
