@@ -10,10 +10,11 @@
 # under memcheck too, logging to BUILD/test-logs/vg/logs. After each script
 # its logs are read: each log whose ERROR SUMMARY is not 0 (a memory error,
 # a definite or indirect leak) is one "not ok" of that script, with the
-# command line and the first lines of the report. The tests run
-# $(nproc) at a time (TEST_JOBS overrides), results printed in the usual
-# order; the scripts that create users or share /etc/secrets or podman run
-# one after another.
+# command line and the first lines of the report.
+# Every run runs $(nproc) tests at a time (TEST_JOBS overrides; 1 runs them
+# in order in this process), results printed in the usual order; the
+# scripts that create users or share /etc/secrets or podman run one after
+# another.
 set -u
 if [ "${1:-}" = --job ]; then
 	# internal: run one job of the parallel run (the environment is the
@@ -183,8 +184,9 @@ finish() {
 	[ "$fail" -eq 0 ]
 }
 
-JOBS=1
-[ "$VG" = 1 ] && JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+# every run (check, asan, valgrind) uses the cores: CI runs the suite three
+# times and has 20 minutes
+JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 if [ "$JOBS" -le 1 ]; then
 	for i in $items; do run_item "$i"; report "$i"; done
 	finish
