@@ -107,16 +107,16 @@ static void parser_wipe(yaml_parser_t *p, size_t input_len)
 	wipe_prefix(p->buffer.start, p->buffer.end, input_len);
 }
 
-/* Does the region hold a plain scalar whose value is its own text? Only
- * letters, digits and "_/.+=-", not starting with one of "./+=-" (so no
- * indicator, tag, anchor, quote, blank, comment, line break or flow
- * character can be in it): the common password, token or base64 value,
- * given without a parser. Anything else goes through libyaml. */
 static int alnum_(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+/* Does the region hold a plain scalar whose value is its own text? Only
+ * letters, digits and "_/.+=-", not starting with one of "./+=-" (so no
+ * indicator, tag, anchor, quote, blank, comment, line break or flow
+ * character can be in it): the common password, token or base64 value,
+ * given without a parser. Anything else goes through libyaml. */
 static int plain_as_is(const unsigned char *r, size_t n)
 {
 	if (!n || !alnum_(r[0]))
