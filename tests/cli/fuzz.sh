@@ -13,6 +13,10 @@
 if [ "${VALGRIND:-0}" = 1 ]; then
 	skip "the fuzz harnesses are ASan/UBSan builds: not run under valgrind"; exit 0
 fi
+if [ "${SAN:-0}" = 1 ]; then
+	# make asan: the same harnesses, already ASan/UBSan builds, ran in make check
+	skip "make asan: the fuzz smoke test runs in make check (its harnesses are ASan builds already)"; exit 0
+fi
 need clang pkg-config
 if [ ! -d "$SHARED/testdata/age-cctv" ] || [ ! -d "$SHARED/testdata/yaml-test-suite" ]; then
 	skip "$SHARED/testdata (age-cctv, yaml-test-suite) is absent: no seeds for the fuzz smoke test"
