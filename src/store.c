@@ -462,20 +462,17 @@ int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
 
 /* ---- decryption --------------------------------------------------------- */
 
+/* Decode a token's payload into *buf (grown as needed, *cap bytes; the
+ * caller frees it): one buffer can serve every token of a pass. */
 static int token_payload(const struct store *s, const struct splice_item *it,
-			 unsigned char **payload, size_t *len, struct err *e)
+			 unsigned char **buf, size_t *cap, size_t *len, struct err *e)
 {
-	unsigned char *p = malloc(B64_DECODED_MAX(it->b64_len) + 1);
-
-	if (!p)
+	if (buf_array_grow((void **)buf, cap, B64_DECODED_MAX(it->b64_len) + 1, 1))
 		return err_oom(e);
-	if (b64_decode(s->text.p + it->b64_start, it->b64_len, p, len) != 0 ||
-	    *len < NONCE_LEN + TAG_LEN) {
-		free(p);
+	if (b64_decode(s->text.p + it->b64_start, it->b64_len, *buf, len) != 0 ||
+	    *len < NONCE_LEN + TAG_LEN)
 		return err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token", s->path,
 			       it->line, it->col);
-	}
-	*payload = p;
 	return 0;
 }
 
@@ -495,12 +492,12 @@ static int decrypt_token(const struct store *s, const struct subkeys *k,
 {
 	unsigned char *payload = NULL, *ad = NULL;
 	unsigned long long rlen;
-	size_t plen, adlen;
+	size_t plen, adlen, pcap = 0;
 	int rc;
 
-	rc = token_payload(s, it, &payload, &plen, e);
+	rc = token_payload(s, it, &payload, &pcap, &plen, e);
 	if (rc)
-		return rc;
+		goto out; /* payload may be allocated */
 	ad = malloc(sizeof AD_COMMENT + it->path.len + 1);
 	if (!ad || secmem_reserve(region, plen)) {
 		rc = err_oom(e);
@@ -586,15 +583,8 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 		size_t plen;
 
 		/* one buffer for every payload, decoded as it comes */
-		if (buf_array_grow((void **)&payload, &cap, B64_DECODED_MAX(it->b64_len) + 1, 1)) {
-			rc = err_oom(e);
-			break;
-		}
-		if (b64_decode(s->text.p + it->b64_start, it->b64_len, payload, &plen) != 0 ||
-		    plen < NONCE_LEN + TAG_LEN)
-			rc = err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token", s->path,
-				     it->line, it->col);
-		else
+		rc = token_payload(s, it, &payload, &cap, &plen, e);
+		if (!rc)
 			acc_token(acc, it->kind, it->path.p, it->path.len, payload, plen);
 	}
 	free(payload);
