@@ -19,12 +19,7 @@ need strace setsid sed cmp
 if grep -q __asan_init "$SECRETCTL_REAL" 2>/dev/null; then
 	skip "the SIGKILL sweep needs a build without sanitizers"; exit 0
 fi
-if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" != tmpfs ]; then
-	skip "/dev/shm is not tmpfs here (edit needs one)"; exit 0
-fi
-SHM=$(mktemp -d /dev/shm/secretctl-crash-test.XXXXXX)
-trap 'rm -rf "$T" "$SHM"' EXIT
-export SECRETCTL_TMPFS_ROOTS=$SHM
+private_tmpfs crash-test
 unset VISUAL EDITOR TMPDIR
 
 cd "$T"

@@ -6,13 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 need setsid sed stat
 
-if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" != tmpfs ]; then
-	skip "/dev/shm is not tmpfs here"; exit 0
-fi
 # A private tmpfs root for most cases, so "nothing left" can be checked.
-SHM=$(mktemp -d /dev/shm/secretctl-edit-test.XXXXXX)
-trap 'rm -rf "$T" "$SHM"' EXIT
-export SECRETCTL_TMPFS_ROOTS=$SHM
+private_tmpfs edit-test
 unset VISUAL EDITOR TMPDIR
 
 nt() { setsid -w "$@" </dev/null; } # no controlling terminal

@@ -5,12 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need python3 setsid sed
 
-if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" != tmpfs ]; then
-	skip "/dev/shm is not tmpfs here"; exit 0
-fi
-SHM=$(mktemp -d /dev/shm/secretctl-edit-tty.XXXXXX)
-trap 'rm -rf "$T" "$SHM"' EXIT
-export SECRETCTL_TMPFS_ROOTS=$SHM
+private_tmpfs edit-tty
 unset VISUAL EDITOR
 PTY="$TOP/tests/cli/ptyrun.py"
 # on_tty [PROMPT ANSWER]... -- CMD...: status in $RC, the terminal in $T/screen

@@ -92,3 +92,14 @@ vg_sample() { if [ $(($2 % $1)) = 0 ]; then unset VG_SKIP; else export VG_SKIP=1
 # vg_first N I: case I (counted from 1) under memcheck when I <= N.
 vg_first() { if [ "$2" -le "$1" ]; then unset VG_SKIP; else export VG_SKIP=1; fi; }
 vg_sample_end() { unset VG_SKIP VG_EVERY; }
+# private_tmpfs NAME: skip the script unless /dev/shm is tmpfs; else $SHM is
+# a private directory there (removed on exit) and the only tmpfs root
+# secretctl may use, so "nothing left behind" can be checked.
+private_tmpfs() {
+	if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" != tmpfs ]; then
+		skip "/dev/shm is not tmpfs here (edit needs one)"; exit 0
+	fi
+	SHM=$(mktemp -d "/dev/shm/secretctl-$1.XXXXXX")
+	trap 'rm -rf "$T" "$SHM"' EXIT
+	export SECRETCTL_TMPFS_ROOTS=$SHM
+}
