@@ -433,6 +433,8 @@ static int key_parse(struct fs *s, size_t p, struct fkey *k, size_t *colon)
 		return unsup(s, "no ': ' after a key");
 	if (q - p > FAST_MAX_KEY)
 		return unsup(s, "long key");
+	if (dl == 0)
+		return unsup(s, "an empty key"); /* libyaml's scan refuses it */
 	k->key = arena_alloc(s, dl + 1);
 	if (!k->key)
 		return oom(s);

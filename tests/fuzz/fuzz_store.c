@@ -143,31 +143,8 @@ static int check_values(struct store *s, const struct secmem *plain)
 	return 0;
 }
 
-/* Open bug (RELIABILITY.md): a line whose first non-blank character is an
- * explicit-key '?' can give the store's scan a node that the plaintext
- * view's scan does not have (tests/fuzz/known/). While run.sh fuzzes
- * (FUZZ_SKIP_KNOWN), such inputs are passed over so the fuzzer looks past
- * it; replaying the saved input still fails until the fix. */
-static int known_open_bug(const uint8_t *d, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		while (i < n && d[i] == ' ')
-			i++;
-		if (i < n && d[i] == '?' && (i + 1 == n || d[i + 1] == ' ' || d[i + 1] == '\n'))
-			return 1;
-		while (i < n && d[i] != '\n')
-			i++;
-		i++;
-	}
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (getenv("FUZZ_SKIP_KNOWN") && known_open_bug(data, size))
-		return 0;
 	static struct mfile in, idf, re;
 	static int init;
 	static const char *files[1];

@@ -195,8 +195,7 @@ seed_store() { # stores encrypted to the demo identity (the harness holds it)
 
 # one NAME SECONDS: link, seed, replay the regression inputs, fuzz; writes
 # $OUT/NAME.result (the summary line). A failing regression input is
-# reported and the harness is fuzzed all the same (FUZZ_SKIP_KNOWN set: a
-# harness may then skip inputs of a known, reported bug; see fuzz_store.c).
+# reported and the harness is fuzzed all the same.
 one() {
 	name=$1 secs=$2
 	res=$OUT/$name.result
@@ -223,7 +222,7 @@ one() {
 	mkdir -p "$OUT/corpus-$name"
 	t0=$(date +%s)
 	rc=0
-	(cd "$OUT" && FUZZ_SKIP_KNOWN=1 "./$name" -max_total_time="$secs" -timeout=25 \
+	(cd "$OUT" && "./$name" -max_total_time="$secs" -timeout=25 \
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$OUT/crash-$name-" \
 		"corpus-$name" "seeds-$name" >"$name.log" 2>&1) || rc=$?
 	t1=$(date +%s)

@@ -792,6 +792,15 @@ static void test_plain_errors(void **state)
 	/* an alias of an anchored key is a key */
 	ROUNDTRIP("&k a: 1\nb:\n  *k : 2\n");
 	PLAIN_ERR("&k a: 1\n*k : 2\n", "line 2, column 1: duplicate key 'a'");
+	/* no PATH segment is empty: "", '' and a null key are refused */
+	PLAIN_ERR("\"\": 1\n", "line 1, column 1: an empty mapping key, which no PATH can name");
+	PLAIN_ERR("a:\n  '': 1\n", "line 2, column 3: an empty mapping key");
+	PLAIN_ERR("? \n: 1\n", "an empty mapping key");
+	PLAIN_ERR("a: {\"\": 1}\n", "line 1, column 5: an empty mapping key");
+	PLAIN_ERR("?  # c\n", "line 1, column 2: an empty mapping key");
+	PLAIN_ERR("&e \"\": 1\n", "an empty mapping key");
+	/* keys that resolve to null but are not empty can be named */
+	ROUNDTRIP("~: 1\nnull: 2\n");
 }
 
 /* ---- stores ---- */
@@ -901,6 +910,9 @@ static void test_store_errors(void **state)
 	store_err("- !enc AAAA\n", "line 1, column 1: the top level must be a block mapping");
 	store_err(META_TAIL "---\n" META_TAIL, "several documents");
 	store_err("# hello\n" META_TAIL, "line 1, column 1: comment is not an encrypted token");
+	/* the fuzz_store find: an explicit key with only a comment token */
+	store_err("?  #!enc AAAA\n" META_TAIL, "line 1, column 2: an empty mapping key");
+	store_err("\"\": !enc AAAA\n" META_TAIL, "line 1, column 1: an empty mapping key");
 	store_err("a: !enc AAAA #!enc AB==\n" META_TAIL, "line 1, column 14: comment is not");
 	store_err("a: !enc AAAA\n" META_TAIL "  extra: 1\n", "line 14, column 3: metadata: unknown field 'extra'");
 	store_err("secretctl:\n  version: 1\n  keys:\n    - recipient: age1x\n      color: red\n",
