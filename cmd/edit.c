@@ -53,6 +53,20 @@ static int offer_create(const char *path, const struct cli_args *a, unsigned cha
 	return rc;
 }
 
+/* The first key-slot option given (they apply to a new store only), or NULL. */
+static const char *slot_opts(const struct cli_args *a)
+{
+	if (a->opt[CLI_OPT_RECIPIENT].count)
+		return "-r";
+	if (a->opt[CLI_OPT_RECIPFILE].count)
+		return "-R";
+	if (a->opt[CLI_OPT_PASSPHRASE].count)
+		return "--passphrase";
+	if (a->opt[CLI_OPT_WORKFACTOR].count)
+		return "--work-factor";
+	return NULL;
+}
+
 /* Lock, load, unlock and decrypt; a missing store may be created first. */
 static int open_store(const char *path, const struct cli_args *a, struct store *s,
 		      struct secmem *plain)
@@ -79,6 +93,12 @@ static int open_store(const char *path, const struct cli_args *a, struct store *
 	if (key) {
 		secmem_release(s->data_key);
 		s->data_key = key;
+	} else if (slot_opts(a)) {
+		/* not silently ignored: they would not change the slots */
+		return cli_error(ERR_USAGE,
+				 "edit: %s only sets the key slots of a store this edit creates, and "
+				 "'%s' exists; use 'secretctl recipients add' to add a slot",
+				 slot_opts(a), path);
 	} else {
 		cli_identity_opts(a, &io);
 		if (store_unlock(s, &io, &e))

@@ -24,6 +24,8 @@ dec() { "$SECRETCTL" decrypt s.yaml >dec.yaml 2>/dev/null; }
 
 cd "$T"
 mkdir bin
+printf '#!/bin/sh\ntouch "%s/must-not-run.ran"\n' "$T" > bin/must-not-run
+chmod +x bin/must-not-run
 cp "$TOP/tests/data/sample.yaml" plain.yaml
 sc init s.yaml --from plain.yaml 2>/dev/null
 cp s.yaml before.yaml
@@ -81,6 +83,19 @@ EDITOR="sed -i s/zzz-not-there/x/" run nt "$SECRETCTL" edit s.yaml
 assert_err '^secretctl: no changes$' "same bytes in a new file: no changes"
 assert "same bytes: store untouched" bash -c "cmp -s before.yaml s.yaml && [ '$mt' = \"\$(stat -c %y s.yaml)\" ]"
 assert_clean "no change: nothing left on tmpfs"
+
+# ---- slot options on an existing store: refused, not silently ignored
+# (they set the slots of a store edit creates; recipients add changes slots)
+R2=$(sc keygen 2>/dev/null | sed -n 's/^# public key: //p')
+for opt in "-r $R2" "-R before.yaml" "--passphrase" "--work-factor 10"; do
+	# shellcheck disable=SC2086
+	EDITOR="$T/bin/must-not-run" run nt "$SECRETCTL" edit s.yaml $opt
+	assert_rc 2 "edit $opt on an existing store: usage error"
+	assert_err "^secretctl: edit: ${opt%% *} only sets the key slots of a store this edit creates, and 's.yaml' exists; use 'secretctl recipients add'" \
+		"edit $opt: says why and what to use instead"
+	assert "edit $opt: the store is untouched" cmp -s before.yaml s.yaml
+done
+assert "edit with a slot option never started the editor" [ ! -e must-not-run.ran ]
 
 # ---- the editor fails
 EDITOR=false run nt "$SECRETCTL" edit s.yaml
