@@ -34,7 +34,7 @@ case $OUT in /*) ;; *) OUT=$(pwd)/$OUT ;; esac
 JOBS=${FUZZ_JOBS:-2}
 CC=${FUZZ_CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -I$TOP/include $SAN"
+CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -I$TOP/include -I$TOP/cmd $SAN"
 PKG_CFLAGS=$(pkg-config --cflags yaml-0.1 libsodium)
 LIBS="$(pkg-config --libs yaml-0.1 libsodium) -ldl"
 # an identity whose recipient every seed store has a slot for (the demo's)
@@ -102,6 +102,7 @@ seed() {
 		done ;;
 	fuzz_identity) seed_identity "$c" ;;
 	fuzz_store) seed_store "$c" ;;
+	fuzz_cli) seed_store "$c"; cp "$TOP"/tests/fuzz/regress/fuzz_store/* "$c/" 2>/dev/null || true ;;
 	*) printf 'seed' > "$c/seed" ;;
 	esac
 	# every regression input is a seed too
@@ -265,15 +266,19 @@ if ! $CC $SAN -fsanitize=fuzzer -o "$OUT/lib/probe" "$OUT/lib/probe.c" >"$OUT/li
 	exit 77
 fi
 
-# The library, once for every harness (coverage-instrumented, no main);
-# rebuilt when a source, a header or this script is newer than the archive.
+# The library, once for every harness (coverage-instrumented, no main):
+# src/, and cmd/ as cmd_NAME.o for fuzz_cli (main.c's main renamed, so
+# cli_find and the command table link without it); rebuilt when a
+# source, a header or this script is newer than the archive.
 lib=$OUT/lib/libfuzz.a
-if [ ! -f "$lib" ] || [ -n "$(find "$TOP/src" "$TOP/include" "$0" -newer "$lib" 2>/dev/null | head -1)" ]; then
+if [ ! -f "$lib" ] || [ -n "$(find "$TOP/src" "$TOP/cmd" "$TOP/include" "$0" -newer "$lib" 2>/dev/null | head -1)" ]; then
 	echo "fuzz: building the library ($JOBS jobs)"
 	rm -f "$OUT"/lib/*.o "$lib"
 	# shellcheck disable=SC2016
-	if ! ls "$TOP"/src/*.c | xargs -P "$JOBS" -I{} sh -c \
-		'$CC $CFLAGS -fsanitize=fuzzer-no-link $PKG_CFLAGS -Wno-string-plus-int -c "$1" -o "$OUT/lib/$(basename "$1" .c).o"' \
+	if ! ls "$TOP"/src/*.c "$TOP"/cmd/*.c | xargs -P "$JOBS" -I{} sh -c \
+		'case $1 in */cmd/*) o=cmd_$(basename "$1" .c) x="-Dmain=secretctl_main -DSECRETCTL_VERSION=\"fuzz\"" ;;
+		*) o=$(basename "$1" .c) x= ;; esac
+		$CC $CFLAGS -fsanitize=fuzzer-no-link $PKG_CFLAGS -Wno-string-plus-int $x -c "$1" -o "$OUT/lib/$o.o"' \
 		_ {}; then
 		echo "fuzz: the library does not build"; exit 1
 	fi

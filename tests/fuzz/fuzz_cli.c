@@ -1,0 +1,342 @@
+/* libFuzzer harness for the commands themselves (cmd/, not only src/) on a
+ * store file: the input is written to STORE in a private directory on
+ * /dev/shm, and the commands run in-process through the command table
+ * (cli_find(NAME)->run, as main dispatches), each with its standard output
+ * and error captured in memfds. The key is the demo identity (-i FILE);
+ * no keyring, no terminal (tty_available is replaced at link time).
+ *
+ *   ls STORE, ls STORE --json, recipients STORE, verify STORE, decrypt
+ *   STORE; extract STORE -f P and -e P for the first paths ls lists; and,
+ *   for a store that verifies, set STORE zz-fuzz-set --value-file V,
+ *   extract it back, unset it, verify again. A store that does not
+ *   verify gets the same set, which must fail and change nothing.
+ *
+ * Checks (any mismatch aborts; the fuzz_store find of an `ls` crash on an
+ * empty key is what this harness is for):
+ *  - every exit code is a documented one a store can cause: 0, 3 (path),
+ *    4 (no slot for the identity), 5 (integrity) or 6 (input); never 1
+ *    (internal), 2 (usage: the arguments are well formed) or 7 (I/O);
+ *  - a failure prints nothing on standard output and one message on
+ *    standard error that starts "secretctl: "; a success of ls, extract
+ *    or decrypt prints nothing on standard error;
+ *  - ls and ls --json agree on success; recipients loads as ls does;
+ *  - a store that verifies decrypts, every listed path extracts with -f
+ *    (or is refused as a collection, exit 6), and set, extract, unset and
+ *    verify then all succeed with the value read back;
+ *  - a failed set leaves STORE byte for byte, and no temporary file.
+ * FUZZ_LDFLAGS: -Wl,--wrap=tty_available */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "secretctl/buf.h"
+#include "secretctl/secmem.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int __wrap_tty_available(void);
+void __sanitizer_set_report_fd(void *fd);
+
+int __wrap_tty_available(void)
+{
+	return 0;
+}
+
+/* The demo identity: it ships with secretctl and is public. */
+static const char demo_identity[] =
+	"# DEMO ONLY\n"
+	"# public key: age1ec63aq35djeqymp8n72tw8gkg6p0pyndvd7yqz6r8pvskcazeccqqyktaq\n"
+	"AGE-SECRET-KEY-1A74M4W6Y8YJSA6VPALE2DX0ZH5UAF2ZGFKNYXNN58TMNS2VMRRSQMRULY8\n";
+static const char set_value[] = "fuzz value: 'x' #y\n";
+
+static char dir[64], store[96], idf[96], valf[96];
+static int out_fd, err_fd;
+
+static void put_file(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || (n && write(fd, p, n) != (ssize_t)n) || close(fd))
+		abort();
+}
+
+static void get_fd(int fd, struct buf *b)
+{
+	char tmp[4096];
+	ssize_t r;
+	off_t off = 0;
+
+	b->len = 0;
+	while ((r = pread(fd, tmp, sizeof tmp, off)) > 0) {
+		if (buf_append(b, tmp, (size_t)r))
+			abort();
+		off += r;
+	}
+	if (r < 0 || buf_putc(b, '\0'))
+		abort();
+	b->len--;
+}
+
+static void get_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		abort();
+	get_fd(fd, b);
+	close(fd);
+}
+
+static void rm_dir_files(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[512];
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))) {
+			snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+			unlink(p);
+		}
+	closedir(d);
+}
+
+static void cleanup(void)
+{
+	rm_dir_files();
+	rmdir(dir);
+}
+
+/* Only STORE, the identity and the value file are in the directory. */
+static void check_no_leftovers(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		abort();
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    strcmp(de->d_name, "s.yaml") && strcmp(de->d_name, "id.txt") &&
+		    strcmp(de->d_name, "value"))
+			abort(); /* a file left beside the store */
+	closedir(d);
+}
+
+struct res {
+	int rc;
+	struct buf out, err;
+};
+
+static void res_free(struct res *r)
+{
+	buf_free(&r->out);
+	buf_free(&r->err);
+}
+
+/* Run argv (argv[0] the command name, NULL-terminated) as main would,
+ * capturing both outputs; check the exit code and the messages. */
+static void run(struct res *r, const char *const *argv)
+{
+	const struct cli_cmd *c = cli_find(argv[0]);
+	int argc = 0, saved_out, saved_err;
+
+	while (argv[argc])
+		argc++;
+	if (!c || ftruncate(out_fd, 0) || ftruncate(err_fd, 0) || lseek(out_fd, 0, SEEK_SET) ||
+	    lseek(err_fd, 0, SEEK_SET))
+		abort();
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(1);
+	saved_err = dup(2);
+	if (saved_out < 0 || saved_err < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		abort();
+	r->rc = c->run(argc, (char **)argv);
+	fflush(stdout);
+	fflush(stderr);
+	if (dup2(saved_out, 1) < 0 || dup2(saved_err, 2) < 0)
+		abort();
+	close(saved_out);
+	close(saved_err);
+	get_fd(out_fd, &r->out);
+	get_fd(err_fd, &r->err);
+	if (r->rc != 0 && r->rc != 3 && r->rc != 4 && r->rc != 5 && r->rc != 6) {
+		fprintf(stderr, "fuzz_cli: %s: exit %d: %s\n", argv[0], r->rc, r->err.p);
+		abort(); /* an exit code a store should not cause */
+	}
+	if (r->rc && (r->out.len || r->err.len < 12 || memcmp(r->err.p, "secretctl: ", 11))) {
+		fprintf(stderr, "fuzz_cli: %s: exit %d, stdout %zu bytes, stderr '%s'\n", argv[0],
+			r->rc, r->out.len, r->err.p);
+		abort(); /* a failure prints output, or no clear message */
+	}
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The first n strings of the JSON array `ls --json` printed, decoded in
+ * place (its writer escapes '"', '\\' and bytes below 0x20 as \u00XX; a
+ * path with a NUL byte ends there). Anything else aborts. */
+static size_t json_paths(char *t, size_t len, char **v, size_t n)
+{
+	size_t i = 0, k = 0;
+
+	if (len < 3 || t[i++] != '[')
+		abort();
+	while (i < len && t[i] == '"' && k < n) {
+		char *o = t + i, *start = o;
+
+		i++;
+		while (i < len && t[i] != '"') {
+			if (t[i] != '\\') {
+				*o++ = t[i++];
+				continue;
+			}
+			if (++i >= len)
+				abort();
+			if (t[i] == 'u') {
+				int h;
+
+				if (i + 4 >= len || t[i + 1] != '0' || t[i + 2] != '0' ||
+				    (h = hexval(t[i + 3])) < 0 || hexval(t[i + 4]) < 0)
+					abort();
+				*o++ = (char)(h * 16 + hexval(t[i + 4]));
+				i += 5;
+			} else {
+				*o++ = t[i++];
+			}
+		}
+		if (i >= len)
+			abort();
+		*o = '\0';
+		v[k++] = start;
+		i++;
+		if (i < len && t[i] == ',')
+			i++;
+	}
+	return k;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int init;
+	struct res ls = { 0 }, json = { 0 }, r = { 0 };
+	struct buf before = { 0 }, after = { 0 };
+	char *paths[2];
+	size_t np;
+	int verified;
+
+	if (!init) {
+		int keep = dup(2);
+
+		if (keep < 0 || secmem_init())
+			abort();
+		__sanitizer_set_report_fd((void *)(intptr_t)keep); /* reports past the capture */
+		snprintf(dir, sizeof dir, "/dev/shm/fuzz-cli.%d", (int)getpid());
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			abort();
+		atexit(cleanup);
+		snprintf(store, sizeof store, "%s/s.yaml", dir);
+		snprintf(idf, sizeof idf, "%s/id.txt", dir);
+		snprintf(valf, sizeof valf, "%s/value", dir);
+		put_file(idf, demo_identity, sizeof demo_identity - 1);
+		put_file(valf, set_value, sizeof set_value - 1);
+		if ((out_fd = memfd_create("fuzz-cli-out", MFD_CLOEXEC)) < 0 ||
+		    (err_fd = memfd_create("fuzz-cli-err", MFD_CLOEXEC)) < 0)
+			abort();
+		unsetenv("SECRETCTL_IDENTITY");
+		unsetenv("SECRETCTL_STORE");
+		unsetenv("CREDENTIALS_DIRECTORY");
+		unsetenv("SOPS_AGE_KEY_FILE");
+		unsetenv("DBUS_SESSION_BUS_ADDRESS");
+		unsetenv("XDG_RUNTIME_DIR");
+		setenv("HOME", "/nonexistent-fuzz-home", 1);
+		setenv("XDG_CONFIG_HOME", "/nonexistent-fuzz-home/.config", 1);
+		init = 1;
+	}
+	put_file(store, data, size);
+
+	run(&ls, (const char *[]){ "ls", store, NULL });
+	if (!ls.rc && ls.err.len)
+		abort(); /* ls succeeded with a message */
+	run(&json, (const char *[]){ "ls", store, "--json", NULL });
+	if (json.rc != ls.rc)
+		abort(); /* ls and ls --json disagree */
+	run(&r, (const char *[]){ "recipients", store, NULL });
+	if (r.rc != ls.rc)
+		abort(); /* recipients loads the store unlike ls */
+	if (ls.rc) {
+		/* the store does not load: every command refuses it the same way */
+		run(&r, (const char *[]){ "verify", store, "-i", idf, NULL });
+		if (r.rc != ls.rc)
+			abort();
+		goto done;
+	}
+	run(&r, (const char *[]){ "verify", store, "-i", idf, NULL });
+	verified = r.rc == 0;
+	run(&r, (const char *[]){ "decrypt", store, "-i", idf, NULL });
+	if (verified && r.rc)
+		abort(); /* a store that verifies does not decrypt */
+	if (!r.rc && r.err.len)
+		abort();
+	np = json_paths(json.out.p, json.out.len, paths, 2);
+	for (size_t i = 0; i < np; i++) {
+		run(&r, (const char *[]){ "extract", store, "-f", paths[i], "-i", idf, NULL });
+		if (verified && r.rc && r.rc != 6)
+			abort(); /* a listed path of a verified store does not extract */
+		if (!r.rc && r.err.len)
+			abort();
+		run(&r, (const char *[]){ "extract", store, "-e", paths[i], "-i", idf, "--format",
+					  "json", NULL });
+		if (!r.rc && r.err.len)
+			abort();
+	}
+	get_file(store, &before);
+	run(&r, (const char *[]){ "set", store, "zz-fuzz-set", "--value-file", valf, "-i", idf,
+				  NULL });
+	if (r.rc) {
+		/* a store that verifies refuses it only where no scalar can go */
+		if (verified && r.rc != 6)
+			abort();
+		get_file(store, &after);
+		if (after.len != before.len || (after.len && memcmp(after.p, before.p, after.len)))
+			abort(); /* a failed set changed the store */
+	} else {
+		if (!verified)
+			abort(); /* set wrote a store that verify refuses */
+		run(&r, (const char *[]){ "extract", store, "-f", "zz-fuzz-set", "-i", idf, NULL });
+		if (r.rc || r.out.len != sizeof set_value - 1 ||
+		    memcmp(r.out.p, set_value, r.out.len))
+			abort(); /* the value set does not read back */
+		run(&r, (const char *[]){ "verify", store, "-i", idf, NULL });
+		if (r.rc)
+			abort(); /* set made a store that does not verify */
+		run(&r, (const char *[]){ "unset", store, "zz-fuzz-set", "-i", idf, NULL });
+		if (r.rc)
+			abort();
+		run(&r, (const char *[]){ "verify", store, "-i", idf, NULL });
+		if (r.rc)
+			abort(); /* unset made a store that does not verify */
+	}
+	check_no_leftovers();
+done:
+	res_free(&ls);
+	res_free(&json);
+	res_free(&r);
+	buf_free(&before);
+	buf_free(&after);
+	return 0;
+}
