@@ -6,7 +6,8 @@
  * no keyring, no terminal (tty_available is replaced at link time).
  *
  *   ls STORE, ls STORE --json, recipients STORE, verify STORE, decrypt
- *   STORE; extract STORE -f P and -e P for the first paths ls lists; and,
+ *   STORE; extract STORE -f P and -e P for the first paths ls lists;
+ *   install STORE -f P (twice: the second is unchanged) of the first; and,
  *   for a store that verifies, set STORE zz-fuzz-set --value-file V,
  *   extract it back, unset it, verify again. A store that does not
  *   verify gets the same set, which must fail and change nothing.
@@ -23,6 +24,8 @@
  *  - a store that verifies decrypts, every listed path extracts with -f
  *    (or is refused as a collection, exit 6), and set, extract, unset and
  *    verify then all succeed with the value read back;
+ *  - install exits as extract -f does, silently on success, and the
+ *    file holds extract's bytes with mode 0400;
  *  - a failed set leaves STORE byte for byte, and no temporary file.
  * FUZZ_LDFLAGS: -Wl,--wrap=tty_available */
 #include <dirent.h>
@@ -56,7 +59,7 @@ static const char demo_identity[] =
 	"AGE-SECRET-KEY-1A74M4W6Y8YJSA6VPALE2DX0ZH5UAF2ZGFKNYXNN58TMNS2VMRRSQMRULY8\n";
 static const char set_value[] = "fuzz value: 'x' #y\n";
 
-static char dir[64], store[96], idf[96], valf[96];
+static char dir[64], store[96], idf[96], valf[96], instdir[96], instfile[128], uid[16], gid[16];
 static int out_fd, err_fd;
 
 static void put_file(const char *path, const void *p, size_t n)
@@ -103,7 +106,7 @@ static void rm_dir_files(void)
 	if (!d)
 		return;
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
 			unlink(p);
 		}
@@ -112,6 +115,8 @@ static void rm_dir_files(void)
 
 static void cleanup(void)
 {
+	unlink(instfile);
+	rmdir(instdir);
 	rm_dir_files();
 	rmdir(dir);
 }
@@ -127,7 +132,7 @@ static void check_no_leftovers(void)
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
 		    strcmp(de->d_name, "s.yaml") && strcmp(de->d_name, "id.txt") &&
-		    strcmp(de->d_name, "value"))
+		    strcmp(de->d_name, "value") && strcmp(de->d_name, "inst"))
 			abort(); /* a file left beside the store */
 	closedir(d);
 }
@@ -252,6 +257,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(store, sizeof store, "%s/s.yaml", dir);
 		snprintf(idf, sizeof idf, "%s/id.txt", dir);
 		snprintf(valf, sizeof valf, "%s/value", dir);
+		snprintf(instdir, sizeof instdir, "%s/inst", dir);
+		snprintf(instfile, sizeof instfile, "%s/fuzz-installed", instdir);
+		snprintf(uid, sizeof uid, "%u", (unsigned)getuid());
+		snprintf(gid, sizeof gid, "%u", (unsigned)getgid());
+		if (mkdir(instdir, 0700) && errno != EEXIST)
+			abort();
 		put_file(idf, demo_identity, sizeof demo_identity - 1);
 		put_file(valf, set_value, sizeof set_value - 1);
 		if ((out_fd = memfd_create("fuzz-cli-out", MFD_CLOEXEC)) < 0 ||
@@ -303,6 +314,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  "json", NULL });
 		if (!r.rc && r.err.len)
 			abort();
+	}
+	if (np) {
+		/* install the first path: the file holds what extract -f gives */
+		struct res x = { 0 };
+		struct stat st;
+
+		run(&x, (const char *[]){ "extract", store, "-f", paths[0], "-i", idf, NULL });
+		for (int again = 0; again < 2; again++) {
+			run(&r, (const char *[]){ "install", store, "-f", paths[0], "fuzz-installed",
+						  "--dir", instdir, "--owner", uid, "--group", gid,
+						  "-i", idf, NULL });
+			if (r.rc != x.rc || (!r.rc && (r.out.len || r.err.len)))
+				abort(); /* install and extract disagree, or a success spoke */
+		}
+		if (!x.rc) {
+			get_file(instfile, &after);
+			if (after.len != x.out.len || (after.len && memcmp(after.p, x.out.p, after.len)) ||
+			    stat(instfile, &st) || (st.st_mode & 07777) != 0400)
+				abort(); /* the installed file is not the value, or not 0400 */
+			unlink(instfile);
+		}
+		res_free(&x);
 	}
 	get_file(store, &before);
 	run(&r, (const char *[]){ "set", store, "zz-fuzz-set", "--value-file", valf, "-i", idf,
