@@ -67,6 +67,15 @@ static const char *slot_opts(const struct cli_args *a)
 	return NULL;
 }
 
+/* Not silently ignored: they would not change the slots of a store that exists. */
+static int slot_opts_refused(const struct cli_args *a, const char *path)
+{
+	return cli_error(ERR_USAGE,
+			 "edit: %s only sets the key slots of a store this edit creates, and '%s' "
+			 "exists; use 'secretctl recipients add' to add a slot",
+			 slot_opts(a), path);
+}
+
 /* Lock, load, unlock and decrypt; a missing store may be created first. */
 static int open_store(const char *path, const struct cli_args *a, struct store *s,
 		      struct secmem *plain)
@@ -78,6 +87,9 @@ static int open_store(const char *path, const struct cli_args *a, struct store *
 	struct err e;
 	int rc;
 
+	/* refused before waiting for the lock; checked again once loaded */
+	if (slot_opts(a) && access(path, F_OK) == 0)
+		return slot_opts_refused(a, path);
 	rc = store_load(path, &o, s, &e);
 	if (rc == ERR_NOTFOUND && access(path, F_OK) != 0 && tty_available()) {
 		store_free(s);
@@ -94,11 +106,7 @@ static int open_store(const char *path, const struct cli_args *a, struct store *
 		secmem_release(s->data_key);
 		s->data_key = key;
 	} else if (slot_opts(a)) {
-		/* not silently ignored: they would not change the slots */
-		return cli_error(ERR_USAGE,
-				 "edit: %s only sets the key slots of a store this edit creates, and "
-				 "'%s' exists; use 'secretctl recipients add' to add a slot",
-				 slot_opts(a), path);
+		return slot_opts_refused(a, path);
 	} else {
 		cli_identity_opts(a, &io);
 		if (store_unlock(s, &io, &e))

@@ -810,9 +810,12 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 
 	if (cover(s, b0, b1))
 		return s->e->code;
-	/* "" or a null key (a bare '?' or ':'): no PATH segment is empty */
+	/* "" or a null key (a bare '?'): no PATH segment is empty, and none
+	 * holds a NUL byte (a command-line argument cannot) */
 	if (n == 0)
 		return fail_at(s, ev->start_mark, "an empty mapping key, which no PATH can name");
+	if (memchr(v, '\0', n))
+		return fail_at(s, ev->start_mark, "a mapping key with a NUL byte, which no PATH can name");
 	if (ev->data.scalar.anchor) {
 		/* keys are plaintext in both views, so an alias may name one */
 		size_t k = node_alloc(s, SPLICE_SCALAR, &ev->start_mark);

@@ -96,6 +96,17 @@ for opt in "-r $R2" "-R before.yaml" "--passphrase" "--work-factor 10"; do
 	assert "edit $opt: the store is untouched" cmp -s before.yaml s.yaml
 done
 assert "edit with a slot option never started the editor" [ ! -e must-not-run.ran ]
+# refused at once, even while another secretctl holds the store's lock
+flock -F s.yaml sleep 20 &
+lockpid=$!
+sleep 0.3
+t0=$(date +%s%N)
+EDITOR="$T/bin/must-not-run" run nt "$SECRETCTL" edit s.yaml -r "$R2"
+t1=$(date +%s%N)
+assert_rc 2 "edit -r on a locked store: usage error, not exit 7 or a wait"
+assert "edit -r on a locked store: no waiting message" bash -c "! grep -q waiting '$T/err'"
+assert "edit -r on a locked store: refused without waiting for the lock (20 s)" [ $(( (t1 - t0) / 1000000 )) -lt 10000 ]
+kill $lockpid 2>/dev/null; wait $lockpid 2>/dev/null
 
 # ---- the editor fails
 EDITOR=false run nt "$SECRETCTL" edit s.yaml

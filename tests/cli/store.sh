@@ -189,6 +189,10 @@ printf 'a: 1\nb:\n  "": 2\n' > emptykey.yaml
 run sc encrypt emptykey.yaml -r "$R1"
 assert_rc 6 "an empty key is refused: no PATH can name it"
 assert_err 'line 3, column 3: an empty mapping key' "the empty key's line and column are named"
+printf 'a: 1\n"x\\0y": 2\n' > nulkey.yaml
+run sc encrypt nulkey.yaml -r "$R1"
+assert_rc 6 "a key with a NUL byte is refused: no PATH can name it"
+assert_err 'line 2, column 1: a mapping key with a NUL byte' "the NUL key's line and column are named"
 printf 'a: [1\n' > broken.yaml
 run sc encrypt broken.yaml -r "$R1"
 assert_rc 6 "invalid YAML is refused"

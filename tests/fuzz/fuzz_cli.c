@@ -17,9 +17,9 @@
  *  - every exit code is a documented one a store can cause: 0, 3 (path),
  *    4 (no slot for the identity), 5 (integrity) or 6 (input); never 1
  *    (internal), 2 (usage: the arguments are well formed) or 7 (I/O);
- *  - a failure prints nothing on standard output and one message on
- *    standard error that starts "secretctl: "; a success of ls, extract
- *    or decrypt prints nothing on standard error;
+ *  - a failure prints nothing on standard output, and standard error
+ *    starts "secretctl: "; a success of ls, extract, decrypt or install
+ *    prints nothing on standard error;
  *  - ls and ls --json agree on success; recipients loads as ls does;
  *  - a store that verifies decrypts, every listed path extracts with -f
  *    (or is refused as a collection, exit 6), and set, extract, unset and
@@ -45,7 +45,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int __wrap_tty_available(void);
-void __sanitizer_set_report_fd(void *fd);
 
 int __wrap_tty_available(void)
 {
@@ -61,13 +60,18 @@ static const char set_value[] = "fuzz value: 'x' #y\n";
 
 static char dir[64], store[96], idf[96], valf[96], instdir[96], instfile[128], uid[16], gid[16];
 static int out_fd, err_fd;
+/* The commands print through stdout and stderr, which run() points at
+ * these memfd streams; fds 1 and 2 stay libFuzzer's and the sanitizers'. */
+static FILE *out_f, *err_f, *real_out, *real_err;
+
+static void fail(void);
 
 static void put_file(const char *path, const void *p, size_t n)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd < 0 || (n && write(fd, p, n) != (ssize_t)n) || close(fd))
-		abort();
+		fail();
 }
 
 static void get_fd(int fd, struct buf *b)
@@ -79,11 +83,11 @@ static void get_fd(int fd, struct buf *b)
 	b->len = 0;
 	while ((r = pread(fd, tmp, sizeof tmp, off)) > 0) {
 		if (buf_append(b, tmp, (size_t)r))
-			abort();
+			fail();
 		off += r;
 	}
 	if (r < 0 || buf_putc(b, '\0'))
-		abort();
+		fail();
 	b->len--;
 }
 
@@ -92,7 +96,7 @@ static void get_file(const char *path, struct buf *b)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		abort();
+		fail();
 	get_fd(fd, b);
 	close(fd);
 }
@@ -128,13 +132,21 @@ static void check_no_leftovers(void)
 	struct dirent *de;
 
 	if (!d)
-		abort();
+		fail();
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
 		    strcmp(de->d_name, "s.yaml") && strcmp(de->d_name, "id.txt") &&
 		    strcmp(de->d_name, "value") && strcmp(de->d_name, "inst"))
-			abort(); /* a file left beside the store */
+			fail(); /* a file left beside the store */
 	closedir(d);
+}
+
+/* A check failed: remove the directory (libFuzzer ends the process with
+ * _Exit, so atexit handlers do not run), then abort for the report. */
+static void fail(void)
+{
+	cleanup();
+	abort();
 }
 
 struct res {
@@ -153,36 +165,31 @@ static void res_free(struct res *r)
 static void run(struct res *r, const char *const *argv)
 {
 	const struct cli_cmd *c = cli_find(argv[0]);
-	int argc = 0, saved_out, saved_err;
+	int argc = 0;
 
 	while (argv[argc])
 		argc++;
-	if (!c || ftruncate(out_fd, 0) || ftruncate(err_fd, 0) || lseek(out_fd, 0, SEEK_SET) ||
-	    lseek(err_fd, 0, SEEK_SET))
-		abort();
-	fflush(stdout);
-	fflush(stderr);
-	saved_out = dup(1);
-	saved_err = dup(2);
-	if (saved_out < 0 || saved_err < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		abort();
+	if (!c || ftruncate(out_fd, 0) || ftruncate(err_fd, 0))
+		fail();
+	rewind(out_f);
+	rewind(err_f);
+	stdout = out_f;
+	stderr = err_f;
 	r->rc = c->run(argc, (char **)argv);
-	fflush(stdout);
-	fflush(stderr);
-	if (dup2(saved_out, 1) < 0 || dup2(saved_err, 2) < 0)
-		abort();
-	close(saved_out);
-	close(saved_err);
+	fflush(out_f);
+	fflush(err_f);
+	stdout = real_out;
+	stderr = real_err;
 	get_fd(out_fd, &r->out);
 	get_fd(err_fd, &r->err);
 	if (r->rc != 0 && r->rc != 3 && r->rc != 4 && r->rc != 5 && r->rc != 6) {
 		fprintf(stderr, "fuzz_cli: %s: exit %d: %s\n", argv[0], r->rc, r->err.p);
-		abort(); /* an exit code a store should not cause */
+		fail(); /* an exit code a store should not cause */
 	}
 	if (r->rc && (r->out.len || r->err.len < 12 || memcmp(r->err.p, "secretctl: ", 11))) {
 		fprintf(stderr, "fuzz_cli: %s: exit %d, stdout %zu bytes, stderr '%s'\n", argv[0],
 			r->rc, r->out.len, r->err.p);
-		abort(); /* a failure prints output, or no clear message */
+		fail(); /* a failure prints output, or no clear message */
 	}
 }
 
@@ -193,14 +200,14 @@ static int hexval(int c)
 }
 
 /* The first n strings of the JSON array `ls --json` printed, decoded in
- * place (its writer escapes '"', '\\' and bytes below 0x20 as \u00XX; a
- * path with a NUL byte ends there). Anything else aborts. */
+ * place (its writer escapes '"', '\\' and bytes below 0x20 as \u00XX; the
+ * scanners refuse a key with a NUL byte). Anything else fails. */
 static size_t json_paths(char *t, size_t len, char **v, size_t n)
 {
 	size_t i = 0, k = 0;
 
 	if (len < 3 || t[i++] != '[')
-		abort();
+		fail();
 	while (i < len && t[i] == '"' && k < n) {
 		char *o = t + i, *start = o;
 
@@ -211,13 +218,13 @@ static size_t json_paths(char *t, size_t len, char **v, size_t n)
 				continue;
 			}
 			if (++i >= len)
-				abort();
+				fail();
 			if (t[i] == 'u') {
 				int h;
 
 				if (i + 4 >= len || t[i + 1] != '0' || t[i + 2] != '0' ||
 				    (h = hexval(t[i + 3])) < 0 || hexval(t[i + 4]) < 0)
-					abort();
+					fail();
 				*o++ = (char)(h * 16 + hexval(t[i + 4]));
 				i += 5;
 			} else {
@@ -225,7 +232,7 @@ static size_t json_paths(char *t, size_t len, char **v, size_t n)
 			}
 		}
 		if (i >= len)
-			abort();
+			fail();
 		*o = '\0';
 		v[k++] = start;
 		i++;
@@ -245,14 +252,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int verified;
 
 	if (!init) {
-		int keep = dup(2);
-
-		if (keep < 0 || secmem_init())
-			abort();
-		__sanitizer_set_report_fd((void *)(intptr_t)keep); /* reports past the capture */
-		snprintf(dir, sizeof dir, "/dev/shm/fuzz-cli.%d", (int)getpid());
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			abort();
+		if (secmem_init())
+			fail();
+		snprintf(dir, sizeof dir, "/dev/shm/fuzz-cli.XXXXXX");
+		if (!mkdtemp(dir))
+			fail();
 		atexit(cleanup);
 		snprintf(store, sizeof store, "%s/s.yaml", dir);
 		snprintf(idf, sizeof idf, "%s/id.txt", dir);
@@ -262,12 +266,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(uid, sizeof uid, "%u", (unsigned)getuid());
 		snprintf(gid, sizeof gid, "%u", (unsigned)getgid());
 		if (mkdir(instdir, 0700) && errno != EEXIST)
-			abort();
+			fail();
 		put_file(idf, demo_identity, sizeof demo_identity - 1);
 		put_file(valf, set_value, sizeof set_value - 1);
 		if ((out_fd = memfd_create("fuzz-cli-out", MFD_CLOEXEC)) < 0 ||
-		    (err_fd = memfd_create("fuzz-cli-err", MFD_CLOEXEC)) < 0)
-			abort();
+		    (err_fd = memfd_create("fuzz-cli-err", MFD_CLOEXEC)) < 0 ||
+		    !(out_f = fdopen(dup(out_fd), "w")) || !(err_f = fdopen(dup(err_fd), "w")))
+			fail();
+		real_out = stdout;
+		real_err = stderr;
 		unsetenv("SECRETCTL_IDENTITY");
 		unsetenv("SECRETCTL_STORE");
 		unsetenv("CREDENTIALS_DIRECTORY");
@@ -282,38 +289,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	run(&ls, (const char *[]){ "ls", store, NULL });
 	if (!ls.rc && ls.err.len)
-		abort(); /* ls succeeded with a message */
+		fail(); /* ls succeeded with a message */
 	run(&json, (const char *[]){ "ls", store, "--json", NULL });
 	if (json.rc != ls.rc)
-		abort(); /* ls and ls --json disagree */
+		fail(); /* ls and ls --json disagree */
 	run(&r, (const char *[]){ "recipients", store, NULL });
 	if (r.rc != ls.rc)
-		abort(); /* recipients loads the store unlike ls */
+		fail(); /* recipients loads the store unlike ls */
 	if (ls.rc) {
 		/* the store does not load: every command refuses it the same way */
 		run(&r, (const char *[]){ "verify", store, "-i", idf, NULL });
 		if (r.rc != ls.rc)
-			abort();
+			fail();
 		goto done;
 	}
 	run(&r, (const char *[]){ "verify", store, "-i", idf, NULL });
 	verified = r.rc == 0;
 	run(&r, (const char *[]){ "decrypt", store, "-i", idf, NULL });
 	if (verified && r.rc)
-		abort(); /* a store that verifies does not decrypt */
+		fail(); /* a store that verifies does not decrypt */
 	if (!r.rc && r.err.len)
-		abort();
+		fail();
 	np = json_paths(json.out.p, json.out.len, paths, 2);
 	for (size_t i = 0; i < np; i++) {
 		run(&r, (const char *[]){ "extract", store, "-f", paths[i], "-i", idf, NULL });
 		if (verified && r.rc && r.rc != 6)
-			abort(); /* a listed path of a verified store does not extract */
+			fail(); /* a listed path of a verified store does not extract */
 		if (!r.rc && r.err.len)
-			abort();
+			fail();
 		run(&r, (const char *[]){ "extract", store, "-e", paths[i], "-i", idf, "--format",
 					  "json", NULL });
 		if (!r.rc && r.err.len)
-			abort();
+			fail();
 	}
 	if (np) {
 		/* install the first path: the file holds what extract -f gives */
@@ -326,13 +333,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						  "--dir", instdir, "--owner", uid, "--group", gid,
 						  "-i", idf, NULL });
 			if (r.rc != x.rc || (!r.rc && (r.out.len || r.err.len)))
-				abort(); /* install and extract disagree, or a success spoke */
+				fail(); /* install and extract disagree, or a success spoke */
 		}
 		if (!x.rc) {
 			get_file(instfile, &after);
 			if (after.len != x.out.len || (after.len && memcmp(after.p, x.out.p, after.len)) ||
 			    stat(instfile, &st) || (st.st_mode & 07777) != 0400)
-				abort(); /* the installed file is not the value, or not 0400 */
+				fail(); /* the installed file is not the value, or not 0400 */
 			unlink(instfile);
 		}
 		res_free(&x);
@@ -343,26 +350,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.rc) {
 		/* a store that verifies refuses it only where no scalar can go */
 		if (verified && r.rc != 6)
-			abort();
+			fail();
 		get_file(store, &after);
 		if (after.len != before.len || (after.len && memcmp(after.p, before.p, after.len)))
-			abort(); /* a failed set changed the store */
+			fail(); /* a failed set changed the store */
 	} else {
 		if (!verified)
-			abort(); /* set wrote a store that verify refuses */
+			fail(); /* set wrote a store that verify refuses */
 		run(&r, (const char *[]){ "extract", store, "-f", "zz-fuzz-set", "-i", idf, NULL });
 		if (r.rc || r.out.len != sizeof set_value - 1 ||
 		    memcmp(r.out.p, set_value, r.out.len))
-			abort(); /* the value set does not read back */
+			fail(); /* the value set does not read back */
 		run(&r, (const char *[]){ "verify", store, "-i", idf, NULL });
 		if (r.rc)
-			abort(); /* set made a store that does not verify */
+			fail(); /* set made a store that does not verify */
 		run(&r, (const char *[]){ "unset", store, "zz-fuzz-set", "-i", idf, NULL });
 		if (r.rc)
-			abort();
+			fail();
 		run(&r, (const char *[]){ "verify", store, "-i", idf, NULL });
 		if (r.rc)
-			abort(); /* unset made a store that does not verify */
+			fail(); /* unset made a store that does not verify */
 	}
 	check_no_leftovers();
 done:

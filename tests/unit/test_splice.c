@@ -799,6 +799,10 @@ static void test_plain_errors(void **state)
 	PLAIN_ERR("a: {\"\": 1}\n", "line 1, column 5: an empty mapping key");
 	PLAIN_ERR("?  # c\n", "line 1, column 2: an empty mapping key");
 	PLAIN_ERR("&e \"\": 1\n", "an empty mapping key");
+	PLAIN_ERR("\"a\\0b\": 1\n", "line 1, column 1: a mapping key with a NUL byte, which no PATH can name");
+	PLAIN_ERR("a:\n  - \"\\0\": 1\n", "line 2, column 5: a mapping key with a NUL byte");
+	/* a NUL in a value is a value's business (-f gives it, -e refuses it) */
+	ROUNDTRIP("a: \"x\\0y\"\n");
 	/* keys that resolve to null but are not empty can be named */
 	ROUNDTRIP("~: 1\nnull: 2\n");
 }
