@@ -125,7 +125,7 @@ static void cleanup(void)
 	rmdir(dir);
 }
 
-/* Only STORE, the identity and the value file are in the directory. */
+/* Only STORE, the identity, the value file and inst/ are in the directory. */
 static void check_no_leftovers(void)
 {
 	DIR *d = opendir(dir);
