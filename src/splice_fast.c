@@ -365,8 +365,8 @@ static int token(struct fs *s, size_t p)
 }
 
 /* A mapping key at p: plain (no '#' or ':' inside), 'single' or "double"
- * quoted without escapes (so never a NUL byte), on this line; then ':' and a blank or the end of
- * the line. Sets k (decoded), *colon. */
+ * quoted without escapes (so never a NUL byte), on this line; then ':' and
+ * a blank or the end of the line. Sets k (decoded), *colon. */
 static int key_parse(struct fs *s, size_t p, struct fkey *k, size_t *colon)
 {
 	const unsigned char *t = s->t;

@@ -43,19 +43,10 @@
 #include "secretctl/buf.h"
 #include "secretctl/secmem.h"
 
+#include "fuzz_demo.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int __wrap_tty_available(void);
 
-int __wrap_tty_available(void)
-{
-	return 0;
-}
-
-/* The demo identity: it ships with secretctl and is public. */
-static const char demo_identity[] =
-	"# DEMO ONLY\n"
-	"# public key: age1ec63aq35djeqymp8n72tw8gkg6p0pyndvd7yqz6r8pvskcazeccqqyktaq\n"
-	"AGE-SECRET-KEY-1A74M4W6Y8YJSA6VPALE2DX0ZH5UAF2ZGFKNYXNN58TMNS2VMRRSQMRULY8\n";
 static const char set_value[] = "fuzz value: 'x' #y\n";
 
 static char dir[64], store[96], idf[96], valf[96], instdir[96], instfile[128], uid[16], gid[16];
@@ -275,14 +266,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail();
 		real_out = stdout;
 		real_err = stderr;
-		unsetenv("SECRETCTL_IDENTITY");
-		unsetenv("SECRETCTL_STORE");
-		unsetenv("CREDENTIALS_DIRECTORY");
-		unsetenv("SOPS_AGE_KEY_FILE");
-		unsetenv("DBUS_SESSION_BUS_ADDRESS");
-		unsetenv("XDG_RUNTIME_DIR");
-		setenv("HOME", "/nonexistent-fuzz-home", 1);
-		setenv("XDG_CONFIG_HOME", "/nonexistent-fuzz-home/.config", 1);
+		fuzz_only_demo_identity();
 		init = 1;
 	}
 	put_file(store, data, size);

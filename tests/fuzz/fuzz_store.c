@@ -33,19 +33,9 @@
 
 #include "secretctl/store.h"
 
+#include "fuzz_demo.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int __wrap_tty_available(void);
-
-int __wrap_tty_available(void)
-{
-	return 0;
-}
-
-/* The demo identity: it ships with secretctl and is public. */
-static const char demo_identity[] =
-	"# DEMO ONLY\n"
-	"# public key: age1ec63aq35djeqymp8n72tw8gkg6p0pyndvd7yqz6r8pvskcazeccqqyktaq\n"
-	"AGE-SECRET-KEY-1A74M4W6Y8YJSA6VPALE2DX0ZH5UAF2ZGFKNYXNN58TMNS2VMRRSQMRULY8\n";
 
 struct mfile {
 	int fd;
@@ -164,14 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mfile_open(&re, "fuzz-store-again");
 		mfile_write(&idf, demo_identity, sizeof demo_identity - 1);
 		files[0] = idf.path;
-		/* no other key source */
-		unsetenv("SECRETCTL_IDENTITY");
-		unsetenv("CREDENTIALS_DIRECTORY");
-		unsetenv("SOPS_AGE_KEY_FILE");
-		unsetenv("DBUS_SESSION_BUS_ADDRESS");
-		unsetenv("XDG_RUNTIME_DIR");
-		setenv("HOME", "/nonexistent-fuzz-home", 1);
-		setenv("XDG_CONFIG_HOME", "/nonexistent-fuzz-home/.config", 1);
+		fuzz_only_demo_identity();
 		init = 1;
 	}
 	if (size > 1 << 16)

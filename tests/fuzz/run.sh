@@ -48,7 +48,8 @@ export TOP SHARED OUT FUZZ_OUT CC CFLAGS PKG_CFLAGS LIBS DEMO_ID
 # ask for link flags in a line "FUZZ_LDFLAGS: ..." of its source.
 link() {
 	src=$TOP/tests/fuzz/$1.c
-	if [ -x "$OUT/$1" ] && [ "$OUT/$1" -nt "$src" ] && [ "$OUT/$1" -nt "$OUT/lib/libfuzz.a" ]; then
+	if [ -x "$OUT/$1" ] && [ "$OUT/$1" -nt "$src" ] && [ "$OUT/$1" -nt "$OUT/lib/libfuzz.a" ] &&
+		[ -z "$(find "$TOP"/tests/fuzz -name '*.h' -newer "$OUT/$1" | head -1)" ]; then
 		return 0
 	fi
 	ld=$(sed -n 's/.*FUZZ_LDFLAGS: *//p' "$src" | sed 's/ *\*\/.*//')
