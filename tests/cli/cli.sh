@@ -73,9 +73,15 @@ mkfifo fifo
 exec 3<>fifo
 "$SECRETCTL" set nostore.yaml a/b < fifo 2>/dev/null 3>&- &
 pid=$!
-# (polled, not a fixed sleep: under valgrind secretctl takes a while to start)
+# Polled, not a fixed sleep: under valgrind secretctl takes a while to
+# start. Until it runs, $pid is a forked shell, setpriv or (make valgrind)
+# the wrapper script, also named secretctl, and then valgrind's memcheck.
+want_comm=secretctl
+[ "$SECRETCTL" = "${SECRETCTL_REAL:-$SECRETCTL}" ] || want_comm=memcheck-amd64-
+is_secretctl() { [ "$(cat /proc/$pid/comm 2>/dev/null)" = "$want_comm" ]; }
 hardened() { grep -Eq '^Max core file size +0 +0 ' /proc/$pid/limits && grep -q '^Umask:[[:space:]]*0077' /proc/$pid/status; }
-for i in $(seq 300); do hardened && break; sleep 0.1; done
+for i in $(seq 300); do is_secretctl && hardened && break; sleep 0.1; done
+is_secretctl || echo "# $want_comm does not run: $(cat /proc/$pid/comm 2>&1)"
 assert "core dumps are off (RLIMIT_CORE 0)" grep -Eq '^Max core file size +0 +0 ' /proc/$pid/limits
 assert "umask is 077" grep -q '^Umask:[[:space:]]*0077' /proc/$pid/status
 exec 3>&-
@@ -88,8 +94,18 @@ elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	exec 3<>fifo2
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$SECRETCTL" set "$T/nostore.yaml" a/b < fifo2 2>/dev/null 3>&- &
 	pid=$!
-	for i in $(seq 300); do [ "$(stat -c %U /proc/$pid/environ 2>/dev/null)" = root ] && break; sleep 0.1; done
-	# a non-dumpable process's /proc files belong to root, not to its user
+	# A non-dumpable process's /proc files belong to root, not to its user.
+	# So do those of the forked shell before setpriv has switched to nobody,
+	# and setpriv's own right after it (a change of uid clears dumpable
+	# until the next exec): wait until secretctl itself runs as nobody and
+	# has hardened itself
+	nobody_uid=$(id -u nobody)
+	running() { is_secretctl && grep -Eq "^Uid:[[:space:]]+$nobody_uid[[:space:]]" /proc/$pid/status; }
+	for i in $(seq 300); do
+		running && [ "$(stat -c %U /proc/$pid/environ 2>/dev/null)" = root ] && break
+		sleep 0.1
+	done
+	running || echo "# $want_comm does not run as nobody: $(cat /proc/$pid/comm 2>&1)"
 	owner=$(stat -c %U /proc/$pid/environ 2>&1)
 	assert "the process is not dumpable (PR_SET_DUMPABLE 0; its /proc/PID/environ: $owner)" [ "$owner" = root ]
 	exec 3>&-
