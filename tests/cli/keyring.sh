@@ -56,10 +56,14 @@ sc set s.yaml big --value-file big.txt -i id.txt
 mkfifo fifo
 "$SECRETCTL_REAL" extract s.yaml -f big > fifo 2>/dev/null & pid=$!
 exec 3<fifo
-for i in $(seq 50); do grep -q 'libc\.so' /proc/$pid/maps 2>/dev/null && break; sleep 0.02; done
+# (the fifo is open as soon as the forked shell has opened it, before it
+# execs secretctl: wait for secretctl's own mapping, by its resolved path)
+real=$(readlink -f "$SECRETCTL_REAL")
+for i in $(seq 50); do grep -qF " $real" /proc/$pid/maps 2>/dev/null && break; sleep 0.02; done
 cp /proc/$pid/maps maps.txt 2>/dev/null
 cat <&3 > /dev/null; exec 3<&-; wait $pid
-assert "/proc/PID/maps of a running extract shows libc (the check can see)" grep -q 'libc\.so' maps.txt
+assert "/proc/PID/maps of a running extract shows secretctl and libc (the check can see)" \
+	bash -c "grep -qF ' $real' maps.txt && grep -q 'libc\.so' maps.txt"
 assert "/proc/PID/maps shows no libsecret or glib" bash -c "! grep -Eq 'libsecret|libglib|libgio' maps.txt"
 run sc keyring ls
 assert_rc 8 "no bus: keyring ls is exit 8"
