@@ -99,7 +99,8 @@ assert "edit with a slot option never started the editor" [ ! -e must-not-run.ra
 # refused at once, even while another secretctl holds the store's lock
 flock -F s.yaml sleep 20 &
 lockpid=$!
-sleep 0.3
+for i in $(seq 200); do flock -n s.yaml true || break; sleep 0.05; done
+assert "the store is locked (the check can fail)" bash -c "! flock -n s.yaml true"
 t0=$(date +%s%N)
 EDITOR="$T/bin/must-not-run" run nt "$SECRETCTL" edit s.yaml -r "$R2"
 t1=$(date +%s%N)
@@ -259,28 +260,31 @@ assert "the spy saw the plaintext (the check can fail)" grep -q changed-pw-1 "$T
 cat >bin/slowadd.sh <<'EOF'
 #!/bin/sh
 echo started > "$MARK"
-sleep "$HOLD"
+# GO: hold the store's lock until that file exists
+if [ -n "${GO:-}" ]; then while [ ! -e "$GO" ]; do sleep 0.05; done; fi
 printf '%s: %s\n' "$KEY" "$VAL" >> "$1"
 EOF
 chmod +x bin/slowadd.sh
-rm -f mark1 mark2
-# the first edit holds the lock for HOLD s after its editor starts: long
-# enough for the others to start (under valgrind that takes about 1 s) and
-# to wait more than 1 s
-HOLD=1.3
-under_valgrind && HOLD=6
-MARK=$T/mark1 HOLD=$HOLD KEY=from_a VAL=value-a EDITOR="$T/bin/slowadd.sh" nt "$SECRETCTL" edit s.yaml 2>a.err &
+rm -f mark1 mark2 go
+# the first edit holds the lock until the file go exists: until the others
+# have said that they wait (no fixed time, which a loaded machine or
+# valgrind could outrun)
+MARK=$T/mark1 GO=$T/go KEY=from_a VAL=value-a EDITOR="$T/bin/slowadd.sh" nt "$SECRETCTL" edit s.yaml 2>a.err &
 pa=$!
 wait_for mark1
 run nt "$SECRETCTL" edit s.yaml --no-wait
 assert_rc 7 "--no-wait while another edit runs: exit 7"
 assert_err "another secretctl is changing it" "--no-wait: says why"
-MARK=$T/mark2 HOLD=0 KEY=from_b VAL=value-b EDITOR="$T/bin/slowadd.sh" nt "$SECRETCTL" edit s.yaml 2>b.err &
+MARK=$T/mark2 KEY=from_b VAL=value-b EDITOR="$T/bin/slowadd.sh" nt "$SECRETCTL" edit s.yaml 2>b.err &
 pb=$!
 printf 'set-while-editing' | setsid -w "$SECRETCTL" set s.yaml app/env/API_TOKEN 2>c.err &
 pc=$!
-sleep 0.3
+for i in $(seq 1200); do
+	[ "$(grep -l 'waiting for another' b.err c.err 2>/dev/null | wc -l)" = 2 ] && break
+	sleep 0.05
+done
 assert "the second edit has not started its editor yet" [ ! -e mark2 ]
+touch go
 wait "$pa"; ra=$?
 wait "$pb"; rb=$?
 wait "$pc"; rc=$?

@@ -56,10 +56,12 @@ sc set s.yaml big --value-file big.txt -i id.txt
 mkfifo fifo
 "$SECRETCTL_REAL" extract s.yaml -f big > fifo 2>/dev/null & pid=$!
 exec 3<fifo
-# (the fifo is open as soon as the forked shell has opened it, before it
-# execs secretctl: wait for secretctl's own mapping, by its resolved path)
+# The fifo is open as soon as the forked shell has opened it, before it
+# execs secretctl. Once a byte has come through, secretctl has decrypted
+# and is writing: all it loads is loaded, and the rest of its output
+# (400 kB) keeps it blocked in write(2) while its maps are read.
+dd bs=1 count=1 status=none <&3 >/dev/null
 real=$(readlink -f "$SECRETCTL_REAL")
-for i in $(seq 50); do grep -qF " $real" /proc/$pid/maps 2>/dev/null && break; sleep 0.02; done
 cp /proc/$pid/maps maps.txt 2>/dev/null
 cat <&3 > /dev/null; exec 3<&-; wait $pid
 assert "/proc/PID/maps of a running extract shows secretctl and libc (the check can see)" \
@@ -122,7 +124,7 @@ while True:
     c, _ = s.accept(); conns.append(c)
 EOF
 python3 hang.py "$T/hang.sock" "$T/hang.ready" & hangpid=$!
-for i in $(seq 100); do [ -e hang.ready ] && break; sleep 0.02; done
+for i in $(seq 500); do [ -e hang.ready ] && break; sleep 0.02; done
 under_valgrind && DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" \
 	timeout 60 "$SECRETCTL" extract s.yaml -f a -v >/dev/null 2>&1 </dev/null # see xsc
 start=$(date +%s%N)
@@ -247,7 +249,7 @@ if sc edit --help >/dev/null 2>&1 && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" =
 	# threads' signal masks and a timing; under valgrind they are valgrind's)
 	cp e.yaml e2.yaml
 	EDITOR='sleep 30; :' setsid "$SECRETCTL_REAL" edit e2.yaml </dev/null >/dev/null 2>"$T/err" & epid=$!
-	for i in $(seq 100); do [ -n "$(cat /proc/$epid/task/*/children 2>/dev/null)" ] && break; sleep 0.05; done
+	for i in $(seq 400); do [ -n "$(cat /proc/$epid/task/*/children 2>/dev/null)" ] && break; sleep 0.05; done
 	threads=0 blocked=0
 	for st in /proc/$epid/task/*/status; do
 		[ "$(basename "$(dirname "$st")")" = "$epid" ] && continue
@@ -359,7 +361,10 @@ sc keyring add id.txt
 LOGIN=/org/freedesktop/secrets/collection/login
 dbus-monitor --session "interface='org.freedesktop.Secret.Service',member='Unlock'" \
 	"interface='org.freedesktop.Secret.Prompt'" > monitor.log 2>/dev/null & monpid=$!
-sleep 0.3
+# it monitors once the bus has taken its name away (NameLost, which the
+# daemon sends while it makes the connection a monitor)
+for i in $(seq 200); do grep -q 'member=NameLost' monitor.log && break; sleep 0.05; done
+assert "dbus-monitor monitors (the check below can see)" grep -q 'member=NameLost' monitor.log
 dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
 	org.freedesktop.Secret.Service.Lock array:objpath:$LOGIN >/dev/null
 start=$(date +%s%N)
@@ -390,7 +395,7 @@ assert_rc 8 "add to a locked keyring whose unlock prompt is dismissed: exit 8"
 assert_err 'locked' "... says it is locked"
 # control: an unlocking search does ask the service to unlock (seen by the monitor)
 timeout 5 secret-tool search --unlock recipient "$R" >/dev/null 2>&1
-sleep 0.3
+for i in $(seq 100); do [ "$(prompts)" -gt 0 ] && break; sleep 0.05; done
 kill $monpid 2>/dev/null; wait $monpid 2>/dev/null
 assert "control: the monitor sees secret-tool's Unlock call" [ "$(prompts)" -gt 0 ]
 
@@ -398,7 +403,7 @@ assert "control: the monitor sees secret-tool's Unlock call" [ "$(prompts)" -gt 
 for p in $(cat "$KEYRING_PIDS"); do kill $p 2>/dev/null; done
 gone() { ! dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
 	org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true; }
-for i in $(seq 100); do gone && break; sleep 0.05; done
+for i in $(seq 400); do gone && break; sleep 0.05; done
 # --- a bus without a Secret Service
 run sc keyring ls
 assert_rc 8 "a bus but no Secret Service: keyring ls is exit 8"
@@ -415,7 +420,7 @@ rm "$DEF"
 HOME=$(dirname "$RUNDIR") XDG_DATA_HOME=$(dirname "$RUNDIR")/data XDG_RUNTIME_DIR=$RUNDIR \
 	gnome-keyring-daemon --foreground --components=secrets </dev/null >/dev/null 2>&1 &
 echo $! >> "$KEYRING_PIDS"
-for i in $(seq 100); do gone || break; sleep 0.05; done
+for i in $(seq 400); do gone || break; sleep 0.05; done
 start=$(date +%s%N)
 run rsc extract s.yaml -f a -v
 t=$(ms_since "$start")

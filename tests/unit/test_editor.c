@@ -369,7 +369,7 @@ static void signal_case(int sig)
 		editor_run(&ws, &e);
 		_exit(51); /* not reached: the signal ends us */
 	}
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < 2000; i++) {
 		FILE *f = fopen(pidf, "r");
 		if (f) {
 			int v;
