@@ -77,7 +77,7 @@ pid=$!
 # start. Until it runs, $pid is a forked shell, setpriv or (make valgrind)
 # the wrapper script, also named secretctl, and then valgrind's memcheck.
 want_comm=secretctl
-[ "$SECRETCTL" = "${SECRETCTL_REAL:-$SECRETCTL}" ] || want_comm=memcheck-amd64-
+under_valgrind && want_comm=memcheck-amd64-
 is_secretctl() { [ "$(cat /proc/$pid/comm 2>/dev/null)" = "$want_comm" ]; }
 hardened() { grep -Eq '^Max core file size +0 +0 ' /proc/$pid/limits && grep -q '^Umask:[[:space:]]*0077' /proc/$pid/status; }
 for i in $(seq 300); do is_secretctl && hardened && break; sleep 0.1; done
@@ -86,7 +86,7 @@ assert "core dumps are off (RLIMIT_CORE 0)" grep -Eq '^Max core file size +0 +0 
 assert "umask is 077" grep -q '^Umask:[[:space:]]*0077' /proc/$pid/status
 exec 3>&-
 wait $pid || true
-if grep -q __asan_init "$SECRETCTL"; then
+if sanitized; then
 	skip "sanitizer build: stays dumpable so LeakSanitizer can trace it"
 elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	chmod 755 "$T"

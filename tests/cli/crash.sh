@@ -16,7 +16,7 @@
 need strace setsid sed cmp
 # ASan/LSan make syscalls of their own that differ from run to run, and
 # LSan cannot run under ptrace.
-if grep -q __asan_init "$SECRETCTL_REAL" 2>/dev/null; then
+if sanitized; then
 	skip "the SIGKILL sweep needs a build without sanitizers"; exit 0
 fi
 private_tmpfs crash-test

@@ -10,10 +10,10 @@
 # run (build-fuzz/).
 . "$(dirname "$0")/lib.sh"
 
-if [ "${VALGRIND:-0}" = 1 ]; then
+if under_valgrind; then
 	skip "the fuzz harnesses are ASan/UBSan builds: not run under valgrind"; exit 0
 fi
-if [ "${SAN:-0}" = 1 ]; then
+if sanitized; then
 	# make asan: the same harnesses, already ASan/UBSan builds, ran in make check
 	skip "make asan: the fuzz smoke test runs in make check (its harnesses are ASan builds already)"; exit 0
 fi

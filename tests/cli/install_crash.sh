@@ -97,7 +97,7 @@ assert "nothing but the file in the directory" [ "$(same_files)" = x ]
 # ---- SIGKILL at every syscall ----
 # An ASan build makes syscalls of its own (LSan's thread, at exit), which
 # differ from run to run, and LSan cannot work under ptrace.
-if ldd "$SECRETCTL_REAL" 2>/dev/null | grep -q libasan; then
+if sanitized; then
 	skip "the SIGKILL sweep needs a build without sanitizers"; exit 0
 fi
 # The syscalls of one install, as (name, occurrence) pairs (strace counts

@@ -79,6 +79,12 @@ need() {
 
 # under_valgrind: true when $SECRETCTL runs secretctl under memcheck.
 under_valgrind() { [ "$SECRETCTL" != "$SECRETCTL_REAL" ]; }
+# sanitized: true when secretctl is an ASan/UBSan build (make asan).
+sanitized() { grep -q __asan_init "$SECRETCTL_REAL" 2>/dev/null; }
+# short_sweeps: true under make asan and make valgrind, which CI runs right
+# after make check: the long sweeps then take a sample (make check runs
+# them whole).
+short_sweeps() { under_valgrind || sanitized; }
 # Sampling in the sweeps, which run the same code thousands of times (a
 # start under memcheck costs 0.5 to 1 s): the runs a sweep leaves out run
 # the real binary, through the wrapper, which counts them for the

@@ -22,7 +22,7 @@ export VG_EVERY=61
 # make check runs each case as given, with CRLF and without the final line
 # break; make asan and make valgrind (CI runs all three) as given only
 variants="p crlf nonl"
-if under_valgrind || [ "${SAN:-0}" = 1 ]; then variants=p; export VG_EVERY=21; fi
+if short_sweeps; then variants=p; export VG_EVERY=21; fi
 while IFS= read -r f; do
 	kind=$("$ST" classify "$f")
 	id=${f#"$SUITE"/}; id=${id%/in.yaml}

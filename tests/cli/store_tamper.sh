@@ -26,7 +26,7 @@ sc encrypt plain.yaml -r "$R1" -r "$R2" -o s.yaml
 # over the store.)
 export VG_EVERY=25
 SWEEP_EVERY=; want=2000
-if under_valgrind || [ "${SAN:-0}" = 1 ]; then SWEEP_EVERY=8; want=300; fi
+if short_sweeps; then SWEEP_EVERY=8; want=300; fi
 SWEEP_EVERY=$SWEEP_EVERY python3 - s.yaml "$SECRETCTL" <<'PY' >sweep.out
 import os, re, subprocess, sys
 path, bin = sys.argv[1], sys.argv[2]
