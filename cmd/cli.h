@@ -52,7 +52,7 @@ enum { CLI_OPT_IDENTITY = 20, CLI_OPT_PASSFILE, CLI_OPT_VERBOSE, CLI_OPT_HELP };
 enum { CLI_OPT_VERIFY = 24 };
 #define CLI_VERIFY_OPT \
 	{ "verify", 0, 0, CLI_OPT_VERIFY, NULL, \
-	  "check the whole store's MAC first (refuses tokens from older versions)" }
+	  "no effect: the whole store is always checked (kept for old scripts)" }
 
 /* Parse argv[1..] of command `cmd` against opts (NULL-name terminated; --help
  * is added). Returns 0, or ERR_USAGE after printing the error (with a "did
@@ -105,6 +105,7 @@ CLI_DECLARE(cmd_unset);
 CLI_DECLARE(cmd_recipients);
 CLI_DECLARE(cmd_rotate);
 CLI_DECLARE(cmd_podman);
+CLI_DECLARE(cmd_upgrade);
 
 #endif
 
@@ -132,9 +133,12 @@ int cli_store_create(const char *path, const struct cli_args *a, struct store *s
 
 /* identity_opts from -i, --passphrase-file, -v (points into a). */
 void cli_identity_opts(const struct cli_args *a, struct identity_opts *io);
-/* Load (and with lock, lock: waiting, or not with --no-wait) the store, open its data key and decrypt it:
- * plaintext view in plain. Prints the error and returns its code. */
-int cli_store_open(const char *path, const struct cli_args *a, int lock, struct store *s,
+/* Load the store (with CLI_OPEN_LOCK, locked: waiting, or not with
+ * --no-wait; with CLI_OPEN_V1, a version 1 store too), open its data key,
+ * check it whole and decrypt it: plaintext view in plain. Prints the error
+ * and returns its code. */
+enum { CLI_OPEN_LOCK = 1, CLI_OPEN_V1 = 2 };
+int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, struct store *s,
 		   struct secmem *plain);
 /* Re-encrypt plain with s (stable tokens) and save it atomically. Prints
  * errors; with verbose, says whether anything was written. */

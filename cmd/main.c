@@ -43,6 +43,8 @@ static const struct cli_cmd commands[] = {
 	{ "set", cmd_set, "[STORE] PATH [--value-file F]",
 	  "set one value (from stdin, byte for byte)", 0 },
 	{ "unset", cmd_unset, "[STORE] PATH", "remove one key", 0 },
+	{ "upgrade", cmd_upgrade, "[STORE]",
+	  "check a version 1 store and rewrite it as version 2", 0 },
 	{ "verify", cmd_verify, "[STORE]", "decrypt everything, check every tag and the MAC", 0 },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

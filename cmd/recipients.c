@@ -50,7 +50,7 @@ static int modify(const char *store, const char *verb, const char *r, const stru
 	struct err e;
 	int rc;
 
-	rc = cli_store_open(store, a, 1, &s, &plain);
+	rc = cli_store_open(store, a, CLI_OPEN_LOCK, &s, &plain);
 	if (rc)
 		goto out;
 	if (strcmp(verb, "add") == 0)

@@ -59,7 +59,7 @@ static int change(const char *name, const struct cli_opt *opts, int argc, char *
 		rc = cli_fail(&e);
 		goto out;
 	}
-	rc = cli_store_open(store, &a, 1, &s, &plain);
+	rc = cli_store_open(store, &a, CLI_OPEN_LOCK, &s, &plain);
 	if (rc)
 		goto out;
 	if (is_set)

@@ -24,11 +24,13 @@ static void say_waiting(const char *path)
 	cli_note("waiting for another secretctl to finish with '%s'...", path);
 }
 
-int cli_store_open(const char *path, const struct cli_args *a, int lock, struct store *s,
+int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, struct store *s,
 		   struct secmem *plain)
 {
-	struct store_open o = { .lock = lock, .no_wait = a->opt[CLI_OPT_NOWAIT].count > 0,
-				.on_wait = say_waiting };
+	struct store_open o = { .lock = (flags & CLI_OPEN_LOCK) != 0,
+				.no_wait = a->opt[CLI_OPT_NOWAIT].count > 0,
+				.on_wait = say_waiting,
+				.allow_v1 = (flags & CLI_OPEN_V1) != 0 };
 	struct identity_opts io;
 	struct err e;
 

@@ -172,12 +172,8 @@ int cli_open_values(const char *store, const char *pstr, int env, const char *na
 		}
 	}
 	cli_identity_opts(a, &io);
-	/* Each token's tag binds it to the data key and its path; the MAC,
-	 * a pass over every token, only adds that none of them was put back
-	 * from an older version of the store: --verify (extract's fast path
-	 * skips it, see BENCHMARKS.md). */
-	if (store_unlock(s, &io, &e) ||
-	    (a->opt[CLI_OPT_VERIFY].count && store_check_mac(s, &e))) {
+	/* store_unlock checks the whole store's MAC before any token opens */
+	if (store_unlock(s, &io, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}

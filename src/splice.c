@@ -31,6 +31,8 @@ struct frame {
 	int mapping;
 	int expect_key;  /* mapping: the next node is a key */
 	size_t last;     /* last child so far, SPLICE_NONE */
+	size_t size;     /* nodes of its expanded tree so far (itself included) */
+	size_t anchor;   /* its anchor (index in scan.an), SPLICE_NONE */
 	char *key;       /* mapping: the key of the value to come */
 	size_t key_len;
 	yaml_mark_t key_mark;
@@ -39,6 +41,7 @@ struct frame {
 struct anchor {
 	char *name;
 	size_t node;
+	size_t size; /* nodes in its expanded tree; 0 while its collection is open */
 };
 
 struct scan {
@@ -57,6 +60,7 @@ struct scan {
 	struct path path;
 	struct anchor *an;
 	size_t n_an, cap_an;
+	size_t alias_nodes; /* nodes that aliases add to the expanded tree */
 	struct range *cov; /* key scalars, value regions, metadata: never comments */
 	size_t n_cov, cap_cov;
 	struct splice_keyset keys; /* duplicate-key check */
@@ -288,7 +292,7 @@ void splice_keyset_free(struct splice_keyset *ks)
 	*ks = (struct splice_keyset){ 0 };
 }
 
-static int anchor_add(struct scan *s, const char *name, size_t node)
+static int anchor_add(struct scan *s, const char *name, size_t node, size_t size)
 {
 	char *c;
 
@@ -299,18 +303,20 @@ static int anchor_add(struct scan *s, const char *name, size_t node)
 		return err_oom(s->e);
 	s->an[s->n_an].name = c;
 	s->an[s->n_an].node = node;
+	s->an[s->n_an].size = size;
 	s->n_an++;
 	return 0;
 }
 
-/* The latest definition wins (YAML allows redefining an anchor). */
+/* The latest definition wins (YAML allows redefining an anchor): its
+ * index in s->an, or SPLICE_NONE. */
 static size_t anchor_find(const struct scan *s, const char *name)
 {
 	size_t i = s->n_an;
 
 	while (i--)
 		if (strcmp(s->an[i].name, name) == 0)
-			return s->an[i].node;
+			return i;
 	return SPLICE_NONE;
 }
 
@@ -398,12 +404,15 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 }
 
 /* A child of the open collection is complete. */
-static void child_done(struct scan *s)
+/* A child of the innermost collection is complete; size: the nodes it
+ * stands for in the expanded tree (an alias: its anchor's). */
+static void child_done(struct scan *s, size_t size)
 {
 	struct frame *f = top(s);
 
 	if (!f)
 		return;
+	f->size = f->size + size < f->size ? SIZE_MAX : f->size + size;
 	path_pop(&s->path);
 	if (f->mapping)
 		f->expect_key = 1;
@@ -421,6 +430,8 @@ static int push_frame(struct scan *s, size_t node, int mapping)
 	f->mapping = mapping;
 	f->expect_key = mapping;
 	f->last = SPLICE_NONE;
+	f->size = 1;
+	f->anchor = SPLICE_NONE;
 	return 0;
 }
 
@@ -557,12 +568,12 @@ static int on_value_scalar(struct scan *s, const yaml_event_t *ev)
 	node = node_new(s, SPLICE_SCALAR, sm);
 	if (node == SPLICE_NONE)
 		return s->e->code ? s->e->code : err_oom(s->e);
-	if (ev->data.scalar.anchor && anchor_add(s, (const char *)ev->data.scalar.anchor, node))
+	if (ev->data.scalar.anchor && anchor_add(s, (const char *)ev->data.scalar.anchor, node, 1))
 		return s->e->code;
 	/* an implicit null stays as it is: nothing to encrypt */
 	if (ev->data.scalar.length == 0 && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 	    !ev->data.scalar.anchor && !ev->data.scalar.tag) {
-		child_done(s);
+		child_done(s, 1);
 		return 0;
 	}
 	memset(&it, 0, sizeof it);
@@ -593,7 +604,7 @@ static int on_value_scalar(struct scan *s, const yaml_event_t *ev)
 		return s->e->code;
 	}
 	s->d->nodes[node].item = s->d->n_items - 1;
-	child_done(s);
+	child_done(s, 1);
 	return 0;
 }
 
@@ -727,9 +738,9 @@ static int meta_parse(struct scan *s, yaml_mark_t km)
 			if (n == 0 || n > 9 || strspn(v, "0123456789") != n)
 				return fail_at(s, s->ev.start_mark, "metadata: version is not a number");
 			d->version = strtol(v, &end, 10);
-			if (d->version != 1)
+			if (d->version != 1 && d->version != 2)
 				return fail_at(s, s->ev.start_mark,
-					       "unknown store version %ld (this secretctl reads version 1)",
+					       "unknown store version %ld (this secretctl reads version 2)",
 					       d->version);
 		} else if (strcmp(field, "keys") == 0) {
 			if (have_keys++)
@@ -753,8 +764,13 @@ static int meta_parse(struct scan *s, yaml_mark_t km)
 				return rc;
 			if (n == 0 || memchr(v, 0, n))
 				return fail_at(s, s->ev.start_mark, "metadata: empty mac");
+			if (s->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE || s->ev.data.scalar.tag ||
+			    s->ev.data.scalar.anchor)
+				return fail_at(s, s->ev.start_mark, "metadata: the mac must be plain base64");
 			if (!(d->mac = buf_memdup0(v, n)))
 				return err_oom(s->e);
+			d->mac_start = to_byte(s, s->ev.start_mark.index);
+			d->mac_end = to_byte(s, s->ev.end_mark.index);
 		} else if (strcmp(field, "final_newline") == 0) {
 			if (have_fn++)
 				return fail_at(s, fm, "metadata: repeated field 'final_newline'");
@@ -828,7 +844,7 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 		if (!(kn->key = buf_memdup0(v, n)))
 			return err_oom(s->e);
 		kn->key_len = n;
-		if (anchor_add(s, (const char *)ev->data.scalar.anchor, k))
+		if (anchor_add(s, (const char *)ev->data.scalar.anchor, k, 1))
 			return s->e->code;
 	}
 	if (s->depth == 1 && n == strlen(META_KEY) && memcmp(v, META_KEY, n) == 0) {
@@ -848,10 +864,11 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 static int on_alias(struct scan *s, struct frame *f, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
-	size_t target = anchor_find(s, name), node;
+	size_t a = anchor_find(s, name), target, node;
 
-	if (target == SPLICE_NONE)
+	if (a == SPLICE_NONE)
 		return fail_at(s, ev->start_mark, "undefined alias '*%s'", name);
+	target = s->an[a].node;
 	if (f->mapping && f->expect_key) {
 		const struct splice_node *t = &s->d->nodes[target];
 
@@ -866,11 +883,28 @@ static int on_alias(struct scan *s, struct frame *f, const yaml_event_t *ev)
 		f->expect_key = 0;
 		return 0;
 	}
+	/* a value must be a token: a key is clear text, which nothing
+	 * authenticates as a value (a store writer could anchor any key and
+	 * have its text read at another path) */
+	if (s->d->nodes[target].is_key)
+		return fail_at(s, ev->start_mark,
+			       "alias '*%s' names a mapping key, which is clear text: an alias used as a value must name a value",
+			       name);
+	/* every walk of the tree (PATH lookups, ls, completion, the lists in
+	 * messages) is bounded by the size of the expanded tree */
+	if (!s->an[a].size)
+		return fail_at(s, ev->start_mark, "alias '*%s' is inside the collection it names",
+			       name);
+	s->alias_nodes += s->an[a].size;
+	if (s->an[a].size > SPLICE_MAX_ALIAS_NODES || s->alias_nodes > SPLICE_MAX_ALIAS_NODES)
+		return fail_at(s, ev->start_mark,
+			       "aliases would expand the document by more than %d nodes",
+			       SPLICE_MAX_ALIAS_NODES);
 	node = node_new(s, SPLICE_ALIAS, &ev->start_mark);
 	if (node == SPLICE_NONE)
 		return s->e->code;
 	s->d->nodes[node].target = target;
-	child_done(s);
+	child_done(s, s->an[a].size);
 	return 0;
 }
 
@@ -905,9 +939,13 @@ static int on_collection(struct scan *s, const yaml_event_t *ev)
 	s->d->nodes[node].indent = flow ? 0 : indent;
 	if (!f)
 		s->d->indent = indent;
-	if (anchor && anchor_add(s, anchor, node))
+	if (anchor && anchor_add(s, anchor, node, 0))
 		return s->e->code;
-	return push_frame(s, node, mapping);
+	if (push_frame(s, node, mapping))
+		return s->e->code;
+	if (anchor)
+		s->st[s->depth - 1].anchor = s->n_an - 1;
+	return 0;
 }
 
 static int on_document_start(struct scan *s, const yaml_event_t *ev)
@@ -965,8 +1003,10 @@ static int handle(struct scan *s)
 		if (!f)
 			return err_set(s->e, ERR_FAIL, "splice: unbalanced collection end");
 		free(f->key);
+		if (f->anchor != SPLICE_NONE) /* complete: aliases may name it now */
+			s->an[f->anchor].size = f->size;
 		s->depth--;
-		child_done(s);
+		child_done(s, f->size);
 		return 0;
 	case YAML_SCALAR_EVENT:
 		if (!f) {

@@ -603,9 +603,10 @@ static int meta_field(struct fs *s, struct meta *m, size_t p)
 			return unsup(s, "version");
 		memcpy(num, t + p + 9, v);
 		num[v] = '\0';
-		if (strspn(num, "0123456789") != v || strtol(num, NULL, 10) != 1)
+		if (strspn(num, "0123456789") != v ||
+		    (strtol(num, NULL, 10) != 1 && strtol(num, NULL, 10) != 2))
 			return unsup(s, "version");
-		d->version = 1;
+		d->version = strtol(num, NULL, 10);
 		return 0;
 	}
 	if (e - p == 19 && memcmp(t + p, "final_newline: true", 19) == 0) {
@@ -636,6 +637,8 @@ static int meta_field(struct fs *s, struct meta *m, size_t p)
 			      (t[v] >= 'A' && t[v] <= 'Z') || t[v] == '+' || t[v] == '/' || t[v] == '='))
 				return unsup(s, "mac");
 		d->mac = buf_memdup0(t + p + 5, e - p - 5);
+		d->mac_start = p + 5;
+		d->mac_end = e;
 		return d->mac ? 0 : oom(s);
 	}
 	return unsup(s, "metadata field");
@@ -1020,7 +1023,7 @@ int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, 
 			      a->indent, b->indent, a->prolog_end, b->prolog_end);
 	if (!str_eq(a->eol, b->eol))
 		return differ(why, why_len, "eol");
-	if (!str_eq(a->mac, b->mac))
+	if (!str_eq(a->mac, b->mac) || a->mac_start != b->mac_start || a->mac_end != b->mac_end)
 		return differ(why, why_len, "mac");
 	if (a->n_slots != b->n_slots)
 		return differ(why, why_len, "n_slots %zu != %zu", a->n_slots, b->n_slots);

@@ -23,7 +23,10 @@
 
 #define AD_VALUE "secretctl/v1/value"
 #define AD_COMMENT "secretctl/v1/comment"
-#define MAC_DOMAIN "secretctl/v1/mac"
+#define MAC1_DOMAIN "secretctl/v1/mac"
+#define MAC_DOMAIN "secretctl/v2/mac"
+#define MAC_LEN 32 /* BLAKE2b-256 */
+#define MAC_B64_LEN 44
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
 
@@ -150,7 +153,8 @@ static const struct tok_entry *tokmap_take(struct store_tokmap *m, int kind, con
 
 struct subkeys {
 	unsigned char val[32];
-	unsigned char mac[32];
+	unsigned char mac1[32]; /* version 1 MAC (upgrade only) */
+	unsigned char mac[32];  /* version 2 MAC */
 };
 
 static struct subkeys *derive(const unsigned char *data_key)
@@ -160,7 +164,8 @@ static struct subkeys *derive(const unsigned char *data_key)
 	if (!k)
 		return NULL;
 	crypto_kdf_derive_from_key(k->val, sizeof k->val, 1, "sctl_val", data_key);
-	crypto_kdf_derive_from_key(k->mac, sizeof k->mac, 2, "sctl_mac", data_key);
+	crypto_kdf_derive_from_key(k->mac1, sizeof k->mac1, 2, "sctl_mac", data_key);
+	crypto_kdf_derive_from_key(k->mac, sizeof k->mac, 3, "sctl_mac", data_key);
 	return k;
 }
 
@@ -181,26 +186,17 @@ static void mac_lp(crypto_auth_hmacsha512256_state *st, const void *p, size_t n)
 	crypto_auth_hmacsha512256_update(st, p, n);
 }
 
-/* The MAC input of §2.3 is fed as the tokens are produced or read. */
-static void mac_begin(crypto_auth_hmacsha512256_state *st, const struct subkeys *k,
-		      const struct store_slot *slots, size_t n)
+/* The version 1 MAC (docs/FORMAT.md, "Version 1"): what upgrade checks
+ * before it rewrites a store as version 2. */
+static void mac1_begin(crypto_auth_hmacsha512256_state *st, const struct subkeys *k,
+		       const struct store_slot *slots, size_t n)
 {
-	crypto_auth_hmacsha512256_init(st, k->mac, sizeof k->mac);
-	crypto_auth_hmacsha512256_update(st, (const unsigned char *)MAC_DOMAIN, sizeof MAC_DOMAIN);
+	crypto_auth_hmacsha512256_init(st, k->mac1, sizeof k->mac1);
+	crypto_auth_hmacsha512256_update(st, (const unsigned char *)MAC1_DOMAIN, sizeof MAC1_DOMAIN);
 	for (size_t i = 0; i < n; i++) {
 		const char *r = slots[i].recipient ? slots[i].recipient : "scrypt";
 		crypto_auth_hmacsha512256_update(st, (const unsigned char *)r, strlen(r) + 1);
 	}
-}
-
-static void mac_token(crypto_auth_hmacsha512256_state *st, int kind, const char *path,
-		      size_t plen, const unsigned char *payload, size_t len)
-{
-	unsigned char k = kind == SPLICE_VALUE ? 'v' : 'c';
-
-	crypto_auth_hmacsha512256_update(st, &k, 1);
-	mac_lp(st, path, plen);
-	mac_lp(st, payload, len);
 }
 
 /* Metadata fields beyond version, keys and mac, by name and value. */
@@ -210,10 +206,8 @@ static void mac_field(crypto_auth_hmacsha512256_state *st, const char *name, con
 	mac_lp(st, value, strlen(value));
 }
 
-/* The fields after the tokens. Each slot's data_key is covered too: a
- * verifier holding one identity must still notice a damaged slot of
- * another (issue 3), which the recipient names alone would not show. */
-static void mac_fields(crypto_auth_hmacsha512256_state *st, const struct store_slot *slots,
+/* The fields after the tokens, each slot's data_key included. */
+static void mac1_fields(crypto_auth_hmacsha512256_state *st, const struct store_slot *slots,
 		       size_t n, int final_newline)
 {
 	for (size_t i = 0; i < n; i++)
@@ -422,6 +416,11 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 	}
 	if (s->n_slots == 0)
 		return err_set(e, ERR_INPUT, "%s: the store has no key slots", path);
+	if (s->doc.version == 1 && !(o && o->allow_v1))
+		return err_set(e, ERR_INPUT,
+			       "%s is a version 1 store, whose clear text is not authenticated; "
+			       "'secretctl upgrade %s' checks it and rewrites it as version 2",
+			       path, path);
 	return 0;
 }
 
@@ -457,7 +456,13 @@ int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
 	}
 	memcpy(s->data_key, key.p, STORE_KEY_LEN);
 	secmem_free(&key);
-	return 0;
+	/* nothing of a store is used before all of it is authenticated */
+	rc = store_check_mac(s, e);
+	if (rc) {
+		secmem_release(s->data_key);
+		s->data_key = NULL;
+	}
+	return rc;
 }
 
 /* ---- decryption --------------------------------------------------------- */
@@ -561,8 +566,8 @@ static void acc_token(struct mac_acc *a, int kind, const char *path, size_t plen
 	acc_put(a, payload, len);
 }
 
-/* The MAC of §2.3 over every token of the store as it is. */
-static int check_mac(const struct store *s, const struct subkeys *k, struct err *e)
+/* The version 1 MAC over every token of the store as it is. */
+static int check_mac1(const struct store *s, const struct subkeys *k, struct err *e)
 {
 	crypto_auth_hmacsha512256_state st;
 	/* want: room for what 44 base64 characters can decode to (33 bytes
@@ -575,7 +580,7 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 
 	if (!acc)
 		return err_oom(e);
-	mac_begin(&st, k, s->slots, s->n_slots);
+	mac1_begin(&st, k, s->slots, s->n_slots);
 	acc->st = &st;
 	acc->n = 0;
 	for (size_t i = 0; i < s->doc.n_items && !rc; i++) {
@@ -590,7 +595,7 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 	free(payload);
 	crypto_auth_hmacsha512256_update(&st, acc->b, acc->n);
 	free(acc);
-	mac_fields(&st, s->slots, s->n_slots, s->doc.final_newline);
+	mac1_fields(&st, s->slots, s->n_slots, s->doc.final_newline);
 	crypto_auth_hmacsha512256_final(&st, mac);
 	sodium_memzero(&st, sizeof st);
 	if (rc)
@@ -601,9 +606,52 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 	    maclen != sizeof mac)
 		return err_set(e, ERR_INPUT, "%s: malformed mac", s->path);
 	if (sodium_memcmp(mac, want, sizeof mac) != 0)
+		return err_set(e, ERR_INTEGRITY, "%s: the version 1 MAC does not verify", s->path);
+	return 0;
+}
+
+static void be64(unsigned char out[8], uint64_t n)
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (unsigned char)(n >> (56 - 8 * i));
+}
+
+/* The version 2 MAC: keyed BLAKE2b-256 over the domain, the mac value's
+ * offset and every byte of text except the value [a, b) (FORMAT.md). */
+static void mac2(const struct subkeys *k, const char *text, size_t len, size_t a, size_t b,
+		 unsigned char out[MAC_LEN])
+{
+	crypto_generichash_state st;
+	unsigned char pre[sizeof MAC_DOMAIN + 8];
+
+	memcpy(pre, MAC_DOMAIN, sizeof MAC_DOMAIN);
+	be64(pre + sizeof MAC_DOMAIN, a);
+	crypto_generichash_init(&st, k->mac, sizeof k->mac, MAC_LEN);
+	crypto_generichash_update(&st, pre, sizeof pre);
+	crypto_generichash_update(&st, (const unsigned char *)text, a);
+	crypto_generichash_update(&st, (const unsigned char *)text + b, len - b);
+	crypto_generichash_final(&st, out, MAC_LEN);
+	sodium_memzero(&st, sizeof st);
+}
+
+static int check_mac(const struct store *s, const struct subkeys *k, struct err *e)
+{
+	unsigned char mac[MAC_LEN], want[B64_DECODED_MAX(MAC_B64_LEN)];
+	const struct splice_doc *d = &s->doc;
+	size_t maclen;
+
+	if (d->version == 1)
+		return check_mac1(s, k, e);
+	if (!d->mac || d->mac_end - d->mac_start != MAC_B64_LEN || d->mac_end > s->text.len ||
+	    b64_decode(s->text.p + d->mac_start, MAC_B64_LEN, want, &maclen) != 0 ||
+	    maclen != MAC_LEN)
+		return err_set(e, ERR_INPUT, "%s: malformed mac (%d base64 characters expected)",
+			       s->path, MAC_B64_LEN);
+	mac2(k, s->text.p, s->text.len, d->mac_start, d->mac_end, mac);
+	if (sodium_memcmp(mac, want, MAC_LEN) != 0)
 		return err_set(e, ERR_INTEGRITY,
-			       "%s: store MAC does not verify (tokens or key slots were removed, "
-			       "added, reordered or taken from another version of the store)",
+			       "%s: the store's MAC does not verify: the file was changed by "
+			       "something other than secretctl with its key",
 			       s->path);
 	return 0;
 }
@@ -616,8 +664,9 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 	size_t pos = 0;
 	int rc = 0, meta_done = 0;
 
-	if (!s->data_key)
-		return err_set(e, ERR_FAIL, "store is not unlocked");
+	rc = store_check_mac(s, e);
+	if (rc)
+		return rc;
 	k = derive(s->data_key);
 	map = calloc(1, sizeof *map);
 	if (!k || !map) {
@@ -659,9 +708,6 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 		pos = it->kind == SPLICE_VALUE ? splice_token_end(it, region.p, region.len)
 					       : it->end;
 	}
-	rc = check_mac(s, k, e);
-	if (rc)
-		goto out;
 	/* rest of the text, without the metadata block */
 	if (!meta_done) {
 		if (secmem_append(&plain, s->text.p + pos, s->doc.meta_start - pos)) {
@@ -712,9 +758,9 @@ int store_value(struct store *s, size_t node, struct secmem *out, struct err *e)
 	size_t item;
 	int rc;
 
-	if (!s->data_key)
-		return err_set(e, ERR_FAIL, "store is not unlocked");
-	rc = 0;
+	rc = store_check_mac(s, e);
+	if (rc)
+		return rc;
 	node = splice_resolve(&s->doc, node);
 	k = derive(s->data_key);
 	if (!k)
@@ -759,13 +805,15 @@ static int meta_line(struct buf *out, size_t indent, const char *eol, const char
 	return buf_puts(out, line) || buf_puts(out, eol) ? -1 : 0;
 }
 
+/* The metadata block; *mac_at is where the mac value goes (MAC_B64_LEN
+ * bytes, written by store_encrypt once the rest of the text is known). */
 static int put_metadata(const struct store *s, struct buf *out, size_t ind, const char *eol,
-			int final_newline, const unsigned char *mac, size_t maclen)
+			int final_newline, size_t *mac_at)
 {
 	int bad = 0;
 
 	bad |= meta_line(out, ind, eol, "secretctl:");
-	bad |= meta_line(out, ind, eol, "  version: 1");
+	bad |= meta_line(out, ind, eol, "  version: 2");
 	if (!final_newline)
 		bad |= meta_line(out, ind, eol, "  final_newline: false");
 	bad |= meta_line(out, ind, eol, "  keys:");
@@ -784,13 +832,10 @@ static int put_metadata(const struct store *s, struct buf *out, size_t ind, cons
 			l = *nl ? nl + 1 : nl;
 		}
 	}
-	bad |= meta_line(out, ind, eol, "  mac: ");
+	bad |= meta_line(out, ind, eol, "  mac: %*s", MAC_B64_LEN, "");
 	if (bad)
 		return -1;
-	/* the mac value goes before the last line break */
-	out->len -= strlen(eol);
-	if (put_b64(out, mac, maclen) || buf_puts(out, eol))
-		return -1;
+	*mac_at = out->len - strlen(eol) - MAC_B64_LEN;
 	return 0;
 }
 
@@ -820,12 +865,11 @@ static int new_token(const struct subkeys *k, int kind, const char *path, size_t
 int store_encrypt(const struct store *s, const char *plain, size_t len, struct buf *out,
 		  struct err *e)
 {
-	crypto_auth_hmacsha512256_state st;
-	unsigned char mac[crypto_auth_hmacsha512256_BYTES];
+	unsigned char mac[MAC_LEN];
 	struct splice_doc d = { 0 };
 	struct subkeys *k = NULL;
-	size_t pos = 0, meta_at;
-	int rc, final_newline;
+	size_t pos = 0, meta_at, mac_at, start = out->len;
+	int rc;
 
 	if (!s->data_key)
 		return err_set(e, ERR_FAIL, "store is not unlocked");
@@ -840,7 +884,6 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 	if (s->tokens)
 		for (size_t i = 0; i < s->tokens->n; i++)
 			s->tokens->v[i].used = 0;
-	mac_begin(&st, k, s->slots, s->n_slots);
 	for (size_t i = 0; i < d.n_items; i++) {
 		const struct splice_item *it = &d.items[i];
 		const unsigned char *pt = (const unsigned char *)plain + it->start;
@@ -849,21 +892,6 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		unsigned char *payload = NULL;
 		int bad;
 
-		old = tokmap_take(s->tokens, it->kind, it->path.p, it->path.len, pt, n);
-		if (old) {
-			payload = malloc(B64_DECODED_MAX(old->b64_len) + 1);
-			if (!payload || b64_decode(s->tokens->b64.p + old->b64_off, old->b64_len,
-						   payload, &plen) != 0) {
-				free(payload);
-				rc = err_oom(e);
-				goto out;
-			}
-		} else if (new_token(k, it->kind, it->path.p, it->path.len, pt, n, &payload,
-				     &plen)) {
-			rc = err_oom(e);
-			goto out;
-		}
-		mac_token(&st, it->kind, it->path.p, it->path.len, payload, plen);
 		bad = buf_append(out, plain + pos, it->start - pos);
 		if (it->kind == SPLICE_VALUE) {
 			bad |= buf_putc(out, ' ');
@@ -876,8 +904,15 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		} else {
 			bad |= buf_puts(out, "#!enc ");
 		}
-		bad |= put_b64(out, payload, plen);
-		free(payload);
+		old = tokmap_take(s->tokens, it->kind, it->path.p, it->path.len, pt, n);
+		if (old) { /* the old token, byte for byte */
+			bad |= buf_append(out, s->tokens->b64.p + old->b64_off, old->b64_len);
+		} else if (new_token(k, it->kind, it->path.p, it->path.len, pt, n, &payload, &plen)) {
+			bad = 1;
+		} else {
+			bad |= put_b64(out, payload, plen);
+			free(payload);
+		}
 		if (it->kind == SPLICE_VALUE && it->eol) /* the region's own line break */
 			bad |= buf_append(out, (const char *)pt + n - (size_t)it->eol, (size_t)it->eol);
 		if (bad) {
@@ -887,18 +922,19 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		pos = it->end;
 	}
 	meta_at = d.meta_at <= len ? d.meta_at : len;
-	final_newline = d.final_newline;
-	mac_fields(&st, s->slots, s->n_slots, final_newline);
-	crypto_auth_hmacsha512256_final(&st, mac);
 	if (buf_append(out, plain + pos, meta_at - pos) ||
-	    (!final_newline && buf_puts(out, d.eol ? d.eol : "\n")) ||
-	    put_metadata(s, out, d.indent, d.eol ? d.eol : "\n", final_newline, mac, sizeof mac) ||
+	    (!d.final_newline && buf_puts(out, d.eol ? d.eol : "\n")) ||
+	    put_metadata(s, out, d.indent, d.eol ? d.eol : "\n", d.final_newline, &mac_at) ||
 	    buf_append(out, plain + meta_at, len - meta_at)) {
 		rc = err_oom(e);
 		goto out;
 	}
+	/* every byte of the new text is known but the mac's own */
+	mac2(k, out->p + start, out->len - start, mac_at - start, mac_at - start + MAC_B64_LEN, mac);
+	sodium_bin2base64(out->p + mac_at, MAC_B64_LEN + 1, mac, MAC_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+	out->p[mac_at + MAC_B64_LEN] = d.eol && d.eol[0] == '\r' ? '\r' : '\n';
 out:
-	sodium_memzero(&st, sizeof st);
 	secmem_release(k);
 	splice_doc_free(&d);
 	return rc;

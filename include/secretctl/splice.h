@@ -14,6 +14,10 @@
 #include "secretctl/secmem.h"
 
 #define SPLICE_NONE ((size_t)-1)
+/* Aliases may add at most this many nodes to a document's expanded tree
+ * (an alias adds as many as the tree it names holds). A document beyond
+ * it is refused when scanned, so no walk of any tree runs away. */
+#define SPLICE_MAX_ALIAS_NODES 100000
 
 enum splice_kind {
 	SPLICE_VALUE,   /* a value scalar's region / a " !enc B64" token */
@@ -91,10 +95,12 @@ struct splice_doc {
 	int final_newline;
 	/* store only */
 	size_t meta_start, meta_end;
-	long version;
+	long version;                /* 1 or 2 */
 	struct splice_slot *slots;
 	size_t n_slots;
 	char *mac;                   /* base64 text */
+	size_t mac_start, mac_end;   /* the mac value's bytes in the text (what
+				      * the version 2 MAC leaves out) */
 	/* both views */
 	size_t indent;               /* the top-level mapping's column (0-based) */
 	const char *eol;             /* "\n" or "\r\n": the first line break of the text */

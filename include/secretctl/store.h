@@ -45,6 +45,7 @@ struct store_open {
 	int no_wait; /* with lock: fail at once (ERR_IO) when another holds it */
 	/* with lock: called once when the lock is still busy after 1 s */
 	void (*on_wait)(const char *path);
+	int allow_v1; /* read a version 1 store (upgrade); refused otherwise */
 };
 
 /* Read and scan a store (ERR_NOTFOUND when missing, ERR_INPUT when not a v1

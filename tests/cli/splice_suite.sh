@@ -13,7 +13,7 @@ SUITE="$SHARED/testdata/yaml-test-suite"
 cases=()
 while IFS= read -r f; do
 	out=$("$ST" classify "$f")
-	case $out in mapping | tagbang) cases+=("$out:$f") ;; esac
+	case $out in mapping | tagbang | keyalias) cases+=("$out:$f") ;; esac
 done < <(find "$SUITE" -name in.yaml | LC_ALL=C sort)
 echo "# ${#cases[@]} qualifying cases (one document, block mapping, scalar keys)"
 if [ "${#cases[@]}" -lt 80 ]; then
@@ -29,6 +29,12 @@ for c in "${cases[@]}"; do
 			ok "$id: %TAG redefining '!' is refused"
 		else
 			not_ok "$id: %TAG redefining '!' not refused (exit $RC)"; diag <"$T/err"
+		fi
+	elif [ "$kind" = keyalias ]; then
+		if [ "$RC" -eq 6 ] && grep -q "names a mapping key" "$T/err"; then
+			ok "$id: an alias of a key used as a value is refused"
+		else
+			not_ok "$id: an alias of a key used as a value not refused (exit $RC)"; diag <"$T/err"
 		fi
 	elif [ "$RC" -eq 0 ]; then
 		ok "$id: round trip"

@@ -198,12 +198,12 @@ run sc encrypt broken.yaml -r "$R1"
 assert_rc 6 "invalid YAML is refused"
 assert_err 'line [0-9]+, column [0-9]+' "invalid YAML names line and column"
 
-# --- not a v1 store (exit 6, line:column)
+# --- not a v2 store (exit 6, line:column)
 printf 'a: 1\n' > nometa.yaml
 run sc ls nometa.yaml
 assert_rc 6 "a file without metadata is not a store"
-sed 's/version: 1/version: 2/' s.yaml > v2.yaml
-run sc ls v2.yaml
+sed 's/version: 2/version: 3/' s.yaml > v3.yaml
+run sc ls v3.yaml
 assert_rc 6 "an unknown version is refused"
 sed 's/DB_PASSWORD: !enc .*/DB_PASSWORD: clear/' s.yaml > clear.yaml
 run sc ls clear.yaml

@@ -31,6 +31,11 @@ while IFS= read -r f; do
 		assert_rc 6 "$id: %TAG redefining '!' is refused"
 		continue
 	fi
+	if [ "$kind" = keyalias ]; then
+		run sc encrypt "$f" -r "$R"
+		assert_rc 6 "$id: an alias of a key used as a value is refused"
+		continue
+	fi
 	[ "$kind" = mapping ] || continue
 	[ -f "$(dirname "$f")/error" ] && continue # invalid YAML libyaml accepts
 	n=$((n + 1))

@@ -8,7 +8,8 @@
  *   splicetool classify FILE    libyaml alone: "mapping" when FILE is one
  *                               document whose top level is a block mapping
  *                               with scalar keys ("tagbang" if %TAG redefines
- *                               "!"), else "other: why"
+ *                               "!", "keyalias" if an alias used as a value
+ *                               names an anchored key), else "other: why"
  * Exit: 0 ok, 6 refused input (ERR_INPUT), 1 mismatch or failure. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -487,7 +488,9 @@ static int cmd_classify(const char *file)
 	struct ckey *keys = NULL;
 	size_t nkeys = 0, i;
 	char **anchors = NULL;
+	int *anchor_key = NULL; /* 1: the anchor is on a mapping key */
 	size_t nanch = 0;
+	int keyalias = 0;
 	const char *why = NULL;
 
 	if (read_file(file, &t))
@@ -541,6 +544,8 @@ static int cmd_classify(const char *file)
 										 : ev.data.sequence_start.anchor;
 				if (a) {
 					anchors = realloc(anchors, (nanch + 1) * sizeof *anchors);
+					anchor_key = realloc(anchor_key, (nanch + 1) * sizeof *anchor_key);
+					anchor_key[nanch] = 0;
 					anchors[nanch++] = strdup((char *)a);
 				}
 			}
@@ -553,15 +558,19 @@ static int cmd_classify(const char *file)
 			depth--;
 			break;
 		case YAML_ALIAS_EVENT: {
-			int found = 0;
+			int found = 0, of_key = 0;
 
 			for (i = 0; i < nanch; i++)
-				if (strcmp(anchors[i], (char *)ev.data.alias.anchor) == 0)
+				if (strcmp(anchors[i], (char *)ev.data.alias.anchor) == 0) {
 					found = 1;
+					of_key = anchor_key[i]; /* the last definition counts */
+				}
 			if (!found)
 				why = "undefined alias";
 			else if (iskey)
 				why = "an alias key";
+			if (found && !iskey && of_key)
+				keyalias = 1;
 			else if (depth > 0 && st[depth - 1] == 2)
 				st[depth - 1] = 1;
 			break;
@@ -573,6 +582,8 @@ static int cmd_classify(const char *file)
 			}
 			if (ev.data.scalar.anchor) {
 				anchors = realloc(anchors, (nanch + 1) * sizeof *anchors);
+				anchor_key = realloc(anchor_key, (nanch + 1) * sizeof *anchor_key);
+				anchor_key[nanch] = iskey;
 				anchors[nanch++] = strdup((char *)ev.data.scalar.anchor);
 			}
 			if (iskey) {
@@ -610,12 +621,13 @@ static int cmd_classify(const char *file)
 	for (i = 0; i < nanch; i++)
 		free(anchors[i]);
 	free(anchors);
+	free(anchor_key);
 	buf_free(&t);
 	if (why) {
 		printf("other: %s\n", why);
 		return 1;
 	}
-	puts(tagbang ? "tagbang" : "mapping");
+	puts(tagbang ? "tagbang" : keyalias ? "keyalias" : "mapping");
 	return 0;
 }
 

@@ -154,7 +154,9 @@ static void test_metadata(void **state)
 	slow("a:" T "\n" META "...\n");                    /* text after it */
 	slow("a:" T "\n" META C "\n");
 	slow("a:" T "\n");                                  /* none */
-	slow("a:" T "\nsecretctl:\n  version: 2\n  keys:\n    - recipient: a\n      data_key: |\n"
+	fast("a:" T "\nsecretctl:\n  version: 2\n  keys:\n    - recipient: a\n      data_key: |\n"
+	     "        X\n  mac: AAAA\n");
+	slow("a:" T "\nsecretctl:\n  version: 3\n  keys:\n    - recipient: a\n      data_key: |\n"
 	     "        X\n  mac: AAAA\n");
 	slow("a:" T "\nsecretctl:\n  version: 1\n  version: 1\n  keys:\n    - recipient: a\n"
 	     "      data_key: |\n        X\n  mac: AAAA\n");
