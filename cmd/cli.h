@@ -106,6 +106,7 @@ CLI_DECLARE(cmd_recipients);
 CLI_DECLARE(cmd_rotate);
 CLI_DECLARE(cmd_podman);
 CLI_DECLARE(cmd_upgrade);
+CLI_DECLARE(cmd_git_merge);
 
 #endif
 
@@ -185,3 +186,12 @@ struct cli_form {
 };
 int cli_form_args(const struct cli_cmd *cmd, const struct cli_args *a, int opt_env, int opt_file,
 		  int opt_format, int opt_name, struct cli_form *f);
+
+/* ---- merges (cmd/gitmerge.c) ---- */
+#include "secretctl/merge.h"
+
+/* Open the stores paths[0..2] (base, ours, theirs; an empty base file is
+ * an empty store), check and decrypt them, and merge their views into r
+ * (flags: MERGE_*). Errors printed. */
+int cli_merge_open(const char *const paths[3], const struct cli_args *a, struct store s[3],
+		   struct secmem view[3], struct merge_result *r, unsigned flags);

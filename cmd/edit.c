@@ -9,11 +9,13 @@
 #include "secretctl/editor.h"
 #include "secretctl/tty.h"
 
-enum { OPT_ALLOW_DISK };
+enum { OPT_ALLOW_DISK, OPT_MERGE };
 
 static const struct cli_opt opts[] = {
 	{ "allow-disk-tmp", 0, 0, OPT_ALLOW_DISK, NULL,
 	  "edit on disk when there is no tmpfs (the plaintext touches the disk)" },
+	{ "merge", 0, 0, OPT_MERGE, NULL,
+	  "STORE --merge BASE OURS THEIRS: edit their merge (conflicts marked), save it as STORE" },
 	CLI_NOWAIT_OPT,
 	CLI_RECIPIENT_OPTS,
 	CLI_KEY_OPTS,
@@ -117,11 +119,47 @@ static int open_store(const char *path, const struct cli_args *a, struct store *
 	return 0;
 }
 
+/* edit --merge: the merge of BASE OURS THEIRS (a.pos[1..3]) with its
+ * conflicts between markers in plain; s gets the merged keys, and the
+ * lock of STORE (whatever it holds now: git may have left it conflicted). */
+static int open_merge(const char *path, const struct cli_args *a, struct store *s,
+		      struct secmem *plain)
+{
+	struct store_open o = { .lock = 1, .no_wait = a->opt[CLI_OPT_NOWAIT].count > 0,
+				.on_wait = say_waiting };
+	struct store in[3] = { { .lock_fd = -1 }, { .lock_fd = -1 }, { .lock_fd = -1 } };
+	struct secmem view[3] = { { 0 } };
+	struct merge_result r = { { 0 } };
+	struct err e;
+	int rc;
+
+	if (slot_opts(a))
+		return cli_error(ERR_USAGE, "edit --merge: %s does not go with --merge", slot_opts(a));
+	rc = cli_merge_open(&a->pos[1], a, in, view, &r, MERGE_MARKERS);
+	if (!rc && (store_merge_keys(s, path, &in[0], &in[1], &in[2], &e) ||
+		    (access(path, F_OK) == 0 && store_lock(s, &o, &e))))
+		rc = cli_fail(&e);
+	if (!rc && secmem_append(plain, r.text.p, r.text.len))
+		rc = cli_error(ERR_FAIL, "out of memory");
+	if (!rc && r.n_conflicts)
+		cli_note("%s: %zu conflict%s between '%s' and '%s' lines in the text: keep what "
+			 "each should hold and remove the marker lines",
+			 path, r.n_conflicts, r.n_conflicts == 1 ? "" : "s", MERGE_MARK_OURS,
+			 MERGE_MARK_THEIRS);
+	merge_result_free(&r);
+	for (int i = 0; i < 3; i++) {
+		secmem_free(&view[i]);
+		store_free(&in[i]);
+	}
+	return rc;
+}
+
 /* Edit until the text is a valid plaintext view, the user gives up, or the
  * editor fails. *text gets the new store text; *changed says whether
- * there is one. Invalid text is reopened as the user left it (visudo). */
+ * there is one (with merge, the text is new even when the editor left it
+ * as it was). Invalid text is reopened as the user left it (visudo). */
 static int edit_loop(struct editor_ws *ws, struct store *s, const struct secmem *plain,
-		     struct buf *text, int *changed)
+		     int merge, struct buf *text, int *changed)
 {
 	struct secmem edited = { 0 };
 	struct splice_doc doc = { 0 };
@@ -135,8 +173,17 @@ static int edit_loop(struct editor_ws *ws, struct store *s, const struct secmem 
 			rc = editor_ws_read(ws, &edited, &e);
 		if (rc && e.code != ERR_INPUT)
 			break;
-		if (!rc && edited.len == plain->len && memcmp(edited.p, plain->p, plain->len) == 0)
+		if (!rc && !merge && edited.len == plain->len &&
+		    memcmp(edited.p, plain->p, plain->len) == 0)
 			break;
+		if (!rc && merge) {
+			size_t ml = merge_markers_line((char *)edited.p, edited.len);
+			if (ml)
+				rc = err_set(&e, ERR_INPUT,
+					     "line %zu: a conflict marker is left; keep one side of "
+					     "each conflict and remove the marker lines",
+					     ml);
+		}
 		if (!rc) {
 			rc = splice_scan_plain((char *)edited.p, edited.len, &doc, &e);
 			splice_doc_free(&doc);
@@ -182,11 +229,22 @@ int cmd_edit(int argc, char **argv)
 	struct cli_args a;
 	struct err e;
 	const char *path;
-	int rc, rc2, changed = 0, written = 0;
+	int rc, rc2, merge, changed = 0, written = 0;
 
-	rc = cli_parse_store(cmd, opts, argc, argv, &a, &path);
+	rc = cli_parse(cmd, opts, argc, argv, 0, 4, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	merge = a.opt[OPT_MERGE].count > 0;
+	if (merge ? a.n_pos != 4 : a.n_pos > 1) {
+		rc = cli_usage(cmd, merge ? "--merge needs STORE BASE OURS THEIRS"
+					  : "too many arguments");
+		goto out;
+	}
+	path = a.n_pos ? a.pos[0] : getenv("SECRETCTL_STORE");
+	if (!path || !*path) {
+		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
+		goto out;
+	}
 	/* workspaces of edits whose secretctl died (SIGKILL, power loss on a
 	 * disk fallback) */
 	if (editor_clean_stale(&stale)) {
@@ -196,7 +254,7 @@ int cmd_edit(int argc, char **argv)
 			cli_note("removed the stale edit workspace '%s'", l);
 		}
 	}
-	rc = open_store(path, &a, &s, &plain);
+	rc = merge ? open_merge(path, &a, &s, &plain) : open_store(path, &a, &s, &plain);
 	if (rc)
 		goto out;
 	rc = editor_ws_create(&ws, path, a.opt[OPT_ALLOW_DISK].count > 0, &e);
@@ -208,7 +266,7 @@ int cmd_edit(int argc, char **argv)
 		cli_note("warning: '%s' is not on tmpfs: the plaintext is written to disk", ws.root);
 	rc = editor_ws_write(&ws, plain.p, plain.len, &e) ? cli_fail(&e) : 0;
 	if (!rc)
-		rc = edit_loop(&ws, &s, &plain, &text, &changed);
+		rc = edit_loop(&ws, &s, &plain, merge, &text, &changed);
 	/* gone before the store is written: a signal from here on finds
 	 * nothing to clean up. A failed removal is reported, but a valid
 	 * edit is still saved. */
@@ -217,7 +275,7 @@ int cmd_edit(int argc, char **argv)
 		goto out;
 	if (!changed) {
 		cli_note("no changes");
-	} else if (store_save(&s, text.p, text.len, 0, &written, &e)) {
+	} else if (store_save(&s, text.p, text.len, !s.exists, &written, &e)) {
 		rc = cli_fail(&e);
 	} else if (a.opt[CLI_OPT_VERBOSE].count) {
 		cli_note("%s: %s", s.path, written ? "updated" : "unchanged");

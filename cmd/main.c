@@ -22,6 +22,8 @@ static const struct cli_cmd commands[] = {
 	  "turn a plaintext view into a store", 0 },
 	{ "extract", cmd_extract, "[STORE] (-e|-f) PATH [--format F] [--name N]",
 	  "print a value: env form (-e) or file form (-f)", 0 },
+	{ "git-merge", cmd_git_merge, "BASE OURS THEIRS [PATHNAME]",
+	  "git's merge driver for stores (merge=secretctl, see secretctl(1))", 0 },
 	{ "init", cmd_init, "[STORE] [-r R]... [-R FILE] [--passphrase] [--from PLAIN.yaml]",
 	  "create a new store", 0 },
 	{ "install", cmd_install,

@@ -1,12 +1,120 @@
-/* verify: decrypt everything, check every tag and the MAC. */
+/* verify: check the whole store (the MAC, every tag, the view); and
+ * verify --repair: a new MAC for a store a person merged by hand, after
+ * every token is checked on its own and the person has seen what the new
+ * MAC will vouch for. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "secretctl/editor.h"
+#include "secretctl/tty.h"
+
+enum { OPT_REPAIR, OPT_AGAINST, OPT_YES };
 
 static const struct cli_opt opts[] = {
+	{ "repair", 0, 0, OPT_REPAIR, NULL,
+	  "write a new MAC once every token opens at its own path (after a hand merge)" },
+	{ "against", 0, 1, OPT_AGAINST, "GOOD",
+	  "--repair: list the entries that differ from the store GOOD (one whose MAC verifies)" },
+	{ "yes", 'y', 0, OPT_YES, NULL, "--repair: do not ask before writing" },
+	CLI_NOWAIT_OPT,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
+
+static void say_waiting(const char *path)
+{
+	cli_note("waiting for another secretctl to finish with '%s'...", path);
+}
+
+/* What the new MAC vouches for, on stderr: the entries that differ from
+ * GOOD, or without GOOD every entry. */
+static int show_changes(const char *path, const struct secmem *view, const char *good,
+			const struct cli_args *a)
+{
+	struct store g = { .lock_fd = -1 };
+	struct secmem gview = { 0 };
+	struct merge_view mv[2];
+	struct buf list = { 0 };
+	struct err e;
+	size_t n;
+	int rc = 0;
+
+	if (good)
+		rc = cli_store_open(good, a, 0, &g, &gview);
+	if (rc)
+		goto out;
+	mv[0] = (struct merge_view){ gview.p ? (const char *)gview.p : "", gview.len };
+	mv[1] = (struct merge_view){ (const char *)view->p, view->len };
+	if (merge_diff(&mv[0], &mv[1], &list, &n, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (good)
+		cli_note("%s: %zu entr%s from '%s' (+ added, - removed, ~ changed):", path, n,
+			 n == 1 ? "y differs" : "ies differ", good);
+	else
+		cli_note("%s: no --against store: the new MAC vouches for all of it (%zu entries):",
+			 path, n);
+	fputs(list.p ? list.p : "", stderr);
+out:
+	buf_free(&list);
+	secmem_free(&gview);
+	store_free(&g);
+	return rc;
+}
+
+static int repair(const char *path, const struct cli_args *a)
+{
+	struct store_open o = { .lock = 1, .no_wait = a->opt[CLI_OPT_NOWAIT].count > 0,
+				.on_wait = say_waiting };
+	struct store s = { .lock_fd = -1 };
+	struct secmem view = { 0 };
+	struct buf text = { 0 };
+	struct store_counts c;
+	struct identity_opts io;
+	struct err e;
+	int rc, yes = a->opt[OPT_YES].count > 0, written;
+
+	cli_identity_opts(a, &io);
+	if (!yes && !tty_available())
+		return cli_error(ERR_USAGE, "verify --repair asks before it writes: run it on a "
+					    "terminal, or give --yes");
+	if (store_load(path, &o, &s, &e) || store_repair(&s, &io, &view, &c, &text, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (text.len == s.text.len && memcmp(text.p, s.text.p, text.len) == 0) {
+		cli_note("%s: the MAC verifies; nothing to repair", path);
+		rc = 0;
+		goto out;
+	}
+	cli_note("%s: every token opens at its own path (%zu values, %zu comments); key slots:",
+		 path, c.values, c.comments);
+	for (size_t i = 0; i < s.n_slots; i++)
+		fprintf(stderr, "  %s\n", s.slots[i].recipient ? s.slots[i].recipient : "scrypt");
+	rc = show_changes(path, &view, a->opt[OPT_AGAINST].value, a);
+	if (rc)
+		goto out;
+	if (!yes && editor_ask("write a new MAC over all of it?", 0, &yes, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (!yes) {
+		rc = cli_error(ERR_FAIL, "%s: left as it was", path);
+		goto out;
+	}
+	if (store_save(&s, text.p, text.len, 0, &written, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	cli_note("%s: a new MAC is written", path);
+out:
+	secmem_free(&view);
+	buf_free(&text);
+	store_free(&s);
+	return rc;
+}
 
 int cmd_verify(int argc, char **argv)
 {
@@ -24,6 +132,14 @@ int cmd_verify(int argc, char **argv)
 	rc = cli_parse_store(cmd, opts, argc, argv, &a, &path);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (!a.opt[OPT_REPAIR].count && (a.opt[OPT_AGAINST].count || a.opt[OPT_YES].count)) {
+		rc = cli_usage(cmd, "--against and --yes go with --repair");
+		goto out;
+	}
+	if (a.opt[OPT_REPAIR].count) {
+		rc = repair(path, &a);
+		goto out;
+	}
 	cli_identity_opts(&a, &io);
 	/* the plaintext must also be a valid view, as edit would require */
 	if (store_load(path, NULL, &s, &e) || store_unlock(&s, &io, &e) ||

@@ -352,8 +352,16 @@ size_t splice_node_new(struct splice_doc *d, enum splice_node_type type, unsigne
 
 static size_t node_alloc(struct scan *s, enum splice_node_type type, const yaml_mark_t *m)
 {
-	size_t idx = splice_node_new(s->d, type, (unsigned)(m->line + 1), (unsigned)(m->column + 1));
+	struct splice_doc *d = s->d;
+	size_t idx = splice_node_new(d, type, (unsigned)(m->line + 1), (unsigned)(m->column + 1));
 
+	if (idx != SPLICE_NONE && !s->store) {
+		if (buf_array_grow((void **)&d->key_start, &d->cap_key_start, idx + 1,
+				   sizeof *d->key_start))
+			idx = SPLICE_NONE;
+		else
+			d->key_start[idx] = SPLICE_NONE;
+	}
 	if (idx == SPLICE_NONE)
 		err_oom(s->e);
 	return idx;
@@ -376,6 +384,8 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 	n = &d->nodes[idx];
 	splice_link_child(d, f->node, &f->last, idx);
 	if (f->mapping) {
+		if (d->key_start)
+			d->key_start[idx] = to_byte(s, f->key_mark.index);
 		n->key = f->key;
 		n->key_len = f->key_len;
 		f->key = NULL;
@@ -1275,5 +1285,6 @@ void splice_doc_free(struct splice_doc *d)
 	}
 	free(d->slots);
 	free(d->mac);
+	free(d->key_start);
 	memset(d, 0, sizeof *d);
 }

@@ -424,7 +424,24 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 	return 0;
 }
 
-int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
+int store_lock(struct store *s, const struct store_open *o, struct err *e)
+{
+	struct stat st;
+	int rc = lock_store(s->path, o, &s->lock_fd, e);
+
+	if (rc)
+		return rc;
+	if (fstat(s->lock_fd, &st) != 0)
+		return err_errno(e, ERR_IO, errno, "cannot stat '%s'", s->path);
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, ERR_INPUT, "'%s' is not a regular file", s->path);
+	s->mode = st.st_mode & 07777;
+	s->exists = 1;
+	return 0;
+}
+
+/* The data key alone, nothing checked with it yet. */
+static int unlock_key(struct store *s, const struct identity_opts *io, struct err *e)
 {
 	struct identity_slot *slots;
 	struct secmem key = { 0 };
@@ -456,8 +473,16 @@ int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
 	}
 	memcpy(s->data_key, key.p, STORE_KEY_LEN);
 	secmem_free(&key);
+	return 0;
+}
+
+int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
+{
+	int rc = unlock_key(s, io, e);
+
 	/* nothing of a store is used before all of it is authenticated */
-	rc = store_check_mac(s, e);
+	if (!rc)
+		rc = store_check_mac(s, e);
 	if (rc) {
 		secmem_release(s->data_key);
 		s->data_key = NULL;
@@ -650,13 +675,15 @@ static int check_mac(const struct store *s, const struct subkeys *k, struct err 
 	mac2(k, s->text.p, s->text.len, d->mac_start, d->mac_end, mac);
 	if (sodium_memcmp(mac, want, MAC_LEN) != 0)
 		return err_set(e, ERR_INTEGRITY,
-			       "%s: the store's MAC does not verify: the file was changed by "
-			       "something other than secretctl with its key",
+			       "%s: the store's MAC does not verify: it was changed without its "
+			       "key (after a hand merge, see 'secretctl verify --repair')",
 			       s->path);
 	return 0;
 }
 
-int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, struct err *e)
+/* Every token opened with its own tag and path, the MAC not looked at. */
+static int decrypt_all(struct store *s, struct secmem *out, struct store_counts *c,
+		       struct err *e)
 {
 	struct store_tokmap *map = NULL;
 	struct subkeys *k = NULL;
@@ -664,9 +691,6 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 	size_t pos = 0;
 	int rc = 0, meta_done = 0;
 
-	rc = store_check_mac(s, e);
-	if (rc)
-		return rc;
 	k = derive(s->data_key);
 	map = calloc(1, sizeof *map);
 	if (!k || !map) {
@@ -730,6 +754,48 @@ out:
 	secmem_free(&plain);
 	secmem_free(&region);
 	return rc;
+}
+
+int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, struct err *e)
+{
+	int rc = store_check_mac(s, e);
+
+	return rc ? rc : decrypt_all(s, out, c, e);
+}
+
+int store_repair(struct store *s, const struct identity_opts *io, struct secmem *view,
+		 struct store_counts *c, struct buf *text, struct err *e)
+{
+	unsigned char mac[MAC_LEN];
+	struct splice_doc d = { 0 };
+	struct subkeys *k;
+	size_t a = s->doc.mac_start, b = s->doc.mac_end;
+	int rc;
+
+	if (s->doc.version != 2)
+		return err_set(e, ERR_INPUT, "%s: only a version 2 store can be repaired", s->path);
+	rc = unlock_key(s, io, e);
+	if (!rc)
+		rc = decrypt_all(s, view, c, e);
+	/* the view must be one edit would take: valid YAML, the alias rules */
+	if (!rc && splice_scan_plain((const char *)view->p, view->len, &d, e))
+		rc = err_wrap(e, "%s: decrypted view", s->path);
+	splice_doc_free(&d);
+	if (rc)
+		return rc;
+	k = derive(s->data_key);
+	if (!k)
+		return err_oom(e);
+	mac2(k, s->text.p, s->text.len, a, b, mac);
+	secmem_release(k);
+	if (buf_append(text, s->text.p, a) || buf_reserve(text, text->len + MAC_B64_LEN + 1))
+		return err_oom(e);
+	sodium_bin2base64(text->p + text->len, MAC_B64_LEN + 1, mac, MAC_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+	text->len += MAC_B64_LEN;
+	if (buf_append(text, s->text.p + b, s->text.len - b))
+		return err_oom(e);
+	return 0;
 }
 
 int store_check_mac(struct store *s, struct err *e)
@@ -1045,6 +1111,110 @@ int store_remove_recipient(struct store *s, const char *recipient, struct err *e
 	free(s->slots[i].data_key);
 	memmove(&s->slots[i], &s->slots[i + 1], (s->n_slots - (size_t)i - 1) * sizeof *s->slots);
 	s->n_slots--;
+	return 0;
+}
+
+/* ---- merges ------------------------------------------------------------ */
+
+static int tokmap_merge_into(struct store_tokmap *m, const struct store_tokmap *from)
+{
+	for (size_t i = 0; from && i < from->n; i++) {
+		const struct tok_entry *t = &from->v[i];
+		if (tokmap_add(m, t->kind, from->paths.p + t->path_off, t->path_len,
+			       from->plain.p + t->plain_off, t->plain_len, from->b64.p + t->b64_off,
+			       t->b64_len))
+			return -1;
+	}
+	return 0;
+}
+
+static int same_key(const unsigned char *a, const unsigned char *b)
+{
+	return a && b && sodium_memcmp(a, b, STORE_KEY_LEN) == 0;
+}
+
+/* The slot of recipient r ("scrypt": the passphrase slot) for data key
+ * `key`: copied from a side that holds that key, else made anew. */
+static int merged_slot(struct store *out, const char *r, const struct store *const *src,
+		       size_t nsrc, struct err *e)
+{
+	int scrypt = strcmp(r, "scrypt") == 0;
+	char *rc_r, *dk;
+
+	for (size_t i = 0; i < nsrc; i++) {
+		int k = slot_index(src[i], r);
+		if (k < 0)
+			continue;
+		rc_r = scrypt ? NULL : buf_memdup0(r, strlen(r));
+		dk = buf_memdup0(src[i]->slots[k].data_key, strlen(src[i]->slots[k].data_key));
+		if ((!scrypt && !rc_r) || !dk) {
+			free(rc_r);
+			free(dk);
+			return err_oom(e);
+		}
+		return push_slot(out, rc_r, dk, e);
+	}
+	if (scrypt)
+		return err_set(e, ERR_INPUT,
+			       "the passphrase slot cannot take the merged data key without the "
+			       "passphrase (one side changed the data key, the other the slots)");
+	return store_add_recipient(out, r, e);
+}
+
+int store_merge_keys(struct store *out, const char *path, const struct store *base,
+		     const struct store *ours, const struct store *theirs, struct err *e)
+{
+	const struct store *src[2];
+	size_t nsrc = 0;
+	int rc;
+
+	rc = store_new(path, out, e);
+	if (rc)
+		return rc;
+	if (!ours->data_key || !theirs->data_key)
+		return err_set(e, ERR_FAIL, "store is not unlocked");
+	/* the data key: kept when neither side changed it, else the changed
+	 * side's; when both changed it, a new one (either side's could still
+	 * be held by a recipient the other removed) */
+	if (same_key(ours->data_key, theirs->data_key)) {
+		src[nsrc++] = ours;
+		src[nsrc++] = theirs;
+	} else if (same_key(ours->data_key, base->data_key)) {
+		src[nsrc++] = theirs;
+	} else if (same_key(theirs->data_key, base->data_key)) {
+		src[nsrc++] = ours;
+	}
+	if (nsrc)
+		memcpy(out->data_key, src[0]->data_key, STORE_KEY_LEN);
+	/* the slots: ours' in order, less those theirs removed, then those
+	 * theirs added */
+	for (size_t i = 0; i < ours->n_slots && !rc; i++) {
+		const char *r = ours->slots[i].recipient ? ours->slots[i].recipient : "scrypt";
+		if (slot_index(base, r) >= 0 && slot_index(theirs, r) < 0)
+			continue;
+		rc = merged_slot(out, r, src, nsrc, e);
+	}
+	for (size_t i = 0; i < theirs->n_slots && !rc; i++) {
+		const char *r = theirs->slots[i].recipient ? theirs->slots[i].recipient : "scrypt";
+		if (slot_index(ours, r) >= 0 || slot_index(base, r) >= 0)
+			continue;
+		rc = merged_slot(out, r, src, nsrc, e);
+	}
+	if (!rc && out->n_slots == 0)
+		rc = err_set(e, ERR_INPUT, "the merge leaves the store without key slots");
+	if (rc)
+		return rc;
+	/* unchanged regions keep their tokens, from every side that has the key */
+	if (nsrc) {
+		out->tokens = calloc(1, sizeof *out->tokens);
+		if (!out->tokens)
+			return err_oom(e);
+		for (size_t i = 0; i < nsrc; i++)
+			if (tokmap_merge_into(out->tokens, src[i]->tokens))
+				return err_oom(e);
+		if (tokmap_index(out->tokens))
+			return err_oom(e);
+	}
 	return 0;
 }
 

@@ -108,6 +108,11 @@ struct splice_doc {
 	 * %TAG), else 0: text[0, prolog_end) is replayed by splice_value so
 	 * tag handles resolve. */
 	size_t prolog_end;
+	/* splice_scan_plain only (NULL for stores): for each node, the byte
+	 * offset where its mapping key starts (properties included), or
+	 * SPLICE_NONE (the root, sequence items, anchored keys) */
+	size_t *key_start;
+	size_t cap_key_start;
 	/* splice_scan_store_fast only: the blocks that hold every node key and
 	 * item path (one malloc per block, not two per key); when set,
 	 * splice_doc_free frees these blocks instead of each key and path. */

@@ -52,27 +52,35 @@ struct store_open {
  * store). With o->lock, the file is locked first (flock, same-inode check,
  * retried; o->on_wait tells the user after 1 s). Needs no key. */
 int store_load(const char *path, const struct store_open *o, struct store *s, struct err *e);
+/* Lock s->path (which must exist) as store_load does with o->lock, and
+ * take its mode, without reading it: for a writer that replaces whatever
+ * the file holds (edit --merge of a file git left conflicted). */
+int store_lock(struct store *s, const struct store_open *o, struct err *e);
 /* Open the data key with the key sources of §3. */
 int store_unlock(struct store *s, const struct identity_opts *io, struct err *e);
-/* Decrypt every token and check every tag and the MAC; the plaintext view
- * goes to out (nothing when any check fails). Records the tokens for
+/* Check the MAC, then decrypt every token (checking every tag); the
+ * plaintext view goes to out (nothing when any check fails). Records the tokens for
  * stable re-encryption. Counts for verify. */
 struct store_counts {
 	size_t values, comments, slots;
 };
 int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, struct err *e);
 
+/* For a key holder after a hand merge: open the data key, every token with
+ * its own tag and path, and the view (which must be valid), WITHOUT the
+ * MAC; text gets the store's text with a new MAC over it as it is. The
+ * caller shows what it vouches for and asks before it saves text.
+ * ERR_INTEGRITY (naming the path) when a token does not open. */
+int store_repair(struct store *s, const struct identity_opts *io, struct secmem *view,
+		 struct store_counts *c, struct buf *text, struct err *e);
+
 /* The value of one node (an alias is followed; an implicit null is empty):
- * decrypts only that node's token. Its tag binds it to the data key, its
- * path and its kind, so a token that was changed, moved to another path
- * or made from a comment is refused (ERR_INTEGRITY). The store's MAC is
- * not checked here: a token put back from an older version of this store
- * (same data key, same path) reads as that older value. Callers that want
- * that refused too call store_check_mac first (extract --verify). */
+ * decrypts only that node's token, once the whole store's MAC verifies
+ * (store_unlock checked it already). */
 int store_value(struct store *s, size_t node, struct secmem *out, struct err *e);
-/* Check the MAC of §2.3 over every token and slot (once per store;
- * ERR_INTEGRITY when it does not verify, ERR_INPUT when a token or the mac
- * line is malformed). Needs the store unlocked. */
+/* Check the store's MAC (docs/FORMAT.md; version 1's for upgrade) once per
+ * store: ERR_INTEGRITY when it does not verify, ERR_INPUT when the mac
+ * line (or, version 1, a token) is malformed. Needs the data key. */
 int store_check_mac(struct store *s, struct err *e);
 
 /* Encrypt a plaintext view with s's data key and slots, reusing s's tokens
@@ -103,6 +111,18 @@ int store_remove_recipient(struct store *s, const char *recipient, struct err *e
  * current content; *written says whether it was. */
 int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
 	       struct err *e);
+
+/* For a three-way merge: out becomes a new store object for path (not
+ * written) with the data key, slots and stable tokens of the merge of
+ * ours and theirs from base (all unlocked and decrypted; base may be an
+ * empty object: no common ancestor). The data key stays when neither side
+ * changed it, else it is the changed side's; when both changed it, it is
+ * new (and every token will be). Slots: ours' less those theirs removed,
+ * then those theirs added, each wrapping the kept key (copied, or made for
+ * the recipient). ERR_INPUT when the passphrase slot would need the
+ * passphrase, or no slot is left. */
+int store_merge_keys(struct store *out, const char *path, const struct store *base,
+		     const struct store *ours, const struct store *theirs, struct err *e);
 
 void store_free(struct store *s);
 
