@@ -16,7 +16,7 @@ static const struct cli_opt opts[] = {
 	  "write a new MAC once every token opens at its own path (after a hand merge)" },
 	{ "against", 0, 1, OPT_AGAINST, "GOOD",
 	  "--repair: list the entries that differ from the store GOOD (one whose MAC verifies)" },
-	{ "yes", 'y', 0, OPT_YES, NULL, "--repair: do not ask before writing" },
+	{ "yes", 0, 0, OPT_YES, NULL, "--repair: do not ask before writing" },
 	CLI_NOWAIT_OPT,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,

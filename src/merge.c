@@ -146,7 +146,8 @@ static int cut_view(const struct merge_view *mv, const char *which, struct cut *
 		    (p != 0 && entry_of[p] == NONE) || d.key_start[i] == NONE)
 			continue;
 		ls = line_start_if_first(mv->text, d.key_start[i]);
-		if (ls == NONE || ls <= c->v[c->n - 1].start)
+		/* (the head may be empty: a key on the first line) */
+		if (ls == NONE || (c->n > 1 && ls <= c->v[c->n - 1].start))
 			continue;
 		if (splice_node_path(&d, i, &path) ||
 		    cut_add(c, path.p, path.len, ls, p == 0 ? 0 : entry_of[p])) {

@@ -2,7 +2,7 @@
 # completionsdir); `secretctl completion fish` prints this file. Key paths
 # come from `secretctl ls STORE --prefix P --depth 1`: no identity is needed.
 
-set -g __secretctl_commands completion decrypt edit encrypt extract init install keygen keyring ls podman recipients rotate set unset verify
+set -g __secretctl_commands completion decrypt edit encrypt extract git-merge init install keygen keyring ls podman recipients rotate set unset upgrade verify
 # options that take a value, for finding positional arguments
 set -g __secretctl_argopts -e --env -f --file --format --name -i --identity --passphrase-file \
     -o --output -r --recipient -R --recipients-file --work-factor --from --value-file \
@@ -81,8 +81,14 @@ end
 
 function __secretctl_needs_store
     set -l cmd (__secretctl_cmd); or return 1
-    contains -- $cmd decrypt edit encrypt extract init install podman rotate verify; or return 1
-    test (count (__secretctl_positionals)) -eq 0
+    contains -- $cmd decrypt edit encrypt extract git-merge init install podman rotate upgrade verify; or return 1
+    set -l n (count (__secretctl_positionals))
+    # edit STORE --merge BASE OURS THEIRS; git-merge BASE OURS THEIRS
+    if contains -- $cmd edit git-merge
+        test $n -lt 4
+    else
+        test $n -eq 0
+    end
 end
 
 # ls, set, unset: STORE PATH, or PATH alone with $SECRETCTL_STORE
@@ -153,6 +159,7 @@ complete -c secretctl -n __fish_use_subcommand -a decrypt -d 'print the whole pl
 complete -c secretctl -n __fish_use_subcommand -a edit -d 'edit the plaintext view in $EDITOR, re-encrypt, save'
 complete -c secretctl -n __fish_use_subcommand -a encrypt -d 'turn a plaintext view into a store'
 complete -c secretctl -n __fish_use_subcommand -a extract -d 'print a value: env form (-e) or file form (-f)'
+complete -c secretctl -n __fish_use_subcommand -a git-merge -d "git's merge driver for stores"
 complete -c secretctl -n __fish_use_subcommand -a init -d 'create a new store'
 complete -c secretctl -n __fish_use_subcommand -a install -d 'install a value under /etc/secrets/$UID, atomically'
 complete -c secretctl -n __fish_use_subcommand -a keygen -d 'make a new age X25519 identity'
@@ -163,7 +170,8 @@ complete -c secretctl -n __fish_use_subcommand -a recipients -d 'list, add or re
 complete -c secretctl -n __fish_use_subcommand -a rotate -d 'new data key, every token re-encrypted'
 complete -c secretctl -n __fish_use_subcommand -a set -d 'set one value (from stdin)'
 complete -c secretctl -n __fish_use_subcommand -a unset -d 'remove one key'
-complete -c secretctl -n __fish_use_subcommand -a verify -d 'decrypt everything, check every tag and the MAC'
+complete -c secretctl -n __fish_use_subcommand -a upgrade -d 'check a version 1 store and rewrite it as version 2'
+complete -c secretctl -n __fish_use_subcommand -a verify -d 'check the MAC, every tag and the view'
 
 # positional arguments
 complete -c secretctl -n '__secretctl_using completion; and test (count (__secretctl_positionals)) -eq 0' -a 'bash zsh fish'
@@ -173,11 +181,11 @@ complete -c secretctl -n '__secretctl_using recipients' -a '(__secretctl_recipie
 complete -c secretctl -n '__secretctl_using keyring' -a '(__secretctl_keyring_args)'
 
 # options every command that opens a store takes
-set -l keycmds decrypt edit encrypt extract init install podman recipients rotate set unset verify
+set -l keycmds decrypt edit encrypt extract git-merge init install podman recipients rotate set unset upgrade verify
 complete -c secretctl -n "__secretctl_using $keycmds" -s i -l identity -r -F -d 'identity file (repeatable)'
 complete -c secretctl -n "__secretctl_using $keycmds" -l passphrase-file -r -F -d 'read the store passphrase from FILE'
 complete -c secretctl -n "__secretctl_using $keycmds keyring install-write" -s v -l verbose -d 'say what is done'
-complete -c secretctl -n '__secretctl_using edit recipients rotate set unset' -l no-wait -d 'fail at once when the store is locked'
+complete -c secretctl -n '__secretctl_using edit recipients rotate set unset upgrade verify' -l no-wait -d 'fail at once when the store is locked'
 complete -c secretctl -n '__secretctl_using (string split " " -- $__secretctl_commands)' -s h -l help -d 'show help'
 # new stores
 set -l newcmds edit encrypt init
@@ -190,11 +198,15 @@ complete -c secretctl -n '__secretctl_using extract install podman' -s e -l env 
 complete -c secretctl -n '__secretctl_using extract install podman' -s f -l file -x -a '(__secretctl_keys)' -d 'file form'
 complete -c secretctl -n '__secretctl_using extract install' -l format -x -a 'systemd podman docker shell json' -d 'env dialect'
 complete -c secretctl -n '__secretctl_using extract' -l name -x -d 'env form of a scalar: the variable name'
-complete -c secretctl -n '__secretctl_using extract install podman' -l verify -d "check the whole store's MAC first"
+complete -c secretctl -n '__secretctl_using extract install podman' -l verify -d 'no effect: the MAC is always checked'
 # per command
 complete -c secretctl -n '__secretctl_using decrypt' -s o -l output -r -F -d 'write the plaintext to FILE (never overwritten)'
 complete -c secretctl -n '__secretctl_using encrypt' -s o -l output -r -F -d 'write the store to STORE (never overwritten)'
 complete -c secretctl -n '__secretctl_using edit' -l allow-disk-tmp -d 'allow a workspace that is not on tmpfs'
+complete -c secretctl -n '__secretctl_using edit' -l merge -d 'edit the merge of BASE OURS THEIRS, save it as STORE'
+complete -c secretctl -n '__secretctl_using verify' -l repair -d 'write a new MAC after a hand merge'
+complete -c secretctl -n '__secretctl_using verify' -l against -r -F -d 'list the differences from the store GOOD'
+complete -c secretctl -n '__secretctl_using verify' -l yes -d '--repair: do not ask'
 complete -c secretctl -n '__secretctl_using init' -l from -r -F -d 'encrypt this plaintext view'
 complete -c secretctl -n '__secretctl_using install' -l dir -x -a '(__fish_complete_directories)' -d 'directory (default /etc/secrets/$UID)'
 complete -c secretctl -n '__secretctl_using install' -l owner -x -a '(__fish_complete_users)' -d 'file owner'
