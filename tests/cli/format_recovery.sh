@@ -1,7 +1,9 @@
 #!/bin/bash
 # docs/FORMAT.md's recovery recipe, run as printed there against real stores:
-# age opens the data key, Python (PyNaCl, PyYAML) checks the MAC and rebuilds
-# the plaintext view byte for byte; a tampered store is refused.
+# age opens the data key, Python (PyNaCl, PyYAML) checks the version 2 MAC
+# and rebuilds the plaintext view byte for byte; a store changed anywhere,
+# clear text included, is refused. The data-key one-liner prints the data
+# key, with which the MAC computed here as FORMAT.md defines it matches.
 . "$(dirname "$0")/lib.sh"
 need age
 # Debian's python3 (the packages python3-nacl and python3-yaml live there)
@@ -67,8 +69,38 @@ assert "every value from the recipe equals extract -f${bad:+ (differs:$bad)}" [ 
 # the data key alone
 run bash datakey.sh
 assert "the data-key command prints 32 bytes" bash -c "[ $RC = 0 ] && [ \$(tr -d ' \n' < '$T/out' | wc -c) = 64 ]"
+# with it, the MAC as FORMAT.md defines it (not the recipe's code): keyed
+# BLAKE2b-256 (k_mac: id 3, "sctl_mac") of the domain, the mac value's byte
+# offset a and every byte of the file but the value [a, a + 44)
+macv2() { # STORE HEXKEY: prints the MAC computed by hand and the mac value
+	"$PY" - "$1" "$2" <<'PY'
+import base64, hashlib, re, sys
+raw, key = open(sys.argv[1], "rb").read(), bytes.fromhex(sys.argv[2])
+k_mac = hashlib.blake2b(key=key, digest_size=32, salt=(3).to_bytes(8, "little") + bytes(8),
+                        person=b"sctl_mac" + bytes(8)).digest()
+m = list(re.finditer(rb"^ *mac: ([A-Za-z0-9+/=]{44})\r?$", raw, re.M))[-1]
+a, b = m.span(1)
+mac = hashlib.blake2b(b"secretctl/v2/mac\0" + a.to_bytes(8, "big") + raw[:a] + raw[b:],
+                      digest_size=32, key=k_mac).digest()
+print(base64.b64encode(mac).decode(), raw[a:b].decode())
+PY
+}
+read -r mac want < <(macv2 store.yaml "$(tr -d ' \n' < "$T/out")")
+assert "with the data key it prints, the MAC computed by hand is the store's" \
+	bash -c "[ -n '$mac' ] && [ '$mac' = '$want' ]"
+# the same with CRLF line ends (the one-liner reads store.yaml)
+cp store.yaml sample.store
+sed 's/$/\r/' "$TOP/tests/data/sample.yaml" > crlf.yaml
+rm -f store.yaml
+sc encrypt crlf.yaml -r "$R" -o store.yaml
+run bash datakey.sh
+read -r mac want < <(macv2 store.yaml "$(tr -d ' \n' < "$T/out")")
+assert "the same with CRLF line ends (every byte counts, CRs too)" \
+	bash -c "[ -n '$mac' ] && [ '$mac' = '$want' ]"
+cp sample.store store.yaml
 
-# tampering is refused: swapped tokens, a removed slot, a changed data_key
+# tampering is refused: swapped tokens, a removed slot, and changes to the
+# clear text that only version 2's MAC covers
 awk '/DB_PASSWORD: !enc/ { a = $0; next } /API_TOKEN: !enc/ { print; print a; next } { print }' store.yaml > swapped.yaml
 recover swapped.yaml
 assert "tokens moved around: the recipe refuses the store" bash -c "[ $RC != 0 ] && grep -q 'MAC does not verify' '$T/err'"
@@ -85,3 +117,19 @@ recover oneslot.yaml
 assert "a removed slot: the recipe refuses the store" bash -c "[ $RC != 0 ] && grep -q 'MAC does not verify' '$T/err'"
 run sc verify oneslot.yaml -i identity.txt
 assert_rc 5 "and secretctl verify agrees (exit 5)"
+refused() { # FILE DESC: the recipe refuses FILE, and secretctl verify too (exit 5)
+	recover "$1"
+	assert "$2: the recipe refuses the store" bash -c "[ $RC != 0 ] && grep -q 'MAC does not verify' '$T/err' && [ ! -s '$T/out' ]"
+	run sc verify "$1" -i identity.txt
+	assert_rc 5 "$2: secretctl verify refuses it too (exit 5)"
+}
+recover store.yaml
+assert_rc 0 "the untouched store opens"
+sed '2s/$/\n/' store.yaml > blank.yaml
+refused blank.yaml "a blank line added in clear text"
+awk '/^secretctl:/ { print "leak: *pw" } { print }' store.yaml > alias.yaml
+refused alias.yaml "an alias of an anchored token added at a new key"
+sed 's/^\(    \)API_TOKEN:/\1API_TOKEN2:/' store.yaml > renamed.yaml
+refused renamed.yaml "a key renamed"
+{ cat store.yaml; echo; } > after.yaml
+refused after.yaml "a line added after the metadata block"
