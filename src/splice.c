@@ -1110,7 +1110,9 @@ static int find_comments(struct scan *s, struct splice_item **v, size_t *n, size
 			ws = 1;
 			continue;
 		}
-		ws = is_blank(s->t[i]) ||
+		/* libyaml starts a comment at a '#' wherever a token may start:
+		 * after blanks, and right after a flow indicator ("[a,#c") */
+		ws = is_blank(s->t[i]) || (s->t[i] && strchr(",[]{}", s->t[i])) ||
 		     (s->len - i >= 3 && memcmp(s->t + i, "\xEF\xBB\xBF", 3) == 0);
 		i += u8_width(s->t[i]);
 		col++;
@@ -1176,6 +1178,12 @@ static int finish_store(struct scan *s)
 	}
 	d->meta_start = a;
 	d->meta_end = b;
+	/* nothing of the block is a token: a comment there would be cut in
+	 * two by decryption, which removes the block */
+	for (size_t i = 0; i < d->n_items; i++)
+		if (d->items[i].end > a && d->items[i].start < b)
+			return fail_lc(s, d->items[i].line, d->items[i].col,
+				       "a comment inside the metadata block '%s'", META_KEY);
 	return 0;
 }
 

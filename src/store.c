@@ -934,7 +934,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 	unsigned char mac[MAC_LEN];
 	struct splice_doc d = { 0 };
 	struct subkeys *k = NULL;
-	size_t pos = 0, meta_at, mac_at, start = out->len;
+	size_t pos = 0, meta_at, mac_at = SPLICE_NONE, start = out->len;
 	int rc;
 
 	if (!s->data_key)
@@ -950,14 +950,31 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 	if (s->tokens)
 		for (size_t i = 0; i < s->tokens->n; i++)
 			s->tokens->v[i].used = 0;
-	for (size_t i = 0; i < d.n_items; i++) {
-		const struct splice_item *it = &d.items[i];
-		const unsigned char *pt = (const unsigned char *)plain + it->start;
-		size_t n = it->end - it->start, plen;
+	meta_at = d.meta_at <= len ? d.meta_at : len;
+	for (size_t i = 0; i <= d.n_items; i++) {
+		const struct splice_item *it = &d.items[i < d.n_items ? i : 0];
+		const unsigned char *pt;
+		size_t n, plen;
 		const struct tok_entry *old;
 		unsigned char *payload = NULL;
 		int bad;
 
+		/* the metadata block goes before a "..." document end, which
+		 * comments may follow */
+		if (mac_at == SPLICE_NONE && (i == d.n_items || it->start >= meta_at)) {
+			if (buf_append(out, plain + pos, meta_at - pos) ||
+			    (!d.final_newline && buf_puts(out, d.eol ? d.eol : "\n")) ||
+			    put_metadata(s, out, d.indent, d.eol ? d.eol : "\n", d.final_newline,
+					 &mac_at)) {
+				rc = err_oom(e);
+				goto out;
+			}
+			pos = meta_at;
+		}
+		if (i == d.n_items)
+			break;
+		pt = (const unsigned char *)plain + it->start;
+		n = it->end - it->start;
 		bad = buf_append(out, plain + pos, it->start - pos);
 		if (it->kind == SPLICE_VALUE) {
 			bad |= buf_putc(out, ' ');
@@ -987,12 +1004,12 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		}
 		pos = it->end;
 	}
-	meta_at = d.meta_at <= len ? d.meta_at : len;
-	if (buf_append(out, plain + pos, meta_at - pos) ||
-	    (!d.final_newline && buf_puts(out, d.eol ? d.eol : "\n")) ||
-	    put_metadata(s, out, d.indent, d.eol ? d.eol : "\n", d.final_newline, &mac_at) ||
-	    buf_append(out, plain + meta_at, len - meta_at)) {
+	if (buf_append(out, plain + pos, len - pos)) {
 		rc = err_oom(e);
+		goto out;
+	}
+	if (out->len - start > STORE_MAX_SIZE) {
+		rc = err_set(e, ERR_INPUT, "the store would be larger than %u MiB", STORE_MAX_SIZE >> 20);
 		goto out;
 	}
 	/* every byte of the new text is known but the mac's own */
