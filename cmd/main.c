@@ -68,7 +68,8 @@ static void usage(FILE *f)
 		if (!commands[i].hidden)
 			fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'secretctl COMMAND --help' tells more. Exit codes: 0 ok, 1 failure, 2 usage,\n"
-	      "3 not found, 4 no key, 5 integrity, 6 bad input, 7 I/O, 8 external program.\n", f);
+	      "3 not found, 4 no key, 5 integrity, 6 bad input, 7 I/O, 8 external program,\n"
+	      "9 a --dry-run found something to change.\n", f);
 }
 
 static const char *closest_command(const char *name)

@@ -16,6 +16,7 @@ enum err_code {
 	ERR_INPUT = 6,     /* bad input: YAML, format, a value a form cannot carry */
 	ERR_IO = 7,        /* I/O or permission error */
 	ERR_EXTERNAL = 8,  /* an external program failed (editor, podman, sudo) */
+	ERR_PENDING = 9,   /* --dry-run: something would change (not a failure) */
 };
 
 #define ERR_MSG_MAX 1024

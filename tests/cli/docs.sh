@@ -41,7 +41,7 @@ for c in $COMMANDS; do
 done
 assert "every option of every command is documented${miss:+ (missing:$miss)}" [ -z "$miss" ]
 miss=""
-for n in 0 1 2 3 4 5 6 7 8; do
+for n in 0 1 2 3 4 5 6 7 8 9; do
 	sed -n '/^EXIT STATUS/,/^[A-Z]/p' page.txt | grep -qE "^       $n$" || miss="$miss $n"
 done
 assert "every exit code is documented${miss:+ (missing:$miss)}" [ -z "$miss" ]
