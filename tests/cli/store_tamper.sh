@@ -87,13 +87,13 @@ assert "no flip or deletion prints plaintext ($leaked)" [ "$leaked" = 0 ]
 # exit 5 or 6, extract -f too (or 3 when the change took its path away:
 # the path is looked up before any key), and none may print anything. The
 # two cases of a position use the two identities in turn, so each slot's
-# path is taken. (~1.5 KB: some 9 000 runs, ~30 s. Under make asan and make
-# valgrind every 8th position, plus every position of the clear text
-# before the metadata that is not base64, and every 25th secretctl run
-# under memcheck.)
+# path is taken. (~1.5 KB: some 9 000 runs, ~15 s under make check. Under
+# make asan and make valgrind: every 8th position, plus every position of
+# the clear text before the metadata that is not base64; every 47th
+# secretctl run of those under memcheck.)
 printf '# c\na:\n  k: v1-secret\n  l:\n    - v2-secret\nb: &x v3-secret\nc: *x\n' > small.yaml
 sc init sm.yaml --from small.yaml -r "$R1" -r "$R2"
-export VG_EVERY=25
+export VG_EVERY=47
 wantp=1400
 if short_sweeps; then wantp=200; fi
 SWEEP_EVERY=$SWEEP_EVERY python3 - sm.yaml "$SECRETCTL" <<'PY' >sweep2.out
