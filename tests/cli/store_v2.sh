@@ -247,6 +247,7 @@ for V in $VARIANTS; do
 	cp "$f" before.yaml
 	for c in $CMDS; do
 		rm -rf inst podman.ran podman.stdin
+		want=$code
 		case $c in
 		verify) run sc verify "$f" -i $id ;;
 		extract-f) run sc extract "$f" -f "$fp" -i $id ;;
@@ -258,21 +259,22 @@ for V in $VARIANTS; do
 		upgrade)
 			run sc upgrade "$f" -i $id
 			# a version 2 store labelled version 1 fails the version 1 MAC
-			[ $V = version1 ] && code=5 ;;
+			[ $V = version1 ] && want=5 ;;
 		esac
 		nrun=$((nrun + 1))
 		why=""
-		[ "$RC" = "$code" ] || why="$why exit $RC, expected $code;"
+		[ "$RC" = "$want" ] || why="$why exit $RC, expected $want;"
 		[ -s "$T/out" ] && why="$why stdout not empty;"
 		grep -qE 'hunter2|s3cr3t|/tmp/evil.so' "$T/out" && why="$why a value on stdout;"
+		grep -qE 'hunter2|s3cr3t' "$T/err" && why="$why a value on stderr;"
 		[ -e inst ] && why="$why install made its directory;"
 		[ -e podman.ran ] && why="$why podman was run;"
 		cmp -s "$f" before.yaml || why="$why the store changed;"
 		[ "$(wc -l < "$T/err")" = 1 ] || why="$why stderr is not one line;"
-		case $code in
+		case $want in
 		5) grep -q "^secretctl: $f: the .*MAC does not verify" "$T/err" || why="$why no MAC message;" ;;
 		esac
-		if [ -z "$why" ]; then ok "$V: $c exits $code, prints and writes nothing"
+		if [ -z "$why" ]; then ok "$V: $c exits $want, prints and writes nothing"
 		else
 			not_ok "$V: $c:$why"
 			{ echo "stderr:"; head -c 1000 "$T/err"; echo "stdout:"; head -c 500 "$T/out"; } | diag
@@ -282,6 +284,8 @@ for V in $VARIANTS; do
 done
 vg_sample_end
 assert "$nvar variants, $nrun runs" [ "$nvar" -ge 49 ]
+assert "no temporary file is left beside the variants" \
+	bash -c "[ \$(ls -A v | grep -cv '\\.yaml\$') = 0 ] && [ \$(ls -A v | wc -l) = $nvar ]"
 
 # What the exit-6 variants say
 run sc verify v/key_alias.yaml -i id1.txt
