@@ -165,11 +165,11 @@ struct cli_values {
 	struct cli_value *v;
 	size_t n;
 };
-/* Load store, look PATH up and return what it names: file form (env 0):
- * the one scalar; env form: the scalar (named after the last segment, or
- * name) or the mapping's scalar children, in order. Every error is printed
- * (exit 3 with "did you mean", 6 for a wrong kind, 4 no key, 5 integrity)
- * before any key is looked for when it is about the PATH. */
+/* Load store, open and check it, look PATH up and return what it names:
+ * file form (env 0): the one scalar; env form: the scalar (named after the
+ * last segment, or name) or the mapping's scalar children, in order. Every
+ * error is printed (4 no key, 5 integrity, then 3 with "did you mean", 6
+ * for a wrong kind). */
 int cli_open_values(const char *store, const char *path, int env, const char *name,
 		    const struct cli_args *a, struct store *s, struct cli_values *out);
 void cli_values_free(struct cli_values *v);

@@ -1,14 +1,94 @@
 /* upgrade: a version 1 store, checked as far as version 1 allows (its
  * MAC, every tag) and against the rules version 2 adds for clear text (no
  * alias of a key), rewritten as version 2: the same plaintext view, the
- * same tokens, a version 2 MAC over every byte. */
+ * same tokens, a version 2 MAC over every byte.
+ *
+ * Version 1 authenticated each token with its path, but not the clear text
+ * around them: a writer without the key could add an alias of an anchored
+ * value at another path, or a key with an empty value. The new MAC would
+ * vouch for those too, so they are listed first and need a yes. */
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
+#include "secretctl/editor.h"
+#include "secretctl/tty.h"
+
+enum { OPT_YES };
 
 static const struct cli_opt opts[] = {
+	{ "yes", 0, 0, OPT_YES, NULL, "do not ask before authenticating aliases and empty values" },
 	CLI_NOWAIT_OPT,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
+
+/* The aliases and empty values of view d, one "  PATH ..." line each. */
+static int unauthenticated(const struct splice_doc *d, struct buf *list, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 1; i < d->n_nodes; i++) {
+		const struct splice_node *nd = &d->nodes[i];
+		struct buf p = { 0 }, t = { 0 };
+		int bad = 0;
+
+		if (nd->is_key || nd->parent == SPLICE_NONE)
+			continue;
+		if (nd->type == SPLICE_ALIAS) {
+			bad = splice_node_path(d, i, &p) || splice_node_path(d, nd->target, &t) ||
+			      buf_printf(list, "  %s: an alias of %s\n", p.p, t.p);
+			(*n)++;
+		} else if (nd->type == SPLICE_SCALAR && nd->item == SPLICE_NONE) {
+			bad = splice_node_path(d, i, &p) || buf_printf(list, "  %s: empty\n", p.p);
+			(*n)++;
+		}
+		buf_free(&p);
+		buf_free(&t);
+		if (bad)
+			return -1;
+	}
+	return 0;
+}
+
+static int confirm(const char *path, const struct secmem *plain, int yes)
+{
+	struct splice_doc d = { 0 };
+	struct buf list = { 0 };
+	struct err e;
+	size_t n;
+	int rc = 0;
+
+	if (splice_scan_plain((const char *)plain->p, plain->len, &d, &e)) {
+		rc = err_wrap(&e, "%s: its plaintext view", path);
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (unauthenticated(&d, &list, &n)) {
+		rc = cli_error(ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (!n)
+		goto out;
+	cli_note("%s: version 1 did not authenticate these, and version 2 will; make sure "
+		 "they are yours:",
+		 path);
+	fputs(list.p, stderr);
+	if (!yes && !tty_available()) {
+		rc = cli_error(ERR_USAGE, "upgrade asks before it authenticates them: run it on a "
+					  "terminal, or give --yes");
+		goto out;
+	}
+	if (!yes && editor_ask("upgrade?", 0, &yes, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (!yes)
+		rc = cli_error(ERR_FAIL, "%s: left as it was", path);
+out:
+	buf_free(&list);
+	splice_doc_free(&d);
+	return rc;
+}
 
 int cmd_upgrade(int argc, char **argv)
 {
@@ -28,7 +108,9 @@ int cmd_upgrade(int argc, char **argv)
 		if (verbose)
 			cli_note("%s is a version %ld store already", path, s.doc.version);
 	} else if (!rc) {
-		rc = cli_store_commit(&s, (char *)plain.p, plain.len, 0);
+		rc = confirm(path, &plain, a.opt[OPT_YES].count > 0);
+		if (!rc)
+			rc = cli_store_commit(&s, (char *)plain.p, plain.len, 0);
 		if (!rc && verbose)
 			cli_note("%s: upgraded to version 2", path);
 	}

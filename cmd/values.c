@@ -131,11 +131,14 @@ int cli_open_values(const char *store, const char *pstr, int env, const char *na
 	if (path_parse(pstr, strlen(pstr), &p, &e) ||
 	    (p.n == 0 && err_set(&e, ERR_USAGE, "PATH must name a key below the top level")))
 		return cli_fail(&e);
-	if (store_load(store, NULL, s, &e)) {
+	cli_identity_opts(a, &io);
+	/* the whole store is authenticated before anything of it is believed,
+	 * the PATH's existence and kind included: a store someone changed
+	 * without the key fails here (exit 5), whatever they changed */
+	if (store_load(store, NULL, s, &e) || store_unlock(s, &io, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
-	/* the path and its kind are checked before any key is looked for */
 	node = splice_lookup(&s->doc, &p);
 	if (node == SPLICE_NONE) {
 		rc = not_found(s, pstr);
@@ -170,12 +173,6 @@ int cli_open_values(const char *store, const char *pstr, int env, const char *na
 				goto out;
 			}
 		}
-	}
-	cli_identity_opts(a, &io);
-	/* store_unlock checks the whole store's MAC before any token opens */
-	if (store_unlock(s, &io, &e)) {
-		rc = cli_fail(&e);
-		goto out;
 	}
 	cap = n->type == SPLICE_MAPPING ? n->n_children : 1;
 	out->v = calloc(cap ? cap : 1, sizeof *out->v);

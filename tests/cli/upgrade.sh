@@ -79,10 +79,29 @@ rotate
 EOF
 unset SECRETCTL_TMPFS_ROOTS
 
-# --- upgrade
+# --- upgrade: what version 1 did not authenticate (aliases, empty values)
+#     is listed, and needs a yes: without a terminal, --yes
 chmod 640 v1.yaml
-run sc upgrade v1.yaml -i id.txt -v
-assert_rc 0 "upgrade rewrites a version 1 store"
+run sc upgrade v1.yaml -i id.txt </dev/null
+assert_rc 2 "upgrade without a terminal and without --yes is refused (the store has an alias)"
+assert_err "^  other/env/TOKEN_COPY: an alias of app/env/API_TOKEN$" "... listing the alias"
+assert "... and changes nothing" cmp -s v1.yaml before.yaml
+# the keyless attack version 1 let through: an alias of a value's anchor
+# at a new path, an empty key; they are listed for the person to see
+cp "$V1/store.yaml" stolen.yaml
+sed -i 's/^    OTHER: /    STOLEN: *tok\n    LD_PRELOAD:\n&/' stolen.yaml
+run sc upgrade stolen.yaml -i id.txt
+assert "an alias and an empty key added without the key are listed, nothing written ($RC)" bash -c "
+	[ $RC = 2 ] && grep -qx '  other/env/STOLEN: an alias of app/env/API_TOKEN' '$T/err' &&
+	grep -qx '  other/env/LD_PRELOAD: empty' '$T/err' && ! grep -q 'version: 2' stolen.yaml"
+# a store with neither upgrades without a question (an alias carries no
+# token: taking it out leaves the version 1 MAC valid)
+sed '/TOKEN_COPY/d' "$V1/store.yaml" > noalias.yaml
+run sc upgrade noalias.yaml -i id.txt </dev/null
+assert "a version 1 store without aliases or empty values upgrades without a question ($RC)" \
+	bash -c "[ $RC = 0 ] && grep -q 'version: 2' noalias.yaml && [ ! -s '$T/err' ]"
+run sc upgrade v1.yaml -i id.txt -v --yes
+assert_rc 0 "upgrade --yes rewrites a version 1 store"
 assert_err "v1.yaml: upgraded to version 2" "upgrade -v says so"
 assert "upgrade prints nothing on stdout" [ ! -s "$T/out" ]
 # only the version and mac lines change: every token, comment token, key
@@ -108,7 +127,7 @@ assert "ls reads it" grep -qx 'app/hosts/1' "$T/out"
 
 # --- a second upgrade changes nothing
 cp v1.yaml v2.yaml; ino=$(stat -c %i v1.yaml); mt=$(stat -c %y v1.yaml)
-run sc upgrade v1.yaml -i id.txt -v
+run sc upgrade v1.yaml -i id.txt -v --yes
 assert_rc 0 "upgrading a version 2 store: exit 0"
 assert_err "version 2 store already" "... saying it is version 2 already"
 assert "... and nothing is written (same bytes, inode and mtime)" bash -c \
@@ -173,7 +192,7 @@ assert_rc 6 "upgrade of a file that is not a store: exit 6"
 # scalar's line ends in LF after the upgrade, the line break inside its
 # token, as in the view secretctl 0389f9c decrypts from the CRLF copy.)
 sed 's/$/\r/' "$V1/store.yaml" > crlf.yaml; cp crlf.yaml crlf-before.yaml
-run sc upgrade crlf.yaml -i id.txt
+run sc upgrade crlf.yaml -i id.txt --yes
 assert_rc 0 "upgrade of a CRLF version 1 store"
 assert "CRLF: every token is kept, in order" bash -c \
 	"[ \"\$(grep -o '!enc [A-Za-z0-9+/=]*' crlf.yaml)\" = \"\$(grep -o '!enc [A-Za-z0-9+/=]*' crlf-before.yaml)\" ]"
