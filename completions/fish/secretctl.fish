@@ -207,6 +207,7 @@ complete -c secretctl -n '__secretctl_using edit' -l merge -d 'edit the merge of
 complete -c secretctl -n '__secretctl_using verify' -l repair -d 'write a new MAC after a hand merge'
 complete -c secretctl -n '__secretctl_using verify' -l against -r -F -d 'list the differences from the store GOOD'
 complete -c secretctl -n '__secretctl_using verify' -l yes -d '--repair: do not ask'
+complete -c secretctl -n '__secretctl_using upgrade' -l yes -d 'do not ask'
 complete -c secretctl -n '__secretctl_using init' -l from -r -F -d 'encrypt this plaintext view'
 complete -c secretctl -n '__secretctl_using install' -l dir -x -a '(__fish_complete_directories)' -d 'directory (default /etc/secrets/$UID)'
 complete -c secretctl -n '__secretctl_using install' -l owner -x -a '(__fish_complete_users)' -d 'file owner'
