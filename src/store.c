@@ -952,7 +952,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 			s->tokens->v[i].used = 0;
 	meta_at = d.meta_at <= len ? d.meta_at : len;
 	for (size_t i = 0; i <= d.n_items; i++) {
-		const struct splice_item *it = &d.items[i < d.n_items ? i : 0];
+		const struct splice_item *it = i < d.n_items ? &d.items[i] : NULL;
 		const unsigned char *pt;
 		size_t n, plen;
 		const struct tok_entry *old;
@@ -961,7 +961,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 
 		/* the metadata block goes before a "..." document end, which
 		 * comments may follow */
-		if (mac_at == SPLICE_NONE && (i == d.n_items || it->start >= meta_at)) {
+		if (mac_at == SPLICE_NONE && (!it || it->start >= meta_at)) {
 			if (buf_append(out, plain + pos, meta_at - pos) ||
 			    (!d.final_newline && buf_puts(out, d.eol ? d.eol : "\n")) ||
 			    put_metadata(s, out, d.indent, d.eol ? d.eol : "\n", d.final_newline,
@@ -971,7 +971,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 			}
 			pos = meta_at;
 		}
-		if (i == d.n_items)
+		if (!it)
 			break;
 		pt = (const unsigned char *)plain + it->start;
 		n = it->end - it->start;
