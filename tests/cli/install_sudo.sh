@@ -18,9 +18,12 @@ cleanup() {
 	rm -rf "/etc/secrets/sctl-evil-$$"
 	[ $had_root = 1 ] || rmdir /etc/secrets 2>/dev/null
 	id "$USR" >/dev/null 2>&1 && userdel -r "$USR" 2>/dev/null
+	other_user_bin_done
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# the user runs a copy: it may not reach the build tree
+other_user_bin || { not_ok "cannot copy secretctl where $USR may run it"; exit 1; }
 useradd -m "$USR" || { not_ok "useradd $USR"; exit 1; }
 U=$(id -u "$USR")
 H=$(getent passwd "$USR" | cut -d: -f6)
@@ -49,16 +52,16 @@ st() { stat -c '%a %u:%g %s' "$1"; }
 same() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; printf 'want: %s\ngot:  %s\n' "$2" "$3" | diag; fi; }
 
 # ---- no rule: exit 8, and the line that would allow it ----
-run as_user "$SECRETCTL" install s.yaml -f app/key
+run as_user "$USECRETCTL" install s.yaml -f app/key
 assert_rc 7 "without --sudo, a root-owned directory: exit 7"
 assert_err "cannot write directory '$DIR': Permission denied \(--sudo" "the message suggests --sudo"
-run as_user "$SECRETCTL" install s.yaml -f app/key --sudo
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo
 assert_rc 8 "--sudo when sudo -n needs a password: exit 8"
 # secretctl names its own path (/proc/self/exe): the binary, also under
-# valgrind, so the rule and its checks use $SECRETCTL_REAL; the rule for
-# install-write alone below names $SECRETCTL, so under valgrind sudo runs
+# valgrind, so the rule and its checks use $USECRETCTL_REAL; the rule for
+# install-write alone below names $USECRETCTL, so under valgrind sudo runs
 # install-write under memcheck too
-LINE="$USR ALL=(root) NOPASSWD: $SECRETCTL_REAL install-write --uid $U *"
+LINE="$USR ALL=(root) NOPASSWD: $USECRETCTL_REAL install-write --uid $U *"
 if grep -qF "this sudoers line would allow it: $LINE" "$T/err"; then ok "the message gives the sudoers line"
 else not_ok "the message gives the sudoers line"; { echo "want: $LINE"; cat "$T/err"; } | diag; fi
 assert_err "\(sudo: a password is required\)" "and says what sudo said"
@@ -71,31 +74,31 @@ chmod 0440 "$DROPIN.new"
 if ! visudo -cqf "$DROPIN.new" >/dev/null; then not_ok "visudo accepts the suggested line"; rm -f "$DROPIN.new"; exit 1; fi
 ok "visudo accepts the suggested line"
 mv "$DROPIN.new" "$DROPIN"
-run as_user "$SECRETCTL" install s.yaml -f app/key --sudo -v
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
 assert_rc 0 "with the rule, install --sudo works"
 assert_err "^secretctl: $DIR/key: created$" "-v comes back through sudo"
 same "the file is <uid>:root 0400" "400 $U:0 9" "$(st "$DIR/key")"
 assert "with the exact bytes" [ "$(cat "$DIR/key")" = key-bytes ]
 same "the directory is still root's" "755 0:0" "$(stat -c '%a %u:%g' "$DIR")"
 ino=$(stat -c '%i %y' "$DIR/key")
-run as_user "$SECRETCTL" install s.yaml -f app/key --sudo -v
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
 assert_err "^secretctl: $DIR/key: unchanged$" "unchanged through sudo"
 same "unchanged keeps inode and mtime" "$ino" "$(stat -c '%i %y' "$DIR/key")"
-run as_user "$SECRETCTL" install s.yaml -f app/key2 key --sudo -v
+run as_user "$USECRETCTL" install s.yaml -f app/key2 key --sudo -v
 assert_err "^secretctl: $DIR/key: replaced$" "replaced through sudo"
-run as_user "$SECRETCTL" install s.yaml -e app/env --sudo --mode 0440
+run as_user "$USECRETCTL" install s.yaml -e app/env --sudo --mode 0440
 same "env form with --mode through sudo" "440 $U:0 12" "$(st "$DIR/env")"
 assert "env bytes" [ "$(cat "$DIR/env")" = TOKEN=t0k3n ]
-run as_user "$SECRETCTL" install s.yaml -f app/key --sudo --dir /etc/secrets
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --dir /etc/secrets
 assert_rc 2 "--sudo with another --dir: usage error"
-run as_user "$SECRETCTL" install s.yaml -f app/key --sudo --owner root
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --owner root
 assert_rc 2 "--sudo with another --owner: usage error"
-run as_user sudo -n "$SECRETCTL_REAL" install-write --uid 0 x < /dev/null
+run as_user sudo -n "$USECRETCTL_REAL" install-write --uid 0 x < /dev/null
 assert "the pinned rule does not even run install-write --uid 0" [ "$RC" -ne 0 -a ! -e /etc/secrets/0/x ]
 
 # ---- a rule for install-write alone grants nothing more ----
-echo "$USR ALL=(root) NOPASSWD: $SECRETCTL install-write *" > "$DROPIN"
-iw() { printf evil > "$T/evil"; run_in "$T/evil" as_user sudo -n "$SECRETCTL" install-write "$@"; }
+echo "$USR ALL=(root) NOPASSWD: $USECRETCTL install-write *" > "$DROPIN"
+iw() { printf evil > "$T/evil"; run_in "$T/evil" as_user sudo -n "$USECRETCTL" install-write "$@"; }
 iw --uid 0 x
 assert_rc 7 "install-write --uid 0 (chown to root): exit 7"
 assert_err "--uid must be given once and be the sudo caller's uid $U" "says whose uid it must be"
@@ -114,9 +117,9 @@ iw --uid "$U" --owner root x
 assert_rc 2 "--owner: no such option (exit 2)"
 assert "nothing was written outside $DIR" [ ! -e "/etc/sctl-evil-$$" -a ! -e "/etc/secrets/sctl-evil-$$" -a ! -e "$DIR/x" ]
 printf evil > "$T/evil"
-run_in "$T/evil" as_user sudo -n SUDO_UID=0 "$SECRETCTL" install-write --uid 0 x
+run_in "$T/evil" as_user sudo -n SUDO_UID=0 "$USECRETCTL" install-write --uid 0 x
 assert "\$SUDO_UID cannot be set through sudo" [ "$RC" -ne 0 -a ! -e /etc/secrets/0/x ]
-run_in "$T/evil" as_user "$SECRETCTL" install-write --uid "$U" x
+run_in "$T/evil" as_user "$USECRETCTL" install-write --uid "$U" x
 assert_rc 7 "install-write without sudo: exit 7"
 run_in "$T/evil" env -u SUDO_UID "$SECRETCTL" install-write --uid 0 x
 assert_rc 7 "install-write as root without \$SUDO_UID: exit 7"
@@ -135,6 +138,6 @@ iw --uid "$U" evil2
 assert_rc 7 "a dangling symlink planted at NAME: exit 7"
 assert "its target was not created" [ ! -e "/etc/sctl-created-$$" ]
 # and in the user's own 2750 directory no sudo is needed at all
-run as_user "$SECRETCTL" install s.yaml -f app/key --sudo -v
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
 assert_err "^secretctl: $DIR/key: replaced$" "in its own uid:root 2750 directory the user writes directly"
 same "still <uid>:root 0400 (setgid directory)" "400 $U:0 9" "$(st "$DIR/key")"
