@@ -1,7 +1,9 @@
 #!/bin/bash
 # install: exact owner, group, mode and bytes for both forms (temp --dir,
 # and once the real /etc/secrets/<uid> through --mkdir), created /
-# unchanged (same inode and mtime) / replaced, and every refusal.
+# unchanged (same inode and mtime) / replaced, a change at any byte (first,
+# middle, last, one more, one less) never taken for unchanged, and every
+# refusal.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip "install tests need root (chown, /etc/secrets)"; exit 0; }
 
@@ -64,6 +66,40 @@ run sc install s.yaml -f app/other --dir d pw -v
 assert_err "^secretctl: d/pw: replaced$" "a wrong mode is replaced even with the same bytes"
 same "and the mode is 0400 again" "400 0:0 6" "$(st d/pw)"
 same "nothing but the installed files in the directory" "bin env key.pem podman.env pw" "$(ls -A d | tr '\n' ' ' | sed 's/ $//')"
+
+# ---- unchanged means every byte the same: a change at the first, a
+# middle and the last byte, one byte more, one less (a prefix), each for
+# the file form and the env form, is written ----
+cat > exact.yaml <<'YAML'
+f:
+  base: password1
+  first: Xassword1
+  middle: passXord1
+  last: password2
+  longer: password12
+  prefix: password
+e:
+  base: {PW: password1}
+  first: {PW: Xassword1}
+  middle: {PW: passXord1}
+  last: {PW: password2}
+  longer: {PW: password12}
+  prefix: {PW: password}
+YAML
+sc encrypt exact.yaml -r "$(sc keygen -y id.txt)" -o exact.s.yaml
+mkdir -m 700 ex
+for form in f e; do
+	for v in first middle last longer prefix; do
+		sc install exact.s.yaml -$form $form/base --dir ex x
+		run sc install exact.s.yaml -$form $form/$v --dir ex x -v
+		sc extract exact.s.yaml -$form $form/$v > ex.want
+		if [ "$RC" = 0 ] && grep -qx "secretctl: ex/x: replaced" "$T/err" && cmp -s ex/x ex.want; then
+			ok "-$form: base, then $v ($(tr '\n' ' ' < ex.want)): replaced, with the new bytes"
+		else
+			not_ok "-$form: base, then $v: not written"; { cat "$T/err"; od -c ex/x; } | diag
+		fi
+	done
+done
 
 # ---- refusals: exit 7, one line naming the problem, nothing written ----
 refuse() { # DESC REGEX ARGS...
