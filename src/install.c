@@ -3,14 +3,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include <sodium.h>
 
@@ -307,6 +311,130 @@ const char *install_result_name(enum install_result r)
 
 /* ---- the directory ---- */
 
+/* Where resolving a path failed: path[0..end) is the component that
+ * failed; last: it is the path's last component. */
+struct walk_fail {
+	size_t end;
+	int last;
+};
+
+/* openat2 with RESOLVE_NO_SYMLINKS: glibc 2.36 has no wrapper. */
+static int openat2_nofollow(const char *path, int flags)
+{
+#ifdef SYS_openat2
+	struct open_how how = { .flags = (uint64_t)flags, .resolve = RESOLVE_NO_SYMLINKS };
+
+	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+#else
+	(void)path, (void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* The same, one component at a time from "/" (or the working directory)
+ * with O_NOFOLLOW; components before the last are opened O_PATH, so they
+ * need search permission only, as in open(2). A component that is a
+ * symlink fails with ELOOP. */
+static int walk_nofollow(const char *path, int flags, struct walk_fail *f)
+{
+	size_t n = strlen(path), i = 0, j, k;
+	char comp[NAME_MAX + 1];
+	struct stat st;
+	int fd, next, en;
+
+	f->end = 0;
+	f->last = 1;
+	if (n == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		while (i < n && path[i] == '/')
+			i++;
+		if (i == n) { /* "/" itself */
+			next = openat(fd, ".", flags | O_DIRECTORY | O_CLOEXEC);
+			en = errno;
+			close(fd);
+			errno = en;
+			return next;
+		}
+		for (j = i; j < n && path[j] != '/'; j++)
+			;
+		for (k = j; k < n && path[k] == '/'; k++)
+			;
+		f->end = j;
+		f->last = k == n;
+		if (j - i > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, path + i, j - i);
+		comp[j - i] = '\0';
+		next = openat(fd, comp, (f->last ? flags : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		en = errno;
+		/* O_PATH|O_NOFOLLOW may open a symlink itself: never go on from one */
+		if (next >= 0 && (fstat(next, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			close(next);
+			next = -1;
+			en = ENOTDIR;
+		}
+		if (next < 0) {
+			if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				en = ELOOP;
+			close(fd);
+			errno = en;
+			return -1;
+		}
+		close(fd);
+		fd = next;
+		if (f->last)
+			return fd;
+		i = j;
+	}
+}
+
+/* Open the directory path (flags: O_RDONLY, O_DIRECTORY and O_CLOEXEC are
+ * added) without following a symlink in any component: openat2 where the
+ * kernel has it, else (ENOSYS) the walk. A failure is walked again to tell
+ * which component failed, so f is always filled on failure. */
+static int open_nofollow(const char *path, int flags, struct walk_fail *f)
+{
+	int fd;
+
+	flags |= O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	fd = openat2_nofollow(path, flags);
+	if (fd >= 0)
+		return fd;
+	return walk_nofollow(path, flags, f);
+}
+
+/* The error for a failed open_nofollow of dir (errno en). */
+static int dir_error(const char *dir, int en, const struct walk_fail *f, struct err *e)
+{
+	int n = (int)f->end;
+
+	if (en == ELOOP && f->last)
+		return err_set(e, ERR_IO, "directory '%s' is a symlink; give the real directory", dir);
+	if (en == ELOOP)
+		return err_set(e, ERR_IO,
+			       "directory '%s': '%.*s' is a symlink; give a path without symlinks",
+			       dir, n, dir);
+	if (en == ENOENT && f->last)
+		return err_set(e, ERR_IO, "directory '%s' does not exist (--mkdir creates it)", dir);
+	if (en == ENOENT)
+		return err_set(e, ERR_IO, "directory '%s': '%.*s' does not exist", dir, n, dir);
+	if (en == ENOTDIR)
+		return err_set(e, ERR_IO, "directory '%s': '%.*s' is not a directory", dir, n, dir);
+	if (f->last)
+		return err_errno(e, ERR_IO, en, "cannot open directory '%s'", dir);
+	return err_errno(e, ERR_IO, en, "cannot open directory '%s': '%.*s'", dir, n, dir);
+}
+
 /* dir as parent + last component (trailing slashes dropped). */
 static int split_dir(const char *dir, struct buf *parent, struct buf *base)
 {
@@ -324,30 +452,45 @@ static int split_dir(const char *dir, struct buf *parent, struct buf *base)
 	return buf_append(parent, dir, slash > 1 ? slash - 1 : 1);
 }
 
-static int refuse_not_dir(const char *dir, int errnum, struct err *e)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
-		return err_set(e, ERR_IO, "directory '%s' is a symlink; give the real directory", dir);
-	return err_errno(e, ERR_IO, errnum, "cannot open directory '%s'", dir);
-}
-
-/* mkdir name in pfd as uid:gid with mode, no wider than 0700 before. */
+/* mkdir name in pfd, then give it uid:gid and mode, no wider than 0700
+ * before. Only a directory this call created is changed: one that exists
+ * already (made meanwhile) is opened as it is (*made 0), and the one
+ * opened after mkdirat must be ours, empty of group and other bits as
+ * mkdirat made it (a swap of the name in a directory others may write is
+ * refused, never chowned). */
 static int make_one(int pfd, const char *name, const char *shown, uid_t uid, gid_t gid,
-		    mode_t mode, int *out, struct err *e)
+		    mode_t mode, int *out, int *made, struct err *e)
 {
+	struct stat st, st2;
 	int fd;
 
-	if (mkdirat(pfd, name, 0700) != 0 && errno != EEXIST)
-		return err_errno(e, ERR_IO, errno, "cannot create directory '%s'", shown);
+	*made = 0;
+	if (mkdirat(pfd, name, 0700) != 0) {
+		if (errno != EEXIST)
+			return err_errno(e, ERR_IO, errno, "cannot create directory '%s'", shown);
+		fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return err_errno(e, ERR_IO, errno, "cannot open directory '%s'", shown);
+		*out = fd;
+		return 0;
+	}
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return err_errno(e, ERR_IO, errno, "cannot open directory '%s'", shown);
+		return err_errno(e, ERR_IO, errno,
+				 "directory '%s' changed right after it was created", shown);
+	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 07077) & ~(mode_t)S_ISGID) {
+		close(fd);
+		return err_set(e, ERR_IO,
+			       "directory '%s' changed right after it was created; refusing to change it",
+			       shown);
+	}
 	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0) {
 		int en = errno;
+		/* remove it only while the name is still the one made here */
+		if (fstatat(pfd, name, &st2, AT_SYMLINK_NOFOLLOW) == 0 && st2.st_dev == st.st_dev &&
+		    st2.st_ino == st.st_ino)
+			unlinkat(pfd, name, AT_REMOVEDIR);
 		close(fd);
-		unlinkat(pfd, name, AT_REMOVEDIR);
 		return err_errno(e, ERR_IO, en, "cannot give directory '%s' owner %lu:%lu mode %04o",
 				 shown, (unsigned long)uid, (unsigned long)gid, (unsigned)mode);
 	}
@@ -356,26 +499,31 @@ static int make_one(int pfd, const char *name, const char *shown, uid_t uid, gid
 		return err_errno(e, ERR_IO, errno, "cannot sync the parent of '%s'", shown);
 	}
 	*out = fd;
+	*made = 1;
 	return 0;
 }
 
+/* Create t->dir (its last component only; INSTALL_ROOT too when t->dir is
+ * a directory in it), the parent resolved without symlinks. */
 static int make_dir(const struct install_target *t, int *dfd, struct err *e)
 {
 	struct buf parent = { 0 }, base = { 0 };
-	int pfd = -1, rfd = -1, rc;
+	struct walk_fail f;
+	int pfd = -1, rfd = -1, made, rc;
 
 	if (split_dir(t->dir, &parent, &base)) {
 		rc = err_oom(e);
 		goto out;
 	}
-	pfd = open(parent.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd < 0 && errno == ENOENT && strcmp(parent.p, INSTALL_ROOT) == 0) {
-		int top = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pfd = open_nofollow(parent.p, 0, &f);
+	if (pfd < 0 && errno == ENOENT && f.last && strcmp(parent.p, INSTALL_ROOT) == 0) {
+		int top = open_nofollow("/etc", 0, &f);
 		if (top < 0) {
-			rc = err_errno(e, ERR_IO, errno, "cannot open /etc");
+			rc = dir_error("/etc", errno, &f, e);
 			goto out;
 		}
-		rc = make_one(top, INSTALL_ROOT + sizeof "/etc", INSTALL_ROOT, 0, 0, INSTALL_ROOT_MODE, &rfd, e);
+		rc = make_one(top, INSTALL_ROOT + sizeof "/etc", INSTALL_ROOT, 0, 0, INSTALL_ROOT_MODE,
+			      &rfd, &made, e);
 		close(top);
 		if (rc)
 			goto out;
@@ -383,10 +531,15 @@ static int make_dir(const struct install_target *t, int *dfd, struct err *e)
 		rfd = -1;
 	}
 	if (pfd < 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot create directory '%s': its parent", t->dir);
+		int en = errno;
+		f.last = 0; /* the parent is a component of t->dir */
+		rc = en == ENOENT || en == ELOOP || en == ENOTDIR
+			     ? dir_error(t->dir, en, &f, e)
+			     : err_errno(e, ERR_IO, en, "cannot create directory '%s': its parent",
+					 t->dir);
 		goto out;
 	}
-	rc = make_one(pfd, base.p, t->dir, t->uid, 0, INSTALL_DIR_MODE, dfd, e);
+	rc = make_one(pfd, base.p, t->dir, t->uid, 0, INSTALL_DIR_MODE, dfd, &made, e);
 out:
 	if (pfd >= 0)
 		close(pfd);
@@ -397,19 +550,17 @@ out:
 
 static int open_dir(const struct install_target *t, int *dfd, struct err *e)
 {
+	struct walk_fail f;
 	struct stat st;
 	uid_t me = geteuid();
 
-	*dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	*dfd = open_nofollow(t->dir, 0, &f);
 	if (*dfd < 0) {
 		if (errno == ENOENT && t->mkdir) {
 			if (make_dir(t, dfd, e))
 				return e->code;
-		} else if (errno == ENOENT) {
-			return err_set(e, ERR_IO, "directory '%s' does not exist (--mkdir creates it)",
-				       t->dir);
 		} else {
-			return refuse_not_dir(t->dir, errno, e);
+			return dir_error(t->dir, errno, &f, e);
 		}
 	}
 	if (fstat(*dfd, &st) != 0)

@@ -23,15 +23,17 @@ enum install_result {
 };
 
 struct install_target {
-	const char *dir;     /* its last component must not be a symlink */
+	const char *dir;     /* resolved without following a symlink in any component */
 	const char *name;    /* one file name in dir (install_name_check) */
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;         /* permission bits only (<= 0777) */
 	const uid_t *readers; /* host uids given r on the file, x on dir (POSIX ACL) */
 	size_t n_readers;
-	/* Create a missing dir, owned uid:0 mode 02750; when dir is
-	 * INSTALL_ROOT/x, a missing INSTALL_ROOT too (root:root 0755). */
+	/* Create a missing dir (its last component, mkdirat in its parent),
+	 * owned uid:0 mode 02750; when dir is INSTALL_ROOT/x, a missing
+	 * INSTALL_ROOT too (root:root 0755). Only a directory made here is
+	 * chowned and chmodded. */
 	int mkdir;
 };
 
