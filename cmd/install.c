@@ -314,6 +314,45 @@ out:
 	return rc;
 }
 
+/* ---- install --mkdir alone ---- */
+
+/* The directory, nothing else: it needs no store, so root makes it for
+ * $SUDO_UID before the user's first install (sudo resets HOME, and the
+ * user's identity is not found as root). */
+static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t me)
+{
+	static const struct {
+		int id;
+		const char *name;
+	} unused[] = {
+		{ OPT_FORMAT, "--format" }, { OPT_GROUP, "--group" }, { OPT_MODE, "--mode" },
+		{ OPT_READER, "--reader" }, { OPT_SUDO, "--sudo" }, { CLI_OPT_IDENTITY, "-i" },
+		{ CLI_OPT_PASSFILE, "--passphrase-file" }, { CLI_OPT_VERIFY, "--verify" },
+	};
+	struct install_target t = { .uid = me };
+	enum install_result r;
+	char defdir[64];
+	struct err e;
+	int rc;
+
+	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++)
+		if (a->opt[unused[i].id].count)
+			return cli_usage(cmd, "--mkdir without -e or -f makes the directory only; %s has nothing to do there",
+					 unused[i].name);
+	if (a->n_pos)
+		return cli_usage(cmd, "--mkdir without -e or -f makes the directory only: no STORE or NAME");
+	if (a->opt[OPT_OWNER].count && (rc = user_arg(a->opt[OPT_OWNER].value, &t.uid)))
+		return rc;
+	snprintf(defdir, sizeof defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)me);
+	t.dir = a->opt[OPT_DIR].count ? a->opt[OPT_DIR].value : defdir;
+	t.mkdir = 1;
+	if (install_dir(&t, 0, &r, &e))
+		return cli_fail(&e);
+	if (a->opt[CLI_OPT_VERBOSE].count)
+		cli_note("%s: %s", t.dir, install_result_name(r));
+	return 0;
+}
+
 /* ---- install ---- */
 
 /* NAME: the second positional, else the PATH's last segment. */
@@ -361,6 +400,10 @@ int cmd_install(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	}
 	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
+	if (a.opt[OPT_MKDIR].count && !a.opt[OPT_ENV].count && !a.opt[OPT_FILE].count) {
+		rc = mkdir_only(cmd, &a, me);
+		goto out;
+	}
 	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, OPT_FORMAT, -1, &f);
 	store = cli_store_arg(&a, &used);
 	if (!rc && !store)

@@ -503,47 +503,85 @@ static int make_one(int pfd, const char *name, const char *shown, uid_t uid, gid
 	return 0;
 }
 
-/* Create t->dir (its last component only; INSTALL_ROOT too when t->dir is
- * a directory in it), the parent resolved without symlinks. */
-static int make_dir(const struct install_target *t, int *dfd, struct err *e)
+/* t->dir's parent, resolved without symlinks: *pfd; or, when it is a
+ * missing INSTALL_ROOT, *pfd -1, *root 1 and /etc in *top (when top is
+ * not NULL). base: t->dir's last component. */
+static int open_parent(const struct install_target *t, struct buf *base, int *pfd, int *root,
+		       int *top, struct err *e)
 {
-	struct buf parent = { 0 }, base = { 0 };
+	struct buf parent = { 0 };
 	struct walk_fail f;
-	int pfd = -1, rfd = -1, made, rc;
+	int rc = 0, en;
 
-	if (split_dir(t->dir, &parent, &base)) {
+	*pfd = -1;
+	*root = 0;
+	if (split_dir(t->dir, &parent, base)) {
 		rc = err_oom(e);
 		goto out;
 	}
-	pfd = open_nofollow(parent.p, 0, &f);
-	if (pfd < 0 && errno == ENOENT && f.last && strcmp(parent.p, INSTALL_ROOT) == 0) {
-		int top = open_nofollow("/etc", 0, &f);
-		if (top < 0) {
+	*pfd = open_nofollow(parent.p, 0, &f);
+	if (*pfd >= 0)
+		goto out;
+	en = errno;
+	if (en == ENOENT && f.last && strcmp(parent.p, INSTALL_ROOT) == 0) {
+		int fd = open_nofollow("/etc", 0, &f);
+		if (fd < 0) {
 			rc = dir_error("/etc", errno, &f, e);
 			goto out;
 		}
-		rc = make_one(top, INSTALL_ROOT + sizeof "/etc", INSTALL_ROOT, 0, 0, INSTALL_ROOT_MODE,
-			      &rfd, &made, e);
-		close(top);
-		if (rc)
-			goto out;
-		pfd = rfd;
-		rfd = -1;
-	}
-	if (pfd < 0) {
-		int en = errno;
-		f.last = 0; /* the parent is a component of t->dir */
-		rc = en == ENOENT || en == ELOOP || en == ENOTDIR
-			     ? dir_error(t->dir, en, &f, e)
-			     : err_errno(e, ERR_IO, en, "cannot create directory '%s': its parent",
-					 t->dir);
+		*root = 1;
+		if (top)
+			*top = fd;
+		else
+			close(fd);
 		goto out;
 	}
-	rc = make_one(pfd, base.p, t->dir, t->uid, 0, INSTALL_DIR_MODE, dfd, &made, e);
+	f.last = 0; /* the parent is a component of t->dir */
+	rc = en == ENOENT || en == ELOOP || en == ENOTDIR
+		     ? dir_error(t->dir, en, &f, e)
+		     : err_errno(e, ERR_IO, en, "cannot create directory '%s': its parent", t->dir);
+out:
+	buf_free(&parent);
+	return rc;
+}
+
+/* Create t->dir (its last component only; INSTALL_ROOT too when t->dir is
+ * a directory in it), the parent resolved without symlinks. *made: 0 when
+ * it was there after all (made meanwhile), as it is. */
+static int make_dir(const struct install_target *t, int *dfd, int *made, struct err *e)
+{
+	struct buf base = { 0 };
+	int pfd = -1, top = -1, root, rmade, rc;
+
+	*made = 0;
+	if ((rc = open_parent(t, &base, &pfd, &root, &top, e)))
+		goto out;
+	if (root) {
+		rc = make_one(top, INSTALL_ROOT + sizeof "/etc", INSTALL_ROOT, 0, 0, INSTALL_ROOT_MODE,
+			      &pfd, &rmade, e);
+		if (rc)
+			goto out;
+	}
+	rc = make_one(pfd, base.p, t->dir, t->uid, 0, INSTALL_DIR_MODE, dfd, made, e);
 out:
 	if (pfd >= 0)
 		close(pfd);
-	buf_free(&parent);
+	if (top >= 0)
+		close(top);
+	buf_free(&base);
+	return rc;
+}
+
+/* As make_dir, making nothing: 0 when it could be made (*root: with
+ * INSTALL_ROOT), or make_dir's error about the parent. */
+static int plan_dir(const struct install_target *t, int *root, struct err *e)
+{
+	struct buf base = { 0 };
+	int pfd, rc;
+
+	rc = open_parent(t, &base, &pfd, root, NULL, e);
+	if (pfd >= 0)
+		close(pfd);
 	buf_free(&base);
 	return rc;
 }
@@ -557,7 +595,8 @@ static int open_dir(const struct install_target *t, int *dfd, struct err *e)
 	*dfd = open_nofollow(t->dir, 0, &f);
 	if (*dfd < 0) {
 		if (errno == ENOENT && t->mkdir) {
-			if (make_dir(t, dfd, e))
+			int made;
+			if (make_dir(t, dfd, &made, e))
 				return e->code;
 		} else {
 			return dir_error(t->dir, errno, &f, e);
@@ -578,6 +617,52 @@ static int open_dir(const struct install_target *t, int *dfd, struct err *e)
 			       "directory '%s' belongs to uid %lu, neither root nor the file's owner",
 			       t->dir, (unsigned long)st.st_uid);
 	return 0;
+}
+
+int install_dir(const struct install_target *t, int dry_run, enum install_result *res,
+		struct err *e)
+{
+	struct walk_fail f;
+	struct buf why = { 0 };
+	struct stat st;
+	int fd, made = 0, root, rc;
+
+	*res = INSTALL_UNCHANGED;
+	fd = open_nofollow(t->dir, 0, &f);
+	if (fd < 0 && errno != ENOENT)
+		return dir_error(t->dir, errno, &f, e);
+	if (fd < 0 && dry_run) {
+		if ((rc = plan_dir(t, &root, e)))
+			return rc;
+		*res = INSTALL_CREATED;
+		return 0;
+	}
+	if (fd < 0 && (rc = make_dir(t, &fd, &made, e)))
+		return rc;
+	if (made) {
+		close(fd);
+		*res = INSTALL_CREATED;
+		return 0;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot stat '%s'", t->dir);
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	if (st.st_uid != t->uid || st.st_gid != 0)
+		buf_printf(&why, "owner %lu:%lu, not %lu:0", (unsigned long)st.st_uid,
+			   (unsigned long)st.st_gid, (unsigned long)t->uid);
+	if ((st.st_mode & 07777) != INSTALL_DIR_MODE)
+		buf_printf(&why, "%smode %04o, not %04o", why.len ? " and " : "",
+			   (unsigned)(st.st_mode & 07777), (unsigned)INSTALL_DIR_MODE);
+	if (!why.len)
+		return 0;
+	rc = err_set(e, ERR_IO,
+		     "directory '%s' exists with %s; --mkdir changes no directory it did not create",
+		     t->dir, why.p ? why.p : "?");
+	buf_free(&why);
+	return rc;
 }
 
 /* ---- the file ---- */

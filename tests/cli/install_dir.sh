@@ -4,6 +4,9 @@
 # is written behind it, with --mkdir too; a loop swapping a parent between
 # a directory and a symlink while install --mkdir runs, as root, again and
 # again, never makes it write, chown or chmod anything behind the symlink.
+# install --mkdir alone (no STORE) creates the directory and nothing else,
+# and changes no directory that exists: one that is not as it would make
+# it is named (exit 7).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip "install --dir tests need root (chown)"; exit 0; }
 
@@ -45,6 +48,47 @@ assert_err "'vx' is a symlink" "names the first one"
 mkdir -m 700 real
 run sc install s.yaml -f app/key --dir "$T/./real/../real" k
 assert_rc 0 "'.' and '..' components are no symlinks: installed"
+
+# ---- install --mkdir alone: the directory, nothing else ----
+run sc install --mkdir --dir mk --owner nobody -v
+assert_rc 0 "install --mkdir without a store creates the directory"
+assert_err "^secretctl: mk: created$" "-v says created"
+same "as owner:root 2750, empty" "2750 65534:0 0" "$(stat -c '%a %u:%g' mk) $(ls -A mk | wc -l)"
+ino=$(stat -c '%i %z' mk)
+run sc install --mkdir --dir mk --owner nobody -v
+assert_rc 0 "again: exit 0"
+assert_err "^secretctl: mk: unchanged$" "-v says unchanged"
+same "and it is left as it was" "$ino" "$(stat -c '%i %z' mk)"
+chmod g-s mk  # (chmod 0750 keeps a directory's setgid bit)
+run sc install --mkdir --dir mk --owner nobody
+assert_rc 7 "an existing directory with another mode: exit 7"
+assert_err "^secretctl: directory 'mk' exists with mode 0750, not 2750" "says what is wrong"
+assert_one_line "in one line"
+same "and changes nothing" "750 65534:0" "$(stat -c '%a %u:%g' mk)"
+chmod 2750 mk; chown root:nogroup mk
+run sc install --mkdir --dir mk --owner nobody
+assert_rc 7 "another owner and group: exit 7"
+assert_err "owner 0:65534, not 65534:0" "says so"
+same "and changes nothing" "2750 0:65534" "$(stat -c '%a %u:%g' mk)"
+run env SUDO_UID=65534 "$SECRETCTL" install --mkdir --dir mk2
+assert_rc 0 "under sudo the owner is \$SUDO_UID"
+same "mk2 is 65534:0 2750" "2750 65534:0" "$(stat -c '%a %u:%g' mk2)"
+run sc install --mkdir --dir victim/x/mk3
+assert_rc 7 "below a symlink: exit 7"
+run sc install --mkdir --dir nodir/mk4
+assert_rc 7 "a missing parent: exit 7"
+assert_err "directory 'nodir/mk4': 'nodir' does not exist" "says which"
+run sc install --mkdir --dir mk5 s.yaml
+assert_rc 2 "a STORE without -e or -f: usage error"
+run sc install --mkdir --dir mk5 --mode 0440
+assert_rc 2 "--mode with --mkdir alone: usage error"
+run sc install --mkdir --dir mk5 --group root
+assert_rc 2 "--group with --mkdir alone: usage error"
+run sc install --mkdir --dir mk5 --sudo
+assert_rc 2 "--sudo with --mkdir alone: usage error"
+assert "the usage errors created nothing" [ ! -e mk5 ]
+run sc install --dir mk5
+assert_rc 2 "no -e, -f or --mkdir: usage error"
 
 # ---- the race: a parent swapped between a directory and a symlink ----
 if ! command -v cc >/dev/null; then skip "cc is missing (the swapper)"; exit 0; fi

@@ -141,3 +141,25 @@ assert "its target was not created" [ ! -e "/etc/sctl-created-$$" ]
 run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
 assert_err "^secretctl: $DIR/key: replaced$" "in its own uid:root 2750 directory the user writes directly"
 same "still <uid>:root 0400 (setgid directory)" "400 $U:0 9" "$(st "$DIR/key")"
+
+# ---- the one-time root step as the README gives it: sudo secretctl
+# install --mkdir (no store: sudo resets HOME, the user's identity is not
+# found as root), then the user installs without sudo ----
+rm -rf "$DIR"
+echo "$USR ALL=(root) NOPASSWD: $USECRETCTL install --mkdir" > "$DROPIN"
+run as_user sudo -n "$USECRETCTL" install --mkdir
+assert_rc 0 "sudo secretctl install --mkdir, as the user through real sudo"
+assert "and says nothing" [ ! -s "$T/err" -a ! -s "$T/out" ]
+same "/etc/secrets/<uid> is <uid>:root 2750, empty" "2750 $U:0 0" "$(stat -c '%a %u:%g' "$DIR") $(ls -A "$DIR" | wc -l)"
+run as_user sudo -n "$USECRETCTL" install --mkdir
+assert_rc 0 "again: nothing to do, exit 0"
+run as_user "$USECRETCTL" install s.yaml -e app/env app.env -v
+assert_rc 0 "then the user's own install, without sudo, works"
+assert_err "^secretctl: $DIR/app.env: created$" "into /etc/secrets/<uid>/app.env"
+same "<uid>:root 0400 (setgid directory)" "400 $U:0 12" "$(st "$DIR/app.env")"
+assert "with the exact bytes" [ "$(cat "$DIR/app.env")" = TOKEN=t0k3n ]
+chmod g-s "$DIR"
+run as_user sudo -n "$USECRETCTL" install --mkdir
+assert_rc 7 "a directory that is not as --mkdir makes it: exit 7"
+assert_err "^secretctl: directory '$DIR' exists with mode 0750, not 2750" "says what is wrong"
+same "and changes nothing" "750 $U:0" "$(stat -c '%a %u:%g' "$DIR")"
