@@ -23,7 +23,7 @@
 extern char **environ;
 
 enum { OPT_ENV, OPT_FILE, OPT_FORMAT, OPT_DIR, OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_READER,
-       OPT_SUDO, OPT_MKDIR, OPT_UID };
+       OPT_SUDO, OPT_MKDIR, OPT_UID, OPT_DRY_RUN };
 
 static const struct cli_opt install_opts[] = {
 	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: NAME=value lines" },
@@ -36,6 +36,8 @@ static const struct cli_opt install_opts[] = {
 	{ "reader", 0, 1, OPT_READER, "UID", "let this uid of your rootless containers read it (repeatable)" },
 	{ "sudo", 0, 0, OPT_SUDO, NULL, "write through 'sudo -n secretctl install-write' when the directory is not yours" },
 	{ "mkdir", 0, 0, OPT_MKDIR, NULL, "create a missing directory, owner:root mode 2750" },
+	{ "dry-run", 0, 0, OPT_DRY_RUN, NULL,
+	  "say what would change, change nothing (exit 9 when something would)" },
 	CLI_KEY_OPTS,
 	CLI_VERIFY_OPT,
 	CLI_OPT_END,
@@ -314,6 +316,55 @@ out:
 	return rc;
 }
 
+/* ---- --dry-run ---- */
+
+/* One line per path on stdout, "PATH: unchanged", "PATH: would create" or
+ * "PATH: would replace (content, mode)": ERR_PENDING when something would
+ * change, else 0. */
+static int print_plan(const struct install_target *t, const struct install_plan *p)
+{
+	static const struct {
+		unsigned bit;
+		const char *word;
+	} whys[] = {
+		{ INSTALL_WHY_CONTENT, "content" }, { INSTALL_WHY_OWNER, "owner" },
+		{ INSTALL_WHY_GROUP, "group" },     { INSTALL_WHY_MODE, "mode" },
+		{ INSTALL_WHY_READERS, "readers" }, { INSTALL_WHY_LINKS, "links" },
+	};
+	struct buf b = { 0 };
+	int rc, sep = 0;
+
+	if (p->make_root)
+		buf_printf(&b, "%s: would create\n", INSTALL_ROOT);
+	if (p->make_dir)
+		buf_printf(&b, "%s: would create\n", t->dir);
+	else if (p->dir_readers)
+		buf_printf(&b, "%s: would change (readers)\n", t->dir);
+	else if (!t->name) /* --mkdir alone */
+		buf_printf(&b, "%s: unchanged\n", t->dir);
+	if (t->name) {
+		buf_printf(&b, "%s/%s: %s", t->dir, t->name,
+			   p->file == INSTALL_UNCHANGED ? "unchanged"
+			   : p->file == INSTALL_CREATED ? "would create"
+							: "would replace (");
+		for (size_t i = 0; p->file == INSTALL_REPLACED && i < sizeof whys / sizeof whys[0]; i++)
+			if (p->why & whys[i].bit)
+				buf_printf(&b, "%s%s", sep++ ? ", " : "", whys[i].word);
+		buf_puts(&b, p->file == INSTALL_REPLACED ? ")\n" : "\n");
+	}
+	if (!b.p) {
+		rc = cli_error(ERR_FAIL, "out of memory");
+	} else if ((rc = cli_write_stdout(b.p, b.len)) == 0 && fflush(stdout) != 0) {
+		rc = cli_error(ERR_IO, "cannot write standard output: %s", strerror(errno));
+	} else if (rc == 0) {
+		rc = p->make_root || p->make_dir || p->dir_readers || p->file != INSTALL_UNCHANGED
+			     ? ERR_PENDING
+			     : 0;
+	}
+	buf_free(&b);
+	return rc;
+}
+
 /* ---- install --mkdir alone ---- */
 
 /* The directory, nothing else: it needs no store, so root makes it for
@@ -333,7 +384,7 @@ static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t
 	enum install_result r;
 	char defdir[64];
 	struct err e;
-	int rc;
+	int rc, dry = a->opt[OPT_DRY_RUN].count > 0;
 
 	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++)
 		if (a->opt[unused[i].id].count)
@@ -346,8 +397,11 @@ static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t
 	snprintf(defdir, sizeof defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)me);
 	t.dir = a->opt[OPT_DIR].count ? a->opt[OPT_DIR].value : defdir;
 	t.mkdir = 1;
-	if (install_dir(&t, 0, &r, &e))
+	if (install_dir(&t, dry, &r, &e))
 		return cli_fail(&e);
+	if (dry)
+		return print_plan(&t, &(struct install_plan){ .make_dir = r == INSTALL_CREATED,
+							      .file = INSTALL_UNCHANGED });
 	if (a->opt[CLI_OPT_VERBOSE].count)
 		cli_note("%s: %s", t.dir, install_result_name(r));
 	return 0;
@@ -450,12 +504,12 @@ int cmd_install(int argc, char **argv)
 		}
 		sudo = 1;
 	}
-	/* readers: mapped through the owner's subuid range (install-write maps
-	 * them itself, from $SUDO_UID) */
-	if (!sudo && (rc = map_readers(&a.opt[OPT_READER], t.uid, &readers)))
+	/* readers: mapped through the owner's subuid range (under --sudo the
+	 * caller's, as install-write maps them again from $SUDO_UID) */
+	if ((rc = map_readers(&a.opt[OPT_READER], t.uid, &readers)))
 		goto out;
 	t.readers = readers;
-	t.n_readers = sudo ? 0 : (size_t)a.opt[OPT_READER].count;
+	t.n_readers = (size_t)a.opt[OPT_READER].count;
 
 	rc = cli_open_values(store, f.path, f.env, NULL, &a, &s, &v);
 	if (!rc && f.env)
@@ -464,7 +518,11 @@ int cmd_install(int argc, char **argv)
 		goto out;
 	data = f.env ? (const void *)out.p : (const void *)v.v[0].value.p;
 	len = f.env ? out.len : v.v[0].value.len;
-	if (sudo) {
+	if (a.opt[OPT_DRY_RUN].count) {
+		/* under --sudo too: decided as the caller, sudo never runs */
+		struct install_plan p;
+		rc = install_plan(&t, data, len, &p, &e) ? cli_fail(&e) : print_plan(&t, &p);
+	} else if (sudo) {
 		rc = run_sudo(&a, me, name, data, len);
 	} else {
 		rc = install_file(&t, data, len, &r, &e) ? cli_fail(&e) : 0;

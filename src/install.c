@@ -163,15 +163,18 @@ static int file_acl(const struct install_target *t, unsigned char *out, size_t *
 }
 
 /* Search (x) on the directory for every reader, keeping what its ACL
- * already says; written only when something is missing. */
-static int dir_grant(int dfd, const struct install_target *t, struct err *e)
+ * already says; written only when something is missing (*changed), and
+ * only when write. */
+static int dir_grant(int dfd, const struct install_target *t, int write, int *changed,
+		     struct err *e)
 {
 	unsigned char raw[ACL_BYTES];
 	struct acl a;
 	struct stat st;
 	ssize_t n;
-	int changed = 0, r;
+	int r;
 
+	*changed = 0;
 	if (!t->n_readers)
 		return 0;
 	n = fgetxattr(dfd, ACL_XATTR, raw, sizeof raw);
@@ -188,9 +191,9 @@ static int dir_grant(int dfd, const struct install_target *t, struct err *e)
 	for (size_t i = 0; i < t->n_readers; i++) {
 		if ((r = acl_grant(&a, t->readers[i], 1)) < 0)
 			return err_set(e, ERR_IO, "the ACL of '%s' is full", t->dir);
-		changed |= r;
+		*changed |= r;
 	}
-	if (changed && fsetxattr(dfd, ACL_XATTR, raw, acl_encode(&a, raw), 0) != 0)
+	if (write && *changed && fsetxattr(dfd, ACL_XATTR, raw, acl_encode(&a, raw), 0) != 0)
 		return err_errno(e, ERR_IO, errno, "cannot give the readers search access to '%s'",
 				 t->dir);
 	return 0;
@@ -586,21 +589,28 @@ static int plan_dir(const struct install_target *t, int *root, struct err *e)
 	return rc;
 }
 
-static int open_dir(const struct install_target *t, int *dfd, struct err *e)
+/* Open t->dir and check it. A missing one is made (t->mkdir); with plan,
+ * nothing is made: *dfd is -1 and plan says what would be. */
+static int open_dir(const struct install_target *t, struct install_plan *plan, int *dfd,
+		    struct err *e)
 {
 	struct walk_fail f;
 	struct stat st;
 	uid_t me = geteuid();
+	int made, rc;
 
 	*dfd = open_nofollow(t->dir, 0, &f);
 	if (*dfd < 0) {
-		if (errno == ENOENT && t->mkdir) {
-			int made;
-			if (make_dir(t, dfd, &made, e))
-				return e->code;
-		} else {
+		if (errno != ENOENT || !t->mkdir)
 			return dir_error(t->dir, errno, &f, e);
+		if (plan) {
+			if ((rc = plan_dir(t, &plan->make_root, e)))
+				return rc;
+			plan->make_dir = 1;
+			return 0;
 		}
+		if ((rc = make_dir(t, dfd, &made, e)))
+			return rc;
 	}
 	if (fstat(*dfd, &st) != 0)
 		return err_errno(e, ERR_IO, errno, "cannot stat '%s'", t->dir);
@@ -667,46 +677,70 @@ int install_dir(const struct install_target *t, int dry_run, enum install_result
 
 /* ---- the file ---- */
 
-/* Same bytes, owner, group, mode, ACL, and a single link: nothing to do. */
-static int is_unchanged(int dfd, const struct stat *st, const struct install_target *t,
-			mode_t want_mode, const unsigned char *acl, size_t acl_len,
-			const void *data, size_t len)
+/* How the file st (t->name in dfd) differs from what install would write:
+ * INSTALL_WHY_* in *why, 0 when it has the same bytes, owner, group, mode
+ * and ACL and a single link (nothing to do). -1 (errno) when it cannot be
+ * read and nothing else differs: then it is not known. */
+static int file_diff(int dfd, const struct stat *st, const struct install_target *t,
+		     mode_t want_mode, const unsigned char *acl, size_t acl_len,
+		     const void *data, size_t len, unsigned *why)
 {
 	unsigned char raw[ACL_BYTES];
 	struct secmem old = { 0 };
 	struct stat st2;
 	ssize_t n = 0, x;
-	int fd, same = 0;
+	int fd, en;
 
-	if (st->st_uid != t->uid || st->st_gid != t->gid || (st->st_mode & 07777) != want_mode ||
-	    (size_t)st->st_size != len || st->st_nlink != 1)
-		return 0;
+	*why = 0;
+	if (st->st_uid != t->uid)
+		*why |= INSTALL_WHY_OWNER;
+	if (st->st_gid != t->gid)
+		*why |= INSTALL_WHY_GROUP;
+	if ((st->st_mode & 07777) != want_mode)
+		*why |= INSTALL_WHY_MODE;
+	if (st->st_nlink != 1)
+		*why |= INSTALL_WHY_LINKS;
+	if ((size_t)st->st_size != len)
+		*why |= INSTALL_WHY_CONTENT;
 	fd = openat(dfd, t->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st2) != 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev ||
-	    secmem_reserve(&old, len + 1))
-		goto out;
-	/* one byte more than expected shows a file that grew meanwhile */
-	while (old.len < len + 1) {
-		n = read(fd, old.p + old.len, len + 1 - old.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		old.len += (size_t)n;
+	if (fd < 0) {
+		en = errno;
+		if (*why)
+			return 0;
+		errno = en;
+		return -1;
 	}
-	if (n < 0 || old.len != len || (len && secmem_equal(old.p, data, len) != 0))
+	/* swapped since the fstatat: whatever it is, it is not what we saw */
+	if (fstat(fd, &st2) != 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+		*why |= INSTALL_WHY_CONTENT;
 		goto out;
+	}
+	if (!(*why & INSTALL_WHY_CONTENT)) {
+		if (secmem_reserve(&old, len + 1)) {
+			*why |= INSTALL_WHY_CONTENT; /* cannot tell: write it */
+			goto acl;
+		}
+		/* one byte more than expected shows a file that grew meanwhile */
+		while (old.len < len + 1) {
+			n = read(fd, old.p + old.len, len + 1 - old.len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			old.len += (size_t)n;
+		}
+		if (n < 0 || old.len != len || (len && secmem_equal(old.p, data, len) != 0))
+			*why |= INSTALL_WHY_CONTENT;
+	}
+acl:
 	x = fgetxattr(fd, ACL_XATTR, raw, sizeof raw);
-	if (acl_len)
-		same = x == (ssize_t)acl_len && memcmp(raw, acl, acl_len) == 0;
-	else
-		same = x < 0 && (errno == ENODATA || errno == EOPNOTSUPP);
+	if (acl_len ? !(x == (ssize_t)acl_len && memcmp(raw, acl, acl_len) == 0)
+		    : !(x < 0 && (errno == ENODATA || errno == EOPNOTSUPP)))
+		*why |= INSTALL_WHY_READERS;
 out:
 	secmem_free(&old);
 	close(fd);
-	return same;
+	return 0;
 }
 
 static int tmp_name(const char *name, struct buf *out)
@@ -766,6 +800,78 @@ static int link_tmpfile(int fd, int dfd, const char *name)
 	return -1;
 }
 
+/* The checks before the directory: NAME, mode, readers; the ACL the file
+ * gets and the mode stat then shows. */
+static int check_target(const struct install_target *t, unsigned char *acl, size_t *acl_len,
+			mode_t *want_mode, struct err *e)
+{
+	int rc;
+
+	if ((rc = install_name_check(t->name, strlen(t->name), e)))
+		return rc;
+	if (t->mode > 0777)
+		return err_set(e, ERR_USAGE, "mode %04o has bits other than permissions",
+			       (unsigned)t->mode);
+	if (file_acl(t, acl, acl_len, want_mode))
+		return err_set(e, ERR_USAGE, "too many readers");
+	return 0;
+}
+
+/* What is at NAME in dfd: *exists and st, or a refusal (a symlink, not a
+ * regular file). */
+static int stat_name(int dfd, const struct install_target *t, struct stat *st, int *exists,
+		     struct err *e)
+{
+	*exists = 0;
+	if (fstatat(dfd, t->name, st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_errno(e, ERR_IO, errno, "cannot stat '%s/%s'", t->dir, t->name);
+	}
+	if (S_ISLNK(st->st_mode))
+		return err_set(e, ERR_IO, "'%s/%s' is a symlink; refusing to follow or replace it",
+			       t->dir, t->name);
+	if (!S_ISREG(st->st_mode))
+		return err_set(e, ERR_IO, "'%s/%s' exists and is not a regular file", t->dir,
+			       t->name);
+	*exists = 1;
+	return 0;
+}
+
+int install_plan(const struct install_target *t, const void *data, size_t len,
+		 struct install_plan *p, struct err *e)
+{
+	unsigned char acl[ACL_BYTES];
+	struct stat st;
+	size_t acl_len;
+	mode_t want_mode;
+	int dfd = -1, exists, rc;
+
+	memset(p, 0, sizeof *p);
+	p->file = INSTALL_CREATED;
+	if ((rc = check_target(t, acl, &acl_len, &want_mode, e)))
+		return rc;
+	if ((rc = open_dir(t, p, &dfd, e)))
+		goto out;
+	if (p->make_dir) {
+		p->dir_readers = t->n_readers > 0;
+		goto out;
+	}
+	if ((rc = dir_grant(dfd, t, 0, &p->dir_readers, e)) ||
+	    (rc = stat_name(dfd, t, &st, &exists, e)) || !exists)
+		goto out;
+	if (file_diff(dfd, &st, t, want_mode, acl, acl_len, data, len, &p->why) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot read '%s/%s' to compare it", t->dir,
+			       t->name);
+		goto out;
+	}
+	p->file = p->why ? INSTALL_REPLACED : INSTALL_UNCHANGED;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
 int install_file(const struct install_target *t, const void *data, size_t len,
 		 enum install_result *res, struct err *e)
 {
@@ -774,40 +880,23 @@ int install_file(const struct install_target *t, const void *data, size_t len,
 	struct stat st;
 	size_t acl_len;
 	mode_t want_mode;
-	int dfd = -1, fd = -1, exists = 0, named = 0, tmp_linked = 0, rc;
+	unsigned why;
+	int dfd = -1, fd = -1, exists = 0, named = 0, tmp_linked = 0, granted, rc;
 
 	*res = INSTALL_UNCHANGED;
-	if ((rc = install_name_check(t->name, strlen(t->name), e)))
+	if ((rc = check_target(t, acl, &acl_len, &want_mode, e)))
 		return rc;
-	if (t->mode > 0777)
-		return err_set(e, ERR_USAGE, "mode %04o has bits other than permissions",
-			       (unsigned)t->mode);
-	if (file_acl(t, acl, &acl_len, &want_mode))
-		return err_set(e, ERR_USAGE, "too many readers");
-	if ((rc = open_dir(t, &dfd, e)))
+	if ((rc = open_dir(t, NULL, &dfd, e)))
 		goto out;
 	if (flock(dfd, LOCK_EX) != 0) {
 		rc = err_errno(e, ERR_IO, errno, "cannot lock directory '%s'", t->dir);
 		goto out;
 	}
-	if (fstatat(dfd, t->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISLNK(st.st_mode)) {
-			rc = err_set(e, ERR_IO, "'%s/%s' is a symlink; refusing to follow or replace it",
-				     t->dir, t->name);
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			rc = err_set(e, ERR_IO, "'%s/%s' exists and is not a regular file", t->dir,
-				     t->name);
-			goto out;
-		}
-		exists = 1;
-	} else if (errno != ENOENT) {
-		rc = err_errno(e, ERR_IO, errno, "cannot stat '%s/%s'", t->dir, t->name);
+	if ((rc = stat_name(dfd, t, &st, &exists, e)))
 		goto out;
-	}
-	if (exists && is_unchanged(dfd, &st, t, want_mode, acl, acl_len, data, len)) {
-		rc = dir_grant(dfd, t, e);
+	if (exists && file_diff(dfd, &st, t, want_mode, acl, acl_len, data, len, &why) == 0 &&
+	    !why) {
+		rc = dir_grant(dfd, t, 1, &granted, e);
 		goto out;
 	}
 	remove_stale(dfd, t->name);
@@ -850,7 +939,7 @@ int install_file(const struct install_target *t, const void *data, size_t len,
 		rc = err_errno(e, ERR_IO, errno, "cannot write '%s/%s'", t->dir, t->name);
 		goto fail;
 	}
-	if ((rc = dir_grant(dfd, t, e)))
+	if ((rc = dir_grant(dfd, t, 1, &granted, e)))
 		goto fail;
 	if (!named) {
 		/* a new name: link it straight there; linkat never replaces */

@@ -58,6 +58,33 @@ int install_file(const struct install_target *t, const void *data, size_t len,
 int install_dir(const struct install_target *t, int dry_run, enum install_result *res,
 		struct err *e);
 
+/* Why a file would be replaced (struct install_plan.why). */
+enum {
+	INSTALL_WHY_CONTENT = 1 << 0,
+	INSTALL_WHY_OWNER = 1 << 1,
+	INSTALL_WHY_GROUP = 1 << 2,
+	INSTALL_WHY_MODE = 1 << 3,
+	INSTALL_WHY_READERS = 1 << 4, /* the file's ACL */
+	INSTALL_WHY_LINKS = 1 << 5,   /* more than one link */
+};
+
+/* What install_file would do. */
+struct install_plan {
+	int make_root;            /* INSTALL_ROOT would be made (make_dir too) */
+	int make_dir;             /* t->dir would be made (t->mkdir) */
+	int dir_readers;          /* readers would be given search on t->dir */
+	enum install_result file;
+	unsigned why;             /* INSTALL_WHY_* when file is INSTALL_REPLACED */
+};
+
+/* install_file's checks and decision, changing nothing: it needs only to
+ * read t->dir and the file, so any user who may read the file finds out
+ * (the file's ACL is compared when the file can be opened). The same
+ * refusals as install_file; ERR_IO when only the file's bytes could tell
+ * and they cannot be read. */
+int install_plan(const struct install_target *t, const void *data, size_t len,
+		 struct install_plan *p, struct err *e);
+
 /* "created", "replaced", "unchanged". */
 const char *install_result_name(enum install_result r);
 

@@ -51,6 +51,12 @@ assert_rc 0 "--mkdir as root for the user"
 same "/etc/secrets/<uid> is <uid>:root 2750" "2750 $U:0" "$(stat -c '%a %u:%g' "$DIR")"
 
 # ---- the ACL ----
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 53 --dry-run
+assert_rc 9 "--dry-run --reader 53: exit 9"
+if [ "$(cat "$T/out")" = "$DIR: would change (readers)
+$DIR/tsig.key: would replace (mode, readers)" ]; then ok "it says the directory's and the file's ACL would change, and the mode (the mask)"
+else not_ok "--dry-run --reader 53 says"; diag < "$T/out"; fi
+assert "and changes nothing" [ -z "$(getfacl -s "$DIR" "$DIR/tsig.key" 2>/dev/null)" ]
 run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 53 -v
 assert_rc 0 "--reader 53 as the user, into its own directory"
 assert_err "^secretctl: $DIR/tsig.key: replaced$" "replaced (same bytes, new ACL)"
@@ -64,6 +70,12 @@ getfacl -n --omit-header "$DIR" 2>/dev/null | sed '/^$/d' > got.dacl
 if cmp -s want.dacl got.dacl; then ok "getfacl: the directory gives $H53 search (x) only"
 else not_ok "getfacl of the directory"; { echo want:; cat want.dacl; echo got:; cat got.dacl; } | diag; fi
 ino=$(stat -c %i "$DIR/tsig.key")
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 53 --dry-run
+assert_rc 0 "--dry-run of the same reader again: exit 0"
+same "says unchanged" "$DIR/tsig.key: unchanged" "$(cat "$T/out")"
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --dry-run
+same "--dry-run without the reader: would replace (mode, readers)" \
+	"$DIR/tsig.key: would replace (mode, readers)" "$(cat "$T/out")"
 run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 53 -v
 assert_err "unchanged$" "the same reader again: unchanged"
 same "same inode" "$ino" "$(stat -c %i "$DIR/tsig.key")"

@@ -41,9 +41,17 @@ app:
 YAML
 sc encrypt plain.yaml -r "$(sc keygen -y "$H/id.txt")" -o "$H/s.yaml"
 chown "$USR:" "$H/id.txt" "$H/s.yaml"
+# the user's PATH finds this sudo first: it records each run in $SUDO_LOG
+# (one line, its arguments) and runs the real one
+mkdir "$UBIN/rec" && chmod 755 "$UBIN/rec"
+SUDO_LOG=$UBIN/rec/log
+: > "$SUDO_LOG"; chmod 666 "$SUDO_LOG"
+printf '#!/bin/sh\necho "$*" >> %s\nexec %s "$@"\n' "$SUDO_LOG" "$(command -v sudo)" > "$UBIN/rec/sudo"
+chmod 755 "$UBIN/rec/sudo"
+sudo_runs() { wc -l < "$SUDO_LOG"; }
 # as_user CMD...: the command as $USR, in its home, with a clean environment
 as_user() {
-	(cd "$H" && runuser -u "$USR" -- env -i HOME="$H" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	(cd "$H" && runuser -u "$USR" -- env -i HOME="$H" PATH="$UBIN/rec:/usr/sbin:/usr/bin:/sbin:/bin" \
 		SECRETCTL_IDENTITY="$H/id.txt" VG_TAG="$VG_TAG" "$@")
 }
 mkdir -p /etc/secrets
@@ -84,6 +92,22 @@ ino=$(stat -c '%i %y' "$DIR/key")
 run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
 assert_err "^secretctl: $DIR/key: unchanged$" "unchanged through sudo"
 same "unchanged keeps inode and mtime" "$ino" "$(stat -c '%i %y' "$DIR/key")"
+# --dry-run --sudo: decided as the caller, sudo never runs
+n=$(sudo_runs)
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --dry-run
+assert_rc 0 "--dry-run --sudo of an unchanged file: exit 0"
+same "says unchanged" "$DIR/key: unchanged" "$(cat "$T/out")"
+run as_user "$USECRETCTL" install s.yaml -f app/key2 key --sudo --dry-run
+assert_rc 9 "--dry-run --sudo of other bytes: exit 9"
+same "would replace (content)" "$DIR/key: would replace (content)" "$(cat "$T/out")"
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --dry-run --mode 0440
+same "another mode: would replace (mode)" "$DIR/key: would replace (mode)" "$(cat "$T/out")"
+run as_user "$USECRETCTL" install s.yaml -f app/key other --sudo --dry-run
+assert_rc 9 "--dry-run --sudo of a new NAME: exit 9"
+same "would create" "$DIR/other: would create" "$(cat "$T/out")"
+same "--dry-run never ran sudo" "$n" "$(sudo_runs)"
+same "and changed nothing" "$ino" "$(stat -c '%i %y' "$DIR/key")"
+assert "nor created anything" [ ! -e "$DIR/other" ]
 run as_user "$USECRETCTL" install s.yaml -f app/key2 key --sudo -v
 assert_err "^secretctl: $DIR/key: replaced$" "replaced through sudo"
 run as_user "$USECRETCTL" install s.yaml -e app/env --sudo --mode 0440
