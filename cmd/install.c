@@ -523,7 +523,14 @@ int cmd_install(int argc, char **argv)
 		struct install_plan p;
 		rc = install_plan(&t, data, len, &p, &e) ? cli_fail(&e) : print_plan(&t, &p);
 	} else if (sudo) {
-		rc = run_sudo(&a, me, name, data, len);
+		/* unchanged is decided as the caller when it can (the file is
+		 * theirs, 0400): sudo runs, and logs, only to write */
+		struct install_plan p;
+		if (install_plan(&t, data, len, &p, &e) == 0 && !p.make_root && !p.make_dir &&
+		    !p.dir_readers && p.file == INSTALL_UNCHANGED)
+			say(&t, INSTALL_UNCHANGED, 0, verbose);
+		else
+			rc = run_sudo(&a, me, name, data, len);
 	} else {
 		rc = install_file(&t, data, len, &r, &e) ? cli_fail(&e) : 0;
 		say(&t, r, rc, verbose);

@@ -89,9 +89,34 @@ same "the file is <uid>:root 0400" "400 $U:0 9" "$(st "$DIR/key")"
 assert "with the exact bytes" [ "$(cat "$DIR/key")" = key-bytes ]
 same "the directory is still root's" "755 0:0" "$(stat -c '%a %u:%g' "$DIR")"
 ino=$(stat -c '%i %y' "$DIR/key")
+# unchanged is decided as the caller: no sudo (no log entry at every start)
+n=$(sudo_runs)
 run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
-assert_err "^secretctl: $DIR/key: unchanged$" "unchanged through sudo"
+assert_rc 0 "unchanged with --sudo: exit 0"
+assert_err "^secretctl: $DIR/key: unchanged$" "-v says unchanged"
+same "and sudo did not run" "$n" "$(sudo_runs)"
 same "unchanged keeps inode and mtime" "$ino" "$(stat -c '%i %y' "$DIR/key")"
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --mode 0440 -v
+assert_err "^secretctl: $DIR/key: replaced$" "the same bytes with another mode: replaced"
+same "through sudo" "$((n + 1))" "$(sudo_runs)"
+run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
+assert_err "^secretctl: $DIR/key: replaced$" "and back to 0400: replaced"
+same "through sudo" "$((n + 2))" "$(sudo_runs)"
+ino=$(stat -c '%i %y' "$DIR/key")
+if grep -q "^$USR:" /etc/subuid; then
+	run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --reader 53 -v
+	assert_err "^secretctl: $DIR/key: replaced$" "--reader 53 through sudo: replaced"
+	same "through sudo" "$((n + 3))" "$(sudo_runs)"
+	run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --reader 53 -v
+	assert_err "^secretctl: $DIR/key: unchanged$" "again: unchanged (the readers' ACL compared as the caller)"
+	same "and sudo did not run" "$((n + 3))" "$(sudo_runs)"
+	run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
+	assert_err "^secretctl: $DIR/key: replaced$" "without the reader: replaced"
+	same "through sudo" "$((n + 4))" "$(sudo_runs)"
+	ino=$(stat -c '%i %y' "$DIR/key")
+else
+	skip "useradd gave $USR no /etc/subuid range (--reader)"
+fi
 # --dry-run --sudo: decided as the caller, sudo never runs
 n=$(sudo_runs)
 run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --dry-run
@@ -108,8 +133,11 @@ same "would create" "$DIR/other: would create" "$(cat "$T/out")"
 same "--dry-run never ran sudo" "$n" "$(sudo_runs)"
 same "and changed nothing" "$ino" "$(stat -c '%i %y' "$DIR/key")"
 assert "nor created anything" [ ! -e "$DIR/other" ]
+n=$(sudo_runs)
 run as_user "$USECRETCTL" install s.yaml -f app/key2 key --sudo -v
 assert_err "^secretctl: $DIR/key: replaced$" "replaced through sudo"
+same "other bytes: sudo ran once" "$((n + 1))" "$(sudo_runs)"
+assert "with install-write" grep -q "install-write --uid $U .*key\$" "$SUDO_LOG"
 run as_user "$USECRETCTL" install s.yaml -e app/env --sudo --mode 0440
 same "env form with --mode through sudo" "440 $U:0 12" "$(st "$DIR/env")"
 assert "env bytes" [ "$(cat "$DIR/env")" = TOKEN=t0k3n ]
