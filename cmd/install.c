@@ -300,8 +300,9 @@ static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const
 		errb.p[strcspn(errb.p, "\n")] = '\0';
 		rc = cli_error(ERR_EXTERNAL,
 			       "sudo -n did not run install-write (%s); this sudoers line would allow it: "
-			       "%s ALL=(root) NOPASSWD: %s install-write --uid %lu *",
-			       errb.p, pw ? pw->pw_name : uidtext, self, (unsigned long)uid);
+			       "%s ALL=(root) NOPASSWD: %s install-write --uid %lu * "
+			       "(with 'Defaults!%s !log_input' beside it: the value is on sudo's stdin)",
+			       errb.p, pw ? pw->pw_name : uidtext, self, (unsigned long)uid, self);
 	} else if (errb.len) {
 		fwrite(errb.p, 1, errb.len, stderr);
 	}

@@ -73,6 +73,7 @@ LINE="$USR ALL=(root) NOPASSWD: $USECRETCTL_REAL install-write --uid $U *"
 if grep -qF "this sudoers line would allow it: $LINE" "$T/err"; then ok "the message gives the sudoers line"
 else not_ok "the message gives the sudoers line"; { echo "want: $LINE"; cat "$T/err"; } | diag; fi
 assert_err "\(sudo: a password is required\)" "and says what sudo said"
+assert_err "with 'Defaults!$USECRETCTL_REAL !log_input' beside it" "and the Defaults line that keeps the value out of sudo's I/O log"
 assert_one_line "in one line"
 assert "nothing was written" [ -z "$(ls -A "$DIR")" ]
 
@@ -147,6 +148,75 @@ run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --owner root
 assert_rc 2 "--sudo with another --owner: usage error"
 run as_user sudo -n "$USECRETCTL_REAL" install-write --uid 0 x < /dev/null
 assert "the pinned rule does not even run install-write --uid 0" [ "$RC" -ne 0 -a ! -e /etc/secrets/0/x ]
+
+# ---- the sudoers lines the man page and README.md suggest ----
+# Every one (a rule for a user, a Defaults line), as the reader sees it
+# (scdoc's bold and escapes removed), the example user alice replaced by
+# $USR, must pass visudo -c -s (strict: an undefined alias, such as an
+# upper-case user name, is an error); beside each rule of the man page, a
+# Defaults!BINARY !log_input keeps the value out of sudo's I/O log.
+sudoers_lines() { # FILE: its sudoers lines, one per line
+	grep -oE '\*?([A-Za-z_][A-Za-z0-9_-]* +ALL *= *\([^)]*\)[^`]*|Defaults[!:@>][^`]*)' "$1" |
+		sed -e 's/[[:space:]]*$//' -e '/^\*/ { s/^\*//; s/\([^\\]\)\*$/\1/; }' \
+			-e 's/\\\([*_~]\)/\1/g'
+}
+for_user() { sed -E "s/^alice /$USR /"; }
+for doc in "$TOP/docs/secretctl.1.scd" "$TOP/README.md"; do
+	d=${doc#"$TOP/"}
+	sudoers_lines "$doc" | for_user > "$T/lines"
+	[ "$d" = README.md ] || assert "$d suggests a sudoers rule and its Defaults" \
+		grep -q NOPASSWD "$T/lines"
+	while IFS= read -r line; do
+		printf '%s\n' "$line" > "$T/one.sudoers"
+		if visudo -c -s -f "$T/one.sudoers" > "$T/visudo.out" 2>&1 && ! grep -qv 'parsed OK' "$T/visudo.out"; then
+			ok "visudo -c -s: $d: $line"
+		else
+			not_ok "visudo -c -s: $d: $line"; diag < "$T/visudo.out"
+		fi
+	done < "$T/lines"
+done
+sudoers_lines "$TOP/docs/secretctl.1.scd" > "$T/man.lines"
+miss=""
+while read -r _ _ _ bin _; do
+	grep -qxF "Defaults!$bin !log_input" "$T/man.lines" || miss="$miss $bin"
+done < <(grep NOPASSWD "$T/man.lines")
+assert "beside every rule of the man page: Defaults!BINARY !log_input${miss:+ (missing for:$miss)}" [ -z "$miss" ]
+# The man page's lines as a drop-in (the binary: this one): the documented
+# command works through them, and sudo's I/O log, on for the user (input
+# and output), keeps no byte of the value; without the Defaults line it
+# does (the check can fail).
+MAN_BIN=$(grep NOPASSWD "$T/man.lines" | head -1 | awk '{ print $4 }')
+IOLOG=$T/iolog
+iolog_has() { grep -rqF "$1" "$IOLOG" 2>/dev/null; }
+as_drop_in() { # [--no-defaults]
+	{
+		echo "Defaults:$USR log_input, log_output, !compress_io, iolog_dir=$IOLOG"
+		if [ "${1:-}" = --no-defaults ]; then grep -v '^Defaults' "$T/man.lines"; else cat "$T/man.lines"; fi
+	} | for_user | sed "s|$MAN_BIN|$USECRETCTL_REAL|g" > "$DROPIN.new"
+	chmod 0440 "$DROPIN.new"
+	visudo -c -s -f "$DROPIN.new" >/dev/null && mv "$DROPIN.new" "$DROPIN"
+}
+if [ -z "$MAN_BIN" ]; then
+	not_ok "the man page names the binary in its sudoers rule"
+elif ! as_drop_in --no-defaults; then
+	not_ok "the man page's lines make a valid drop-in"; rm -f "$DROPIN.new"
+else
+	n=$(sudo_runs)
+	run as_user "$USECRETCTL" install s.yaml -f app/key key --sudo
+	assert_rc 0 "the man page's rule (without its Defaults line): install --sudo works"
+	same "through sudo" "$((n + 1))" "$(sudo_runs)"
+	assert "and sudo's I/O log holds the value (log_input): the check can fail" iolog_has key-bytes
+	as_drop_in
+	rm -rf "$IOLOG"
+	run as_user "$USECRETCTL" install s.yaml -f app/key2 key --sudo -v
+	assert_rc 0 "the man page's rule and Defaults line: install --sudo works"
+	assert_err "^secretctl: $DIR/key: replaced$" "the file is replaced"
+	assert "with the new bytes" [ "$(cat "$DIR/key")" = other-bytes ]
+	same "through sudo" "$((n + 2))" "$(sudo_runs)"
+	assert "sudo logged the session (log_output: -v's line)" iolog_has "$DIR/key: replaced"
+	assert "but not the value (!log_input for secretctl)" bash -c "! grep -rqF other-bytes '$IOLOG'"
+fi
+rm -rf "$IOLOG"
 
 # ---- a rule for install-write alone grants nothing more ----
 echo "$USR ALL=(root) NOPASSWD: $USECRETCTL install-write *" > "$DROPIN"
