@@ -382,6 +382,7 @@ static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t
 		{ CLI_OPT_PASSFILE, "--passphrase-file" }, { CLI_OPT_VERIFY, "--verify" },
 	};
 	struct install_target t = { .uid = me };
+	struct install_plan p;
 	enum install_result r;
 	char defdir[64];
 	struct err e;
@@ -398,11 +399,10 @@ static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t
 	snprintf(defdir, sizeof defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)me);
 	t.dir = a->opt[OPT_DIR].count ? a->opt[OPT_DIR].value : defdir;
 	t.mkdir = 1;
-	if (install_dir(&t, dry, &r, &e))
+	if (install_dir(&t, dry ? &p : NULL, &r, &e))
 		return cli_fail(&e);
 	if (dry)
-		return print_plan(&t, &(struct install_plan){ .make_dir = r == INSTALL_CREATED,
-							      .file = INSTALL_UNCHANGED });
+		return print_plan(&t, &p);
 	if (a->opt[CLI_OPT_VERBOSE].count)
 		cli_note("%s: %s", t.dir, install_result_name(r));
 	return 0;

@@ -629,8 +629,8 @@ static int open_dir(const struct install_target *t, struct install_plan *plan, i
 	return 0;
 }
 
-int install_dir(const struct install_target *t, int dry_run, enum install_result *res,
-		struct err *e)
+int install_dir(const struct install_target *t, struct install_plan *plan,
+		enum install_result *res, struct err *e)
 {
 	struct walk_fail f;
 	struct buf why = { 0 };
@@ -641,9 +641,13 @@ int install_dir(const struct install_target *t, int dry_run, enum install_result
 	fd = open_nofollow(t->dir, 0, &f);
 	if (fd < 0 && errno != ENOENT)
 		return dir_error(t->dir, errno, &f, e);
-	if (fd < 0 && dry_run) {
+	if (plan)
+		memset(plan, 0, sizeof *plan);
+	if (fd < 0 && plan) {
 		if ((rc = plan_dir(t, &root, e)))
 			return rc;
+		plan->make_root = root;
+		plan->make_dir = 1;
 		*res = INSTALL_CREATED;
 		return 0;
 	}

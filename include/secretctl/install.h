@@ -49,15 +49,6 @@ int install_name_check(const char *name, size_t len, struct err *e);
 int install_file(const struct install_target *t, const void *data, size_t len,
 		 enum install_result *res, struct err *e);
 
-/* install --mkdir alone: t->dir made as t->mkdir makes it (owner t->uid,
- * group 0, mode 02750), nothing else; *res INSTALL_CREATED. One that
- * exists with that owner, group and mode: INSTALL_UNCHANGED; with others:
- * ERR_IO saying which, and nothing is changed. With dry_run nothing is
- * made (INSTALL_CREATED: it would be). t->name, mode and readers are not
- * used. */
-int install_dir(const struct install_target *t, int dry_run, enum install_result *res,
-		struct err *e);
-
 /* Why a file would be replaced (struct install_plan.why). */
 enum {
 	INSTALL_WHY_CONTENT = 1 << 0,
@@ -84,6 +75,15 @@ struct install_plan {
  * and they cannot be read. */
 int install_plan(const struct install_target *t, const void *data, size_t len,
 		 struct install_plan *p, struct err *e);
+
+/* install --mkdir alone: t->dir made as t->mkdir makes it (owner t->uid,
+ * group 0, mode 02750), nothing else; *res INSTALL_CREATED. One that
+ * exists with that owner, group and mode: INSTALL_UNCHANGED; with others:
+ * ERR_IO saying which, and nothing is changed. With plan nothing is made:
+ * INSTALL_CREATED says it would be, plan which directories. t->name, mode
+ * and readers are not used. */
+int install_dir(const struct install_target *t, struct install_plan *plan,
+		enum install_result *res, struct err *e);
 
 /* "created", "replaced", "unchanged". */
 const char *install_result_name(enum install_result r);

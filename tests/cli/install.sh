@@ -219,6 +219,13 @@ if [ -e "$REAL" ]; then
 else
 	cleanup_real() { rm -rf "$REAL"; [ $had_root = 1 ] || rmdir /etc/secrets 2>/dev/null; }
 	trap 'cleanup_real; rm -rf "$T"' EXIT
+	run env SUDO_UID="$U" "$SECRETCTL" install --mkdir --dry-run
+	assert_rc 9 "install --mkdir --dry-run for /etc/secrets/\$SUDO_UID: exit 9"
+	if [ $had_root = 1 ]; then want="$REAL: would create"
+	else want="/etc/secrets: would create
+$REAL: would create"; fi
+	same "it says which directories would be created" "$want" "$(cat "$T/out")"
+	assert "and creates none" [ ! -e "$REAL" ]
 	run env SUDO_UID="$U" "$SECRETCTL" install s.yaml -e app/env app.env --mkdir -v
 	assert_rc 0 "under sudo (\$SUDO_UID), --mkdir installs into /etc/secrets/\$SUDO_UID"
 	assert_err "^secretctl: $REAL/app.env: created$" "at the default place"

@@ -1,9 +1,14 @@
 #!/bin/bash
 # install --sudo end to end: a real unprivileged user, a root-owned
 # /etc/secrets/<uid>, sudo -n without a rule (exit 8 naming the sudoers
-# line), then that very line; the file arrives <uid>:root 0400. Through a
-# rule for install-write, the abuse attempts fail: another uid, outside the
-# directory, a symlink planted by the user.
+# line), then that very line; the file arrives <uid>:root 0400; sudo runs
+# only when something changes (a recording sudo first on the user's PATH),
+# never for --dry-run. The sudoers lines of the man page and README.md
+# pass visudo -c -s, and the man page's work through real sudo, the value
+# kept out of sudo's I/O log. Through a rule for install-write, the abuse
+# attempts fail: another uid, outside the directory, a symlink planted by
+# the user. Last, README's one-time root step, sudo secretctl install
+# --mkdir, then the user's install without sudo.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip "install --sudo tests need root (useradd, sudoers)"; exit 0; }
 need sudo runuser useradd userdel visudo
