@@ -23,7 +23,7 @@
 extern char **environ;
 
 enum { OPT_ENV, OPT_FILE, OPT_FORMAT, OPT_DIR, OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_READER,
-       OPT_SUDO, OPT_MKDIR, OPT_UID };
+       OPT_SUDO, OPT_MKDIR, OPT_UID, OPT_DRY_RUN };
 
 static const struct cli_opt install_opts[] = {
 	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: NAME=value lines" },
@@ -36,6 +36,8 @@ static const struct cli_opt install_opts[] = {
 	{ "reader", 0, 1, OPT_READER, "UID", "let this uid of your rootless containers read it (repeatable)" },
 	{ "sudo", 0, 0, OPT_SUDO, NULL, "write through 'sudo -n secretctl install-write' when the directory is not yours" },
 	{ "mkdir", 0, 0, OPT_MKDIR, NULL, "create a missing directory, owner:root mode 2750" },
+	{ "dry-run", 0, 0, OPT_DRY_RUN, NULL,
+	  "say what would change, change nothing (exit 9 when something would)" },
 	CLI_KEY_OPTS,
 	CLI_VERIFY_OPT,
 	CLI_OPT_END,
@@ -298,8 +300,9 @@ static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const
 		errb.p[strcspn(errb.p, "\n")] = '\0';
 		rc = cli_error(ERR_EXTERNAL,
 			       "sudo -n did not run install-write (%s); this sudoers line would allow it: "
-			       "%s ALL=(root) NOPASSWD: %s install-write --uid %lu *",
-			       errb.p, pw ? pw->pw_name : uidtext, self, (unsigned long)uid);
+			       "%s ALL=(root) NOPASSWD: %s install-write --uid %lu * "
+			       "(with 'Defaults!%s !log_input' beside it: the value is on sudo's stdin)",
+			       errb.p, pw ? pw->pw_name : uidtext, self, (unsigned long)uid, self);
 	} else if (errb.len) {
 		fwrite(errb.p, 1, errb.len, stderr);
 	}
@@ -312,6 +315,97 @@ out:
 	}
 	buf_free(&errb);
 	return rc;
+}
+
+/* ---- --dry-run ---- */
+
+/* One line per path on stdout, "PATH: unchanged", "PATH: would create" or
+ * "PATH: would replace (content, mode)": ERR_PENDING when something would
+ * change, else 0. */
+static int print_plan(const struct install_target *t, const struct install_plan *p)
+{
+	static const struct {
+		unsigned bit;
+		const char *word;
+	} whys[] = {
+		{ INSTALL_WHY_CONTENT, "content" }, { INSTALL_WHY_OWNER, "owner" },
+		{ INSTALL_WHY_GROUP, "group" },     { INSTALL_WHY_MODE, "mode" },
+		{ INSTALL_WHY_READERS, "readers" }, { INSTALL_WHY_LINKS, "links" },
+	};
+	struct buf b = { 0 };
+	int rc, sep = 0;
+
+	if (p->make_root)
+		buf_printf(&b, "%s: would create\n", INSTALL_ROOT);
+	if (p->make_dir)
+		buf_printf(&b, "%s: would create\n", t->dir);
+	else if (p->dir_readers)
+		buf_printf(&b, "%s: would change (readers)\n", t->dir);
+	else if (!t->name) /* --mkdir alone */
+		buf_printf(&b, "%s: unchanged\n", t->dir);
+	if (t->name) {
+		buf_printf(&b, "%s/%s: %s", t->dir, t->name,
+			   p->file == INSTALL_UNCHANGED ? "unchanged"
+			   : p->file == INSTALL_CREATED ? "would create"
+							: "would replace (");
+		for (size_t i = 0; p->file == INSTALL_REPLACED && i < sizeof whys / sizeof whys[0]; i++)
+			if (p->why & whys[i].bit)
+				buf_printf(&b, "%s%s", sep++ ? ", " : "", whys[i].word);
+		buf_puts(&b, p->file == INSTALL_REPLACED ? ")\n" : "\n");
+	}
+	if (!b.p) {
+		rc = cli_error(ERR_FAIL, "out of memory");
+	} else if ((rc = cli_write_stdout(b.p, b.len)) == 0 && fflush(stdout) != 0) {
+		rc = cli_error(ERR_IO, "cannot write standard output: %s", strerror(errno));
+	} else if (rc == 0) {
+		rc = p->make_root || p->make_dir || p->dir_readers || p->file != INSTALL_UNCHANGED
+			     ? ERR_PENDING
+			     : 0;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* ---- install --mkdir alone ---- */
+
+/* The directory, nothing else: it needs no store, so root makes it for
+ * $SUDO_UID before the user's first install (sudo resets HOME, and the
+ * user's identity is not found as root). */
+static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t me)
+{
+	static const struct {
+		int id;
+		const char *name;
+	} unused[] = {
+		{ OPT_FORMAT, "--format" }, { OPT_GROUP, "--group" }, { OPT_MODE, "--mode" },
+		{ OPT_READER, "--reader" }, { OPT_SUDO, "--sudo" }, { CLI_OPT_IDENTITY, "-i" },
+		{ CLI_OPT_PASSFILE, "--passphrase-file" }, { CLI_OPT_VERIFY, "--verify" },
+	};
+	struct install_target t = { .uid = me };
+	struct install_plan p;
+	enum install_result r;
+	char defdir[64];
+	struct err e;
+	int rc, dry = a->opt[OPT_DRY_RUN].count > 0;
+
+	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++)
+		if (a->opt[unused[i].id].count)
+			return cli_usage(cmd, "--mkdir without -e or -f makes the directory only; %s has nothing to do there",
+					 unused[i].name);
+	if (a->n_pos)
+		return cli_usage(cmd, "--mkdir without -e or -f makes the directory only: no STORE or NAME");
+	if (a->opt[OPT_OWNER].count && (rc = user_arg(a->opt[OPT_OWNER].value, &t.uid)))
+		return rc;
+	snprintf(defdir, sizeof defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)me);
+	t.dir = a->opt[OPT_DIR].count ? a->opt[OPT_DIR].value : defdir;
+	t.mkdir = 1;
+	if (install_dir(&t, dry ? &p : NULL, &r, &e))
+		return cli_fail(&e);
+	if (dry)
+		return print_plan(&t, &p);
+	if (a->opt[CLI_OPT_VERBOSE].count)
+		cli_note("%s: %s", t.dir, install_result_name(r));
+	return 0;
 }
 
 /* ---- install ---- */
@@ -361,6 +455,10 @@ int cmd_install(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	}
 	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
+	if (a.opt[OPT_MKDIR].count && !a.opt[OPT_ENV].count && !a.opt[OPT_FILE].count) {
+		rc = mkdir_only(cmd, &a, me);
+		goto out;
+	}
 	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, OPT_FORMAT, -1, &f);
 	store = cli_store_arg(&a, &used);
 	if (!rc && !store)
@@ -407,12 +505,12 @@ int cmd_install(int argc, char **argv)
 		}
 		sudo = 1;
 	}
-	/* readers: mapped through the owner's subuid range (install-write maps
-	 * them itself, from $SUDO_UID) */
-	if (!sudo && (rc = map_readers(&a.opt[OPT_READER], t.uid, &readers)))
+	/* readers: mapped through the owner's subuid range (under --sudo the
+	 * caller's, as install-write maps them again from $SUDO_UID) */
+	if ((rc = map_readers(&a.opt[OPT_READER], t.uid, &readers)))
 		goto out;
 	t.readers = readers;
-	t.n_readers = sudo ? 0 : (size_t)a.opt[OPT_READER].count;
+	t.n_readers = (size_t)a.opt[OPT_READER].count;
 
 	rc = cli_open_values(store, f.path, f.env, NULL, &a, &s, &v);
 	if (!rc && f.env)
@@ -421,8 +519,19 @@ int cmd_install(int argc, char **argv)
 		goto out;
 	data = f.env ? (const void *)out.p : (const void *)v.v[0].value.p;
 	len = f.env ? out.len : v.v[0].value.len;
-	if (sudo) {
-		rc = run_sudo(&a, me, name, data, len);
+	if (a.opt[OPT_DRY_RUN].count) {
+		/* under --sudo too: decided as the caller, sudo never runs */
+		struct install_plan p;
+		rc = install_plan(&t, data, len, &p, &e) ? cli_fail(&e) : print_plan(&t, &p);
+	} else if (sudo) {
+		/* unchanged is decided as the caller when it can (the file is
+		 * theirs, 0400): sudo runs, and logs, only to write */
+		struct install_plan p;
+		if (install_plan(&t, data, len, &p, &e) == 0 && !p.make_root && !p.make_dir &&
+		    !p.dir_readers && p.file == INSTALL_UNCHANGED)
+			say(&t, INSTALL_UNCHANGED, 0, verbose);
+		else
+			rc = run_sudo(&a, me, name, data, len);
 	} else {
 		rc = install_file(&t, data, len, &r, &e) ? cli_fail(&e) : 0;
 		say(&t, r, rc, verbose);

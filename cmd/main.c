@@ -27,7 +27,8 @@ static const struct cli_cmd commands[] = {
 	{ "init", cmd_init, "[STORE] [-r R]... [-R FILE] [--passphrase] [--from PLAIN.yaml]",
 	  "create a new store", 0 },
 	{ "install", cmd_install,
-	  "[STORE] (-e|-f) PATH [NAME] [--format F] [--dir D] [--owner U] [--group G] [--mode M] [--reader UID]... [--sudo] [--mkdir]",
+	  "[STORE] (-e|-f) PATH [NAME] [--format F] [--dir D] [--owner U] [--group G] [--mode M] [--reader UID]... [--sudo] [--mkdir] [--dry-run]\n"
+	  "       secretctl install --mkdir [--dir D] [--owner U] [--dry-run]",
 	  "install a value as a file in /etc/secrets/$UID, atomically", 0 },
 	{ "install-write", cmd_install_write, "--uid UID [--mode M] [--reader UID]... [--mkdir] NAME",
 	  "the write step of install --sudo (as root, value on stdin)", 1 },

@@ -3,14 +3,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include <linux/openat2.h>
 
 #include <sodium.h>
 
@@ -159,15 +163,18 @@ static int file_acl(const struct install_target *t, unsigned char *out, size_t *
 }
 
 /* Search (x) on the directory for every reader, keeping what its ACL
- * already says; written only when something is missing. */
-static int dir_grant(int dfd, const struct install_target *t, struct err *e)
+ * already says; written only when something is missing (*changed), and
+ * only when write. */
+static int dir_grant(int dfd, const struct install_target *t, int write, int *changed,
+		     struct err *e)
 {
 	unsigned char raw[ACL_BYTES];
 	struct acl a;
 	struct stat st;
 	ssize_t n;
-	int changed = 0, r;
+	int r;
 
+	*changed = 0;
 	if (!t->n_readers)
 		return 0;
 	n = fgetxattr(dfd, ACL_XATTR, raw, sizeof raw);
@@ -184,9 +191,9 @@ static int dir_grant(int dfd, const struct install_target *t, struct err *e)
 	for (size_t i = 0; i < t->n_readers; i++) {
 		if ((r = acl_grant(&a, t->readers[i], 1)) < 0)
 			return err_set(e, ERR_IO, "the ACL of '%s' is full", t->dir);
-		changed |= r;
+		*changed |= r;
 	}
-	if (changed && fsetxattr(dfd, ACL_XATTR, raw, acl_encode(&a, raw), 0) != 0)
+	if (write && *changed && fsetxattr(dfd, ACL_XATTR, raw, acl_encode(&a, raw), 0) != 0)
 		return err_errno(e, ERR_IO, errno, "cannot give the readers search access to '%s'",
 				 t->dir);
 	return 0;
@@ -307,6 +314,130 @@ const char *install_result_name(enum install_result r)
 
 /* ---- the directory ---- */
 
+/* Where resolving a path failed: path[0..end) is the component that
+ * failed; last: it is the path's last component. */
+struct walk_fail {
+	size_t end;
+	int last;
+};
+
+/* openat2 with RESOLVE_NO_SYMLINKS: glibc 2.36 has no wrapper. */
+static int openat2_nofollow(const char *path, int flags)
+{
+#ifdef SYS_openat2
+	struct open_how how = { .flags = (uint64_t)flags, .resolve = RESOLVE_NO_SYMLINKS };
+
+	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+#else
+	(void)path, (void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* The same, one component at a time from "/" (or the working directory)
+ * with O_NOFOLLOW; components before the last are opened O_PATH, so they
+ * need search permission only, as in open(2). A component that is a
+ * symlink fails with ELOOP. */
+static int walk_nofollow(const char *path, int flags, struct walk_fail *f)
+{
+	size_t n = strlen(path), i = 0, j, k;
+	char comp[NAME_MAX + 1];
+	struct stat st;
+	int fd, next, en;
+
+	f->end = 0;
+	f->last = 1;
+	if (n == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		while (i < n && path[i] == '/')
+			i++;
+		if (i == n) { /* "/" itself */
+			next = openat(fd, ".", flags | O_DIRECTORY | O_CLOEXEC);
+			en = errno;
+			close(fd);
+			errno = en;
+			return next;
+		}
+		for (j = i; j < n && path[j] != '/'; j++)
+			;
+		for (k = j; k < n && path[k] == '/'; k++)
+			;
+		f->end = j;
+		f->last = k == n;
+		if (j - i > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, path + i, j - i);
+		comp[j - i] = '\0';
+		next = openat(fd, comp, (f->last ? flags : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		en = errno;
+		/* O_PATH|O_NOFOLLOW may open a symlink itself: never go on from one */
+		if (next >= 0 && (fstat(next, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			close(next);
+			next = -1;
+			en = ENOTDIR;
+		}
+		if (next < 0) {
+			if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				en = ELOOP;
+			close(fd);
+			errno = en;
+			return -1;
+		}
+		close(fd);
+		fd = next;
+		if (f->last)
+			return fd;
+		i = j;
+	}
+}
+
+/* Open the directory path (flags: O_RDONLY, O_DIRECTORY and O_CLOEXEC are
+ * added) without following a symlink in any component: openat2 where the
+ * kernel has it, else (ENOSYS) the walk. A failure is walked again to tell
+ * which component failed, so f is always filled on failure. */
+static int open_nofollow(const char *path, int flags, struct walk_fail *f)
+{
+	int fd;
+
+	flags |= O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	fd = openat2_nofollow(path, flags);
+	if (fd >= 0)
+		return fd;
+	return walk_nofollow(path, flags, f);
+}
+
+/* The error for a failed open_nofollow of dir (errno en). */
+static int dir_error(const char *dir, int en, const struct walk_fail *f, struct err *e)
+{
+	int n = (int)f->end;
+
+	if (en == ELOOP && f->last)
+		return err_set(e, ERR_IO, "directory '%s' is a symlink; give the real directory", dir);
+	if (en == ELOOP)
+		return err_set(e, ERR_IO,
+			       "directory '%s': '%.*s' is a symlink; give a path without symlinks",
+			       dir, n, dir);
+	if (en == ENOENT && f->last)
+		return err_set(e, ERR_IO, "directory '%s' does not exist (--mkdir creates it)", dir);
+	if (en == ENOENT)
+		return err_set(e, ERR_IO, "directory '%s': '%.*s' does not exist", dir, n, dir);
+	if (en == ENOTDIR)
+		return err_set(e, ERR_IO, "directory '%s': '%.*s' is not a directory", dir, n, dir);
+	if (f->last)
+		return err_errno(e, ERR_IO, en, "cannot open directory '%s'", dir);
+	return err_errno(e, ERR_IO, en, "cannot open directory '%s': '%.*s'", dir, n, dir);
+}
+
 /* dir as parent + last component (trailing slashes dropped). */
 static int split_dir(const char *dir, struct buf *parent, struct buf *base)
 {
@@ -324,30 +455,45 @@ static int split_dir(const char *dir, struct buf *parent, struct buf *base)
 	return buf_append(parent, dir, slash > 1 ? slash - 1 : 1);
 }
 
-static int refuse_not_dir(const char *dir, int errnum, struct err *e)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
-		return err_set(e, ERR_IO, "directory '%s' is a symlink; give the real directory", dir);
-	return err_errno(e, ERR_IO, errnum, "cannot open directory '%s'", dir);
-}
-
-/* mkdir name in pfd as uid:gid with mode, no wider than 0700 before. */
+/* mkdir name in pfd, then give it uid:gid and mode, no wider than 0700
+ * before. Only a directory this call created is changed: one that exists
+ * already (made meanwhile) is opened as it is (*made 0), and the one
+ * opened after mkdirat must be ours, empty of group and other bits as
+ * mkdirat made it (a swap of the name in a directory others may write is
+ * refused, never chowned). */
 static int make_one(int pfd, const char *name, const char *shown, uid_t uid, gid_t gid,
-		    mode_t mode, int *out, struct err *e)
+		    mode_t mode, int *out, int *made, struct err *e)
 {
+	struct stat st, st2;
 	int fd;
 
-	if (mkdirat(pfd, name, 0700) != 0 && errno != EEXIST)
-		return err_errno(e, ERR_IO, errno, "cannot create directory '%s'", shown);
+	*made = 0;
+	if (mkdirat(pfd, name, 0700) != 0) {
+		if (errno != EEXIST)
+			return err_errno(e, ERR_IO, errno, "cannot create directory '%s'", shown);
+		fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return err_errno(e, ERR_IO, errno, "cannot open directory '%s'", shown);
+		*out = fd;
+		return 0;
+	}
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return err_errno(e, ERR_IO, errno, "cannot open directory '%s'", shown);
+		return err_errno(e, ERR_IO, errno,
+				 "directory '%s' changed right after it was created", shown);
+	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 07077) & ~(mode_t)S_ISGID) {
+		close(fd);
+		return err_set(e, ERR_IO,
+			       "directory '%s' changed right after it was created; refusing to change it",
+			       shown);
+	}
 	if (fchown(fd, uid, gid) != 0 || fchmod(fd, mode) != 0) {
 		int en = errno;
+		/* remove it only while the name is still the one made here */
+		if (fstatat(pfd, name, &st2, AT_SYMLINK_NOFOLLOW) == 0 && st2.st_dev == st.st_dev &&
+		    st2.st_ino == st.st_ino)
+			unlinkat(pfd, name, AT_REMOVEDIR);
 		close(fd);
-		unlinkat(pfd, name, AT_REMOVEDIR);
 		return err_errno(e, ERR_IO, en, "cannot give directory '%s' owner %lu:%lu mode %04o",
 				 shown, (unsigned long)uid, (unsigned long)gid, (unsigned)mode);
 	}
@@ -356,61 +502,115 @@ static int make_one(int pfd, const char *name, const char *shown, uid_t uid, gid
 		return err_errno(e, ERR_IO, errno, "cannot sync the parent of '%s'", shown);
 	}
 	*out = fd;
+	*made = 1;
 	return 0;
 }
 
-static int make_dir(const struct install_target *t, int *dfd, struct err *e)
+/* t->dir's parent, resolved without symlinks: *pfd; or, when it is a
+ * missing INSTALL_ROOT, *pfd -1, *root 1 and /etc in *top (when top is
+ * not NULL). base: t->dir's last component. */
+static int open_parent(const struct install_target *t, struct buf *base, int *pfd, int *root,
+		       int *top, struct err *e)
 {
-	struct buf parent = { 0 }, base = { 0 };
-	int pfd = -1, rfd = -1, rc;
+	struct buf parent = { 0 };
+	struct walk_fail f;
+	int rc = 0, en;
 
-	if (split_dir(t->dir, &parent, &base)) {
+	*pfd = -1;
+	*root = 0;
+	if (split_dir(t->dir, &parent, base)) {
 		rc = err_oom(e);
 		goto out;
 	}
-	pfd = open(parent.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd < 0 && errno == ENOENT && strcmp(parent.p, INSTALL_ROOT) == 0) {
-		int top = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (top < 0) {
-			rc = err_errno(e, ERR_IO, errno, "cannot open /etc");
+	*pfd = open_nofollow(parent.p, 0, &f);
+	if (*pfd >= 0)
+		goto out;
+	en = errno;
+	if (en == ENOENT && f.last && strcmp(parent.p, INSTALL_ROOT) == 0) {
+		int fd = open_nofollow("/etc", 0, &f);
+		if (fd < 0) {
+			rc = dir_error("/etc", errno, &f, e);
 			goto out;
 		}
-		rc = make_one(top, INSTALL_ROOT + sizeof "/etc", INSTALL_ROOT, 0, 0, INSTALL_ROOT_MODE, &rfd, e);
-		close(top);
-		if (rc)
-			goto out;
-		pfd = rfd;
-		rfd = -1;
-	}
-	if (pfd < 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot create directory '%s': its parent", t->dir);
+		*root = 1;
+		if (top)
+			*top = fd;
+		else
+			close(fd);
 		goto out;
 	}
-	rc = make_one(pfd, base.p, t->dir, t->uid, 0, INSTALL_DIR_MODE, dfd, e);
+	f.last = 0; /* the parent is a component of t->dir */
+	rc = en == ENOENT || en == ELOOP || en == ENOTDIR
+		     ? dir_error(t->dir, en, &f, e)
+		     : err_errno(e, ERR_IO, en, "cannot create directory '%s': its parent", t->dir);
+out:
+	buf_free(&parent);
+	return rc;
+}
+
+/* Create t->dir (its last component only; INSTALL_ROOT too when t->dir is
+ * a directory in it), the parent resolved without symlinks. *made: 0 when
+ * it was there after all (made meanwhile), as it is. */
+static int make_dir(const struct install_target *t, int *dfd, int *made, struct err *e)
+{
+	struct buf base = { 0 };
+	int pfd = -1, top = -1, root, rmade, rc;
+
+	*made = 0;
+	if ((rc = open_parent(t, &base, &pfd, &root, &top, e)))
+		goto out;
+	if (root) {
+		rc = make_one(top, INSTALL_ROOT + sizeof "/etc", INSTALL_ROOT, 0, 0, INSTALL_ROOT_MODE,
+			      &pfd, &rmade, e);
+		if (rc)
+			goto out;
+	}
+	rc = make_one(pfd, base.p, t->dir, t->uid, 0, INSTALL_DIR_MODE, dfd, made, e);
 out:
 	if (pfd >= 0)
 		close(pfd);
-	buf_free(&parent);
+	if (top >= 0)
+		close(top);
 	buf_free(&base);
 	return rc;
 }
 
-static int open_dir(const struct install_target *t, int *dfd, struct err *e)
+/* As make_dir, making nothing: 0 when it could be made (*root: with
+ * INSTALL_ROOT), or make_dir's error about the parent. */
+static int plan_dir(const struct install_target *t, int *root, struct err *e)
 {
+	struct buf base = { 0 };
+	int pfd, rc;
+
+	rc = open_parent(t, &base, &pfd, root, NULL, e);
+	if (pfd >= 0)
+		close(pfd);
+	buf_free(&base);
+	return rc;
+}
+
+/* Open t->dir and check it. A missing one is made (t->mkdir); with plan,
+ * nothing is made: *dfd is -1 and plan says what would be. */
+static int open_dir(const struct install_target *t, struct install_plan *plan, int *dfd,
+		    struct err *e)
+{
+	struct walk_fail f;
 	struct stat st;
 	uid_t me = geteuid();
+	int made, rc;
 
-	*dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	*dfd = open_nofollow(t->dir, 0, &f);
 	if (*dfd < 0) {
-		if (errno == ENOENT && t->mkdir) {
-			if (make_dir(t, dfd, e))
-				return e->code;
-		} else if (errno == ENOENT) {
-			return err_set(e, ERR_IO, "directory '%s' does not exist (--mkdir creates it)",
-				       t->dir);
-		} else {
-			return refuse_not_dir(t->dir, errno, e);
+		if (errno != ENOENT || !t->mkdir)
+			return dir_error(t->dir, errno, &f, e);
+		if (plan) {
+			if ((rc = plan_dir(t, &plan->make_root, e)))
+				return rc;
+			plan->make_dir = 1;
+			return 0;
 		}
+		if ((rc = make_dir(t, dfd, &made, e)))
+			return rc;
 	}
 	if (fstat(*dfd, &st) != 0)
 		return err_errno(e, ERR_IO, errno, "cannot stat '%s'", t->dir);
@@ -429,48 +629,122 @@ static int open_dir(const struct install_target *t, int *dfd, struct err *e)
 	return 0;
 }
 
+int install_dir(const struct install_target *t, struct install_plan *plan,
+		enum install_result *res, struct err *e)
+{
+	struct walk_fail f;
+	struct buf why = { 0 };
+	struct stat st;
+	int fd, made = 0, root, rc;
+
+	*res = INSTALL_UNCHANGED;
+	fd = open_nofollow(t->dir, 0, &f);
+	if (fd < 0 && errno != ENOENT)
+		return dir_error(t->dir, errno, &f, e);
+	if (plan)
+		memset(plan, 0, sizeof *plan);
+	if (fd < 0 && plan) {
+		if ((rc = plan_dir(t, &root, e)))
+			return rc;
+		plan->make_root = root;
+		plan->make_dir = 1;
+		*res = INSTALL_CREATED;
+		return 0;
+	}
+	if (fd < 0 && (rc = make_dir(t, &fd, &made, e)))
+		return rc;
+	if (made) {
+		close(fd);
+		*res = INSTALL_CREATED;
+		return 0;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot stat '%s'", t->dir);
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	if (st.st_uid != t->uid || st.st_gid != 0)
+		buf_printf(&why, "owner %lu:%lu, not %lu:0", (unsigned long)st.st_uid,
+			   (unsigned long)st.st_gid, (unsigned long)t->uid);
+	if ((st.st_mode & 07777) != INSTALL_DIR_MODE)
+		buf_printf(&why, "%smode %04o, not %04o", why.len ? " and " : "",
+			   (unsigned)(st.st_mode & 07777), (unsigned)INSTALL_DIR_MODE);
+	if (!why.len)
+		return 0;
+	rc = err_set(e, ERR_IO,
+		     "directory '%s' exists with %s; --mkdir changes no directory it did not create",
+		     t->dir, why.p ? why.p : "?");
+	buf_free(&why);
+	return rc;
+}
+
 /* ---- the file ---- */
 
-/* Same bytes, owner, group, mode, ACL, and a single link: nothing to do. */
-static int is_unchanged(int dfd, const struct stat *st, const struct install_target *t,
-			mode_t want_mode, const unsigned char *acl, size_t acl_len,
-			const void *data, size_t len)
+/* How the file st (t->name in dfd) differs from what install would write:
+ * INSTALL_WHY_* in *why, 0 when it has the same bytes, owner, group, mode
+ * and ACL and a single link (nothing to do). -1 (errno) when it cannot be
+ * read and nothing else differs: then it is not known. */
+static int file_diff(int dfd, const struct stat *st, const struct install_target *t,
+		     mode_t want_mode, const unsigned char *acl, size_t acl_len,
+		     const void *data, size_t len, unsigned *why)
 {
 	unsigned char raw[ACL_BYTES];
 	struct secmem old = { 0 };
 	struct stat st2;
 	ssize_t n = 0, x;
-	int fd, same = 0;
+	int fd, en;
 
-	if (st->st_uid != t->uid || st->st_gid != t->gid || (st->st_mode & 07777) != want_mode ||
-	    (size_t)st->st_size != len || st->st_nlink != 1)
-		return 0;
+	*why = 0;
+	if (st->st_uid != t->uid)
+		*why |= INSTALL_WHY_OWNER;
+	if (st->st_gid != t->gid)
+		*why |= INSTALL_WHY_GROUP;
+	if ((st->st_mode & 07777) != want_mode)
+		*why |= INSTALL_WHY_MODE;
+	if (st->st_nlink != 1)
+		*why |= INSTALL_WHY_LINKS;
+	if ((size_t)st->st_size != len)
+		*why |= INSTALL_WHY_CONTENT;
 	fd = openat(dfd, t->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &st2) != 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev ||
-	    secmem_reserve(&old, len + 1))
-		goto out;
-	/* one byte more than expected shows a file that grew meanwhile */
-	while (old.len < len + 1) {
-		n = read(fd, old.p + old.len, len + 1 - old.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		old.len += (size_t)n;
+	if (fd < 0) {
+		en = errno;
+		if (*why)
+			return 0;
+		errno = en;
+		return -1;
 	}
-	if (n < 0 || old.len != len || (len && secmem_equal(old.p, data, len) != 0))
+	/* swapped since the fstatat: whatever it is, it is not what we saw */
+	if (fstat(fd, &st2) != 0 || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+		*why |= INSTALL_WHY_CONTENT;
 		goto out;
+	}
+	if (!(*why & INSTALL_WHY_CONTENT)) {
+		if (secmem_reserve(&old, len + 1)) {
+			*why |= INSTALL_WHY_CONTENT; /* cannot tell: write it */
+			goto acl;
+		}
+		/* one byte more than expected shows a file that grew meanwhile */
+		while (old.len < len + 1) {
+			n = read(fd, old.p + old.len, len + 1 - old.len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			old.len += (size_t)n;
+		}
+		if (n < 0 || old.len != len || (len && secmem_equal(old.p, data, len) != 0))
+			*why |= INSTALL_WHY_CONTENT;
+	}
+acl:
 	x = fgetxattr(fd, ACL_XATTR, raw, sizeof raw);
-	if (acl_len)
-		same = x == (ssize_t)acl_len && memcmp(raw, acl, acl_len) == 0;
-	else
-		same = x < 0 && (errno == ENODATA || errno == EOPNOTSUPP);
+	if (acl_len ? !(x == (ssize_t)acl_len && memcmp(raw, acl, acl_len) == 0)
+		    : !(x < 0 && (errno == ENODATA || errno == EOPNOTSUPP)))
+		*why |= INSTALL_WHY_READERS;
 out:
 	secmem_free(&old);
 	close(fd);
-	return same;
+	return 0;
 }
 
 static int tmp_name(const char *name, struct buf *out)
@@ -530,6 +804,78 @@ static int link_tmpfile(int fd, int dfd, const char *name)
 	return -1;
 }
 
+/* The checks before the directory: NAME, mode, readers; the ACL the file
+ * gets and the mode stat then shows. */
+static int check_target(const struct install_target *t, unsigned char *acl, size_t *acl_len,
+			mode_t *want_mode, struct err *e)
+{
+	int rc;
+
+	if ((rc = install_name_check(t->name, strlen(t->name), e)))
+		return rc;
+	if (t->mode > 0777)
+		return err_set(e, ERR_USAGE, "mode %04o has bits other than permissions",
+			       (unsigned)t->mode);
+	if (file_acl(t, acl, acl_len, want_mode))
+		return err_set(e, ERR_USAGE, "too many readers");
+	return 0;
+}
+
+/* What is at NAME in dfd: *exists and st, or a refusal (a symlink, not a
+ * regular file). */
+static int stat_name(int dfd, const struct install_target *t, struct stat *st, int *exists,
+		     struct err *e)
+{
+	*exists = 0;
+	if (fstatat(dfd, t->name, st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_errno(e, ERR_IO, errno, "cannot stat '%s/%s'", t->dir, t->name);
+	}
+	if (S_ISLNK(st->st_mode))
+		return err_set(e, ERR_IO, "'%s/%s' is a symlink; refusing to follow or replace it",
+			       t->dir, t->name);
+	if (!S_ISREG(st->st_mode))
+		return err_set(e, ERR_IO, "'%s/%s' exists and is not a regular file", t->dir,
+			       t->name);
+	*exists = 1;
+	return 0;
+}
+
+int install_plan(const struct install_target *t, const void *data, size_t len,
+		 struct install_plan *p, struct err *e)
+{
+	unsigned char acl[ACL_BYTES];
+	struct stat st;
+	size_t acl_len;
+	mode_t want_mode;
+	int dfd = -1, exists, rc;
+
+	memset(p, 0, sizeof *p);
+	p->file = INSTALL_CREATED;
+	if ((rc = check_target(t, acl, &acl_len, &want_mode, e)))
+		return rc;
+	if ((rc = open_dir(t, p, &dfd, e)))
+		goto out;
+	if (p->make_dir) {
+		p->dir_readers = t->n_readers > 0;
+		goto out;
+	}
+	if ((rc = dir_grant(dfd, t, 0, &p->dir_readers, e)) ||
+	    (rc = stat_name(dfd, t, &st, &exists, e)) || !exists)
+		goto out;
+	if (file_diff(dfd, &st, t, want_mode, acl, acl_len, data, len, &p->why) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot read '%s/%s' to compare it", t->dir,
+			       t->name);
+		goto out;
+	}
+	p->file = p->why ? INSTALL_REPLACED : INSTALL_UNCHANGED;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
 int install_file(const struct install_target *t, const void *data, size_t len,
 		 enum install_result *res, struct err *e)
 {
@@ -538,40 +884,23 @@ int install_file(const struct install_target *t, const void *data, size_t len,
 	struct stat st;
 	size_t acl_len;
 	mode_t want_mode;
-	int dfd = -1, fd = -1, exists = 0, named = 0, tmp_linked = 0, rc;
+	unsigned why;
+	int dfd = -1, fd = -1, exists = 0, named = 0, tmp_linked = 0, granted, rc;
 
 	*res = INSTALL_UNCHANGED;
-	if ((rc = install_name_check(t->name, strlen(t->name), e)))
+	if ((rc = check_target(t, acl, &acl_len, &want_mode, e)))
 		return rc;
-	if (t->mode > 0777)
-		return err_set(e, ERR_USAGE, "mode %04o has bits other than permissions",
-			       (unsigned)t->mode);
-	if (file_acl(t, acl, &acl_len, &want_mode))
-		return err_set(e, ERR_USAGE, "too many readers");
-	if ((rc = open_dir(t, &dfd, e)))
+	if ((rc = open_dir(t, NULL, &dfd, e)))
 		goto out;
 	if (flock(dfd, LOCK_EX) != 0) {
 		rc = err_errno(e, ERR_IO, errno, "cannot lock directory '%s'", t->dir);
 		goto out;
 	}
-	if (fstatat(dfd, t->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISLNK(st.st_mode)) {
-			rc = err_set(e, ERR_IO, "'%s/%s' is a symlink; refusing to follow or replace it",
-				     t->dir, t->name);
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			rc = err_set(e, ERR_IO, "'%s/%s' exists and is not a regular file", t->dir,
-				     t->name);
-			goto out;
-		}
-		exists = 1;
-	} else if (errno != ENOENT) {
-		rc = err_errno(e, ERR_IO, errno, "cannot stat '%s/%s'", t->dir, t->name);
+	if ((rc = stat_name(dfd, t, &st, &exists, e)))
 		goto out;
-	}
-	if (exists && is_unchanged(dfd, &st, t, want_mode, acl, acl_len, data, len)) {
-		rc = dir_grant(dfd, t, e);
+	if (exists && file_diff(dfd, &st, t, want_mode, acl, acl_len, data, len, &why) == 0 &&
+	    !why) {
+		rc = dir_grant(dfd, t, 1, &granted, e);
 		goto out;
 	}
 	remove_stale(dfd, t->name);
@@ -614,7 +943,7 @@ int install_file(const struct install_target *t, const void *data, size_t len,
 		rc = err_errno(e, ERR_IO, errno, "cannot write '%s/%s'", t->dir, t->name);
 		goto fail;
 	}
-	if ((rc = dir_grant(dfd, t, e)))
+	if ((rc = dir_grant(dfd, t, 1, &granted, e)))
 		goto fail;
 	if (!named) {
 		/* a new name: link it straight there; linkat never replaces */

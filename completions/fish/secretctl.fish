@@ -216,6 +216,7 @@ complete -c secretctl -n '__secretctl_using install install-write' -l mode -x -d
 complete -c secretctl -n '__secretctl_using install install-write' -l reader -x -d 'let this container uid read it (repeatable)'
 complete -c secretctl -n '__secretctl_using install' -l sudo -d "write through 'sudo -n secretctl install-write'"
 complete -c secretctl -n '__secretctl_using install install-write' -l mkdir -d 'create a missing directory'
+complete -c secretctl -n '__secretctl_using install' -l dry-run -d 'say what would change, change nothing'
 complete -c secretctl -n '__secretctl_using install-write' -l uid -x -d "the sudo caller's uid"
 complete -c secretctl -n '__secretctl_using keygen' -s o -l output -r -F -d 'write the identity to FILE (never overwritten)'
 complete -c secretctl -n '__secretctl_using keygen' -s y -l public -r -F -d 'print the recipients of identity file FILE'

@@ -23,15 +23,17 @@ enum install_result {
 };
 
 struct install_target {
-	const char *dir;     /* its last component must not be a symlink */
+	const char *dir;     /* resolved without following a symlink in any component */
 	const char *name;    /* one file name in dir (install_name_check) */
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;         /* permission bits only (<= 0777) */
 	const uid_t *readers; /* host uids given r on the file, x on dir (POSIX ACL) */
 	size_t n_readers;
-	/* Create a missing dir, owned uid:0 mode 02750; when dir is
-	 * INSTALL_ROOT/x, a missing INSTALL_ROOT too (root:root 0755). */
+	/* Create a missing dir (its last component, mkdirat in its parent),
+	 * owned uid:0 mode 02750; when dir is INSTALL_ROOT/x, a missing
+	 * INSTALL_ROOT too (root:root 0755). Only a directory made here is
+	 * chowned and chmodded. */
 	int mkdir;
 };
 
@@ -46,6 +48,42 @@ int install_name_check(const char *name, size_t len, struct err *e);
  * a killed install of the same NAME is removed. *res says what was done. */
 int install_file(const struct install_target *t, const void *data, size_t len,
 		 enum install_result *res, struct err *e);
+
+/* Why a file would be replaced (struct install_plan.why). */
+enum {
+	INSTALL_WHY_CONTENT = 1 << 0,
+	INSTALL_WHY_OWNER = 1 << 1,
+	INSTALL_WHY_GROUP = 1 << 2,
+	INSTALL_WHY_MODE = 1 << 3,
+	INSTALL_WHY_READERS = 1 << 4, /* the file's ACL */
+	INSTALL_WHY_LINKS = 1 << 5,   /* more than one link */
+};
+
+/* What install_file would do. */
+struct install_plan {
+	int make_root;            /* INSTALL_ROOT would be made (make_dir too) */
+	int make_dir;             /* t->dir would be made (t->mkdir) */
+	int dir_readers;          /* readers would be given search on t->dir */
+	enum install_result file;
+	unsigned why;             /* INSTALL_WHY_* when file is INSTALL_REPLACED */
+};
+
+/* install_file's checks and decision, changing nothing: it needs only to
+ * read t->dir and the file, so any user who may read the file finds out
+ * (the file's ACL is compared when the file can be opened). The same
+ * refusals as install_file; ERR_IO when only the file's bytes could tell
+ * and they cannot be read. */
+int install_plan(const struct install_target *t, const void *data, size_t len,
+		 struct install_plan *p, struct err *e);
+
+/* install --mkdir alone: t->dir made as t->mkdir makes it (owner t->uid,
+ * group 0, mode 02750), nothing else; *res INSTALL_CREATED. One that
+ * exists with that owner, group and mode: INSTALL_UNCHANGED; with others:
+ * ERR_IO saying which, and nothing is changed. With plan nothing is made:
+ * INSTALL_CREATED says it would be, plan which directories. t->name, mode
+ * and readers are not used. */
+int install_dir(const struct install_target *t, struct install_plan *plan,
+		enum install_result *res, struct err *e);
 
 /* "created", "replaced", "unchanged". */
 const char *install_result_name(enum install_result r);

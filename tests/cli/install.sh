@@ -1,7 +1,10 @@
 #!/bin/bash
 # install: exact owner, group, mode and bytes for both forms (temp --dir,
 # and once the real /etc/secrets/<uid> through --mkdir), created /
-# unchanged (same inode and mtime) / replaced, and every refusal.
+# unchanged (same inode and mtime) / replaced, a change at any byte (first,
+# middle, last, one more, one less) never taken for unchanged, --dry-run
+# (what would change and why, exit 9 or 0, nothing changed), and every
+# refusal.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ "$(id -u)" = 0 ] || { skip "install tests need root (chown, /etc/secrets)"; exit 0; }
 
@@ -65,6 +68,98 @@ assert_err "^secretctl: d/pw: replaced$" "a wrong mode is replaced even with the
 same "and the mode is 0400 again" "400 0:0 6" "$(st d/pw)"
 same "nothing but the installed files in the directory" "bin env key.pem podman.env pw" "$(ls -A d | tr '\n' ' ' | sed 's/ $//')"
 
+# ---- unchanged means every byte the same: a change at the first, a
+# middle and the last byte, one byte more, one less (a prefix), each for
+# the file form and the env form, is written ----
+cat > exact.yaml <<'YAML'
+f:
+  base: password1
+  first: Xassword1
+  middle: passXord1
+  last: password2
+  longer: password12
+  prefix: password
+e:
+  base: {PW: password1}
+  first: {PW: Xassword1}
+  middle: {PW: passXord1}
+  last: {PW: password2}
+  longer: {PW: password12}
+  prefix: {PW: password}
+YAML
+sc encrypt exact.yaml -r "$(sc keygen -y id.txt)" -o exact.s.yaml
+mkdir -m 700 ex
+for form in f e; do
+	for v in first middle last longer prefix; do
+		sc install exact.s.yaml -$form $form/base --dir ex x
+		run sc install exact.s.yaml -$form $form/$v --dir ex x -v
+		sc extract exact.s.yaml -$form $form/$v > ex.want
+		if [ "$RC" = 0 ] && grep -qx "secretctl: ex/x: replaced" "$T/err" && cmp -s ex/x ex.want; then
+			ok "-$form: base, then $v ($(tr '\n' ' ' < ex.want)): replaced, with the new bytes"
+		else
+			not_ok "-$form: base, then $v: not written"; { cat "$T/err"; od -c ex/x; } | diag
+		fi
+	done
+done
+
+# ---- --dry-run: what would change, and why, on stdout; nothing changes;
+# exit 9 when something would, 0 when nothing would ----
+# dry ARGS...: install --dry-run into dr; $T/out, $T/err, $RC
+dry() { run sc install s.yaml --dir dr --dry-run "$@"; }
+# out_is DESC WANT: stdout is exactly WANT
+out_is() { same "$1" "$2" "$(cat "$T/out")"; }
+dry -f app/other x
+assert_rc 7 "--dry-run into a missing directory without --mkdir: exit 7, as a run"
+assert_err "directory 'dr' does not exist" "the same message"
+dry -f app/other x --mkdir
+assert_rc 9 "--dry-run --mkdir: exit 9 (something would change)"
+out_is "it says the directory and the file would be created" "dr: would create
+dr/x: would create"
+assert "nothing was created" [ ! -e dr ]
+assert "and nothing said on stderr" [ ! -s "$T/err" ]
+sc install s.yaml --dir dr -f app/other x --mkdir
+ino=$(stat -c '%i %y %z' dr/x)
+dry -f app/other x
+assert_rc 0 "--dry-run of an installed value: exit 0"
+out_is "says unchanged" "dr/x: unchanged"
+dry -f app/bin x
+assert_rc 9 "other bytes: exit 9"
+out_is "would replace (content)" "dr/x: would replace (content)"
+dry -f app/other x --mode 0440
+out_is "another --mode: (mode)" "dr/x: would replace (mode)"
+dry -f app/other x --owner nobody --group nogroup
+out_is "another owner and group: (owner, group)" "dr/x: would replace (owner, group)"
+dry -f app/bin x --owner nobody --mode 0600
+out_is "all at once, in a fixed order" "dr/x: would replace (content, owner, mode)"
+dry -f app/other y
+out_is "another NAME: would create" "dr/y: would create"
+dry -e app/env x
+out_is "env form: (content)" "dr/x: would replace (content)"
+same "none of these changed the file" "$ino" "$(stat -c '%i %y %z' dr/x)"
+same "or added one" "x" "$(ls -A dr)"
+ln dr/x dr/hard
+dry -f app/other x
+out_is "a second link: (links)" "dr/x: would replace (links)"
+rm dr/hard
+ln -s /etc/hostname dr/link
+dry -f app/other link
+assert_rc 7 "a symlink at NAME: exit 7, as a run"
+rm dr/link
+run sc install s.yaml --dir dr -f app/nope x --dry-run
+assert_rc 3 "a missing PATH: exit 3, as a run"
+# --mkdir alone
+run sc install --mkdir --dir dr2 --dry-run
+assert_rc 9 "install --mkdir --dry-run: exit 9"
+out_is "says the directory would be created" "dr2: would create"
+assert "and does not create it" [ ! -e dr2 ]
+chmod 0700 dr; chmod g-s dr
+run sc install --mkdir --dir dr --dry-run
+assert_rc 7 "an existing directory not as --mkdir makes it (0700): exit 7, as a run"
+chmod 2750 dr
+run sc install --mkdir --dir dr --dry-run
+assert_rc 0 "one as --mkdir makes it: exit 0"
+out_is "unchanged" "dr: unchanged"
+
 # ---- refusals: exit 7, one line naming the problem, nothing written ----
 refuse() { # DESC REGEX ARGS...
 	local desc=$1 re=$2; shift 2
@@ -124,6 +219,13 @@ if [ -e "$REAL" ]; then
 else
 	cleanup_real() { rm -rf "$REAL"; [ $had_root = 1 ] || rmdir /etc/secrets 2>/dev/null; }
 	trap 'cleanup_real; rm -rf "$T"' EXIT
+	run env SUDO_UID="$U" "$SECRETCTL" install --mkdir --dry-run
+	assert_rc 9 "install --mkdir --dry-run for /etc/secrets/\$SUDO_UID: exit 9"
+	if [ $had_root = 1 ]; then want="$REAL: would create"
+	else want="/etc/secrets: would create
+$REAL: would create"; fi
+	same "it says which directories would be created" "$want" "$(cat "$T/out")"
+	assert "and creates none" [ ! -e "$REAL" ]
 	run env SUDO_UID="$U" "$SECRETCTL" install s.yaml -e app/env app.env --mkdir -v
 	assert_rc 0 "under sudo (\$SUDO_UID), --mkdir installs into /etc/secrets/\$SUDO_UID"
 	assert_err "^secretctl: $REAL/app.env: created$" "at the default place"

@@ -19,9 +19,12 @@ cleanup() {
 	fi
 	[ $had_root = 1 ] || rmdir /etc/secrets 2>/dev/null
 	id "$USR" >/dev/null 2>&1 && userdel -r "$USR" 2>/dev/null
+	other_user_bin_done
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# the user runs a copy: it may not reach the build tree
+other_user_bin || { not_ok "cannot copy secretctl where $USR may run it"; exit 1; }
 useradd -m "$USR" || { not_ok "useradd $USR"; exit 1; }
 U=$(id -u "$USR")
 H=$(getent passwd "$USR" | cut -d: -f6)
@@ -48,7 +51,13 @@ assert_rc 0 "--mkdir as root for the user"
 same "/etc/secrets/<uid> is <uid>:root 2750" "2750 $U:0" "$(stat -c '%a %u:%g' "$DIR")"
 
 # ---- the ACL ----
-run as_user "$SECRETCTL" install s.yaml -f dns/tsig.key --reader 53 -v
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 53 --dry-run
+assert_rc 9 "--dry-run --reader 53: exit 9"
+if [ "$(cat "$T/out")" = "$DIR: would change (readers)
+$DIR/tsig.key: would replace (mode, readers)" ]; then ok "it says the directory's and the file's ACL would change, and the mode (the mask)"
+else not_ok "--dry-run --reader 53 says"; diag < "$T/out"; fi
+assert "and changes nothing" [ -z "$(getfacl -s "$DIR" "$DIR/tsig.key" 2>/dev/null)" ]
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 53 -v
 assert_rc 0 "--reader 53 as the user, into its own directory"
 assert_err "^secretctl: $DIR/tsig.key: replaced$" "replaced (same bytes, new ACL)"
 printf 'user::r--\nuser:%s:r--\ngroup::---\nmask::r--\nother::---\n' "$H53" > want.acl
@@ -61,17 +70,23 @@ getfacl -n --omit-header "$DIR" 2>/dev/null | sed '/^$/d' > got.dacl
 if cmp -s want.dacl got.dacl; then ok "getfacl: the directory gives $H53 search (x) only"
 else not_ok "getfacl of the directory"; { echo want:; cat want.dacl; echo got:; cat got.dacl; } | diag; fi
 ino=$(stat -c %i "$DIR/tsig.key")
-run as_user "$SECRETCTL" install s.yaml -f dns/tsig.key --reader 53 -v
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 53 --dry-run
+assert_rc 0 "--dry-run of the same reader again: exit 0"
+same "says unchanged" "$DIR/tsig.key: unchanged" "$(cat "$T/out")"
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --dry-run
+same "--dry-run without the reader: would replace (mode, readers)" \
+	"$DIR/tsig.key: would replace (mode, readers)" "$(cat "$T/out")"
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 53 -v
 assert_err "unchanged$" "the same reader again: unchanged"
 same "same inode" "$ino" "$(stat -c %i "$DIR/tsig.key")"
 
 # ---- refusals: exit 6 ----
-run as_user "$SECRETCTL" install s.yaml -f dns/tsig.key --reader 0
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 0
 assert_rc 6 "--reader 0 (the user itself): exit 6"
-run as_user "$SECRETCTL" install s.yaml -f dns/tsig.key --reader 65537
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader 65537
 assert_rc 6 "--reader beyond the subuid range: exit 6"
 assert_err "container uid 65537 is outside $USR's subuid ranges in /etc/subuid \(container uids 1 to 65536\)" "says the range"
-run as_user "$SECRETCTL" install s.yaml -f dns/tsig.key --reader abc
+run as_user "$USECRETCTL" install s.yaml -f dns/tsig.key --reader abc
 assert_rc 6 "--reader abc: exit 6"
 if grep -q '^root:' /etc/subuid; then skip "root has a subuid range here"
 else

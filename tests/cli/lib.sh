@@ -98,6 +98,52 @@ vg_sample() { if [ $(($2 % $1)) = 0 ]; then unset VG_SKIP; else export VG_SKIP=1
 # vg_first N I: case I (counted from 1) under memcheck when I <= N.
 vg_first() { if [ "$2" -le "$1" ]; then unset VG_SKIP; else export VG_SKIP=1; fi; }
 vg_sample_end() { unset VG_SKIP VG_EVERY; }
+# other_user_bin: for the runs as other users (runuser, sudo), which may not
+# reach the build tree (a clone in a 0700 directory, as mktemp -d makes
+# it): $SECRETCTL_REAL copied into a fresh world-traversable directory
+# $UBIN, as $UBIN/secretctl ($USECRETCTL_REAL); $USECRETCTL is it too, or
+# under make valgrind a copy of the wrapper that runs the copy under
+# memcheck and logs into $UBIN/vg (anyone may write there). The script's
+# cleanup calls other_user_bin_done, which hands those logs and counts to
+# tests/run.sh and removes $UBIN.
+other_user_bin() {
+	local w vg f
+	UBIN=$(mktemp -d /tmp/secretctl-bin.XXXXXX) && chmod 755 "$UBIN" &&
+		cp "$SECRETCTL_REAL" "$UBIN/secretctl" && chmod 755 "$UBIN/secretctl" || return 1
+	USECRETCTL_REAL=$UBIN/secretctl
+	USECRETCTL=$USECRETCTL_REAL
+	under_valgrind || return 0
+	vg=$(dirname "$(dirname "$SECRETCTL")")
+	mkdir -p "$UBIN/vg/logs" "$UBIN/vg/count" && chmod 755 "$UBIN/vg" &&
+		chmod 1777 "$UBIN/vg/logs" "$UBIN/vg/count" || return 1
+	w=$(cat "$SECRETCTL")
+	w=${w//"vg='$vg'"/"vg='$UBIN/vg'"}
+	w=${w//"'$SECRETCTL_REAL'"/"'$USECRETCTL_REAL'"}
+	for f in "$TOP"/tests/valgrind*.supp; do
+		[ -f "$f" ] || continue
+		cp "$f" "$UBIN/" && chmod 644 "$UBIN/${f##*/}"
+		w=${w//"$f"/"$UBIN/${f##*/}"}
+	done
+	printf '%s\n' "$w" > "$UBIN/vg/secretctl" && chmod 755 "$UBIN/vg/secretctl" || return 1
+	USECRETCTL=$UBIN/vg/secretctl
+}
+other_user_bin_done() {
+	local vg f n
+	[ -n "${UBIN:-}" ] || return 0
+	if [ -d "$UBIN/vg" ]; then
+		vg=$(dirname "$(dirname "$SECRETCTL")")
+		for f in "$UBIN/vg/count"/*; do
+			case $f in *.seq | */'*') continue ;; esac
+			cat "$f" >> "$vg/count/${f##*/}"
+		done
+		for f in "$UBIN/vg/logs"/*.log; do
+			[ -f "$f" ] || continue
+			n=${f##*/}
+			mv "$f" "$vg/logs/${n%%.*}.user-${n#*.}"
+		done
+	fi
+	rm -rf "$UBIN"
+}
 # private_tmpfs NAME: skip the script unless /dev/shm is tmpfs; else $SHM is
 # a private directory there (removed on exit) and the only tmpfs root
 # secretctl may use, so "nothing left behind" can be checked.

@@ -1,7 +1,10 @@
 /* install: names, modes, subuid mapping, the ACL xattr bytes, and
  * install_file in a temp directory: created / unchanged (same inode and
  * mtime) / replaced, every refusal, and fsync, rename, link and O_TMPFILE
- * failing half-way (--wrap) leaving the old file and nothing else. The
+ * failing half-way (--wrap) leaving the old file and nothing else; the
+ * directory resolved without symlinks through openat2 and through the
+ * walk a kernel without it takes (openat2 failing with ENOSYS), and a
+ * directory swapped right after --mkdir made it left unchanged. The
  * static functions are tested by including the .c file. */
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -25,6 +29,13 @@
 /* ---- syscall faults: fail the Nth call (1-based) with an errno ---- */
 static int fsync_at, fsync_errno, fsync_calls;
 static int rename_errno, link_errno, tmpfile_errno;
+/* openat2 fails with this errno (ENOSYS: an older kernel); its calls */
+static int openat2_errno, openat2_calls;
+/* the next O_NOFOLLOW openat of this name, once it exists, finds another
+ * directory there, 65534:65534 0755, as if swapped in right after mkdirat */
+static const char *swap_name;
+long __real_syscall(long n, ...);
+long __wrap_syscall(long n, ...);
 int __real_fsync(int fd);
 int __real_renameat(int a, const char *b, int c, const char *d);
 int __real_linkat(int a, const char *b, int c, const char *d, int f);
@@ -33,6 +44,24 @@ int __wrap_fsync(int fd);
 int __wrap_renameat(int a, const char *b, int c, const char *d);
 int __wrap_linkat(int a, const char *b, int c, const char *d, int f);
 int __wrap_openat(int d, const char *p, int f, ...);
+long __wrap_syscall(long n, ...)
+{
+	long a[6];
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (n == SYS_openat2) {
+		openat2_calls++;
+		if (openat2_errno) {
+			errno = openat2_errno;
+			return -1;
+		}
+	}
+	return __real_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
 int __wrap_fsync(int fd)
 {
 	if (fsync_errno && ++fsync_calls == fsync_at) {
@@ -69,6 +98,13 @@ int __wrap_openat(int d, const char *p, int f, ...)
 		errno = tmpfile_errno;
 		return -1;
 	}
+	if (swap_name && (f & O_NOFOLLOW) && strcmp(p, swap_name) == 0 &&
+	    faccessat(d, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		swap_name = NULL;
+		if (unlinkat(d, p, AT_REMOVEDIR) != 0 || mkdirat(d, p, 0700) != 0 ||
+		    fchmodat(d, p, 0755, 0) != 0 || fchownat(d, p, 65534, 65534, 0) != 0)
+			return -1;
+	}
 	return __real_openat(d, p, f, m);
 }
 
@@ -78,6 +114,8 @@ static int setup(void **state)
 {
 	(void)state;
 	fsync_at = fsync_errno = fsync_calls = rename_errno = link_errno = tmpfile_errno = 0;
+	openat2_errno = openat2_calls = 0;
+	swap_name = NULL;
 	strcpy(dir, "/tmp/test_install.XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
@@ -491,6 +529,106 @@ static void test_mkdir(void **state)
 	assert_int_equal(st.st_mode & 07777, 0700);
 }
 
+/* A symlink anywhere in the directory's path is refused, naming it; the
+ * same through the walk (no openat2). */
+static void dir_nofollow(int no_openat2)
+{
+	struct install_target t = target();
+	enum install_result r;
+	char real[128], link[128], sub[200], p[256];
+	struct stat st;
+	struct err e;
+
+	openat2_errno = no_openat2 ? ENOSYS : 0;
+	snprintf(real, sizeof real, "%s/real", dir);
+	snprintf(link, sizeof link, "%s/link", dir);
+	assert_int_equal(mkdir(real, 0700), 0);
+	snprintf(sub, sizeof sub, "%s/sub", real);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(symlink(real, link), 0);
+	/* through the real path: fine */
+	t.dir = sub;
+	assert_int_equal(put(&t, "x", &r), 0);
+	assert_int_equal(r, INSTALL_CREATED);
+	/* a symlink as a parent */
+	snprintf(p, sizeof p, "%s/sub", link);
+	t.dir = p;
+	assert_int_equal(install_file(&t, "y", 1, &r, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "is a symlink; give a path without symlinks"));
+	snprintf(sub, sizeof sub, "'%s' is a symlink", link);
+	assert_non_null(strstr(e.msg, sub));
+	snprintf(sub, sizeof sub, "%s/sub/app.env", real);
+	assert_content(sub, "x");
+	/* --mkdir below it creates nothing */
+	snprintf(p, sizeof p, "%s/new", link);
+	t.mkdir = 1;
+	assert_int_equal(install_file(&t, "y", 1, &r, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "is a symlink"));
+	snprintf(sub, sizeof sub, "%s/new", real);
+	assert_int_equal(lstat(sub, &st), -1);
+	/* the symlink as the last component */
+	t.dir = link;
+	assert_int_equal(install_file(&t, "y", 1, &r, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "is a symlink; give the real directory"));
+	/* a file as a parent; a missing parent */
+	snprintf(p, sizeof p, "%s/sub/app.env/x", real);
+	t.dir = p;
+	assert_int_equal(install_file(&t, "y", 1, &r, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "/sub/app.env' is not a directory"));
+	snprintf(p, sizeof p, "%s/none/x", real);
+	assert_int_equal(install_file(&t, "y", 1, &r, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "/none' does not exist"));
+	/* --mkdir of the last component, the parent reached without symlinks */
+	snprintf(p, sizeof p, "%s//new/", real);
+	assert_int_equal(put(&t, "z", &r), 0);
+	snprintf(sub, sizeof sub, "%s/new/app.env", real);
+	assert_content(sub, "z");
+	assert_true(openat2_calls > 0);
+}
+
+static void test_dir_openat2(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* chown */
+	dir_nofollow(0);
+}
+
+static void test_dir_walk(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* chown */
+	dir_nofollow(1);
+}
+
+/* --mkdir changes only the directory it made: another one swapped in
+ * right after mkdirat is refused and left as it is. */
+static void test_mkdir_swapped(void **state)
+{
+	struct install_target t = target();
+	enum install_result r;
+	char sub[200];
+	struct stat st;
+	struct err e;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* chown */
+	snprintf(sub, sizeof sub, "%s/1000", dir);
+	t.dir = sub;
+	t.uid = 1000;
+	t.mkdir = 1;
+	swap_name = "1000";
+	assert_int_equal(install_file(&t, "x", 1, &r, &e), ERR_IO);
+	assert_non_null(strstr(e.msg, "changed right after it was created; refusing to change it"));
+	assert_null(swap_name);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(st.st_uid, 65534);
+	assert_int_equal(test_count_entries(sub), 0);
+}
+
 static void test_readers(void **state)
 {
 	struct install_target t = target();
@@ -548,6 +686,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_temp_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mkdir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_openat2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_swapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
 	};
 
