@@ -45,7 +45,7 @@ struct cli_cmd {
 /* Options every command that opens a store takes (ids 20..23). */
 enum { CLI_OPT_IDENTITY = 20, CLI_OPT_PASSFILE, CLI_OPT_VERBOSE, CLI_OPT_HELP };
 #define CLI_KEY_OPTS \
-	{ "identity", 'i', 1, CLI_OPT_IDENTITY, "FILE", "identity file (repeatable)" }, \
+	{ "identity", 'i', 1, CLI_OPT_IDENTITY, "FILE", "identity file (repeatable); only these are tried" }, \
 	{ "passphrase-file", 0, 1, CLI_OPT_PASSFILE, "FILE", "read the store passphrase from FILE" }, \
 	{ "verbose", 'v', 0, CLI_OPT_VERBOSE, NULL, "say what is done" }
 /* The commands that hand out values (extract, install, podman): id 24. */

@@ -306,6 +306,7 @@ struct unlock {
 	struct buf seen;   /* recipients of the identities found */
 	size_t n_ids;      /* identities found */
 	int opened;
+	const char *only;  /* "-i" or "$SECRETCTL_IDENTITY" when named: the only source */
 };
 
 static void note(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -442,6 +443,14 @@ static int try_implicit(struct unlock *u, const char *path, const char *how, str
 	return rc;
 }
 
+static int has_passphrase_slot(const struct unlock *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (!u->slots[i].recipient)
+			return 1;
+	return 0;
+}
+
 static int try_passphrase(struct unlock *u, struct err *e)
 {
 	struct secmem pass = { 0 };
@@ -549,29 +558,57 @@ out:
 	return rc;
 }
 
-static int unlock_sources(struct unlock *u, struct err *e)
+/* Step 1: -i FILE, else $SECRETCTL_IDENTITY. When either names a file,
+ * u->only is set: they are all that is tried (as age's -i), so a backup
+ * identity can be tested alone; -i replaces the variable, as a command
+ * line replaces a default from the environment. */
+static int try_named(struct unlock *u, struct err *e)
 {
-	const char *env, *p;
+	const char *env = getenv("SECRETCTL_IDENTITY"), *p;
 	struct buf path = { 0 };
 	size_t i;
 	int rc = 0;
 
-	/* 1. -i FILE, then $SECRETCTL_IDENTITY */
-	for (i = 0; i < u->o->n_files && !rc && !u->opened; i++)
-		rc = try_explicit(u, u->o->files[i], "-i", e);
-	env = getenv("SECRETCTL_IDENTITY");
-	if (!env || !*env)
+	if (u->o->n_files) {
+		u->only = "-i";
+		for (i = 0; i < u->o->n_files && !rc && !u->opened; i++)
+			rc = try_explicit(u, u->o->files[i], "-i", e);
+		return rc;
+	}
+	if (!env || !*env) {
 		note(&u->tried, "$SECRETCTL_IDENTITY (unset)");
-	for (p = env; p && *p && !rc && !u->opened;) {
+		return 0;
+	}
+	u->only = "$SECRETCTL_IDENTITY";
+	for (p = env; *p && !rc && !u->opened;) {
 		size_t len = strcspn(p, ":");
 
 		if (len) {
 			path.len = 0;
 			if (buf_append(&path, p, len))
-				return err_oom(e);
-			rc = try_explicit(u, path.p, "$SECRETCTL_IDENTITY", e);
+				rc = err_oom(e);
+			else
+				rc = try_explicit(u, path.p, "$SECRETCTL_IDENTITY", e);
 		}
 		p += len + (p[len] == ':');
+	}
+	buf_free(&path);
+	return rc;
+}
+
+static int unlock_sources(struct unlock *u, struct err *e)
+{
+	const char *env;
+	struct buf path = { 0 };
+	int rc;
+
+	/* 1. -i FILE, else $SECRETCTL_IDENTITY: alone when given; the
+	 * passphrase slot, another kind of key, only with --passphrase-file */
+	rc = try_named(u, e);
+	if (u->only) {
+		if (!rc && !u->opened && u->o->passphrase_file)
+			rc = try_passphrase(u, e);
+		return rc;
 	}
 	/* 2. systemd credentials */
 	env = getenv("CREDENTIALS_DIRECTORY");
@@ -617,10 +654,21 @@ static int unlock_sources(struct unlock *u, struct err *e)
 	return rc;
 }
 
+/* The end of the no-match message when u->only: why nothing else was
+ * tried, and how to add the passphrase slot. */
+static const char *only_tail(const struct unlock *u)
+{
+	if (!u->only)
+		return "";
+	if (has_passphrase_slot(u) && !u->o->passphrase_file)
+		return ", no other key source is tried (add --passphrase-file for the passphrase slot)";
+	return ", no other key source is tried";
+}
+
 int identity_unlock(const struct identity_opts *o, const struct identity_slot *slots, size_t n,
 		    struct secmem *out, size_t *which, struct err *e)
 {
-	struct unlock u = { o, slots, n, out, which, { 0 }, { 0 }, 0, 0 };
+	struct unlock u = { o, slots, n, out, which, { 0 }, { 0 }, 0, 0, NULL };
 	struct buf rcpts = { 0 };
 	size_t i;
 	int rc;
@@ -642,8 +690,9 @@ int identity_unlock(const struct identity_opts *o, const struct identity_slot *s
 		else
 			rc = err_set(e, ERR_NOKEY,
 				     "no identity matches a recipient of the store (recipients: %s; "
-				     "identities found: %s; tried: %s)",
-				     rcpts.p, u.seen.p ? u.seen.p : "none", u.tried.p);
+				     "identities found: %s; tried: %s%s%s%s)",
+				     rcpts.p, u.seen.p ? u.seen.p : "none", u.tried.p,
+				     u.only ? "; with " : "", u.only ? u.only : "", only_tail(&u));
 	}
 	if (rc)
 		secmem_clear(out);

@@ -34,10 +34,12 @@ struct identity_slot {
 
 /* Open one of slots[0..n) with the key sources of §3, in this order; the
  * first that opens a slot wins and later sources are not looked at:
- *  1. -i FILE (o->files, in order), then $SECRETCTL_IDENTITY (paths
+ *  1. -i FILE (o->files, in order), else $SECRETCTL_IDENTITY (paths
  *     separated by ':'). Named explicitly, so a file that cannot be read
  *     or parsed is an error at once (ERR_NOTFOUND when missing, ERR_IO,
- *     ERR_INPUT).
+ *     ERR_INPUT). When either names a file it is the only source: steps
+ *     2 to 4 are skipped, and step 5 runs only with o->passphrase_file
+ *     (never a prompt).
  *  2. $CREDENTIALS_DIRECTORY/secretctl-identity (skipped when absent).
  *  3. The Secret Service (keyring.c): an item for a slot's recipient,
  *     looked up only when a session bus is reachable, within 2 s, locked

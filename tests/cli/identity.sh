@@ -104,6 +104,50 @@ run nt "$ID" unlock -i "$T/enc.age" "$REC_A"
 assert_rc 4 "encrypted identity file, no terminal: fails at once (exit 4)"
 assert_err "^idtool: -i: '$T/enc.age' is passphrase-protected and there is no terminal to ask on$" "encrypted identity, no terminal: message"
 
+# ---- -i and $SECRETCTL_IDENTITY exclude every other key source ----
+# (so a backup identity can be tested alone)
+X=$T/excl; mkdir -p "$X"
+for k in main backup other; do sc keygen -o "$X/$k.txt" 2>/dev/null; done
+R_MAIN=$(sc keygen -y "$X/main.txt"); R_BACKUP=$(sc keygen -y "$X/backup.txt")
+printf 'a: secret-a\n' >"$X/plain.yaml"; printf 'sesame\n' >"$X/pass"
+sc encrypt "$X/plain.yaml" -r "$R_MAIN" -r "$R_BACKUP" -o "$X/both.yaml"
+sc encrypt "$X/plain.yaml" -r "$R_MAIN" -o "$X/main.yaml"
+sc encrypt "$X/plain.yaml" -r "$R_MAIN" --passphrase --passphrase-file "$X/pass" \
+	--work-factor 10 -o "$X/pass.yaml"
+mkdir -p "$XDG_CONFIG_HOME/secretctl"; cp "$X/main.txt" "$XDG_CONFIG_HOME/secretctl/identity.txt"
+run nt "$SECRETCTL" extract "$X/main.yaml" -f a
+assert "control: the default identity opens the store" test "$RC $(cat "$T/out")" = "0 secret-a"
+run nt "$SECRETCTL" extract "$X/both.yaml" -f a -v -i "$X/backup.txt"
+assert "-i backup: a store the backup identity opens" test "$RC $(cat "$T/out")" = "0 secret-a"
+assert_err "opened with -i $X/backup.txt$" "-i backup: the backup identity opened it, not the default one"
+run nt "$SECRETCTL" extract "$X/main.yaml" -f a -i "$X/backup.txt"
+assert_rc 4 "-i backup: a store it does not open fails (exit 4), though the default identity would"
+run nt "$SECRETCTL" verify "$X/both.yaml" -i "$X/backup.txt"
+assert_rc 0 "verify -i backup (the man page's check): a store it opens"
+run nt "$SECRETCTL" verify "$X/main.yaml" -i "$X/backup.txt"
+assert_rc 4 "verify -i backup: a store it does not open (exit 4)"
+run nt "$SECRETCTL" extract "$X/main.yaml" -f a -i "$X/other.txt"
+assert_rc 4 "-i wrong.txt with a valid default identity present: exit 4"
+assert_err "tried: -i $X/other.txt; with -i, no other key source is tried\)$" "-i: the error names exactly what was tried"
+assert_one_line "-i: the error is one line"
+run nt env SECRETCTL_IDENTITY="$X/other.txt" "$SECRETCTL" extract "$X/main.yaml" -f a
+assert_rc 4 "\$SECRETCTL_IDENTITY=wrong with a valid default identity present: exit 4"
+assert_err "tried: \\\$SECRETCTL_IDENTITY $X/other.txt; with \\\$SECRETCTL_IDENTITY, no other key source is tried\)$" \
+	"\$SECRETCTL_IDENTITY: the error names exactly what was tried"
+run nt env SECRETCTL_IDENTITY="$X/main.txt" "$SECRETCTL" extract "$X/main.yaml" -f a -i "$X/other.txt"
+assert_rc 4 "-i replaces \$SECRETCTL_IDENTITY (not read when -i is given)"
+mkdir -p "$X/creds"; cp "$X/main.txt" "$X/creds/secretctl-identity"
+run nt env CREDENTIALS_DIRECTORY="$X/creds" SOPS_AGE_KEY_FILE="$X/main.txt" \
+	"$SECRETCTL" extract "$X/main.yaml" -f a -i "$X/other.txt"
+assert_rc 4 "-i: neither \$CREDENTIALS_DIRECTORY nor \$SOPS_AGE_KEY_FILE is tried"
+run nt "$SECRETCTL" extract "$X/pass.yaml" -f a -i "$X/other.txt" --passphrase-file "$X/pass"
+assert "-i with --passphrase-file: the passphrase slot is still tried" test "$RC $(cat "$T/out")" = "0 secret-a"
+run nt "$SECRETCTL" extract "$X/pass.yaml" -f a -i "$X/other.txt"
+assert_rc 4 "-i without --passphrase-file: no passphrase slot, no prompt (exit 4)"
+assert_err "no other key source is tried \(add --passphrase-file for the passphrase slot\)\)$" \
+	"-i, a passphrase slot: says how to try it"
+rm "$XDG_CONFIG_HOME/secretctl/identity.txt"
+
 # ---- on a terminal (tmux) ----
 if ! command -v tmux >/dev/null; then
 	skip "tmux is not installed: prompt tests skipped"; echo "1..$TESTNUM"; exit 0
@@ -179,6 +223,10 @@ assert_err '^idtool: wrong passphrase$' "scrypt slot: wrong passphrase message"
 on_tty "'$ID' unlock -i '$T/keys/c.txt' '$REC_C' pass:sesame"
 assert_rc 0 "an identity that matches: no prompt at all"
 assert "no prompt was shown" bash -c "! grep -q 'passphrase' '$T/screen'"
+on_tty "'$SECRETCTL' extract '$X/pass.yaml' -f a -i '$X/other.txt'"
+assert_rc 4 "-i on a terminal, a store with a passphrase slot: exit 4 without asking"
+assert "-i: no passphrase prompt (the passphrase slot needs --passphrase-file with -i)" \
+	bash -c "! grep -q 'passphrase:' '$T/screen'"
 
 # age 1.x's own passphrase-encrypted identity file (age -p, work factor 2^18)
 if command -v age >/dev/null; then

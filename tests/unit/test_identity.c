@@ -264,6 +264,48 @@ static void test_env_identity(void **state)
 	unlock_fails(f, ERR_NOTFOUND, "$SECRETCTL_IDENTITY: cannot open '");
 }
 
+/* -i, else $SECRETCTL_IDENTITY, is the only source when given: a backup
+ * identity can be tested alone. Every later source here would open the
+ * slot on its own. */
+static void test_explicit_exclusive(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+	char want[1024];
+
+	add_slot(f, 0);
+	id_line(&f->id[0], &m);
+	put_file(path_in(f, "config/secretctl/identity.txt"), m.p, m.len);
+	put_file(path_in(f, "config/sops/age/keys.txt"), m.p, m.len);
+	mkdir(path_in(f, "creds"), 0700);
+	put_file(path_in(f, "creds/secretctl-identity"), m.p, m.len);
+	secmem_free(&m);
+	setenv("CREDENTIALS_DIRECTORY", path_in(f, "creds"), 1);
+	setenv("SOPS_AGE_KEY_FILE", f->file[0], 1);
+	unlock_ok(f, 0); /* control */
+	f->files[f->o.n_files++] = f->file[1];
+	snprintf(want, sizeof want, "identities found: %s (-i %s); tried: -i %s; with -i, no other "
+		 "key source is tried)", f->rcpt[1], f->file[1], f->file[1]);
+	unlock_fails(f, ERR_NOKEY, want);
+	/* -i replaces $SECRETCTL_IDENTITY */
+	setenv("SECRETCTL_IDENTITY", f->file[0], 1);
+	unlock_fails(f, ERR_NOKEY, want);
+	f->o.n_files = 0;
+	unlock_ok(f, 0);
+	setenv("SECRETCTL_IDENTITY", f->file[1], 1);
+	snprintf(want, sizeof want, "tried: $SECRETCTL_IDENTITY %s; with $SECRETCTL_IDENTITY, no "
+		 "other key source is tried)", f->file[1]);
+	unlock_fails(f, ERR_NOKEY, want);
+	/* the passphrase slot only with --passphrase-file */
+	add_slot(f, -1);
+	unlock_fails(f, ERR_NOKEY, "no other key source is tried (add --passphrase-file for the "
+				   "passphrase slot))");
+	put_str(path_in(f, "pass"), "sesame\n");
+	f->o.passphrase_file = path_in(f, "pass");
+	unlock_ok(f, 1);
+	unsetenv("SECRETCTL_IDENTITY");
+}
+
 /* ---- source 2: $CREDENTIALS_DIRECTORY ---- */
 
 static void test_credentials(void **state)
@@ -692,6 +734,7 @@ int main(void)
 		T(test_dash_i_invalid),
 		T(test_later_not_read),
 		T(test_env_identity),
+		T(test_explicit_exclusive),
 		T(test_credentials),
 		T(test_default_files),
 		T(test_default_unusable),
