@@ -18,9 +18,78 @@
 
 /* ---- files ---- */
 
+/* Under sudo, root: the uid of the user who ran sudo ($SUDO_UID), whose
+ * own identity file `sudo secretctl ... -i ~/FILE` names; else -1. Only
+ * root is asked: whoever sets the variable for root is root already. */
+static long sudo_caller(void)
+{
+	const char *v = getenv("SUDO_UID");
+	char *end;
+	long uid;
+
+	if (geteuid() != 0 || !v || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	uid = strtol(v, &end, 10);
+	return errno || *end || uid < 0 || (long)(uid_t)uid != uid ? -1 : uid;
+}
+
+/* An identity file must be private, as OpenSSH wants of a private key:
+ * owned by us or by root (who reads it anyway), or, when root runs under
+ * sudo, by sudo's caller; with no permission for its group or others.
+ * Checked on the opened file, so a rename between check and read changes
+ * nothing; a symlink is followed and the file it names is checked. Only a
+ * regular file: a pipe (-i /dev/fd/N, keyring add -) or a device holds no
+ * key at rest. */
+static int check_private(int fd, const char *path, struct err *e)
+{
+	uid_t me = geteuid();
+	long caller = sudo_caller();
+	struct passwd *pw;
+	struct stat st;
+	const char *what;
+	char who[300] = "", also[64] = "";
+	mode_t m;
+
+	if (fstat(fd, &st) != 0)
+		return err_errno(e, ERR_IO, errno, "cannot stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (st.st_uid != me && st.st_uid != 0 && (long)st.st_uid != caller) {
+		pw = getpwuid(st.st_uid);
+		if (pw && pw->pw_name)
+			snprintf(who, sizeof who, " (%s)", pw->pw_name);
+		if (caller >= 0)
+			snprintf(also, sizeof also, " or sudo's caller (uid %ld)", caller);
+		if (me == 0)
+			err_set(e, ERR_NOKEY, "identity file '%s' is owned by uid %u%s, not by root%s: "
+				"chown root '%s'", path, (unsigned)st.st_uid, who, also, path);
+		else
+			err_set(e, ERR_NOKEY, "identity file '%s' is owned by uid %u%s, not by you "
+				"(uid %u) or root: use a copy of your own, mode 0600", path,
+				(unsigned)st.st_uid, who, (unsigned)me);
+		e->sub = IDENTITY_FAIL_EXPOSED;
+		return e->code;
+	}
+	m = st.st_mode & 077;
+	if (!m)
+		return 0;
+	what = m & 004 ? "readable by others"
+	       : m & 040 ? "readable by its group"
+	       : m & 002 ? "writable by others"
+	       : m & 020 ? "writable by its group"
+	       : m & 070 ? "executable by its group"
+			 : "executable by others";
+	err_set(e, ERR_NOKEY, "identity file '%s' is %s (mode 0%o): chmod 600 '%s'", path, what,
+		(unsigned)(st.st_mode & 07777), path);
+	e->sub = IDENTITY_FAIL_EXPOSED;
+	return e->code;
+}
+
 /* Read a whole file (at most IDENTITY_FILE_MAX bytes) into out, replacing
- * its content. ERR_NOTFOUND when it does not exist, else ERR_IO/ERR_INPUT. */
-static int read_capped(const char *path, struct secmem *out, struct err *e)
+ * its content; with private, an identity file (check_private first).
+ * ERR_NOTFOUND when it does not exist, else ERR_IO/ERR_INPUT/ERR_NOKEY. */
+static int read_capped(const char *path, int private, struct secmem *out, struct err *e)
 {
 	unsigned char tmp[4096];
 	ssize_t n;
@@ -31,6 +100,10 @@ static int read_capped(const char *path, struct secmem *out, struct err *e)
 	if (fd < 0)
 		return err_errno(e, errno == ENOENT || errno == ENOTDIR ? ERR_NOTFOUND : ERR_IO,
 				 errno, "cannot open '%s'", path);
+	if (private && check_private(fd, path, e)) {
+		close(fd);
+		return e->code;
+	}
 	for (;;) {
 		n = read(fd, tmp, sizeof tmp);
 		if (n < 0 && errno == EINTR)
@@ -64,8 +137,9 @@ static int read_capped(const char *path, struct secmem *out, struct err *e)
 /* Load a file's identities into out. *asked is set when the user was
  * prompted (so a failure after it is the user's answer, not the file's). */
 /* hints: take public keys from "# public key:" lines (unlocking only; see
- * age_identity_file_parse_hinted). */
-static int load_file(const char *path, struct age_idlist *out, int hints, int *asked,
+ * age_identity_file_parse_hinted). private: see check_private (systemd's
+ * credentials are exempt: systemd owns and sets up their files). */
+static int load_file(const char *path, struct age_idlist *out, int hints, int private, int *asked,
 		     struct err *e)
 {
 	struct secmem text = { 0 }, plain = { 0 }, pass = { 0 };
@@ -73,7 +147,7 @@ static int load_file(const char *path, struct age_idlist *out, int hints, int *a
 	int rc;
 
 	*asked = 0;
-	rc = read_capped(path, &text, e);
+	rc = read_capped(path, private, &text, e);
 	if (rc)
 		goto out;
 	if (age_is_encrypted(text.p, text.len)) {
@@ -118,7 +192,7 @@ int identity_load_file(const char *path, struct age_idlist *out, struct err *e)
 {
 	int asked;
 
-	return load_file(path, out, 0, &asked, e);
+	return load_file(path, out, 0, 1, &asked, e);
 }
 
 int identity_read_passphrase_file(const char *path, struct secmem *out, struct err *e)
@@ -128,7 +202,7 @@ int identity_read_passphrase_file(const char *path, struct secmem *out, struct e
 	size_t n;
 	int rc;
 
-	rc = read_capped(path, &text, e);
+	rc = read_capped(path, 0, &text, e);
 	if (rc)
 		return rc;
 	n = text.len;
@@ -409,29 +483,34 @@ static int try_explicit(struct unlock *u, const char *path, const char *how, str
 
 	snprintf(label, sizeof label, "%s %s", how, path);
 	note(&u->tried, "%s", label);
-	rc = load_file(path, &l, 1, &asked, e);
-	if (rc)
-		err_wrap(e, "%s", how);
-	else
+	rc = load_file(path, &l, 1, 1, &asked, e);
+	if (!rc)
 		rc = try_ids(u, &l, label, e);
+	else if (e->sub != IDENTITY_FAIL_EXPOSED) /* that one names the file itself */
+		err_wrap(e, "%s", how);
 	age_idlist_free(&l);
 	return rc;
 }
 
 /* A file looked up by default: absent is normal; unreadable or invalid is
  * noted for the final error and the next source is tried. A failure after
- * a prompt (wrong passphrase) ends the search: the user meant this file. */
-static int try_implicit(struct unlock *u, const char *path, const char *how, struct err *e)
+ * a prompt (wrong passphrase) ends the search: the user meant this file.
+ * So does a file that is not private: skipping it would hide that a key
+ * lies open. */
+static int try_implicit(struct unlock *u, const char *path, const char *how, int private,
+			struct err *e)
 {
 	struct age_idlist l = { 0 };
 	char label[512];
 	int asked, rc;
 
 	snprintf(label, sizeof label, "%s%s", how, path);
-	rc = load_file(path, &l, 1, &asked, e);
+	rc = load_file(path, &l, 1, private, &asked, e);
 	if (rc == ERR_NOTFOUND) {
 		note(&u->tried, "%s (absent)", label);
 		rc = 0;
+	} else if (rc && e->sub == IDENTITY_FAIL_EXPOSED) {
+		note(&u->tried, "%s", label);
 	} else if (rc && !asked) {
 		note(&u->tried, "%s [%s]", label, e->msg);
 		rc = 0;
@@ -619,7 +698,7 @@ static int unlock_sources(struct unlock *u, struct err *e)
 		if (buf_printf(&path, "%s/%s", env, IDENTITY_CREDENTIAL))
 			rc = err_oom(e);
 		else
-			rc = try_implicit(u, path.p, "", e);
+			rc = try_implicit(u, path.p, "", 0, e);
 	}
 	/* 3. the Secret Service */
 	if (!rc && !u->opened)
@@ -630,13 +709,13 @@ static int unlock_sources(struct unlock *u, struct err *e)
 		path.len = 0;
 		rc = identity_default_path(&path, e);
 		if (!rc)
-			rc = try_implicit(u, path.p, "", e);
+			rc = try_implicit(u, path.p, "", 1, e);
 	}
 	env = getenv("SOPS_AGE_KEY_FILE");
 	if (!rc && !u->opened && (!env || !*env))
 		note(&u->tried, "$SOPS_AGE_KEY_FILE (unset)");
 	if (!rc && !u->opened && env && *env) {
-		rc = try_implicit(u, env, "$SOPS_AGE_KEY_FILE ", e);
+		rc = try_implicit(u, env, "$SOPS_AGE_KEY_FILE ", 1, e);
 	}
 	if (!rc && !u->opened) {
 		path.len = 0;
@@ -645,7 +724,7 @@ static int unlock_sources(struct unlock *u, struct err *e)
 			rc = err_oom(e);
 		/* $SOPS_AGE_KEY_FILE may name this very file: ask once */
 		if (!rc && !(env && strcmp(env, path.p) == 0))
-			rc = try_implicit(u, path.p, "", e);
+			rc = try_implicit(u, path.p, "", 1, e);
 	}
 	/* 5. the passphrase slot */
 	if (!rc && !u->opened)

@@ -16,6 +16,13 @@
 /* The file name looked up in $CREDENTIALS_DIRECTORY. */
 #define IDENTITY_CREDENTIAL "secretctl-identity"
 
+/* Why an identity file was refused, in err.sub of an ERR_NOKEY. */
+enum identity_fail {
+	/* readable or writable by its group or others, or owned by another
+	 * user than the caller or root (the message names the fix) */
+	IDENTITY_FAIL_EXPOSED = 1,
+};
+
 struct identity_opts {
 	const char *const *files;    /* -i FILE, in order */
 	size_t n_files;
@@ -47,12 +54,14 @@ struct identity_slot {
  *     answering is noted in the final error (and said with verbose).
  *  4. $XDG_CONFIG_HOME/secretctl/identity.txt, $SOPS_AGE_KEY_FILE,
  *     $XDG_CONFIG_HOME/sops/age/keys.txt: skipped when absent; one that
- *     exists but cannot be read is reported in the final error, not fatal.
+ *     exists but cannot be read is reported in the final error, not fatal;
+ *     one that is not private (see identity_load_file) is fatal.
  *  5. With a scrypt slot: o->passphrase_file (first line; an error at once
  *     when unreadable), else a prompt on /dev/tty when there is one.
  * Each identity goes to the slot naming its recipient (no trial
  * decryption). A passphrase-encrypted identity file is opened with a
- * prompt on /dev/tty.
+ * prompt on /dev/tty. Every identity file but step 2's (systemd's) must
+ * be private, as identity_load_file says.
  * On success the slot's payload is in *out (replacing its content) and
  * *which is the slot's index. Errors:
  *  - ERR_NOKEY "no identity found (tried: ...)" listing every place tried;
@@ -80,8 +89,14 @@ int identity_create_file(const char *path, struct age_identity *out, struct err 
 
 /* Append every identity of an identity file to out: a plain one, or one
  * encrypted with a passphrase (age -p), which is asked for on /dev/tty.
- * ERR_NOTFOUND (missing), ERR_IO, ERR_INPUT (not an identity file, with
- * the line), ERR_NOKEY (wrong passphrase, or no terminal to ask on). */
+ * The file must be private, as OpenSSH wants of a private key: a regular
+ * file readable or writable by group or others, or owned by another user
+ * than the caller or root (for root, also $SUDO_UID), is ERR_NOKEY with
+ * sub IDENTITY_FAIL_EXPOSED, "identity file 'F' is readable by others
+ * (mode 0644): chmod 600 'F'" (checked on the opened file; pipes and
+ * devices are not checked). ERR_NOTFOUND (missing), ERR_IO, ERR_INPUT (not
+ * an identity file, with the line), ERR_NOKEY (wrong passphrase, or no
+ * terminal to ask on). */
 int identity_load_file(const char *path, struct age_idlist *out, struct err *e);
 
 /* A passphrase from a file: its first line, without the line break ("\n"

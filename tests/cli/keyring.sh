@@ -193,9 +193,15 @@ run sc keyring add
 assert_rc 3 "add with no default identity file: exit 3"
 assert_err 'secretctl/identity.txt' "... naming the default identity file"
 assert "nothing was stored" [ "$(items)" = 0 ]
-printf 'not an identity\n' > bad.txt
+printf 'not an identity\n' > bad.txt; chmod 600 bad.txt
 run sc keyring add bad.txt
 assert_rc 6 "add of a malformed file: exit 6"
+assert "nothing was stored" [ "$(items)" = 0 ]
+cp id.txt open.txt; chmod 644 open.txt
+run sc keyring add open.txt
+assert_rc 4 "add of an identity file readable by others: exit 4"
+assert_err "^secretctl: identity file 'open.txt' is readable by others \(mode 0644\): chmod 600 'open.txt'$" \
+	"... naming the file and the fix, in one line"
 assert "nothing was stored" [ "$(items)" = 0 ]
 cp id.txt "$DEF"
 run sc keyring add
@@ -276,7 +282,7 @@ assert "two items now" [ "$(items)" = 2 ]
 run xsc extract s2.yaml -f a -v
 assert "a store whose second slot's recipient is in the keyring" [ "$RC" = 0 -a "$(cat "$T/out")" = secret-a ]
 assert_err "key slot 2 \($R2\) opened with the keyring" "... opened slot 2"
-cat id.txt id2.txt | grep -v '^#' > both.txt
+cat id.txt id2.txt | grep -v '^#' > both.txt; chmod 600 both.txt
 run sc keyring add both.txt -v
 assert_rc 0 "add of a file with two identities"
 assert_err "added $R to the keyring" "-v names the first"

@@ -39,11 +39,13 @@ struct fx {
 	struct identity_opts o;
 };
 
+/* Written with mode 0600: identity files must be private. */
 static void put_file(const char *path, const void *p, size_t n)
 {
 	FILE *f = fopen(path, "wb");
 
 	assert_non_null(f);
+	assert_int_equal(fchmod(fileno(f), 0600), 0);
 	assert_int_equal(fwrite(p, 1, n, f), n);
 	assert_int_equal(fclose(f), 0);
 }
@@ -104,6 +106,7 @@ static int setup(void **state)
 	unsetenv("SECRETCTL_IDENTITY");
 	unsetenv("CREDENTIALS_DIRECTORY");
 	unsetenv("SOPS_AGE_KEY_FILE");
+	unsetenv("SUDO_UID"); /* it widens who may own an identity file */
 	/* never the developer's own keyring (step 3) */
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	unsetenv("XDG_RUNTIME_DIR");
@@ -423,6 +426,95 @@ static void test_encrypted_identity_no_tty(void **state)
 	buf_free(&enc);
 }
 
+/* Identity files readable or writable by group or others, or owned by
+ * another user than us or root, are refused (ERR_NOKEY), as OpenSSH
+ * refuses such private keys; a default file too, not skipped. */
+static void test_private_files(void **state)
+{
+	static const struct {
+		mode_t mode;
+		const char *what;
+	} bad[] = {
+		{ 0644, "readable by others" },  { 0604, "readable by others" },
+		{ 0640, "readable by its group" }, { 0620, "writable by its group" },
+		{ 0602, "writable by others" },  { 0610, "executable by its group" },
+		{ 0601, "executable by others" },      { 0666, "readable by others" },
+	};
+	struct fx *f = *state;
+	struct age_idlist l = { 0 };
+	struct secmem m = { 0 };
+	struct err e;
+	char want[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(chmod(f->file[0], bad[i].mode), 0);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), ERR_NOKEY);
+		snprintf(want, sizeof want, "identity file '%s' is %s (mode 0%o): chmod 600 '%s'",
+			 f->file[0], bad[i].what, (unsigned)bad[i].mode, f->file[0]);
+		assert_string_equal(e.msg, want);
+		assert_int_equal(l.n, 0);
+	}
+	assert_int_equal(chmod(f->file[0], 0400), 0);
+	assert_int_equal(identity_load_file(f->file[0], &l, &e), 0);
+	age_idlist_free(&l);
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(f->file[0], 0600), 0);
+		assert_int_equal(chown(f->file[0], 65534, (gid_t)-1), 0);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), ERR_NOKEY);
+		snprintf(want, sizeof want, "identity file '%s' is owned by uid 65534", f->file[0]);
+		assert_non_null(strstr(e.msg, want));
+		assert_non_null(strstr(e.msg, ", not by root: chown root '"));
+		/* root under sudo: sudo's caller owns its identity files */
+		setenv("SUDO_UID", "65534", 1);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), 0);
+		age_idlist_free(&l);
+		setenv("SUDO_UID", "65533", 1);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), ERR_NOKEY);
+		assert_non_null(strstr(e.msg, ", not by root or sudo's caller (uid 65533): chown root"));
+		setenv("SUDO_UID", "65534x", 1);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), ERR_NOKEY);
+		unsetenv("SUDO_UID");
+		assert_int_equal(chown(f->file[0], 0, (gid_t)-1), 0);
+	}
+
+	/* in the key sources: -i, $SECRETCTL_IDENTITY, the default files */
+	add_slot(f, 0);
+	assert_int_equal(chmod(f->file[0], 0640), 0);
+	f->files[f->o.n_files++] = f->file[0];
+	unlock_fails(f, ERR_NOKEY, "is readable by its group (mode 0640): chmod 600 '");
+	f->o.n_files = 0;
+	setenv("SECRETCTL_IDENTITY", f->file[0], 1);
+	unlock_fails(f, ERR_NOKEY, "is readable by its group (mode 0640): chmod 600 '");
+	unsetenv("SECRETCTL_IDENTITY");
+	id_line(&f->id[0], &m);
+	put_file(path_in(f, "config/sops/age/keys.txt"), m.p, m.len);
+	unlock_ok(f, 0); /* control: sops' file opens the slot */
+	put_file(path_in(f, "config/secretctl/identity.txt"), m.p, m.len);
+	assert_int_equal(chmod(path_in(f, "config/secretctl/identity.txt"), 0644), 0);
+	snprintf(want, sizeof want, "identity file '%s' is readable by others (mode 0644): chmod 600 '%s'",
+		 path_in(f, "config/secretctl/identity.txt"), path_in(f, "config/secretctl/identity.txt"));
+	unlock_fails(f, ERR_NOKEY, want);
+	assert_string_equal(f->e.msg, want); /* the whole message: no "no identity found" */
+	unlink(path_in(f, "config/secretctl/identity.txt"));
+	setenv("SOPS_AGE_KEY_FILE", f->file[0], 1);
+	unlock_fails(f, ERR_NOKEY, "is readable by its group (mode 0640)");
+	unsetenv("SOPS_AGE_KEY_FILE");
+	assert_int_equal(chmod(path_in(f, "config/sops/age/keys.txt"), 0660), 0);
+	unlock_fails(f, ERR_NOKEY, "keys.txt' is readable by its group (mode 0660)");
+	unlink(path_in(f, "config/sops/age/keys.txt"));
+	/* $CREDENTIALS_DIRECTORY is systemd's: exempt */
+	mkdir(path_in(f, "creds"), 0755);
+	put_file(path_in(f, "creds/secretctl-identity"), m.p, m.len);
+	assert_int_equal(chmod(path_in(f, "creds/secretctl-identity"), 0644), 0);
+	if (geteuid() == 0)
+		assert_int_equal(chown(path_in(f, "creds/secretctl-identity"), 65534, (gid_t)-1), 0);
+	setenv("CREDENTIALS_DIRECTORY", path_in(f, "creds"), 1);
+	unlock_ok(f, 0);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	secmem_free(&m);
+}
+
 /* ---- source 5: the scrypt slot ---- */
 
 static void test_passphrase_file(void **state)
@@ -739,6 +831,7 @@ int main(void)
 		T(test_default_files),
 		T(test_default_unusable),
 		T(test_encrypted_identity_no_tty),
+		T(test_private_files),
 		T(test_passphrase_file),
 		T(test_passphrase_no_slot),
 		T(test_passphrase_no_tty),
