@@ -400,6 +400,40 @@ static void note(struct buf *b, const char *fmt, ...)
 	buf_puts(b, item);
 }
 
+static void tell(const struct unlock *u, enum identity_event ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Tell the caller (o->on_event) what just happened; the library never
+ * prints. */
+static void tell(const struct unlock *u, enum identity_event ev, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+
+	if (!u->o->on_event)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	u->o->on_event(ev, msg);
+}
+
+static void tried(struct unlock *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A key source looked at, and what came of it: one item of the final
+ * error's "tried:" list, and told at once as "key source: ITEM". */
+static void tried(struct unlock *u, const char *fmt, ...)
+{
+	char item[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof item, fmt, ap);
+	va_end(ap);
+	note(&u->tried, "%s", item);
+	tell(u, IDENTITY_EVENT_SOURCE, "key source: %s", item);
+}
+
 /* Open slot i with keys; a slot that names the identity's recipient but
  * does not open with it has been tampered with: ERR_INTEGRITY. */
 static int open_slot(struct unlock *u, size_t i, const struct age_keys *k, const char *label,
@@ -423,8 +457,7 @@ static int open_slot(struct unlock *u, size_t i, const struct age_keys *k, const
 	}
 	*u->which = i;
 	u->opened = 1;
-	if (u->o->verbose)
-		fprintf(stderr, "secretctl: key slot %zu (%s) opened with %s\n", i + 1, who, label);
+	tell(u, IDENTITY_EVENT_OPENED, "key slot %zu (%s) opened with %s", i + 1, who, label);
 	return 0;
 }
 
@@ -469,6 +502,7 @@ static int try_ids(struct unlock *u, struct age_idlist *l, const char *label, st
 		if (j < u->n)
 			return open_slot(u, j, &k, label, e);
 		note(&u->seen, "%s (%s)", r, label);
+		tell(u, IDENTITY_EVENT_SOURCE, "identity %s (%s) matches no key slot", r, label);
 	}
 	return 0;
 }
@@ -482,7 +516,7 @@ static int try_explicit(struct unlock *u, const char *path, const char *how, str
 	int asked, rc;
 
 	snprintf(label, sizeof label, "%s %s", how, path);
-	note(&u->tried, "%s", label);
+	tried(u, "%s", label);
 	rc = load_file(path, &l, 1, 1, &asked, e);
 	if (!rc)
 		rc = try_ids(u, &l, label, e);
@@ -507,15 +541,15 @@ static int try_implicit(struct unlock *u, const char *path, const char *how, int
 	snprintf(label, sizeof label, "%s%s", how, path);
 	rc = load_file(path, &l, 1, private, &asked, e);
 	if (rc == ERR_NOTFOUND) {
-		note(&u->tried, "%s (absent)", label);
+		tried(u, "%s (absent)", label);
 		rc = 0;
 	} else if (rc && e->sub == IDENTITY_FAIL_EXPOSED) {
-		note(&u->tried, "%s", label);
+		tried(u, "%s", label);
 	} else if (rc && !asked) {
-		note(&u->tried, "%s [%s]", label, e->msg);
+		tried(u, "%s [%s]", label, e->msg);
 		rc = 0;
 	} else if (rc == 0) {
-		note(&u->tried, "%s", label);
+		tried(u, "%s", label);
 		rc = try_ids(u, &l, label, e);
 	}
 	age_idlist_free(&l);
@@ -542,20 +576,20 @@ static int try_passphrase(struct unlock *u, struct err *e)
 		;
 	if (i == u->n) {
 		if (u->o->passphrase_file)
-			note(&u->tried, "--passphrase-file %s (no passphrase slot to open)",
-			     u->o->passphrase_file);
+			tried(u, "--passphrase-file %s (no passphrase slot to open)",
+			      u->o->passphrase_file);
 		return 0;
 	}
 	if (u->o->passphrase_file) {
 		label = "--passphrase-file";
-		note(&u->tried, "--passphrase-file %s", u->o->passphrase_file);
+		tried(u, "--passphrase-file %s", u->o->passphrase_file);
 		rc = identity_read_passphrase_file(u->o->passphrase_file, &pass, e);
 	} else if (tty_available()) {
 		label = "the passphrase";
-		note(&u->tried, "passphrase prompt");
+		tried(u, "passphrase prompt");
 		rc = tty_read_passphrase("passphrase", &pass, e);
 	} else {
-		note(&u->tried, "passphrase prompt (no terminal; use --passphrase-file)");
+		tried(u, "passphrase prompt (no terminal; use --passphrase-file)");
 		return 0;
 	}
 	if (rc)
@@ -599,24 +633,21 @@ static int try_keyring(struct unlock *u, struct err *e)
 		return 0; /* a passphrase-only store: nothing to look up */
 	}
 	rc = keyring_lookup(rcpts, n, &text, &which, &n_locked, &ke);
+	/* the final error gets the gist; what is told gets the detail */
 	if (rc == ERR_NOTFOUND && n_locked) {
 		note(&u->tried, "the keyring (locked: %zu item%s skipped)", n_locked,
 		     n_locked == 1 ? "" : "s");
-		if (u->o->verbose)
-			fprintf(stderr,
-				"secretctl: keyring: %zu item%s for the store's recipients %s locked, "
-				"skipped without a prompt\n",
-				n_locked, n_locked == 1 ? "" : "s", n_locked == 1 ? "is" : "are");
+		tell(u, IDENTITY_EVENT_SOURCE,
+		     "keyring: %zu item%s for the store's recipients %s locked, skipped without a "
+		     "prompt", n_locked, n_locked == 1 ? "" : "s", n_locked == 1 ? "is" : "are");
 	} else if (rc == ERR_NOTFOUND) {
-		note(&u->tried, "the keyring (no item for the store's recipients)");
+		tried(u, "the keyring (no item for the store's recipients)");
 	} else if (rc == ERR_EXTERNAL && ke.sub == KEYRING_FAIL_NO_BUS) {
 		note(&u->tried, "the keyring (no session bus)");
-		if (u->o->verbose)
-			fprintf(stderr, "secretctl: keyring: skipped: %s\n", ke.msg);
+		tell(u, IDENTITY_EVENT_SOURCE, "keyring: skipped: %s", ke.msg);
 	} else if (rc) {
 		note(&u->tried, "the keyring [%s]", ke.msg);
-		if (u->o->verbose)
-			fprintf(stderr, "secretctl: keyring: skipped: %s\n", ke.msg);
+		tell(u, IDENTITY_EVENT_SOURCE, "keyring: skipped: %s", ke.msg);
 	}
 	if (rc) {
 		rc = 0;
@@ -625,10 +656,10 @@ static int try_keyring(struct unlock *u, struct err *e)
 	/* an item that is not an identity is noted, like an invalid default
 	 * identity file, and the next source is tried */
 	if (age_identity_file_parse(text.p, text.len, &l, &ke) != 0) {
-		note(&u->tried, "the keyring [the item for %s: %s]", rcpts[which], ke.msg);
+		tried(u, "the keyring [the item for %s: %s]", rcpts[which], ke.msg);
 		goto out;
 	}
-	note(&u->tried, "the keyring");
+	tried(u, "the keyring");
 	rc = try_ids(u, &l, "the keyring", e);
 out:
 	age_idlist_free(&l);
@@ -650,12 +681,15 @@ static int try_named(struct unlock *u, struct err *e)
 
 	if (u->o->n_files) {
 		u->only = "-i";
+		if (env && *env)
+			tell(u, IDENTITY_EVENT_SOURCE,
+			     "key source: $SECRETCTL_IDENTITY (not read: -i is given)");
 		for (i = 0; i < u->o->n_files && !rc && !u->opened; i++)
 			rc = try_explicit(u, u->o->files[i], "-i", e);
 		return rc;
 	}
 	if (!env || !*env) {
-		note(&u->tried, "$SECRETCTL_IDENTITY (unset)");
+		tried(u, "$SECRETCTL_IDENTITY (unset)");
 		return 0;
 	}
 	u->only = "$SECRETCTL_IDENTITY";
@@ -692,7 +726,7 @@ static int unlock_sources(struct unlock *u, struct err *e)
 	/* 2. systemd credentials */
 	env = getenv("CREDENTIALS_DIRECTORY");
 	if (!rc && !u->opened && (!env || !*env))
-		note(&u->tried, "$CREDENTIALS_DIRECTORY (unset)");
+		tried(u, "$CREDENTIALS_DIRECTORY (unset)");
 	if (!rc && !u->opened && env && *env) {
 		path.len = 0;
 		if (buf_printf(&path, "%s/%s", env, IDENTITY_CREDENTIAL))
@@ -713,7 +747,7 @@ static int unlock_sources(struct unlock *u, struct err *e)
 	}
 	env = getenv("SOPS_AGE_KEY_FILE");
 	if (!rc && !u->opened && (!env || !*env))
-		note(&u->tried, "$SOPS_AGE_KEY_FILE (unset)");
+		tried(u, "$SOPS_AGE_KEY_FILE (unset)");
 	if (!rc && !u->opened && env && *env) {
 		rc = try_implicit(u, env, "$SOPS_AGE_KEY_FILE ", 1, e);
 	}

@@ -23,11 +23,25 @@ enum identity_fail {
 	IDENTITY_FAIL_EXPOSED = 1,
 };
 
+/* What identity_unlock tells as it goes (identity_opts.on_event). */
+enum identity_event {
+	/* a key source looked at and what came of it ("key source: ...",
+	 * "keyring: skipped: ...", "identity ... matches no key slot") */
+	IDENTITY_EVENT_SOURCE,
+	/* the slot opened and with what: "key slot N (R) opened with SOURCE";
+	 * once, last, on success only */
+	IDENTITY_EVENT_OPENED,
+};
+
 struct identity_opts {
 	const char *const *files;    /* -i FILE, in order */
 	size_t n_files;
 	const char *passphrase_file; /* --passphrase-file: for the scrypt slot */
-	int verbose;                 /* say on stderr which source opened the slot */
+	/* Told each event as it happens, msg one line without a "secretctl: "
+	 * prefix (NULL: nothing is told; this module never prints). What kept
+	 * a source from working is in the final error too, so a caller may
+	 * show only IDENTITY_EVENT_OPENED and lose nothing on failure. */
+	void (*on_event)(enum identity_event ev, const char *msg);
 };
 
 /* One key slot: an age file (armored or binary) whose payload is the data
@@ -51,7 +65,7 @@ struct identity_slot {
  *  3. The Secret Service (keyring.c): an item for a slot's recipient,
  *     looked up only when a session bus is reachable, within 2 s, locked
  *     items skipped without a prompt. Never fatal: whatever keeps it from
- *     answering is noted in the final error (and said with verbose).
+ *     answering is noted in the final error (and told to on_event).
  *  4. $XDG_CONFIG_HOME/secretctl/identity.txt, $SOPS_AGE_KEY_FILE,
  *     $XDG_CONFIG_HOME/sops/age/keys.txt: skipped when absent; one that
  *     exists but cannot be read is reported in the final error, not fatal;

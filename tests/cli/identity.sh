@@ -35,7 +35,7 @@ assert_rc 0 "-i: opens the slot naming its recipient"
 assert "-i: slot 2, the data key" test "$(cat "$T/out")" = "$(printf 'slot 2\n%s' $KEY)"
 run nt "$ID" unlock -v -i "$T/keys/b.txt" -i "$T/keys/a/id.txt" "$REC_A" "$REC_B"
 assert_out '^slot 2$' "-i order: the first file that opens a slot wins"
-assert_err "^secretctl: key slot 2 \($REC_B\) opened with -i $T/keys/b.txt$" "-v: says which source opened which slot"
+assert_err "^idtool: key slot 2 \($REC_B\) opened with -i $T/keys/b.txt$" "-v: says which source opened which slot"
 run nt env SECRETCTL_IDENTITY="$T/keys/c.txt:$T/keys/b.txt" "$ID" unlock "$REC_B"
 assert_rc 0 "\$SECRETCTL_IDENTITY: colon-separated files"
 run nt env SECRETCTL_IDENTITY="$T/nope" "$ID" unlock -i "$T/keys/b.txt" "$REC_B"
@@ -63,7 +63,7 @@ grep '^AGE-SECRET-KEY-' "$T/keys/a/id.txt" >"$T/nohint/id.txt"
 chmod 600 "$T/hint/id.txt" "$T/nohint/id.txt" # identity files must be private
 run nt "$ID" unlock -v -i "$T/hint/id.txt" "$REC_B" "$REC_A"
 assert_out '^slot 2$' "a wrong '# public key:' hint (another slot's recipient): the right slot still opens"
-assert_err "^secretctl: key slot 2 \($REC_A\) opened with -i $T/hint/id.txt$" "a wrong hint: -v names the true recipient"
+assert_err "^idtool: key slot 2 \($REC_A\) opened with -i $T/hint/id.txt$" "a wrong hint: -v names the true recipient"
 run nt "$ID" unlock -i "$T/hint/id.txt" "$REC_C" "$REC_B"
 hint_rc=$RC; sed "s|$T/hint/|DIR/|g" "$T/err" >"$T/err.hint"
 run nt "$ID" unlock -i "$T/nohint/id.txt" "$REC_C" "$REC_B"
@@ -246,6 +246,46 @@ assert_one_line "the default identity file: one line"
 run sc keygen -y "$DEFID"
 assert_rc 4 "keygen -y of a file readable by its group: refused (exit 4)"
 rm -f "$DEFID" "$SOPSID"
+
+# ---- -v says what was done; -vv every key source looked at ----
+# (-v in ExecStartPre= lines must not fill journals with notes about key
+# sources that were not needed: here, the keyring without a session bus)
+V=$T/verbose; mkdir -p "$V"
+sc keygen -o "$V/id.txt" 2>/dev/null
+R_V=$(sc keygen -y "$V/id.txt")
+sc encrypt "$X/plain.yaml" -r "$R_V" -o "$V/s.yaml"
+DEFID=$XDG_CONFIG_HOME/secretctl/identity.txt
+mkdir -p "$(dirname "$DEFID")"; cp "$V/id.txt" "$DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a
+assert "no -v: nothing on stderr" test "$RC" = 0 -a ! -s "$T/err"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -v
+assert_rc 0 "-v, a working identity: exit 0"
+assert "-v, a working identity: no keyring line" bash -c "! grep -q keyring '$T/err'"
+assert "-v, a working identity: one line, naming the key source that opened the store" \
+	test "$(cat "$T/err")" = "secretctl: key slot 1 ($R_V) opened with $DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -vv
+assert_rc 0 "-vv, a working identity: exit 0"
+assert_err "^secretctl: keyring: skipped: no session bus: " "-vv: says why the keyring was skipped"
+assert_err "^secretctl: key source: \\\$SECRETCTL_IDENTITY \(unset\)$" "-vv: every key source looked at, as it is"
+assert_err "^secretctl: key source: \\\$CREDENTIALS_DIRECTORY \(unset\)$" "-vv: ... \$CREDENTIALS_DIRECTORY"
+assert "-vv: the line naming what opened the store comes last" \
+	test "$(tail -1 "$T/err")" = "secretctl: key slot 1 ($R_V) opened with $DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a --verbose --verbose
+assert_err "^secretctl: keyring: skipped: no session bus" "--verbose --verbose is -vv"
+cp "$X/other.txt" "$DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -vv
+assert_err "^secretctl: identity $(sc keygen -y "$X/other.txt") \($DEFID\) matches no key slot$" \
+	"-vv: says which identity matched no slot"
+rm "$DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -v
+assert_rc 4 "-v, no identity at all: exit 4"
+assert_one_line "-v, no identity at all: the error alone, one line"
+assert_err "^secretctl: no identity found \(tried: \\\$SECRETCTL_IDENTITY \(unset\), \\\$CREDENTIALS_DIRECTORY \(unset\), the keyring \(no session bus\), $DEFID \(absent\), \\\$SOPS_AGE_KEY_FILE \(unset\), $XDG_CONFIG_HOME/sops/age/keys.txt \(absent\)" \
+	"-v, no identity at all: the error lists what was tried, the keyring with why"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -vv
+assert_rc 4 "-vv, no identity at all: exit 4"
+assert "-vv, no identity: the sources as looked at, then the error last" \
+	bash -c "grep -q '^secretctl: keyring: skipped: no session bus' '$T/err' && tail -1 '$T/err' | grep -q '^secretctl: no identity found'"
 
 # ---- on a terminal (tmux) ----
 if ! command -v tmux >/dev/null; then

@@ -667,6 +667,73 @@ static void test_no_slots(void **state)
 	unlock_fails(f, ERR_INPUT, "no key slots");
 }
 
+/* ---- events: what identity_unlock tells (it never prints) ---- */
+
+static char events[4096];
+static int n_opened;
+
+static void record(enum identity_event ev, const char *msg)
+{
+	size_t n = strlen(events);
+
+	assert_null(strchr(msg, '\n'));
+	if (ev == IDENTITY_EVENT_OPENED)
+		n_opened++;
+	snprintf(events + n, sizeof events - n, "%c %s\n", ev == IDENTITY_EVENT_OPENED ? 'O' : 'S',
+		 msg);
+}
+
+static void test_events(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+	char want[2048];
+
+	add_slot(f, 0);
+	f->o.on_event = record;
+	id_line(&f->id[2], &m);
+	put_file(path_in(f, "config/secretctl/identity.txt"), m.p, m.len);
+	secmem_free(&m);
+	setenv("SOPS_AGE_KEY_FILE", f->file[0], 1);
+	events[0] = '\0';
+	n_opened = 0;
+	unlock_ok(f, 0);
+	snprintf(want, sizeof want,
+		 "S key source: $SECRETCTL_IDENTITY (unset)\n"
+		 "S key source: $CREDENTIALS_DIRECTORY (unset)\n"
+		 "S keyring: skipped: no session bus: ");
+	if (strncmp(events, want, strlen(want)))
+		fail_msg("events:\n%s\nwant them to start with:\n%s", events, want);
+	snprintf(want, sizeof want,
+		 "S key source: %s/config/secretctl/identity.txt\n"
+		 "S identity %s (%s/config/secretctl/identity.txt) matches no key slot\n"
+		 "S key source: $SOPS_AGE_KEY_FILE %s\n"
+		 "O key slot 1 (%s) opened with $SOPS_AGE_KEY_FILE %s\n",
+		 f->dir, f->rcpt[2], f->dir, f->file[0], f->rcpt[0], f->file[0]);
+	if (!strstr(events, want) || strcmp(events + strlen(events) - strlen(want), want))
+		fail_msg("events:\n%s\nwant them to end with:\n%s", events, want);
+	assert_int_equal(n_opened, 1);
+	/* a failure: no OPENED event, and the keyring's gist is in the error */
+	unsetenv("SOPS_AGE_KEY_FILE");
+	events[0] = '\0';
+	n_opened = 0;
+	unlock_fails(f, ERR_NOKEY, "the keyring (no session bus)");
+	assert_int_equal(n_opened, 0);
+	assert_non_null(strstr(events, "S keyring: skipped: no session bus: "));
+	/* -i given and $SECRETCTL_IDENTITY set: it says the variable is not read */
+	setenv("SECRETCTL_IDENTITY", f->file[1], 1);
+	f->files[f->o.n_files++] = f->file[0];
+	events[0] = '\0';
+	unlock_ok(f, 0);
+	snprintf(want, sizeof want,
+		 "S key source: $SECRETCTL_IDENTITY (not read: -i is given)\n"
+		 "S key source: -i %s\n"
+		 "O key slot 1 (%s) opened with -i %s\n",
+		 f->file[0], f->rcpt[0], f->file[0]);
+	assert_string_equal(events, want);
+	unsetenv("SECRETCTL_IDENTITY");
+}
+
 /* ---- files ---- */
 
 static void test_default_path(void **state)
@@ -841,6 +908,7 @@ int main(void)
 		T(test_multi_key_file),
 		T(test_integrity),
 		T(test_no_slots),
+		T(test_events),
 		T(test_default_path),
 		T(test_file_text),
 		T(test_create_file),
