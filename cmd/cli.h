@@ -45,9 +45,11 @@ struct cli_cmd {
 /* Options every command that opens a store takes (ids 20..23). */
 enum { CLI_OPT_IDENTITY = 20, CLI_OPT_PASSFILE, CLI_OPT_VERBOSE, CLI_OPT_HELP };
 #define CLI_KEY_OPTS \
-	{ "identity", 'i', 1, CLI_OPT_IDENTITY, "FILE", "identity file (repeatable)" }, \
+	{ "identity", 'i', 1, CLI_OPT_IDENTITY, "FILE", \
+	  "identity file (repeatable); only these are tried" }, \
 	{ "passphrase-file", 0, 1, CLI_OPT_PASSFILE, "FILE", "read the store passphrase from FILE" }, \
-	{ "verbose", 'v', 0, CLI_OPT_VERBOSE, NULL, "say what is done" }
+	{ "verbose", 'v', 0, CLI_OPT_VERBOSE, NULL, \
+	  "say what is done (-vv: and every key source looked at)" }
 /* The commands that hand out values (extract, install, podman): id 24. */
 enum { CLI_OPT_VERIFY = 24 };
 #define CLI_VERIFY_OPT \
@@ -132,7 +134,8 @@ enum { CLI_OPT_RECIPIENT = 16, CLI_OPT_RECIPFILE, CLI_OPT_PASSPHRASE, CLI_OPT_WO
  * identity is created, and said so, when missing). */
 int cli_store_create(const char *path, const struct cli_args *a, struct store *s);
 
-/* identity_opts from -i, --passphrase-file, -v (points into a). */
+/* identity_opts from -i, --passphrase-file, -v (points into a): -v says
+ * which key source opened the store, -vv also every source looked at. */
 void cli_identity_opts(const struct cli_args *a, struct identity_opts *io);
 /* Load the store (with CLI_OPEN_LOCK, locked: waiting, or not with
  * --no-wait; with CLI_OPEN_V1, a version 1 store too), open its data key,

@@ -10,13 +10,33 @@
 
 #include "cli.h"
 
+/* -v: the one line saying which key source opened the store. */
+static void say_opened(enum identity_event ev, const char *msg)
+{
+	if (ev == IDENTITY_EVENT_OPENED)
+		cli_note("%s", msg);
+}
+
+/* -vv: every key source looked at, as it is. */
+static void say_key_event(enum identity_event ev, const char *msg)
+{
+	(void)ev;
+	cli_note("%s", msg);
+}
+
 void cli_identity_opts(const struct cli_args *a, struct identity_opts *io)
 {
+	int v = a->opt[CLI_OPT_VERBOSE].count;
+
 	*io = (struct identity_opts){ 0 };
 	io->files = a->opt[CLI_OPT_IDENTITY].values;
 	io->n_files = (size_t)a->opt[CLI_OPT_IDENTITY].count;
 	io->passphrase_file = a->opt[CLI_OPT_PASSFILE].value;
-	io->verbose = a->opt[CLI_OPT_VERBOSE].count > 0;
+	/* Not -v's notes about sources that were not needed (a keyring
+	 * without a session bus): ExecStartPre= lines with -v would repeat
+	 * them in the journal on every start. When nothing opens the store,
+	 * the error lists each source and why it did not work. */
+	io->on_event = v >= 2 ? say_key_event : v == 1 ? say_opened : NULL;
 }
 
 static void say_waiting(const char *path)

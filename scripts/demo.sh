@@ -10,6 +10,7 @@ cd "$D"
 export HOME="$D" XDG_CONFIG_HOME="$D/.config"
 unset SECRETCTL_IDENTITY SECRETCTL_STORE SOPS_AGE_KEY_FILE CREDENTIALS_DIRECTORY
 cp "$TOP/examples/demo/secret.yaml" "$TOP/examples/demo/identity.txt" .
+chmod 600 identity.txt # secretctl refuses an identity file others can read
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 show() { printf '\n\033[1m$ %s\033[0m\n' "$*"; sh -c "$*"; }
 secretctl() { "$BIN" "$@"; }

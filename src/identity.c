@@ -18,9 +18,78 @@
 
 /* ---- files ---- */
 
+/* Under sudo, root: the uid of the user who ran sudo ($SUDO_UID), whose
+ * own identity file `sudo secretctl ... -i ~/FILE` names; else -1. Only
+ * root is asked: whoever sets the variable for root is root already. */
+static long sudo_caller(void)
+{
+	const char *v = getenv("SUDO_UID");
+	char *end;
+	long uid;
+
+	if (geteuid() != 0 || !v || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	uid = strtol(v, &end, 10);
+	return errno || *end || uid < 0 || (long)(uid_t)uid != uid ? -1 : uid;
+}
+
+/* An identity file must be private, as OpenSSH wants of a private key:
+ * owned by us or by root (who reads it anyway), or, when root runs under
+ * sudo, by sudo's caller; with no permission for its group or others.
+ * Checked on the opened file, so a rename between check and read changes
+ * nothing; a symlink is followed and the file it names is checked. Only a
+ * regular file: a pipe (-i /dev/fd/N, keyring add -) or a device holds no
+ * key at rest. */
+static int check_private(int fd, const char *path, struct err *e)
+{
+	uid_t me = geteuid();
+	long caller = sudo_caller();
+	struct passwd *pw;
+	struct stat st;
+	const char *what;
+	char who[300] = "", also[64] = "";
+	mode_t m;
+
+	if (fstat(fd, &st) != 0)
+		return err_errno(e, ERR_IO, errno, "cannot stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (st.st_uid != me && st.st_uid != 0 && (long)st.st_uid != caller) {
+		pw = getpwuid(st.st_uid);
+		if (pw && pw->pw_name)
+			snprintf(who, sizeof who, " (%s)", pw->pw_name);
+		if (caller >= 0)
+			snprintf(also, sizeof also, " or sudo's caller (uid %ld)", caller);
+		if (me == 0)
+			err_set(e, ERR_NOKEY, "identity file '%s' is owned by uid %u%s, not by root%s: "
+				"chown root '%s'", path, (unsigned)st.st_uid, who, also, path);
+		else
+			err_set(e, ERR_NOKEY, "identity file '%s' is owned by uid %u%s, not by you "
+				"(uid %u) or root: use a copy of your own, mode 0600", path,
+				(unsigned)st.st_uid, who, (unsigned)me);
+		e->sub = IDENTITY_FAIL_EXPOSED;
+		return e->code;
+	}
+	m = st.st_mode & 077;
+	if (!m)
+		return 0;
+	what = m & 004 ? "readable by others"
+	       : m & 040 ? "readable by its group"
+	       : m & 002 ? "writable by others"
+	       : m & 020 ? "writable by its group"
+	       : m & 070 ? "executable by its group"
+			 : "executable by others";
+	err_set(e, ERR_NOKEY, "identity file '%s' is %s (mode 0%o): chmod 600 '%s'", path, what,
+		(unsigned)(st.st_mode & 07777), path);
+	e->sub = IDENTITY_FAIL_EXPOSED;
+	return e->code;
+}
+
 /* Read a whole file (at most IDENTITY_FILE_MAX bytes) into out, replacing
- * its content. ERR_NOTFOUND when it does not exist, else ERR_IO/ERR_INPUT. */
-static int read_capped(const char *path, struct secmem *out, struct err *e)
+ * its content; with private, an identity file (check_private first).
+ * ERR_NOTFOUND when it does not exist, else ERR_IO/ERR_INPUT/ERR_NOKEY. */
+static int read_capped(const char *path, int private, struct secmem *out, struct err *e)
 {
 	unsigned char tmp[4096];
 	ssize_t n;
@@ -31,6 +100,10 @@ static int read_capped(const char *path, struct secmem *out, struct err *e)
 	if (fd < 0)
 		return err_errno(e, errno == ENOENT || errno == ENOTDIR ? ERR_NOTFOUND : ERR_IO,
 				 errno, "cannot open '%s'", path);
+	if (private && check_private(fd, path, e)) {
+		close(fd);
+		return e->code;
+	}
 	for (;;) {
 		n = read(fd, tmp, sizeof tmp);
 		if (n < 0 && errno == EINTR)
@@ -64,8 +137,9 @@ static int read_capped(const char *path, struct secmem *out, struct err *e)
 /* Load a file's identities into out. *asked is set when the user was
  * prompted (so a failure after it is the user's answer, not the file's). */
 /* hints: take public keys from "# public key:" lines (unlocking only; see
- * age_identity_file_parse_hinted). */
-static int load_file(const char *path, struct age_idlist *out, int hints, int *asked,
+ * age_identity_file_parse_hinted). private: see check_private (systemd's
+ * credentials are exempt: systemd owns and sets up their files). */
+static int load_file(const char *path, struct age_idlist *out, int hints, int private, int *asked,
 		     struct err *e)
 {
 	struct secmem text = { 0 }, plain = { 0 }, pass = { 0 };
@@ -73,7 +147,7 @@ static int load_file(const char *path, struct age_idlist *out, int hints, int *a
 	int rc;
 
 	*asked = 0;
-	rc = read_capped(path, &text, e);
+	rc = read_capped(path, private, &text, e);
 	if (rc)
 		goto out;
 	if (age_is_encrypted(text.p, text.len)) {
@@ -118,7 +192,7 @@ int identity_load_file(const char *path, struct age_idlist *out, struct err *e)
 {
 	int asked;
 
-	return load_file(path, out, 0, &asked, e);
+	return load_file(path, out, 0, 1, &asked, e);
 }
 
 int identity_read_passphrase_file(const char *path, struct secmem *out, struct err *e)
@@ -128,7 +202,7 @@ int identity_read_passphrase_file(const char *path, struct secmem *out, struct e
 	size_t n;
 	int rc;
 
-	rc = read_capped(path, &text, e);
+	rc = read_capped(path, 0, &text, e);
 	if (rc)
 		return rc;
 	n = text.len;
@@ -306,6 +380,7 @@ struct unlock {
 	struct buf seen;   /* recipients of the identities found */
 	size_t n_ids;      /* identities found */
 	int opened;
+	const char *only;  /* "-i" or "$SECRETCTL_IDENTITY" when named: the only source */
 };
 
 static void note(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -323,6 +398,40 @@ static void note(struct buf *b, const char *fmt, ...)
 	if (b->len)
 		buf_puts(b, ", ");
 	buf_puts(b, item);
+}
+
+static void tell(const struct unlock *u, enum identity_event ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Tell the caller (o->on_event) what just happened; the library never
+ * prints. */
+static void tell(const struct unlock *u, enum identity_event ev, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+
+	if (!u->o->on_event)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	u->o->on_event(ev, msg);
+}
+
+static void tried(struct unlock *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A key source looked at, and what came of it: one item of the final
+ * error's "tried:" list, and told at once as "key source: ITEM". */
+static void tried(struct unlock *u, const char *fmt, ...)
+{
+	char item[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof item, fmt, ap);
+	va_end(ap);
+	note(&u->tried, "%s", item);
+	tell(u, IDENTITY_EVENT_SOURCE, "key source: %s", item);
 }
 
 /* Open slot i with keys; a slot that names the identity's recipient but
@@ -348,8 +457,7 @@ static int open_slot(struct unlock *u, size_t i, const struct age_keys *k, const
 	}
 	*u->which = i;
 	u->opened = 1;
-	if (u->o->verbose)
-		fprintf(stderr, "secretctl: key slot %zu (%s) opened with %s\n", i + 1, who, label);
+	tell(u, IDENTITY_EVENT_OPENED, "key slot %zu (%s) opened with %s", i + 1, who, label);
 	return 0;
 }
 
@@ -394,6 +502,7 @@ static int try_ids(struct unlock *u, struct age_idlist *l, const char *label, st
 		if (j < u->n)
 			return open_slot(u, j, &k, label, e);
 		note(&u->seen, "%s (%s)", r, label);
+		tell(u, IDENTITY_EVENT_SOURCE, "identity %s (%s) matches no key slot", r, label);
 	}
 	return 0;
 }
@@ -407,39 +516,52 @@ static int try_explicit(struct unlock *u, const char *path, const char *how, str
 	int asked, rc;
 
 	snprintf(label, sizeof label, "%s %s", how, path);
-	note(&u->tried, "%s", label);
-	rc = load_file(path, &l, 1, &asked, e);
-	if (rc)
-		err_wrap(e, "%s", how);
-	else
+	tried(u, "%s", label);
+	rc = load_file(path, &l, 1, 1, &asked, e);
+	if (!rc)
 		rc = try_ids(u, &l, label, e);
+	else if (e->sub != IDENTITY_FAIL_EXPOSED) /* that one names the file itself */
+		err_wrap(e, "%s", how);
 	age_idlist_free(&l);
 	return rc;
 }
 
 /* A file looked up by default: absent is normal; unreadable or invalid is
  * noted for the final error and the next source is tried. A failure after
- * a prompt (wrong passphrase) ends the search: the user meant this file. */
-static int try_implicit(struct unlock *u, const char *path, const char *how, struct err *e)
+ * a prompt (wrong passphrase) ends the search: the user meant this file.
+ * So does a file that is not private: skipping it would hide that a key
+ * lies open. */
+static int try_implicit(struct unlock *u, const char *path, const char *how, int private,
+			struct err *e)
 {
 	struct age_idlist l = { 0 };
 	char label[512];
 	int asked, rc;
 
 	snprintf(label, sizeof label, "%s%s", how, path);
-	rc = load_file(path, &l, 1, &asked, e);
+	rc = load_file(path, &l, 1, private, &asked, e);
 	if (rc == ERR_NOTFOUND) {
-		note(&u->tried, "%s (absent)", label);
+		tried(u, "%s (absent)", label);
 		rc = 0;
+	} else if (rc && e->sub == IDENTITY_FAIL_EXPOSED) {
+		tried(u, "%s", label);
 	} else if (rc && !asked) {
-		note(&u->tried, "%s [%s]", label, e->msg);
+		tried(u, "%s [%s]", label, e->msg);
 		rc = 0;
 	} else if (rc == 0) {
-		note(&u->tried, "%s", label);
+		tried(u, "%s", label);
 		rc = try_ids(u, &l, label, e);
 	}
 	age_idlist_free(&l);
 	return rc;
+}
+
+static int has_passphrase_slot(const struct unlock *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (!u->slots[i].recipient)
+			return 1;
+	return 0;
 }
 
 static int try_passphrase(struct unlock *u, struct err *e)
@@ -454,20 +576,20 @@ static int try_passphrase(struct unlock *u, struct err *e)
 		;
 	if (i == u->n) {
 		if (u->o->passphrase_file)
-			note(&u->tried, "--passphrase-file %s (no passphrase slot to open)",
-			     u->o->passphrase_file);
+			tried(u, "--passphrase-file %s (no passphrase slot to open)",
+			      u->o->passphrase_file);
 		return 0;
 	}
 	if (u->o->passphrase_file) {
 		label = "--passphrase-file";
-		note(&u->tried, "--passphrase-file %s", u->o->passphrase_file);
+		tried(u, "--passphrase-file %s", u->o->passphrase_file);
 		rc = identity_read_passphrase_file(u->o->passphrase_file, &pass, e);
 	} else if (tty_available()) {
 		label = "the passphrase";
-		note(&u->tried, "passphrase prompt");
+		tried(u, "passphrase prompt");
 		rc = tty_read_passphrase("passphrase", &pass, e);
 	} else {
-		note(&u->tried, "passphrase prompt (no terminal; use --passphrase-file)");
+		tried(u, "passphrase prompt (no terminal; use --passphrase-file)");
 		return 0;
 	}
 	if (rc)
@@ -511,24 +633,21 @@ static int try_keyring(struct unlock *u, struct err *e)
 		return 0; /* a passphrase-only store: nothing to look up */
 	}
 	rc = keyring_lookup(rcpts, n, &text, &which, &n_locked, &ke);
+	/* the final error gets the gist; what is told gets the detail */
 	if (rc == ERR_NOTFOUND && n_locked) {
 		note(&u->tried, "the keyring (locked: %zu item%s skipped)", n_locked,
 		     n_locked == 1 ? "" : "s");
-		if (u->o->verbose)
-			fprintf(stderr,
-				"secretctl: keyring: %zu item%s for the store's recipients %s locked, "
-				"skipped without a prompt\n",
-				n_locked, n_locked == 1 ? "" : "s", n_locked == 1 ? "is" : "are");
+		tell(u, IDENTITY_EVENT_SOURCE,
+		     "keyring: %zu item%s for the store's recipients %s locked, skipped without a "
+		     "prompt", n_locked, n_locked == 1 ? "" : "s", n_locked == 1 ? "is" : "are");
 	} else if (rc == ERR_NOTFOUND) {
-		note(&u->tried, "the keyring (no item for the store's recipients)");
+		tried(u, "the keyring (no item for the store's recipients)");
 	} else if (rc == ERR_EXTERNAL && ke.sub == KEYRING_FAIL_NO_BUS) {
 		note(&u->tried, "the keyring (no session bus)");
-		if (u->o->verbose)
-			fprintf(stderr, "secretctl: keyring: skipped: %s\n", ke.msg);
+		tell(u, IDENTITY_EVENT_SOURCE, "keyring: skipped: %s", ke.msg);
 	} else if (rc) {
 		note(&u->tried, "the keyring [%s]", ke.msg);
-		if (u->o->verbose)
-			fprintf(stderr, "secretctl: keyring: skipped: %s\n", ke.msg);
+		tell(u, IDENTITY_EVENT_SOURCE, "keyring: skipped: %s", ke.msg);
 	}
 	if (rc) {
 		rc = 0;
@@ -537,10 +656,10 @@ static int try_keyring(struct unlock *u, struct err *e)
 	/* an item that is not an identity is noted, like an invalid default
 	 * identity file, and the next source is tried */
 	if (age_identity_file_parse(text.p, text.len, &l, &ke) != 0) {
-		note(&u->tried, "the keyring [the item for %s: %s]", rcpts[which], ke.msg);
+		tried(u, "the keyring [the item for %s: %s]", rcpts[which], ke.msg);
 		goto out;
 	}
-	note(&u->tried, "the keyring");
+	tried(u, "the keyring");
 	rc = try_ids(u, &l, "the keyring", e);
 out:
 	age_idlist_free(&l);
@@ -549,40 +668,71 @@ out:
 	return rc;
 }
 
-static int unlock_sources(struct unlock *u, struct err *e)
+/* Step 1: -i FILE, else $SECRETCTL_IDENTITY. When either names a file,
+ * u->only is set: they are all that is tried (as age's -i), so a backup
+ * identity can be tested alone; -i replaces the variable, as a command
+ * line replaces a default from the environment. */
+static int try_named(struct unlock *u, struct err *e)
 {
-	const char *env, *p;
+	const char *env = getenv("SECRETCTL_IDENTITY"), *p;
 	struct buf path = { 0 };
 	size_t i;
 	int rc = 0;
 
-	/* 1. -i FILE, then $SECRETCTL_IDENTITY */
-	for (i = 0; i < u->o->n_files && !rc && !u->opened; i++)
-		rc = try_explicit(u, u->o->files[i], "-i", e);
-	env = getenv("SECRETCTL_IDENTITY");
-	if (!env || !*env)
-		note(&u->tried, "$SECRETCTL_IDENTITY (unset)");
-	for (p = env; p && *p && !rc && !u->opened;) {
+	if (u->o->n_files) {
+		u->only = "-i";
+		if (env && *env)
+			tell(u, IDENTITY_EVENT_SOURCE,
+			     "key source: $SECRETCTL_IDENTITY (not read: -i is given)");
+		for (i = 0; i < u->o->n_files && !rc && !u->opened; i++)
+			rc = try_explicit(u, u->o->files[i], "-i", e);
+		return rc;
+	}
+	if (!env || !*env) {
+		tried(u, "$SECRETCTL_IDENTITY (unset)");
+		return 0;
+	}
+	u->only = "$SECRETCTL_IDENTITY";
+	for (p = env; *p && !rc && !u->opened;) {
 		size_t len = strcspn(p, ":");
 
 		if (len) {
 			path.len = 0;
 			if (buf_append(&path, p, len))
-				return err_oom(e);
-			rc = try_explicit(u, path.p, "$SECRETCTL_IDENTITY", e);
+				rc = err_oom(e);
+			else
+				rc = try_explicit(u, path.p, "$SECRETCTL_IDENTITY", e);
 		}
 		p += len + (p[len] == ':');
+	}
+	buf_free(&path);
+	return rc;
+}
+
+static int unlock_sources(struct unlock *u, struct err *e)
+{
+	const char *env;
+	struct buf path = { 0 };
+	int rc;
+
+	/* 1. -i FILE, else $SECRETCTL_IDENTITY: alone when given; the
+	 * passphrase slot, another kind of key, only with --passphrase-file */
+	rc = try_named(u, e);
+	if (u->only) {
+		if (!rc && !u->opened && u->o->passphrase_file)
+			rc = try_passphrase(u, e);
+		return rc;
 	}
 	/* 2. systemd credentials */
 	env = getenv("CREDENTIALS_DIRECTORY");
 	if (!rc && !u->opened && (!env || !*env))
-		note(&u->tried, "$CREDENTIALS_DIRECTORY (unset)");
+		tried(u, "$CREDENTIALS_DIRECTORY (unset)");
 	if (!rc && !u->opened && env && *env) {
 		path.len = 0;
 		if (buf_printf(&path, "%s/%s", env, IDENTITY_CREDENTIAL))
 			rc = err_oom(e);
 		else
-			rc = try_implicit(u, path.p, "", e);
+			rc = try_implicit(u, path.p, "", 0, e);
 	}
 	/* 3. the Secret Service */
 	if (!rc && !u->opened)
@@ -593,13 +743,13 @@ static int unlock_sources(struct unlock *u, struct err *e)
 		path.len = 0;
 		rc = identity_default_path(&path, e);
 		if (!rc)
-			rc = try_implicit(u, path.p, "", e);
+			rc = try_implicit(u, path.p, "", 1, e);
 	}
 	env = getenv("SOPS_AGE_KEY_FILE");
 	if (!rc && !u->opened && (!env || !*env))
-		note(&u->tried, "$SOPS_AGE_KEY_FILE (unset)");
+		tried(u, "$SOPS_AGE_KEY_FILE (unset)");
 	if (!rc && !u->opened && env && *env) {
-		rc = try_implicit(u, env, "$SOPS_AGE_KEY_FILE ", e);
+		rc = try_implicit(u, env, "$SOPS_AGE_KEY_FILE ", 1, e);
 	}
 	if (!rc && !u->opened) {
 		path.len = 0;
@@ -608,7 +758,7 @@ static int unlock_sources(struct unlock *u, struct err *e)
 			rc = err_oom(e);
 		/* $SOPS_AGE_KEY_FILE may name this very file: ask once */
 		if (!rc && !(env && strcmp(env, path.p) == 0))
-			rc = try_implicit(u, path.p, "", e);
+			rc = try_implicit(u, path.p, "", 1, e);
 	}
 	/* 5. the passphrase slot */
 	if (!rc && !u->opened)
@@ -617,10 +767,21 @@ static int unlock_sources(struct unlock *u, struct err *e)
 	return rc;
 }
 
+/* The end of the no-match message when u->only: why nothing else was
+ * tried, and how to add the passphrase slot. */
+static const char *only_tail(const struct unlock *u)
+{
+	if (!u->only)
+		return "";
+	if (has_passphrase_slot(u) && !u->o->passphrase_file)
+		return ", no other key source is tried (add --passphrase-file for the passphrase slot)";
+	return ", no other key source is tried";
+}
+
 int identity_unlock(const struct identity_opts *o, const struct identity_slot *slots, size_t n,
 		    struct secmem *out, size_t *which, struct err *e)
 {
-	struct unlock u = { o, slots, n, out, which, { 0 }, { 0 }, 0, 0 };
+	struct unlock u = { o, slots, n, out, which, { 0 }, { 0 }, 0, 0, NULL };
 	struct buf rcpts = { 0 };
 	size_t i;
 	int rc;
@@ -642,8 +803,9 @@ int identity_unlock(const struct identity_opts *o, const struct identity_slot *s
 		else
 			rc = err_set(e, ERR_NOKEY,
 				     "no identity matches a recipient of the store (recipients: %s; "
-				     "identities found: %s; tried: %s)",
-				     rcpts.p, u.seen.p ? u.seen.p : "none", u.tried.p);
+				     "identities found: %s; tried: %s%s%s%s)",
+				     rcpts.p, u.seen.p ? u.seen.p : "none", u.tried.p,
+				     u.only ? "; with " : "", u.only ? u.only : "", only_tail(&u));
 	}
 	if (rc)
 		secmem_clear(out);

@@ -16,6 +16,9 @@ export SECRETCTL_IDENTITY="$T/id.txt"
 R=$(sc keygen -y id.txt); R2=$(sc keygen -y id2.txt)
 unset VISUAL EDITOR
 cp "$TOP/tests/data/sample.yaml" plain.yaml
+# init (no -r) encrypts to the default identity: make it the key
+# $SECRETCTL_IDENTITY names, the only one tried when that is set
+mkdir -p "$XDG_CONFIG_HOME/secretctl"; cp id.txt "$XDG_CONFIG_HOME/secretctl/identity.txt"
 sc init good.yaml --from plain.yaml 2>/dev/null
 printf 'v' > v
 mkdir inst && chmod 700 inst

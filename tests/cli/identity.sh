@@ -35,7 +35,7 @@ assert_rc 0 "-i: opens the slot naming its recipient"
 assert "-i: slot 2, the data key" test "$(cat "$T/out")" = "$(printf 'slot 2\n%s' $KEY)"
 run nt "$ID" unlock -v -i "$T/keys/b.txt" -i "$T/keys/a/id.txt" "$REC_A" "$REC_B"
 assert_out '^slot 2$' "-i order: the first file that opens a slot wins"
-assert_err "^secretctl: key slot 2 \($REC_B\) opened with -i $T/keys/b.txt$" "-v: says which source opened which slot"
+assert_err "^idtool: key slot 2 \($REC_B\) opened with -i $T/keys/b.txt$" "-v: says which source opened which slot"
 run nt env SECRETCTL_IDENTITY="$T/keys/c.txt:$T/keys/b.txt" "$ID" unlock "$REC_B"
 assert_rc 0 "\$SECRETCTL_IDENTITY: colon-separated files"
 run nt env SECRETCTL_IDENTITY="$T/nope" "$ID" unlock -i "$T/keys/b.txt" "$REC_B"
@@ -60,9 +60,10 @@ assert_out '^slot 2$' "\$SOPS_AGE_KEY_FILE opens its slot"
 mkdir -p "$T/hint" "$T/nohint"
 { echo "# public key: $REC_B"; grep '^AGE-SECRET-KEY-' "$T/keys/a/id.txt"; } >"$T/hint/id.txt"
 grep '^AGE-SECRET-KEY-' "$T/keys/a/id.txt" >"$T/nohint/id.txt"
+chmod 600 "$T/hint/id.txt" "$T/nohint/id.txt" # identity files must be private
 run nt "$ID" unlock -v -i "$T/hint/id.txt" "$REC_B" "$REC_A"
 assert_out '^slot 2$' "a wrong '# public key:' hint (another slot's recipient): the right slot still opens"
-assert_err "^secretctl: key slot 2 \($REC_A\) opened with -i $T/hint/id.txt$" "a wrong hint: -v names the true recipient"
+assert_err "^idtool: key slot 2 \($REC_A\) opened with -i $T/hint/id.txt$" "a wrong hint: -v names the true recipient"
 run nt "$ID" unlock -i "$T/hint/id.txt" "$REC_C" "$REC_B"
 hint_rc=$RC; sed "s|$T/hint/|DIR/|g" "$T/err" >"$T/err.hint"
 run nt "$ID" unlock -i "$T/nohint/id.txt" "$REC_C" "$REC_B"
@@ -73,6 +74,7 @@ assert "... and that message names the true recipient, not the hint" grep -q "$R
 run sc keygen -y "$T/hint/id.txt"
 assert "keygen -y computes the recipient, never echoes the hint" test "$(cat "$T/out")" = "$REC_A"
 { echo "# public key: age1nonsense"; grep '^AGE-SECRET-KEY-' "$T/keys/a/id.txt"; } >"$T/hint/bad.txt"
+chmod 600 "$T/hint/bad.txt"
 run nt "$ID" unlock -i "$T/hint/bad.txt" "$REC_A"
 assert_out '^slot 1$' "a hint that is not a recipient is ignored"
 
@@ -99,10 +101,191 @@ assert_err "key slot 1 names $REC_A but does not open with its identity" "lying 
 run nt "$ID" unlock -i "$T/keys/a/id.txt" "corrupt:$REC_A"
 assert_rc 5 "a slot with a broken payload tag (exit 5)"
 
-"$ID" encrypt-pass pw "$T/keys/a/id.txt" "$T/enc.age"
+"$ID" encrypt-pass pw "$T/keys/a/id.txt" "$T/enc.age"; chmod 600 "$T/enc.age"
 run nt "$ID" unlock -i "$T/enc.age" "$REC_A"
 assert_rc 4 "encrypted identity file, no terminal: fails at once (exit 4)"
 assert_err "^idtool: -i: '$T/enc.age' is passphrase-protected and there is no terminal to ask on$" "encrypted identity, no terminal: message"
+
+# ---- -i and $SECRETCTL_IDENTITY exclude every other key source ----
+# (so a backup identity can be tested alone)
+X=$T/excl; mkdir -p "$X"
+for k in main backup other; do sc keygen -o "$X/$k.txt" 2>/dev/null; done
+R_MAIN=$(sc keygen -y "$X/main.txt"); R_BACKUP=$(sc keygen -y "$X/backup.txt")
+printf 'a: secret-a\n' >"$X/plain.yaml"; printf 'sesame\n' >"$X/pass"
+sc encrypt "$X/plain.yaml" -r "$R_MAIN" -r "$R_BACKUP" -o "$X/both.yaml"
+sc encrypt "$X/plain.yaml" -r "$R_MAIN" -o "$X/main.yaml"
+sc encrypt "$X/plain.yaml" -r "$R_MAIN" --passphrase --passphrase-file "$X/pass" \
+	--work-factor 10 -o "$X/pass.yaml"
+mkdir -p "$XDG_CONFIG_HOME/secretctl"; cp "$X/main.txt" "$XDG_CONFIG_HOME/secretctl/identity.txt"
+run nt "$SECRETCTL" extract "$X/main.yaml" -f a
+assert "control: the default identity opens the store" test "$RC $(cat "$T/out")" = "0 secret-a"
+run nt "$SECRETCTL" extract "$X/both.yaml" -f a -v -i "$X/backup.txt"
+assert "-i backup: a store the backup identity opens" test "$RC $(cat "$T/out")" = "0 secret-a"
+assert_err "opened with -i $X/backup.txt$" "-i backup: the backup identity opened it, not the default one"
+run nt "$SECRETCTL" extract "$X/main.yaml" -f a -i "$X/backup.txt"
+assert_rc 4 "-i backup: a store it does not open fails (exit 4), though the default identity would"
+run nt "$SECRETCTL" verify "$X/both.yaml" -i "$X/backup.txt"
+assert_rc 0 "verify -i backup (the man page's check): a store it opens"
+run nt "$SECRETCTL" verify "$X/main.yaml" -i "$X/backup.txt"
+assert_rc 4 "verify -i backup: a store it does not open (exit 4)"
+run nt "$SECRETCTL" extract "$X/main.yaml" -f a -i "$X/other.txt"
+assert_rc 4 "-i wrong.txt with a valid default identity present: exit 4"
+assert_err "tried: -i $X/other.txt; with -i, no other key source is tried\)$" "-i: the error names exactly what was tried"
+assert_one_line "-i: the error is one line"
+run nt env SECRETCTL_IDENTITY="$X/other.txt" "$SECRETCTL" extract "$X/main.yaml" -f a
+assert_rc 4 "\$SECRETCTL_IDENTITY=wrong with a valid default identity present: exit 4"
+assert_err "tried: \\\$SECRETCTL_IDENTITY $X/other.txt; with \\\$SECRETCTL_IDENTITY, no other key source is tried\)$" \
+	"\$SECRETCTL_IDENTITY: the error names exactly what was tried"
+run nt env SECRETCTL_IDENTITY="$X/main.txt" "$SECRETCTL" extract "$X/main.yaml" -f a -i "$X/other.txt"
+assert_rc 4 "-i replaces \$SECRETCTL_IDENTITY (not read when -i is given)"
+mkdir -p "$X/creds"; cp "$X/main.txt" "$X/creds/secretctl-identity"
+run nt env CREDENTIALS_DIRECTORY="$X/creds" SOPS_AGE_KEY_FILE="$X/main.txt" \
+	"$SECRETCTL" extract "$X/main.yaml" -f a -i "$X/other.txt"
+assert_rc 4 "-i: neither \$CREDENTIALS_DIRECTORY nor \$SOPS_AGE_KEY_FILE is tried"
+run nt "$SECRETCTL" extract "$X/pass.yaml" -f a -i "$X/other.txt" --passphrase-file "$X/pass"
+assert "-i with --passphrase-file: the passphrase slot is still tried" test "$RC $(cat "$T/out")" = "0 secret-a"
+run nt "$SECRETCTL" extract "$X/pass.yaml" -f a -i "$X/other.txt"
+assert_rc 4 "-i without --passphrase-file: no passphrase slot, no prompt (exit 4)"
+assert_err "no other key source is tried \(add --passphrase-file for the passphrase slot\)\)$" \
+	"-i, a passphrase slot: says how to try it"
+rm "$XDG_CONFIG_HOME/secretctl/identity.txt"
+
+# ---- identity files must be private (as OpenSSH wants of private keys) ----
+P=$T/perm; mkdir -p "$P"
+unset SUDO_UID # (it widens who may own the file, tested below)
+sc keygen -o "$P/key.txt" 2>/dev/null
+R_P=$(sc keygen -y "$P/key.txt")
+sc encrypt "$X/plain.yaml" -r "$R_P" -o "$P/s.yaml"
+# perm_refused MODE WHAT: -i FILE of that mode is refused with exit 4 and
+# one line naming the file, what is wrong and the fix
+perm_refused() {
+	cp "$P/key.txt" "$P/k$1.txt"; chmod "$1" "$P/k$1.txt"
+	run nt "$SECRETCTL" extract "$P/s.yaml" -f a -i "$P/k$1.txt"
+	assert_rc 4 "-i, mode $1: refused (exit 4)"
+	assert_err "^secretctl: identity file '$P/k$1.txt' is $2 \(mode $1\): chmod 600 '$P/k$1.txt'$" \
+		"-i, mode $1: the message names the file, says it is $2 and gives the fix"
+	assert_one_line "-i, mode $1: one line"
+}
+perm_refused 0644 "readable by others"
+perm_refused 0640 "readable by its group"
+perm_refused 0604 "readable by others"
+perm_refused 0620 "writable by its group"
+perm_refused 0602 "writable by others"
+chmod 600 "$P/k0644.txt"
+run nt "$SECRETCTL" extract "$P/s.yaml" -f a -i "$P/k0644.txt"
+assert "the fix works: after chmod 600 it opens the store" test "$RC $(cat "$T/out")" = "0 secret-a"
+cp "$P/key.txt" "$P/k0400.txt"; chmod 400 "$P/k0400.txt"
+run nt "$SECRETCTL" extract "$P/s.yaml" -f a -i "$P/k0400.txt"
+assert_rc 0 "mode 0400 is private too"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	cp "$P/key.txt" "$P/nobody.txt"; chown nobody "$P/nobody.txt"
+	run nt "$SECRETCTL" extract "$P/s.yaml" -f a -i "$P/nobody.txt"
+	assert_rc 4 "-i, a 0600 file owned by another user: refused (exit 4)"
+	assert_err "^secretctl: identity file '$P/nobody.txt' is owned by uid $(id -u nobody) \(nobody\), not by root: chown root '$P/nobody.txt'$" \
+		"owned by another user: the message names the owner and the fix"
+	assert_one_line "owned by another user: one line"
+	run nt env SUDO_UID="$(id -u nobody)" "$SECRETCTL" extract "$P/s.yaml" -f a -i "$P/nobody.txt"
+	assert "root under sudo: a file owned by sudo's caller (\$SUDO_UID) opens (sudo secretctl -i ~/FILE)" \
+		test "$RC $(cat "$T/out")" = "0 secret-a"
+	run nt env SUDO_UID=4242 "$SECRETCTL" extract "$P/s.yaml" -f a -i "$P/nobody.txt"
+	assert_rc 4 "root under sudo: a file owned by a third user is refused"
+	assert_err "is owned by uid $(id -u nobody) \(nobody\), not by root or sudo's caller \(uid 4242\): chown root" \
+		"... and the message names sudo's caller"
+	if command -v runuser >/dev/null && id daemon >/dev/null 2>&1; then
+		# not root: a file of a third user is refused even when readable
+		cp "$P/key.txt" "$P/daemon.txt"; chown daemon "$P/daemon.txt"; chmod 644 "$P/daemon.txt"
+		chmod 711 "$T" "$P"
+		run runuser -u nobody -- "$SECRETCTL" keygen -y "$P/daemon.txt"
+		chmod 700 "$T" "$P"
+		assert_rc 4 "not root: a file owned by another user (mode 0644) is refused (exit 4)"
+		assert_err "^secretctl: identity file '$P/daemon.txt' is owned by uid $(id -u daemon) \(daemon\), not by you \(uid $(id -u nobody)\) or root: use a copy of your own, mode 0600$" \
+			"not root, another owner: the message"
+	else
+		skip "runuser or the user daemon is missing"; skip "runuser or the user daemon is missing"
+	fi
+	mkdir -p "$P/creds"; cp "$P/key.txt" "$P/creds/secretctl-identity"
+	chown nobody "$P/creds/secretctl-identity"; chmod 644 "$P/creds/secretctl-identity"
+	run nt env CREDENTIALS_DIRECTORY="$P/creds" "$SECRETCTL" extract "$P/s.yaml" -f a
+	assert "\$CREDENTIALS_DIRECTORY is exempt (systemd's files): another owner, mode 0644, opens" \
+		test "$RC $(cat "$T/out")" = "0 secret-a"
+else
+	skip "not root, or no user nobody: ownership tests"
+	skip "not root: the owner of \$CREDENTIALS_DIRECTORY's file"
+fi
+mkdir -p "$P/creds2"; cp "$P/key.txt" "$P/creds2/secretctl-identity"; chmod 644 "$P/creds2/secretctl-identity"
+run nt env CREDENTIALS_DIRECTORY="$P/creds2" "$SECRETCTL" extract "$P/s.yaml" -f a
+assert "\$CREDENTIALS_DIRECTORY is exempt: mode 0644 opens" test "$RC $(cat "$T/out")" = "0 secret-a"
+ln -s "$P/k0640.txt" "$P/link-to-open.txt"; ln -s "$P/k0400.txt" "$P/link-to-private.txt"
+run nt "$SECRETCTL" extract "$P/s.yaml" -f a -i "$P/link-to-open.txt"
+assert_rc 4 "a symlink is followed and the file it names is checked: refused"
+assert_err "identity file '$P/link-to-open.txt' is readable by its group \(mode 0640\)" "... naming the path given"
+run nt "$SECRETCTL" extract "$P/s.yaml" -f a -i "$P/link-to-private.txt"
+assert_rc 0 "a symlink (mode 0777 itself) to a private file opens"
+run nt env SECRETCTL_IDENTITY="$P/k0604.txt" "$SECRETCTL" extract "$P/s.yaml" -f a
+assert_rc 4 "\$SECRETCTL_IDENTITY, mode 0604: refused (exit 4)"
+assert_err "^secretctl: identity file '$P/k0604.txt' is readable by others" "\$SECRETCTL_IDENTITY: message"
+chmod 644 "$P/k0644.txt"
+run nt env SOPS_AGE_KEY_FILE="$P/k0644.txt" "$SECRETCTL" extract "$P/s.yaml" -f a
+assert_rc 4 "\$SOPS_AGE_KEY_FILE, mode 0644: refused (exit 4)"
+assert_err "^secretctl: identity file '$P/k0644.txt' is readable by others \(mode 0644\): chmod 600 '$P/k0644.txt'$" \
+	"\$SOPS_AGE_KEY_FILE: message"
+DEFID=$XDG_CONFIG_HOME/secretctl/identity.txt SOPSID=$XDG_CONFIG_HOME/sops/age/keys.txt
+mkdir -p "$(dirname "$DEFID")" "$(dirname "$SOPSID")"
+cp "$P/key.txt" "$SOPSID"; chmod 644 "$SOPSID"
+run nt "$SECRETCTL" extract "$P/s.yaml" -f a
+assert_rc 4 "sops' keys.txt, mode 0644: refused (exit 4)"
+assert_err "^secretctl: identity file '$SOPSID' is readable by others \(mode 0644\): chmod 600 '$SOPSID'$" \
+	"sops' keys.txt: message"
+chmod 600 "$SOPSID"
+cp "$P/key.txt" "$DEFID"; chmod 640 "$DEFID"
+run nt "$SECRETCTL" extract "$P/s.yaml" -f a
+assert_rc 4 "the default identity file, mode 0640: refused (exit 4), though sops' keys.txt would open the store"
+assert_err "^secretctl: identity file '$DEFID' is readable by its group \(mode 0640\): chmod 600 '$DEFID'$" \
+	"a refused default identity file is an error, not silently skipped"
+assert_one_line "the default identity file: one line"
+run sc keygen -y "$DEFID"
+assert_rc 4 "keygen -y of a file readable by its group: refused (exit 4)"
+rm -f "$DEFID" "$SOPSID"
+
+# ---- -v says what was done; -vv every key source looked at ----
+# (-v in ExecStartPre= lines must not fill journals with notes about key
+# sources that were not needed: here, the keyring without a session bus)
+V=$T/verbose; mkdir -p "$V"
+sc keygen -o "$V/id.txt" 2>/dev/null
+R_V=$(sc keygen -y "$V/id.txt")
+sc encrypt "$X/plain.yaml" -r "$R_V" -o "$V/s.yaml"
+DEFID=$XDG_CONFIG_HOME/secretctl/identity.txt
+mkdir -p "$(dirname "$DEFID")"; cp "$V/id.txt" "$DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a
+assert "no -v: nothing on stderr" test "$RC" = 0 -a ! -s "$T/err"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -v
+assert_rc 0 "-v, a working identity: exit 0"
+assert "-v, a working identity: no keyring line" bash -c "! grep -q keyring '$T/err'"
+assert "-v, a working identity: one line, naming the key source that opened the store" \
+	test "$(cat "$T/err")" = "secretctl: key slot 1 ($R_V) opened with $DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -vv
+assert_rc 0 "-vv, a working identity: exit 0"
+assert_err "^secretctl: keyring: skipped: no session bus: " "-vv: says why the keyring was skipped"
+assert_err "^secretctl: key source: \\\$SECRETCTL_IDENTITY \(unset\)$" "-vv: every key source looked at, as it is"
+assert_err "^secretctl: key source: \\\$CREDENTIALS_DIRECTORY \(unset\)$" "-vv: ... \$CREDENTIALS_DIRECTORY"
+assert "-vv: the line naming what opened the store comes last" \
+	test "$(tail -1 "$T/err")" = "secretctl: key slot 1 ($R_V) opened with $DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a --verbose --verbose
+assert_err "^secretctl: keyring: skipped: no session bus" "--verbose --verbose is -vv"
+cp "$X/other.txt" "$DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -vv
+assert_err "^secretctl: identity $(sc keygen -y "$X/other.txt") \($DEFID\) matches no key slot$" \
+	"-vv: says which identity matched no slot"
+rm "$DEFID"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -v
+assert_rc 4 "-v, no identity at all: exit 4"
+assert_one_line "-v, no identity at all: the error alone, one line"
+assert_err "^secretctl: no identity found \(tried: \\\$SECRETCTL_IDENTITY \(unset\), \\\$CREDENTIALS_DIRECTORY \(unset\), the keyring \(no session bus\), $DEFID \(absent\), \\\$SOPS_AGE_KEY_FILE \(unset\), $XDG_CONFIG_HOME/sops/age/keys.txt \(absent\)" \
+	"-v, no identity at all: the error lists what was tried, the keyring with why"
+run nt "$SECRETCTL" extract "$V/s.yaml" -f a -vv
+assert_rc 4 "-vv, no identity at all: exit 4"
+assert "-vv, no identity: the sources as looked at, then the error last" \
+	bash -c "grep -q '^secretctl: keyring: skipped: no session bus' '$T/err' && tail -1 '$T/err' | grep -q '^secretctl: no identity found'"
 
 # ---- on a terminal (tmux) ----
 if ! command -v tmux >/dev/null; then
@@ -179,11 +362,16 @@ assert_err '^idtool: wrong passphrase$' "scrypt slot: wrong passphrase message"
 on_tty "'$ID' unlock -i '$T/keys/c.txt' '$REC_C' pass:sesame"
 assert_rc 0 "an identity that matches: no prompt at all"
 assert "no prompt was shown" bash -c "! grep -q 'passphrase' '$T/screen'"
+on_tty "'$SECRETCTL' extract '$X/pass.yaml' -f a -i '$X/other.txt'"
+assert_rc 4 "-i on a terminal, a store with a passphrase slot: exit 4 without asking"
+assert "-i: no passphrase prompt (the passphrase slot needs --passphrase-file with -i)" \
+	bash -c "! grep -q 'passphrase:' '$T/screen'"
 
 # age 1.x's own passphrase-encrypted identity file (age -p, work factor 2^18)
 if command -v age >/dev/null; then
 	on_tty "age -p -o '$T/age-enc.age' '$T/keys/b.txt'" "agepw" "agepw"
 	if [ "$RC" -eq 0 ]; then
+		chmod 600 "$T/age-enc.age"
 		on_tty "'$ID' unlock -i '$T/age-enc.age' '$REC_B'" "agepw"
 		assert_rc 0 "an identity file encrypted by age -p opens"
 	else not_ok "age -p failed (exit $RC)"; diag <"$T/err"; fi

@@ -80,7 +80,9 @@ run sc extract s.yaml -f a
 assert_rc 4 "no bus, no identity: exit 4"
 assert_err 'the keyring \(no session bus\)' "the exit-4 message lists the keyring (no session bus)"
 run sc extract s.yaml -f a -v
-assert_err 'keyring: skipped: no session bus' "-v says why the keyring was skipped"
+assert_one_line "-v, nothing opens the store: the error alone (it lists the keyring and why)"
+run sc extract s.yaml -f a -vv
+assert_err '^secretctl: keyring: skipped: no session bus' "-vv says why the keyring was skipped"
 
 # --- $DISPLAY set, no bus: glib would run dbus-launch; secretctl never does
 mkdir fakebin
@@ -104,9 +106,9 @@ assert "DISPLAY=:0, no bus: done in under 2 s (${t} ms)" [ "$t" -lt 2000 ]
 DISPLAY=:0 PATH="$T/fakebin:$PATH" run sc keyring ls
 assert_rc 8 "DISPLAY=:0, no bus: keyring ls is exit 8"
 assert "DISPLAY=:0, no bus: keyring ls runs no dbus-launch" [ ! -e autolaunched ]
-DISPLAY=:0 DBUS_SESSION_BUS_ADDRESS=autolaunch: PATH="$T/fakebin:$PATH" run sc extract s.yaml -f a -v
+DISPLAY=:0 DBUS_SESSION_BUS_ADDRESS=autolaunch: PATH="$T/fakebin:$PATH" run sc extract s.yaml -f a -vv
 assert "DBUS_SESSION_BUS_ADDRESS=autolaunch: is not followed" [ "$RC" = 0 -a ! -e autolaunched ]
-assert_err 'asks for autolaunch' "-v says why"
+assert_err 'asks for autolaunch' "-vv says why"
 DISPLAY=:0 XDG_RUNTIME_DIR="$T" PATH="$T/fakebin:$PATH" run sc extract s.yaml -f a
 assert "\$XDG_RUNTIME_DIR without a bus socket: no dbus-launch" [ "$RC" = 0 -a ! -e autolaunched ]
 DISPLAY=:0 XDG_RUNTIME_DIR="$T" PATH="$T/fakebin:$PATH" run env LD_DEBUG=files "$SECRETCTL" extract s.yaml -f a
@@ -126,13 +128,13 @@ EOF
 python3 hang.py "$T/hang.sock" "$T/hang.ready" & hangpid=$!
 for i in $(seq 500); do [ -e hang.ready ] && break; sleep 0.02; done
 under_valgrind && DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" \
-	timeout 60 "$SECRETCTL" extract s.yaml -f a -v >/dev/null 2>&1 </dev/null # see xsc
+	timeout 60 "$SECRETCTL" extract s.yaml -f a -vv >/dev/null 2>&1 </dev/null # see xsc
 start=$(date +%s%N)
-DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" run timeout 20 "$SECRETCTL_REAL" extract s.yaml -f a -v
+DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" run timeout 20 "$SECRETCTL_REAL" extract s.yaml -f a -vv
 t=$(ms_since "$start")
 assert "a hung bus: extract still works from the identity file" [ "$RC" = 0 -a "$(cat "$T/out")" = secret-a ]
 assert "a hung bus: given up after about 2 s (${t} ms)" [ "$t" -ge 1900 -a "$t" -lt 3000 ]
-assert_err 'did not answer within 2\.0 s' "-v says the keyring did not answer in time"
+assert_err 'did not answer within 2\.0 s' "-vv says the keyring did not answer in time"
 rm "$XDG_CONFIG_HOME/secretctl/identity.txt"
 under_valgrind && DBUS_SESSION_BUS_ADDRESS="unix:path=$T/hang.sock" \
 	timeout 60 "$SECRETCTL" extract s.yaml -f a >/dev/null 2>&1 </dev/null # see xsc
@@ -193,9 +195,15 @@ run sc keyring add
 assert_rc 3 "add with no default identity file: exit 3"
 assert_err 'secretctl/identity.txt' "... naming the default identity file"
 assert "nothing was stored" [ "$(items)" = 0 ]
-printf 'not an identity\n' > bad.txt
+printf 'not an identity\n' > bad.txt; chmod 600 bad.txt
 run sc keyring add bad.txt
 assert_rc 6 "add of a malformed file: exit 6"
+assert "nothing was stored" [ "$(items)" = 0 ]
+cp id.txt open.txt; chmod 644 open.txt
+run sc keyring add open.txt
+assert_rc 4 "add of an identity file readable by others: exit 4"
+assert_err "^secretctl: identity file 'open.txt' is readable by others \(mode 0644\): chmod 600 'open.txt'$" \
+	"... naming the file and the fix, in one line"
 assert "nothing was stored" [ "$(items)" = 0 ]
 cp id.txt "$DEF"
 run sc keyring add
@@ -276,7 +284,7 @@ assert "two items now" [ "$(items)" = 2 ]
 run xsc extract s2.yaml -f a -v
 assert "a store whose second slot's recipient is in the keyring" [ "$RC" = 0 -a "$(cat "$T/out")" = secret-a ]
 assert_err "key slot 2 \($R2\) opened with the keyring" "... opened slot 2"
-cat id.txt id2.txt | grep -v '^#' > both.txt
+cat id.txt id2.txt | grep -v '^#' > both.txt; chmod 600 both.txt
 run sc keyring add both.txt -v
 assert_rc 0 "add of a file with two identities"
 assert_err "added $R to the keyring" "-v names the first"
@@ -349,7 +357,9 @@ cp id.txt "$DEF"
 SECRETCTL_LIBSECRET=/nonexistent run sc extract s.yaml -f a -v
 assert "SECRETCTL_LIBSECRET=/nonexistent: extract with the default identity file works" \
 	[ "$RC" = 0 -a "$(cat "$T/out")" = secret-a ]
-assert_err 'keyring: skipped: cannot load libsecret' "-v says the keyring was skipped"
+assert "-v, the store opened: nothing about the keyring" bash -c "! grep -q keyring '$T/err'"
+SECRETCTL_LIBSECRET=/nonexistent run sc extract s.yaml -f a -vv
+assert_err 'keyring: skipped: cannot load libsecret' "-vv says the keyring was skipped"
 rm "$DEF"
 SODIUM=$(ldconfig -p | sed -n 's/.*libsodium\.so\.[0-9]* .*=> //p' | head -1)
 SECRETCTL_LIBSECRET=$SODIUM run sc keyring ls
@@ -368,11 +378,11 @@ assert "dbus-monitor monitors (the check below can see)" grep -q 'member=NameLos
 dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
 	org.freedesktop.Secret.Service.Lock array:objpath:$LOGIN >/dev/null
 start=$(date +%s%N)
-run xsc extract s.yaml -f a -v
+run xsc extract s.yaml -f a -vv
 t=$(ms_since "$start")
 assert_rc 4 "locked keyring, no identity file: exit 4"
 assert "locked keyring: skipped quickly (${t} ms)" [ "$t" -lt 1000 ]
-assert_err 'keyring: 1 item for the store.s recipients is locked, skipped without a prompt' "-v says it was locked"
+assert_err 'keyring: 1 item for the store.s recipients is locked, skipped without a prompt' "-vv says it was locked"
 assert_err 'the keyring \(locked: 1 item skipped\)' "the exit-4 message says the keyring was locked"
 cp id.txt "$DEF"
 run rsc extract s.yaml -f a
@@ -422,7 +432,7 @@ HOME=$(dirname "$RUNDIR") XDG_DATA_HOME=$(dirname "$RUNDIR")/data XDG_RUNTIME_DI
 echo $! >> "$KEYRING_PIDS"
 for i in $(seq 400); do gone || break; sleep 0.05; done
 start=$(date +%s%N)
-run rsc extract s.yaml -f a -v
+run rsc extract s.yaml -f a -vv
 t=$(ms_since "$start")
 assert_rc 4 "daemon started without --unlock: exit 4"
 assert_err 'is locked, skipped without a prompt' "... the keyring was skipped as locked (${t} ms)"

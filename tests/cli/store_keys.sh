@@ -41,7 +41,7 @@ run sc decrypt s.yaml
 assert_rc 0 "the default identity file"
 assert "success prints nothing on stderr" [ ! -s "$T/err" ]
 rm "$XDG_CONFIG_HOME/secretctl/identity.txt"
-printf 'garbage\n' > bad-id.txt
+printf 'garbage\n' > bad-id.txt; chmod 600 bad-id.txt
 run sc decrypt s.yaml -i bad-id.txt
 assert_rc 6 "a malformed identity file is exit 6"
 assert "the malformed identity file's content is not echoed" bash -c "! grep -q garbage '$T/err'"
@@ -90,6 +90,7 @@ assert "every slot holds the same data key" cmp -s key.bin key2.bin
 # --- passphrase-encrypted identity file
 age-keygen 2>/dev/null > plainid.txt
 printf 'idpass\nidpass\n' | script -qec "age -p -a -o encid.txt plainid.txt" /dev/null >/dev/null 2>&1
+chmod 600 encid.txt # identity files must be private
 RE=$(age-keygen -y plainid.txt)
 sc encrypt plain.yaml -r "$RE" -o e.yaml
 python3 "$TOP/tests/cli/ptyrun.py" -t "$PTY_TIMEOUT" 'passphrase' 'idpass' -- "$SECRETCTL" decrypt e.yaml -i encid.txt -o viaenc.yaml 2>/dev/null

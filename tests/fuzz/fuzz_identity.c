@@ -1,6 +1,7 @@
 /* libFuzzer harness for identity files as secretctl reads them:
  * identity_load_file (src/identity.c) on the input written to a file
- * (a memfd, reached through /proc/self/fd/N, rewritten each run), and
+ * (a memfd, reached through /proc/self/fd/N, rewritten each run; mode
+ * 0600, as identity files must be private), and
  * identity_read_passphrase_file on the same file.
  *
  * A passphrase-encrypted identity file (an age file) is opened with the
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "secretctl/age.h"
@@ -145,6 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 		}
+		/* identity files must be private (a memfd is made 0777) */
+		if (fchmod(fd, 0600) != 0)
+			abort();
 	}
 	if (size > 65536)
 		return 0;

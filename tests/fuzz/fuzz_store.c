@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "secretctl/store.h"
@@ -58,6 +59,9 @@ static void mfile_open(struct mfile *m, const char *name)
 	} else {
 		snprintf(m->path, sizeof m->path, "/proc/self/fd/%d", m->fd);
 	}
+	/* the identity is one: identity files must be private (a memfd is 0777) */
+	if (fchmod(m->fd, 0600) != 0)
+		abort();
 }
 
 static void mfile_write(struct mfile *m, const void *p, size_t n)

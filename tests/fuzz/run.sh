@@ -37,8 +37,11 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -I$TOP/include -I$TOP/cmd $SAN"
 PKG_CFLAGS=$(pkg-config --cflags yaml-0.1 libsodium)
 LIBS="$(pkg-config --libs yaml-0.1 libsodium) -ldl"
-# an identity whose recipient every seed store has a slot for (the demo's)
-DEMO_ID=$TOP/examples/demo/identity.txt
+# an identity whose recipient every seed store has a slot for (the demo's),
+# copied mode 0600: secretctl refuses an identity file others can read
+mkdir -p "$OUT"
+DEMO_ID=$OUT/demo-identity.txt
+rm -f "$DEMO_ID"; install -m 600 "$TOP/examples/demo/identity.txt" "$DEMO_ID"
 FUZZ_OUT=$OUT
 export TOP SHARED OUT FUZZ_OUT CC CFLAGS PKG_CFLAGS LIBS DEMO_ID
 

@@ -1,8 +1,10 @@
 /* idtool: drive identity and tty from the shell, for tests/cli/identity.sh.
  *
- *   idtool unlock [-i FILE]... [--passphrase-file F] [-v] SLOT...
+ *   idtool unlock [-i FILE]... [--passphrase-file F] [-v|-vv] SLOT...
  *       builds key slots holding one data key (bytes 0x00..0x1f) and calls
- *       identity_unlock; prints "slot N" and the key in hex. SLOT:
+ *       identity_unlock; prints "slot N" and the key in hex. -v: the
+ *       IDENTITY_EVENT_OPENED event on stderr, -vv every event, each as
+ *       "idtool: MSG". SLOT:
  *         age1...          a slot for that recipient
  *         pass:PASSPHRASE  a scrypt slot (work factor 2^10, to be quick)
  *         liar:age1...     names age1... but is encrypted to another key
@@ -83,6 +85,18 @@ static int make_slot(const char *spec, const unsigned char *key, struct identity
 	return 0;
 }
 
+static void say_opened(enum identity_event ev, const char *msg)
+{
+	if (ev == IDENTITY_EVENT_OPENED)
+		fprintf(stderr, "idtool: %s\n", msg);
+}
+
+static void say_all(enum identity_event ev, const char *msg)
+{
+	(void)ev;
+	fprintf(stderr, "idtool: %s\n", msg);
+}
+
 static int cmd_unlock(int argc, char **argv)
 {
 	struct identity_opts o = { 0 };
@@ -105,7 +119,9 @@ static int cmd_unlock(int argc, char **argv)
 		} else if (strcmp(argv[k], "--passphrase-file") == 0 && k + 1 < argc) {
 			o.passphrase_file = argv[++k];
 		} else if (strcmp(argv[k], "-v") == 0) {
-			o.verbose = 1;
+			o.on_event = say_opened;
+		} else if (strcmp(argv[k], "-vv") == 0) {
+			o.on_event = say_all;
 		} else {
 			rc = make_slot(argv[k], key, &slots[n], &bufs[n], &e);
 			n++;

@@ -39,11 +39,13 @@ struct fx {
 	struct identity_opts o;
 };
 
+/* Written with mode 0600: identity files must be private. */
 static void put_file(const char *path, const void *p, size_t n)
 {
 	FILE *f = fopen(path, "wb");
 
 	assert_non_null(f);
+	assert_int_equal(fchmod(fileno(f), 0600), 0);
 	assert_int_equal(fwrite(p, 1, n, f), n);
 	assert_int_equal(fclose(f), 0);
 }
@@ -104,6 +106,7 @@ static int setup(void **state)
 	unsetenv("SECRETCTL_IDENTITY");
 	unsetenv("CREDENTIALS_DIRECTORY");
 	unsetenv("SOPS_AGE_KEY_FILE");
+	unsetenv("SUDO_UID"); /* it widens who may own an identity file */
 	/* never the developer's own keyring (step 3) */
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
 	unsetenv("XDG_RUNTIME_DIR");
@@ -264,6 +267,48 @@ static void test_env_identity(void **state)
 	unlock_fails(f, ERR_NOTFOUND, "$SECRETCTL_IDENTITY: cannot open '");
 }
 
+/* -i, else $SECRETCTL_IDENTITY, is the only source when given: a backup
+ * identity can be tested alone. Every later source here would open the
+ * slot on its own. */
+static void test_explicit_exclusive(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+	char want[1024];
+
+	add_slot(f, 0);
+	id_line(&f->id[0], &m);
+	put_file(path_in(f, "config/secretctl/identity.txt"), m.p, m.len);
+	put_file(path_in(f, "config/sops/age/keys.txt"), m.p, m.len);
+	mkdir(path_in(f, "creds"), 0700);
+	put_file(path_in(f, "creds/secretctl-identity"), m.p, m.len);
+	secmem_free(&m);
+	setenv("CREDENTIALS_DIRECTORY", path_in(f, "creds"), 1);
+	setenv("SOPS_AGE_KEY_FILE", f->file[0], 1);
+	unlock_ok(f, 0); /* control */
+	f->files[f->o.n_files++] = f->file[1];
+	snprintf(want, sizeof want, "identities found: %s (-i %s); tried: -i %s; with -i, no other "
+		 "key source is tried)", f->rcpt[1], f->file[1], f->file[1]);
+	unlock_fails(f, ERR_NOKEY, want);
+	/* -i replaces $SECRETCTL_IDENTITY */
+	setenv("SECRETCTL_IDENTITY", f->file[0], 1);
+	unlock_fails(f, ERR_NOKEY, want);
+	f->o.n_files = 0;
+	unlock_ok(f, 0);
+	setenv("SECRETCTL_IDENTITY", f->file[1], 1);
+	snprintf(want, sizeof want, "tried: $SECRETCTL_IDENTITY %s; with $SECRETCTL_IDENTITY, no "
+		 "other key source is tried)", f->file[1]);
+	unlock_fails(f, ERR_NOKEY, want);
+	/* the passphrase slot only with --passphrase-file */
+	add_slot(f, -1);
+	unlock_fails(f, ERR_NOKEY, "no other key source is tried (add --passphrase-file for the "
+				   "passphrase slot))");
+	put_str(path_in(f, "pass"), "sesame\n");
+	f->o.passphrase_file = path_in(f, "pass");
+	unlock_ok(f, 1);
+	unsetenv("SECRETCTL_IDENTITY");
+}
+
 /* ---- source 2: $CREDENTIALS_DIRECTORY ---- */
 
 static void test_credentials(void **state)
@@ -379,6 +424,95 @@ static void test_encrypted_identity_no_tty(void **state)
 	unlock_ok(f, 0);
 	secmem_free(&m);
 	buf_free(&enc);
+}
+
+/* Identity files readable or writable by group or others, or owned by
+ * another user than us or root, are refused (ERR_NOKEY), as OpenSSH
+ * refuses such private keys; a default file too, not skipped. */
+static void test_private_files(void **state)
+{
+	static const struct {
+		mode_t mode;
+		const char *what;
+	} bad[] = {
+		{ 0644, "readable by others" },  { 0604, "readable by others" },
+		{ 0640, "readable by its group" }, { 0620, "writable by its group" },
+		{ 0602, "writable by others" },  { 0610, "executable by its group" },
+		{ 0601, "executable by others" },      { 0666, "readable by others" },
+	};
+	struct fx *f = *state;
+	struct age_idlist l = { 0 };
+	struct secmem m = { 0 };
+	struct err e;
+	char want[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(chmod(f->file[0], bad[i].mode), 0);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), ERR_NOKEY);
+		snprintf(want, sizeof want, "identity file '%s' is %s (mode 0%o): chmod 600 '%s'",
+			 f->file[0], bad[i].what, (unsigned)bad[i].mode, f->file[0]);
+		assert_string_equal(e.msg, want);
+		assert_int_equal(l.n, 0);
+	}
+	assert_int_equal(chmod(f->file[0], 0400), 0);
+	assert_int_equal(identity_load_file(f->file[0], &l, &e), 0);
+	age_idlist_free(&l);
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(f->file[0], 0600), 0);
+		assert_int_equal(chown(f->file[0], 65534, (gid_t)-1), 0);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), ERR_NOKEY);
+		snprintf(want, sizeof want, "identity file '%s' is owned by uid 65534", f->file[0]);
+		assert_non_null(strstr(e.msg, want));
+		assert_non_null(strstr(e.msg, ", not by root: chown root '"));
+		/* root under sudo: sudo's caller owns its identity files */
+		setenv("SUDO_UID", "65534", 1);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), 0);
+		age_idlist_free(&l);
+		setenv("SUDO_UID", "65533", 1);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), ERR_NOKEY);
+		assert_non_null(strstr(e.msg, ", not by root or sudo's caller (uid 65533): chown root"));
+		setenv("SUDO_UID", "65534x", 1);
+		assert_int_equal(identity_load_file(f->file[0], &l, &e), ERR_NOKEY);
+		unsetenv("SUDO_UID");
+		assert_int_equal(chown(f->file[0], 0, (gid_t)-1), 0);
+	}
+
+	/* in the key sources: -i, $SECRETCTL_IDENTITY, the default files */
+	add_slot(f, 0);
+	assert_int_equal(chmod(f->file[0], 0640), 0);
+	f->files[f->o.n_files++] = f->file[0];
+	unlock_fails(f, ERR_NOKEY, "is readable by its group (mode 0640): chmod 600 '");
+	f->o.n_files = 0;
+	setenv("SECRETCTL_IDENTITY", f->file[0], 1);
+	unlock_fails(f, ERR_NOKEY, "is readable by its group (mode 0640): chmod 600 '");
+	unsetenv("SECRETCTL_IDENTITY");
+	id_line(&f->id[0], &m);
+	put_file(path_in(f, "config/sops/age/keys.txt"), m.p, m.len);
+	unlock_ok(f, 0); /* control: sops' file opens the slot */
+	put_file(path_in(f, "config/secretctl/identity.txt"), m.p, m.len);
+	assert_int_equal(chmod(path_in(f, "config/secretctl/identity.txt"), 0644), 0);
+	snprintf(want, sizeof want, "identity file '%s' is readable by others (mode 0644): chmod 600 '%s'",
+		 path_in(f, "config/secretctl/identity.txt"), path_in(f, "config/secretctl/identity.txt"));
+	unlock_fails(f, ERR_NOKEY, want);
+	assert_string_equal(f->e.msg, want); /* the whole message: no "no identity found" */
+	unlink(path_in(f, "config/secretctl/identity.txt"));
+	setenv("SOPS_AGE_KEY_FILE", f->file[0], 1);
+	unlock_fails(f, ERR_NOKEY, "is readable by its group (mode 0640)");
+	unsetenv("SOPS_AGE_KEY_FILE");
+	assert_int_equal(chmod(path_in(f, "config/sops/age/keys.txt"), 0660), 0);
+	unlock_fails(f, ERR_NOKEY, "keys.txt' is readable by its group (mode 0660)");
+	unlink(path_in(f, "config/sops/age/keys.txt"));
+	/* $CREDENTIALS_DIRECTORY is systemd's: exempt */
+	mkdir(path_in(f, "creds"), 0755);
+	put_file(path_in(f, "creds/secretctl-identity"), m.p, m.len);
+	assert_int_equal(chmod(path_in(f, "creds/secretctl-identity"), 0644), 0);
+	if (geteuid() == 0)
+		assert_int_equal(chown(path_in(f, "creds/secretctl-identity"), 65534, (gid_t)-1), 0);
+	setenv("CREDENTIALS_DIRECTORY", path_in(f, "creds"), 1);
+	unlock_ok(f, 0);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	secmem_free(&m);
 }
 
 /* ---- source 5: the scrypt slot ---- */
@@ -531,6 +665,73 @@ static void test_no_slots(void **state)
 	struct fx *f = *state;
 
 	unlock_fails(f, ERR_INPUT, "no key slots");
+}
+
+/* ---- events: what identity_unlock tells (it never prints) ---- */
+
+static char events[4096];
+static int n_opened;
+
+static void record(enum identity_event ev, const char *msg)
+{
+	size_t n = strlen(events);
+
+	assert_null(strchr(msg, '\n'));
+	if (ev == IDENTITY_EVENT_OPENED)
+		n_opened++;
+	snprintf(events + n, sizeof events - n, "%c %s\n", ev == IDENTITY_EVENT_OPENED ? 'O' : 'S',
+		 msg);
+}
+
+static void test_events(void **state)
+{
+	struct fx *f = *state;
+	struct secmem m = { 0 };
+	char want[2048];
+
+	add_slot(f, 0);
+	f->o.on_event = record;
+	id_line(&f->id[2], &m);
+	put_file(path_in(f, "config/secretctl/identity.txt"), m.p, m.len);
+	secmem_free(&m);
+	setenv("SOPS_AGE_KEY_FILE", f->file[0], 1);
+	events[0] = '\0';
+	n_opened = 0;
+	unlock_ok(f, 0);
+	snprintf(want, sizeof want,
+		 "S key source: $SECRETCTL_IDENTITY (unset)\n"
+		 "S key source: $CREDENTIALS_DIRECTORY (unset)\n"
+		 "S keyring: skipped: no session bus: ");
+	if (strncmp(events, want, strlen(want)))
+		fail_msg("events:\n%s\nwant them to start with:\n%s", events, want);
+	snprintf(want, sizeof want,
+		 "S key source: %s/config/secretctl/identity.txt\n"
+		 "S identity %s (%s/config/secretctl/identity.txt) matches no key slot\n"
+		 "S key source: $SOPS_AGE_KEY_FILE %s\n"
+		 "O key slot 1 (%s) opened with $SOPS_AGE_KEY_FILE %s\n",
+		 f->dir, f->rcpt[2], f->dir, f->file[0], f->rcpt[0], f->file[0]);
+	if (!strstr(events, want) || strcmp(events + strlen(events) - strlen(want), want))
+		fail_msg("events:\n%s\nwant them to end with:\n%s", events, want);
+	assert_int_equal(n_opened, 1);
+	/* a failure: no OPENED event, and the keyring's gist is in the error */
+	unsetenv("SOPS_AGE_KEY_FILE");
+	events[0] = '\0';
+	n_opened = 0;
+	unlock_fails(f, ERR_NOKEY, "the keyring (no session bus)");
+	assert_int_equal(n_opened, 0);
+	assert_non_null(strstr(events, "S keyring: skipped: no session bus: "));
+	/* -i given and $SECRETCTL_IDENTITY set: it says the variable is not read */
+	setenv("SECRETCTL_IDENTITY", f->file[1], 1);
+	f->files[f->o.n_files++] = f->file[0];
+	events[0] = '\0';
+	unlock_ok(f, 0);
+	snprintf(want, sizeof want,
+		 "S key source: $SECRETCTL_IDENTITY (not read: -i is given)\n"
+		 "S key source: -i %s\n"
+		 "O key slot 1 (%s) opened with -i %s\n",
+		 f->file[0], f->rcpt[0], f->file[0]);
+	assert_string_equal(events, want);
+	unsetenv("SECRETCTL_IDENTITY");
 }
 
 /* ---- files ---- */
@@ -692,10 +893,12 @@ int main(void)
 		T(test_dash_i_invalid),
 		T(test_later_not_read),
 		T(test_env_identity),
+		T(test_explicit_exclusive),
 		T(test_credentials),
 		T(test_default_files),
 		T(test_default_unusable),
 		T(test_encrypted_identity_no_tty),
+		T(test_private_files),
 		T(test_passphrase_file),
 		T(test_passphrase_no_slot),
 		T(test_passphrase_no_tty),
@@ -705,6 +908,7 @@ int main(void)
 		T(test_multi_key_file),
 		T(test_integrity),
 		T(test_no_slots),
+		T(test_events),
 		T(test_default_path),
 		T(test_file_text),
 		T(test_create_file),
