@@ -223,6 +223,17 @@ int cli_parse_store(const struct cli_cmd *cmd, const struct cli_opt *opts, int a
 	return 0;
 }
 
+const char *cli_store_or_name(const struct cli_args *a, int *consumed)
+{
+	const char *env = getenv("SECRETCTL_STORE");
+
+	if (a->n_pos == 1 && env && *env && access(a->pos[0], F_OK) != 0) {
+		*consumed = 0;
+		return env;
+	}
+	return cli_store_arg(a, consumed);
+}
+
 const char *cli_store_arg(const struct cli_args *a, int *consumed)
 {
 	const char *env;

@@ -83,6 +83,10 @@ int cli_parse_store(const struct cli_cmd *cmd, const struct cli_opt *opts, int a
 
 /* The store argument: pos[0] when given, else $SECRETCTL_STORE; NULL if none. */
 const char *cli_store_arg(const struct cli_args *a, int *consumed);
+/* For commands whose STORE may be followed by a NAME (install, podman):
+ * as cli_store_arg, but with $SECRETCTL_STORE set, a single argument that
+ * names no file is the NAME ("install -e app/env app.env"), as for ls. */
+const char *cli_store_or_name(const struct cli_args *a, int *consumed);
 
 /* Write all of buf to stdout; 0 or ERR_IO with a message printed. */
 int cli_write_stdout(const void *p, size_t n);

@@ -460,13 +460,13 @@ int cmd_install(int argc, char **argv)
 		goto out;
 	}
 	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, OPT_FORMAT, -1, &f);
-	store = cli_store_arg(&a, &used);
+	store = cli_store_or_name(&a, &used);
 	if (!rc && !store)
 		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
 	if (rc)
 		goto out;
-	if (a.n_pos == 2)
-		name = strdup(a.pos[1]);
+	if (a.n_pos > used)
+		name = strdup(a.pos[used]);
 	else if ((rc = default_name(f.path, &name)))
 		goto out;
 	if (!name) {

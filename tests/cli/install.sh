@@ -237,3 +237,10 @@ $REAL: would create"; fi
 	[ $had_root = 1 ] || same "/etc/secrets itself is root:root 0755" "755 0:0" "$(stat -c '%a %u:%g' /etc/secrets)"
 	cleanup_real
 fi
+
+# --- with $SECRETCTL_STORE set, one argument that names no file is NAME
+#     (README: `secretctl install -e app/env app.env`), as for ls
+mkdir -p "$T/envstore"
+run env SECRETCTL_STORE="$T/s.yaml" "$SECRETCTL" install -e app/env envname.env --dir "$T/envstore" -i "$T/id.txt"
+assert "\$SECRETCTL_STORE and one argument naming no file: the argument is NAME ($RC)" \
+	bash -c "[ $RC = 0 ] && [ -f '$T/envstore/envname.env' ]"
