@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "secretctl/envfmt.h"
 #include "secretctl/secmem.h"
 
 extern char **environ;
@@ -133,6 +134,7 @@ int podman_name_check(const struct podman_version *v, const char *name, size_t l
 int podman_value_check(const unsigned char *value, size_t len, int env, struct err *e)
 {
 	const unsigned char *nul;
+	size_t bad;
 
 	if (len == 0)
 		return err_set(e, ERR_INPUT, "value is empty; a podman secret holds 1 to %u bytes",
@@ -145,6 +147,14 @@ int podman_value_check(const unsigned char *value, size_t len, int env, struct e
 			       "value has a NUL byte (offset %zu), which an environment variable "
 			       "cannot carry (runc refuses it); use -f",
 			       (size_t)(nul - value));
+	/* podman puts env secrets into the OCI spec, which Go's JSON writes
+	 * as valid UTF-8: each invalid byte would reach the container as
+	 * U+FFFD */
+	if (env && (bad = envfmt_utf8_invalid(value, len)) < len)
+		return err_set(e, ERR_INPUT,
+			       "value is not valid UTF-8 (byte 0x%02x at offset %zu), which podman "
+			       "turns into U+FFFD in an environment variable; use -f",
+			       value[bad], bad);
 	return 0;
 }
 

@@ -39,8 +39,9 @@ int podman_name_check(const struct podman_version *v, const char *name, size_t l
 		      struct err *e);
 
 /* Can value be a podman secret? 1..PODMAN_VALUE_MAX bytes; for env form
- * (type=env secrets) no NUL byte, which runc refuses in an environment.
- * 0 or ERR_INPUT "why". */
+ * (type=env secrets) no NUL byte, which runc refuses in an environment,
+ * and valid UTF-8, which podman's OCI spec (JSON) otherwise replaces with
+ * U+FFFD. 0 or ERR_INPUT "why". */
 int podman_value_check(const unsigned char *value, size_t len, int env, struct err *e);
 
 /* The digest label's value: hex of BLAKE2b-256(value) keyed with

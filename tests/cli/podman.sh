@@ -58,6 +58,9 @@ print(f"""pod:
   nul:
     {p}_OK: fine
     {p}_NUL: {b(b"a" + bytes(1) + b"b")}
+  utf8:
+    {p}_U8OK: fine
+    {p}_FF: {b(b"a" + bytes([255]) + b"b")}
   sizes:
     {p}_ok: fine
     {p}_toobig: {b(b"x" * 512000)}
@@ -248,6 +251,11 @@ refused 6 "^secretctl: pod/nul/${P}_NUL: value has a NUL byte \(offset 1\), whic
 if [ -z "$(ran)" ] && [ -z "$(id_of "${P}_OK")" ]; then ok "...before podman ran"; else not_ok "podman ran: $(ran)"; fi
 run sc podman s.yaml -f "pod/nul/${P}_NUL"
 assert_rc 0 "-f with the same NUL value is fine (a file holds any byte)"
+refused 6 "^secretctl: pod/utf8/${P}_FF: value is not valid UTF-8 \(byte 0xff at offset 1\), which podman turns into U\+FFFD in an environment variable; use -f$" \
+	"-e with invalid UTF-8: exit 6" -e pod/utf8
+if [ -z "$(ran)" ] && [ -z "$(id_of "${P}_U8OK")" ]; then ok "...before podman ran"; else not_ok "podman ran: $(ran)"; fi
+run sc podman s.yaml -f "pod/utf8/${P}_FF"
+assert_rc 0 "-f with the same value is fine (a file secret holds the bytes)"
 refused 6 "^secretctl: pod/a@b: secret name 'a@b' has '@' \(byte 1\); podman 4.3 takes only \[a-zA-Z0-9_.-\]$" \
 	"a name podman 4.3 refuses: exit 6, says why" -f pod/a@b
 if [ "$(ran)" = "version --format {{.Client.Version}}|" ]; then ok "...only the version probe ran"
@@ -272,4 +280,10 @@ printf 'a\0b' | podman secret create "${P}_rawnul" - >/dev/null
 run ctr --secret "${P}_rawnul,type=env,target=X" -- e:X
 if [ "$RC" != 0 ]; then ok "runc refuses an env secret with a NUL byte (so -e refuses it first)"
 else not_ok "a NUL env secret started a container"; fi
+# Why -e refuses invalid UTF-8: podman hands it over as U+FFFD (the OCI
+# spec is JSON), while a file secret keeps the bytes.
+run ctr --secret "${P}_FF,type=env,target=X" --secret "${P}_FF" -- e:X "f:/run/secrets/${P}_FF"
+if [ "$RC" = 0 ] && grep -qx 'e:X=61efbfbd62' "$T/out" && grep -qx "f:/run/secrets/${P}_FF=61ff62" "$T/out"; then
+	ok "podman turns invalid UTF-8 in an env secret into U+FFFD, a file secret keeps it (so -e refuses it)"
+else not_ok "invalid UTF-8 env secret (rc $RC)"; diag <"$T/out"; fi
 echo "1..$TESTNUM"

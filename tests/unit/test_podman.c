@@ -162,8 +162,16 @@ static void test_values(void **state)
 	assert_int_equal(podman_value_check((const unsigned char *)"a\0b", 3, 1, &e), ERR_INPUT);
 	assert_non_null(strstr(e.msg, "NUL byte (offset 1)"));
 	assert_non_null(strstr(e.msg, "use -f"));
-	/* newlines and any other byte are fine in an environment */
-	assert_int_equal(podman_value_check((const unsigned char *)"a\nb\xff", 4, 1, &e), 0);
+	/* newlines, CRs and quotes are fine in an environment */
+	assert_int_equal(podman_value_check((const unsigned char *)" \"a\nb\r", 6, 1, &e), 0);
+	assert_int_equal(podman_value_check((const unsigned char *)"caf\xc3\xa9", 5, 1, &e), 0);
+	/* invalid UTF-8: podman's OCI spec (JSON) would make it U+FFFD */
+	assert_int_equal(podman_value_check((const unsigned char *)"a\nb\xff", 4, 0, &e), 0);
+	assert_int_equal(podman_value_check((const unsigned char *)"a\nb\xff", 4, 1, &e), ERR_INPUT);
+	assert_string_equal(e.msg, "value is not valid UTF-8 (byte 0xff at offset 3), which podman "
+				   "turns into U+FFFD in an environment variable; use -f");
+	assert_int_equal(podman_value_check((const unsigned char *)"\xed\xa0\x80", 3, 1, &e),
+			 ERR_INPUT);
 }
 
 static void test_digest(void **state)
