@@ -7,13 +7,14 @@
 #include "cli.h"
 #include "secretctl/podman.h"
 
-enum { OPT_ENV, OPT_FILE, OPT_LABEL, OPT_PODMAN };
+enum { OPT_ENV, OPT_FILE, OPT_LABEL, OPT_PODMAN, OPT_PREFIX };
 
 static const struct cli_opt opts[] = {
 	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: a scalar, or one secret per scalar child of a mapping" },
 	{ "file", 'f', 1, OPT_FILE, "PATH", "file form: the value's exact bytes" },
 	{ "label", 'l', 1, OPT_LABEL, "K=V", "add a label to every secret (repeatable)" },
 	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman in PATH)" },
+	{ "prefix", 0, 1, OPT_PREFIX, "P", "start every secret's name with P (P+KEY, P+NAME)" },
 	CLI_KEY_OPTS,
 	CLI_VERIFY_OPT,
 	CLI_OPT_END,
@@ -47,9 +48,9 @@ int cmd_podman(int argc, char **argv)
 	struct cli_form f;
 	struct cli_args a;
 	struct err e;
-	const char **names = NULL;
+	char **names = NULL;
 	char (*digests)[PODMAN_DIGEST_HEX_LEN] = NULL;
-	const char *store, *name = NULL;
+	const char *store, *name = NULL, *prefix = NULL;
 	int used, verbose, rc;
 
 	rc = cli_parse(cmd, opts, argc, argv, 0, 2, &a);
@@ -62,6 +63,11 @@ int cmd_podman(int argc, char **argv)
 		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
 	if (!rc && a.n_pos > used)
 		name = a.pos[used];
+	if (!rc && a.opt[OPT_PREFIX].count) {
+		prefix = a.opt[OPT_PREFIX].value;
+		if (!*prefix)
+			rc = cli_usage(cmd, "--prefix is empty");
+	}
 	for (int i = 0; !rc && i < a.opt[OPT_LABEL].count; i++) {
 		const char *kv = a.opt[OPT_LABEL].values[i];
 		if (strncmp(kv, PODMAN_DIGEST_LABEL, strlen(PODMAN_DIGEST_LABEL)) == 0 &&
@@ -97,7 +103,15 @@ int cmd_podman(int argc, char **argv)
 			rc = cli_error(ERR_INPUT, "%s: secret name has a NUL byte", x->path);
 			goto out;
 		}
-		names[i] = x->name;
+		/* P+name: every secret of the run, NAME too, so one --prefix
+		 * per unit keeps all its secrets apart */
+		names[i] = malloc((prefix ? strlen(prefix) : 0) + x->name_len + 1);
+		if (!names[i]) {
+			rc = cli_error(ERR_FAIL, "out of memory");
+			goto out;
+		}
+		snprintf(names[i], (prefix ? strlen(prefix) : 0) + x->name_len + 1, "%s%.*s",
+			 prefix ? prefix : "", (int)x->name_len, x->name);
 		if (podman_value_check(x->value.p, x->value.len, f.env, &e) ||
 		    podman_digest(s.data_key, x->value.p, x->value.len, digests[i], &e)) {
 			rc = cli_error(e.code, "%s: %s", x->path, e.msg);
@@ -108,13 +122,17 @@ int cmd_podman(int argc, char **argv)
 		rc = cli_fail(&e);
 		goto out;
 	}
+	if (prefix && podman_prefix_check(&pm.version, prefix, strlen(prefix), &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
 	for (size_t i = 0; i < v.n; i++) {
 		if (podman_name_check(&pm.version, names[i], strlen(names[i]), &e)) {
 			rc = cli_error(e.code, "%s: %s", v.v[i].path, e.msg);
 			goto out;
 		}
 	}
-	if (podman_lookup(&pm, names, v.n, cur, &e)) {
+	if (podman_lookup(&pm, (const char *const *)names, v.n, cur, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -136,6 +154,8 @@ out:
 	for (size_t i = 0; cur && i < v.n; i++)
 		podman_existing_free(&cur[i]);
 	free(cur);
+	for (size_t i = 0; names && i < v.n; i++)
+		free(names[i]);
 	free(names);
 	free(digests);
 	podman_labels_free(&labels);

@@ -82,6 +82,16 @@ static int is_alnum(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* A byte for a message: 'c' when printable, else "byte 0xNN". */
+static const char *char_what(char out[16], unsigned char c)
+{
+	if (c >= 0x20 && c < 0x7f)
+		snprintf(out, 16, "'%c'", c);
+	else
+		snprintf(out, 16, "byte 0x%02x", c);
+	return out;
+}
+
 int podman_name_check(const struct podman_version *v, const char *name, size_t len,
 		      struct err *e)
 {
@@ -112,13 +122,12 @@ int podman_name_check(const struct podman_version *v, const char *name, size_t l
 			       name, len, v->major, v->minor);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
+		char what[16];
 		if (!is_alnum(c) && c != '_' && c != '.' && c != '-')
 			return err_set(e, ERR_INPUT,
-				       "secret name '%.*s' has %s%c%s (byte %zu); podman %d.%d takes only "
+				       "secret name '%.*s' has %s (byte %zu); podman %d.%d takes only "
 				       "[a-zA-Z0-9_.-]",
-				       (int)len, name, c >= 0x20 && c < 0x7f ? "'" : "byte 0x",
-				       c >= 0x20 && c < 0x7f ? c : '?', c >= 0x20 && c < 0x7f ? "'" : "",
-				       i, v->major, v->minor);
+				       (int)len, name, char_what(what, c), i, v->major, v->minor);
 	}
 	if (!is_alnum((unsigned char)name[0]))
 		return err_set(e, ERR_INPUT,
@@ -128,6 +137,39 @@ int podman_name_check(const struct podman_version *v, const char *name, size_t l
 		return err_set(e, ERR_INPUT,
 			       "secret name '%.*s' ends with '%c'; podman %d.%d refuses that", (int)len,
 			       name, name[len - 1], v->major, v->minor);
+	return 0;
+}
+
+int podman_prefix_check(const struct podman_version *v, const char *prefix, size_t len,
+			struct err *e)
+{
+	if (len == 0)
+		return err_set(e, ERR_USAGE, "--prefix is empty");
+	if (podman_has_replace(v)) {
+		for (const char *c = ",/="; *c; c++)
+			if (memchr(prefix, *c, len))
+				return err_set(e, ERR_USAGE,
+					       "--prefix '%.*s' has '%c', which podman refuses in secret "
+					       "names",
+					       (int)len, prefix, *c);
+		return 0;
+	}
+	/* the 4.3 rules of podman_name_check, but for the last byte: a
+	 * name goes on after the prefix */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)prefix[i];
+		char what[16];
+		if (!is_alnum(c) && c != '_' && c != '.' && c != '-')
+			return err_set(e, ERR_USAGE,
+				       "--prefix '%.*s' has %s (byte %zu); podman %d.%d takes only "
+				       "[a-zA-Z0-9_.-] in secret names",
+				       (int)len, prefix, char_what(what, c), i, v->major, v->minor);
+	}
+	if (!is_alnum((unsigned char)prefix[0]))
+		return err_set(e, ERR_USAGE,
+			       "--prefix '%.*s' starts with '%c'; podman %d.%d wants a letter or digit "
+			       "first in secret names",
+			       (int)len, prefix, prefix[0], v->major, v->minor);
 	return 0;
 }
 

@@ -38,6 +38,13 @@ int podman_has_replace(const struct podman_version *v);
 int podman_name_check(const struct podman_version *v, const char *name, size_t len,
 		      struct err *e);
 
+/* Is prefix the start of names the podman of version v accepts (the
+ * rules above, but for the last byte, as a name goes on after it)?
+ * Checked alone so the message names the option; whole names are checked
+ * with podman_name_check. 0, or ERR_USAGE "why" (an empty prefix too). */
+int podman_prefix_check(const struct podman_version *v, const char *prefix, size_t len,
+			struct err *e);
+
 /* Can value be a podman secret? 1..PODMAN_VALUE_MAX bytes; for env form
  * (type=env secrets) no NUL byte, which runc refuses in an environment,
  * and valid UTF-8, which podman's OCI spec (JSON) otherwise replaces with

@@ -68,7 +68,19 @@ print(f"""pod:
   "a@b": at-sign
   "a/b": slash
   deep:
-    inner: [1, 2]""")
+    inner: [1, 2]
+pfx:
+  app:
+    DB_PASSWORD: "app's pw"
+  web2:
+    DB_PASSWORD: "web2 pw #2"
+  long:
+    {"L" * 50}: x
+collide:
+  app:
+    {p}_DB: app-value
+  web2:
+    {p}_DB: web2-value""")
 PY
 sc encrypt plain.yaml -r "$(sc keygen -y id.txt)" -o s.yaml || { not_ok "encrypt"; exit 1; }
 
@@ -274,6 +286,44 @@ refused 2 "give exactly one of -e PATH" "neither -e nor -f: exit 2"
 refused 6 "pod/deep/inner is a sequence" "-e on a sequence: exit 6" -e pod/deep/inner
 refused 3 "no such path" "a missing PATH: exit 3" -f pod/nope
 if [ -z "$(ran)" ]; then ok "...podman never ran for usage and path errors"; else not_ok "podman ran: $(ran)"; fi
+
+# ---- --prefix: two units' DB_PASSWORD apart in the one podman namespace ----
+# Without it, the second mapping's key takes the first one's secret.
+run sc podman s.yaml -e collide/app -v
+assert_err "^secretctl: ${P}_DB: created" "no prefix: app's ${P}_DB created"
+run sc podman s.yaml -e collide/web2 -v
+assert_err "^secretctl: ${P}_DB: replaced" "no prefix: web2's key of the same name replaces app's secret (the collision)"
+run sc podman s.yaml -e pfx/app --prefix "${P}app_" -v
+assert_rc 0 "--prefix: app's secrets"
+assert_err "^secretctl: ${P}app_DB_PASSWORD: created \(id [0-9a-f]{25}\)$" "--prefix P: the secret is P+KEY"
+run sc podman s.yaml -e pfx/web2 --prefix "${P}web2_" -v
+assert_err "^secretctl: ${P}web2_DB_PASSWORD: created" "--prefix: web2's DB_PASSWORD is a secret of its own"
+run sc podman s.yaml -e pfx/app --prefix "${P}app_" -v
+assert_err "^secretctl: ${P}app_DB_PASSWORD: unchanged" "--prefix: app's secret stays, unchanged"
+# the quadlet pairing Secret=web2_DB_PASSWORD,type=env,target=DB_PASSWORD
+run ctr --secret "${P}web2_DB_PASSWORD,type=env,target=DB_PASSWORD" \
+	--secret "${P}app_DB_PASSWORD,type=env,target=APP_DB_PASSWORD" -- e:DB_PASSWORD e:APP_DB_PASSWORD
+want="e:DB_PASSWORD=$(sc extract s.yaml -f pfx/web2/DB_PASSWORD | hex)
+e:APP_DB_PASSWORD=$(sc extract s.yaml -f pfx/app/DB_PASSWORD | hex)"
+if [ "$RC" = 0 ] && [ "$(cat "$T/out")" = "$want" ]; then
+	ok "a container sees DB_PASSWORD from the prefixed secret (type=env,target=DB_PASSWORD), each unit its own"
+else not_ok "prefixed env secrets (rc $RC)"; { cat "$T/out"; echo "want:"; echo "$want"; cat "$T/err"; } | diag; fi
+run sc podman s.yaml -f pfx/app/DB_PASSWORD --prefix "${P}f." -v
+assert_err "^secretctl: ${P}f\.DB_PASSWORD: created" "--prefix with -f: P+the last segment"
+run sc podman s.yaml -f pfx/app/DB_PASSWORD pw --prefix "${P}n-" -v
+assert_err "^secretctl: ${P}n-pw: created" "--prefix with NAME: P+NAME"
+refused 2 "^secretctl: --prefix 'a@' has '@' \(byte 1\); podman 4.3 takes only \[a-zA-Z0-9_.-\] in secret names$" \
+	"a --prefix podman 4.3 refuses: exit 2, says why" -e pfx/app --prefix a@
+if [ "$(ran)" = "version --format {{.Client.Version}}|" ]; then ok "...only the version probe ran"
+else not_ok "podman ran: $(ran)"; fi
+refused 2 "^secretctl: --prefix '_a' starts with '_'; podman 4.3 wants a letter or digit first in secret names$" \
+	"a --prefix starting with '_': exit 2" -e pfx/app --prefix _a
+refused 2 "^secretctl: podman: --prefix is empty" "an empty --prefix: exit 2" -e pfx/app --prefix ''
+if [ -z "$(ran)" ]; then ok "...podman never ran"; else not_ok "podman ran: $(ran)"; fi
+refused 6 "^secretctl: pfx/long/L{50}: secret name '${P}_0123456789L+\.\.\.' is [0-9]+ bytes; podman 4.3 takes at most 64$" \
+	"--prefix making a name over 64 bytes: exit 6, names the whole name" -e pfx/long --prefix "${P}_0123456789"
+run sc podman s.yaml -e pfx/long --prefix "${P}_"
+assert_rc 0 "the same key with a prefix that keeps the name within 64 bytes"
 
 # Why -e refuses NUL: runc will not start a container with it.
 printf 'a\0b' | podman secret create "${P}_rawnul" - >/dev/null

@@ -113,8 +113,8 @@ static void test_names_old(void **state)
 	name_bad(&v431, "a=b", 3, "has '='");
 	name_bad(&v431, "a/b", 3, "has '/'");
 	name_bad(&v431, "a,b", 3, "has ','");
-	name_bad(&v431, "caf\xc3\xa9", 5, "has byte 0x");
-	name_bad(&v431, "a\nb", 3, "has byte 0x");
+	name_bad(&v431, "caf\xc3\xa9", 5, "has byte 0xc3 (byte 3)");
+	name_bad(&v431, "a\nb", 3, "has byte 0x0a (byte 1)");
 	name_bad(&v431, "-a", 2, "starts with '-'");
 	name_bad(&v431, "_a", 2, "starts with '_'");
 	name_bad(&v431, ".a", 2, "starts with '.'");
@@ -142,6 +142,46 @@ static void test_names_new(void **state)
 	name_bad(&v470, "a/b", 3, "has '/'");
 	name_bad(&v470, "a=b", 3, "has '='");
 	name_bad(&v470, "a\0b", 3, "NUL");
+}
+
+static void prefix_bad(const struct podman_version *v, const char *p, const char *msg)
+{
+	struct err e;
+
+	if (podman_prefix_check(v, p, strlen(p), &e) != ERR_USAGE)
+		fail_msg("%d.%d accepted prefix '%s'", v->major, v->minor, p);
+	assert_string_equal(e.msg, msg);
+}
+
+/* A prefix is checked alone (so the message names it) against the start
+ * of a name: its last byte may be one a name cannot end with. */
+static void test_prefix(void **state)
+{
+	struct err e;
+
+	(void)state;
+	assert_int_equal(podman_prefix_check(&v431, "web2_", 5, &e), 0);
+	assert_int_equal(podman_prefix_check(&v431, "web2-", 5, &e), 0);
+	assert_int_equal(podman_prefix_check(&v431, "web2.", 5, &e), 0);
+	assert_int_equal(podman_prefix_check(&v431, "0", 1, &e), 0);
+	prefix_bad(&v431, "", "--prefix is empty");
+	prefix_bad(&v470, "", "--prefix is empty");
+	prefix_bad(&v431, "web@", "--prefix 'web@' has '@' (byte 3); podman 4.3 takes only "
+				  "[a-zA-Z0-9_.-] in secret names");
+	prefix_bad(&v431, "_web", "--prefix '_web' starts with '_'; podman 4.3 wants a letter or "
+				  "digit first in secret names");
+	prefix_bad(&v431, "-web", "--prefix '-web' starts with '-'; podman 4.3 wants a letter or "
+				  "digit first in secret names");
+	prefix_bad(&v469, "a/", "--prefix 'a/' has '/' (byte 1); podman 4.6 takes only "
+				"[a-zA-Z0-9_.-] in secret names");
+	prefix_bad(&v431, "caf\xc3\xa9", "--prefix 'caf\xc3\xa9' has byte 0xc3 (byte 3); podman 4.3 "
+					 "takes only [a-zA-Z0-9_.-] in secret names");
+	/* podman >= 4.7: anything but , / = */
+	assert_int_equal(podman_prefix_check(&v470, "_web@", 5, &e), 0);
+	assert_int_equal(podman_prefix_check(&v500, "-", 1, &e), 0);
+	prefix_bad(&v470, "a,", "--prefix 'a,' has ',', which podman refuses in secret names");
+	prefix_bad(&v500, "a/b", "--prefix 'a/b' has '/', which podman refuses in secret names");
+	prefix_bad(&v500, "a=", "--prefix 'a=' has '=', which podman refuses in secret names");
 }
 
 static void test_values(void **state)
@@ -430,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_names_old),
 		cmocka_unit_test(test_names_new),
+		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_labels),
