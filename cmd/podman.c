@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "secretctl/podman.h"
 
-enum { OPT_ENV, OPT_FILE, OPT_LABEL, OPT_PODMAN, OPT_PREFIX };
+enum { OPT_ENV, OPT_FILE, OPT_LABEL, OPT_PODMAN, OPT_PREFIX, OPT_DRY_RUN };
 
 static const struct cli_opt opts[] = {
 	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: a scalar, or one secret per scalar child of a mapping" },
@@ -15,6 +15,7 @@ static const struct cli_opt opts[] = {
 	{ "label", 'l', 1, OPT_LABEL, "K=V", "add a label to every secret (repeatable)" },
 	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman in PATH)" },
 	{ "prefix", 0, 1, OPT_PREFIX, "P", "start every secret's name with P (P+KEY, P+NAME)" },
+	{ "dry-run", 0, 0, OPT_DRY_RUN, NULL, "say what would change and why, change nothing (exit 9: something would)" },
 	CLI_KEY_OPTS,
 	CLI_VERIFY_OPT,
 	CLI_OPT_END,
@@ -51,12 +52,14 @@ int cmd_podman(int argc, char **argv)
 	char **names = NULL;
 	char (*digests)[PODMAN_DIGEST_HEX_LEN] = NULL;
 	const char *store, *name = NULL, *prefix = NULL;
-	int used, verbose, rc;
+	struct buf report = { 0 };
+	int used, verbose, dry_run, pending = 0, rc;
 
 	rc = cli_parse(cmd, opts, argc, argv, 0, 2, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
+	dry_run = a.opt[OPT_DRY_RUN].count > 0;
 	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, -1, -1, &f);
 	store = cli_store_arg(&a, &used);
 	if (!rc && !store)
@@ -142,6 +145,22 @@ int cmd_podman(int argc, char **argv)
 		enum podman_action done;
 		char id[80];
 
+		if (dry_run) {
+			/* only version and inspect have run: a report, no change */
+			enum podman_why why = podman_secret_compare(&sec, &cur[i]);
+
+			pending |= why != PODMAN_WHY_EQUAL;
+			if (buf_printf(&report, "%s: %s (%s)\n", names[i],
+				       why == PODMAN_WHY_EQUAL	  ? "unchanged"
+				       : why == PODMAN_WHY_MISSING ? "would create"
+								   : "would replace",
+				       podman_why_text(why))) {
+				rc = cli_error(ERR_FAIL, "out of memory");
+				goto out;
+			}
+			continue;
+		}
+
 		if (podman_secret_put(&pm, &sec, &cur[i], &done, id, &e)) {
 			rc = cli_fail(&e);
 			goto out;
@@ -150,7 +169,13 @@ int cmd_podman(int argc, char **argv)
 			cli_note("%s: %s%s%s%s", names[i], podman_action_name(done),
 				 id[0] ? " (id " : "", id, id[0] ? ")" : "");
 	}
+	if (dry_run) {
+		rc = cli_write_stdout(report.p, report.len);
+		if (!rc && pending)
+			rc = ERR_PENDING;
+	}
 out:
+	buf_free(&report);
 	for (size_t i = 0; cur && i < v.n; i++)
 		podman_existing_free(&cur[i]);
 	free(cur);

@@ -643,21 +643,49 @@ static int want_labels(const struct podman_secret *s, struct podman_labels *l, s
 	return rc;
 }
 
-int podman_secret_current(const struct podman_secret *s, const struct podman_existing *cur)
+const char *podman_why_text(enum podman_why w)
+{
+	switch (w) {
+	case PODMAN_WHY_MISSING:
+		return "no such secret";
+	case PODMAN_WHY_NO_DIGEST:
+		return "no digest label: not made by secretctl";
+	case PODMAN_WHY_DIGEST:
+		return "digest label differs";
+	case PODMAN_WHY_LABELS:
+		return "labels differ";
+	case PODMAN_WHY_EQUAL:
+		return "digest and labels equal";
+	}
+	return "?";
+}
+
+enum podman_why podman_secret_compare(const struct podman_secret *s,
+				      const struct podman_existing *cur)
 {
 	struct podman_labels want;
 	struct err e;
 	const char *d;
 	int same;
 
-	if (!cur->exists || want_labels(s, &want, &e))
-		return 0;
+	if (!cur->exists)
+		return PODMAN_WHY_MISSING;
 	d = podman_labels_get(&cur->labels, PODMAN_DIGEST_LABEL);
-	same = d && strlen(d) == PODMAN_DIGEST_HEX_LEN - 1 &&
-	       sodium_memcmp(d, s->digest, PODMAN_DIGEST_HEX_LEN - 1) == 0 &&
-	       podman_labels_equal(&want, &cur->labels);
+	if (!d)
+		return PODMAN_WHY_NO_DIGEST;
+	if (strlen(d) != PODMAN_DIGEST_HEX_LEN - 1 ||
+	    sodium_memcmp(d, s->digest, PODMAN_DIGEST_HEX_LEN - 1) != 0)
+		return PODMAN_WHY_DIGEST;
+	if (want_labels(s, &want, &e))
+		return PODMAN_WHY_LABELS; /* out of memory: not known equal */
+	same = podman_labels_equal(&want, &cur->labels);
 	podman_labels_free(&want);
-	return same;
+	return same ? PODMAN_WHY_EQUAL : PODMAN_WHY_LABELS;
+}
+
+int podman_secret_current(const struct podman_secret *s, const struct podman_existing *cur)
+{
+	return podman_secret_compare(s, cur) == PODMAN_WHY_EQUAL;
 }
 
 static int secret_rm(const struct podman *p, const char *name, const char *id, struct err *e)

@@ -133,7 +133,21 @@ enum podman_action {
 };
 const char *podman_action_name(enum podman_action a);
 
-/* Is cur what s would create? */
+/* How what exists compares with what s would create, first difference
+ * first. */
+enum podman_why {
+	PODMAN_WHY_MISSING,   /* no such secret */
+	PODMAN_WHY_NO_DIGEST, /* exists without the digest label */
+	PODMAN_WHY_DIGEST,    /* the digest label differs: another value */
+	PODMAN_WHY_LABELS,    /* same digest, the --label set differs */
+	PODMAN_WHY_EQUAL,     /* nothing to do */
+};
+enum podman_why podman_secret_compare(const struct podman_secret *s,
+				      const struct podman_existing *cur);
+/* "no such secret", "digest label differs", ... for messages. */
+const char *podman_why_text(enum podman_why w);
+
+/* Is cur what s would create (podman_secret_compare says equal)? */
 int podman_secret_current(const struct podman_secret *s, const struct podman_existing *cur);
 
 /* Put s in place given what exists (cur, from podman_lookup): nothing when

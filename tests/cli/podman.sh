@@ -80,7 +80,11 @@ collide:
   app:
     {p}_DB: app-value
   web2:
-    {p}_DB: web2-value""")
+    {p}_DB: web2-value
+dry:
+  {p}_D1: "dry one"
+  {p}_D2: "dry two\\n"
+""")
 PY
 sc encrypt plain.yaml -r "$(sc keygen -y id.txt)" -o s.yaml || { not_ok "encrypt"; exit 1; }
 
@@ -324,6 +328,63 @@ refused 6 "^secretctl: pfx/long/L{50}: secret name '${P}_0123456789L+\.\.\.' is 
 	"--prefix making a name over 64 bytes: exit 6, names the whole name" -e pfx/long --prefix "${P}_0123456789"
 run sc podman s.yaml -e pfx/long --prefix "${P}_"
 assert_rc 0 "the same key with a prefix that keeps the name within 64 bytes"
+
+# ---- --dry-run: what a run would do, by the digest label; nothing changes ----
+# (podman 4.3 has no secret inspect --showsecret: this is the check there)
+dry() { : >log; run sc podman s.yaml --podman "$T/log.sh" --dry-run "$@"; }
+only_reads() { # DESC: the wrapper saw podman version and secret inspect only
+	if [ "$(grep -cv '^version --format\|^secret inspect --format' log)" = 0 ] && grep -q '^secret inspect' log
+	then ok "$1"; else not_ok "$1"; diag <log; fi
+}
+dry -e dry
+assert_rc 9 "--dry-run, two new secrets: exit 9 (something would change)"
+if [ "$(cat "$T/out")" = "${P}_D1: would create (no such secret)
+${P}_D2: would create (no such secret)" ]; then ok "--dry-run says would create (no such secret) per secret, on stdout"
+else not_ok "--dry-run output"; diag <"$T/out"; fi
+assert "...and nothing on stderr" [ ! -s "$T/err" ]
+only_reads "...podman ran only version and secret inspect"
+if [ -z "$(id_of "${P}_D1")" ] && [ -z "$(id_of "${P}_D2")" ]; then ok "...and no secret was created"
+else not_ok "--dry-run created a secret"; fi
+run sc podman s.yaml -e dry
+assert_rc 0 "the real run creates them"
+dry -e dry
+assert_rc 0 "--dry-run with nothing to change: exit 0"
+if [ "$(cat "$T/out")" = "${P}_D1: unchanged (digest and labels equal)
+${P}_D2: unchanged (digest and labels equal)" ]; then ok "--dry-run says unchanged (digest and labels equal)"
+else not_ok "--dry-run output"; diag <"$T/out"; fi
+d1=$(id_of "${P}_D1"); l1=$(label_of "${P}_D1" secretctl.digest)
+printf 'dry ONE' >new.bin
+sc set s.yaml "dry/${P}_D1" --value-file new.bin
+dry -e dry
+assert_rc 9 "--dry-run after a value changed: exit 9"
+if [ "$(cat "$T/out")" = "${P}_D1: would replace (digest label differs)
+${P}_D2: unchanged (digest and labels equal)" ]; then ok "--dry-run says would replace (digest label differs) for the changed one only"
+else not_ok "--dry-run output"; diag <"$T/out"; fi
+only_reads "...podman ran only version and secret inspect"
+if [ "$(id_of "${P}_D1")" = "$d1" ] && [ "$(label_of "${P}_D1" secretctl.digest)" = "$l1" ]; then
+	ok "...and the secret is the old one (same ID, same digest label)"
+else not_ok "--dry-run replaced the secret"; fi
+dry -e dry --label app=web
+assert_rc 9 "--dry-run with a new --label: exit 9"
+assert_out "^${P}_D2: would replace \(labels differ\)$" "--dry-run says would replace (labels differ)"
+printf 'by hand' | podman secret create "${P}_hand" - >/dev/null
+dry -f "dry/${P}_D2" "${P}_hand"
+assert_rc 9 "--dry-run on a secret made by hand: exit 9"
+assert_out "^${P}_hand: would replace \(no digest label: not made by secretctl\)$" \
+	"--dry-run says would replace (no digest label: not made by secretctl)"
+dry -f "dry/${P}_D2" "${P}_D2" --prefix "${P}x"
+assert_out "^${P}x${P}_D2: would create \(no such secret\)$" "--dry-run names secrets with the --prefix"
+run sc podman s.yaml -e dry -v
+assert_err "^secretctl: ${P}_D1: replaced" "the real run then replaces what the dry run said"
+dry -e dry -v
+assert_rc 0 "--dry-run -v after it: exit 0"
+if [ "$(grep -c "^${P}_D[12]: unchanged" "$T/out")" = 2 ] && ! grep -q "${P}_D" "$T/err"; then
+	ok "...-v: the report stays on stdout, no created/replaced notes"
+else not_ok "--dry-run -v"; diag <"$T/err"; fi
+dry -e pod/nul
+assert_rc 6 "--dry-run still refuses a value -e cannot carry (exit 6)"
+run env PATH="$T/nobin" "$SECRETCTL" podman s.yaml -e dry --dry-run
+assert_rc 8 "--dry-run without podman: exit 8"
 
 # Why -e refuses NUL: runc will not start a container with it.
 printf 'a\0b' | podman secret create "${P}_rawnul" - >/dev/null

@@ -464,6 +464,61 @@ static void test_put(void **state)
 	podman_labels_free(&user);
 }
 
+/* Why a secret would (not) change: the dry run's reasons, and the same
+ * answer podman_secret_current gives. */
+static void test_compare(void **state)
+{
+	static const char d1[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	struct podman_labels user = { 0 };
+	struct podman_existing cur = { 0 };
+	struct podman_secret s = { "db", (const unsigned char *)"v", 1, d1, &user };
+	struct err e;
+
+	(void)state;
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_MISSING);
+	assert_string_equal(podman_why_text(PODMAN_WHY_MISSING), "no such secret");
+	cur.exists = 1;
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_NO_DIGEST);
+	assert_string_equal(podman_why_text(PODMAN_WHY_NO_DIGEST),
+			    "no digest label: not made by secretctl");
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest=", 17, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DIGEST);
+	/* one hex digit off, first or last */
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest="
+					   "10112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+					   81, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DIGEST);
+	assert_string_equal(podman_why_text(PODMAN_WHY_DIGEST), "digest label differs");
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest="
+					   "00112233445566778899aabbccddeeff00112233445566778899aabbccddeefe",
+					   81, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DIGEST);
+	assert_false(podman_secret_current(&s, &cur));
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest="
+					   "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef",
+					   80, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DIGEST);
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest="
+					   "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+					   81, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_EQUAL);
+	assert_string_equal(podman_why_text(PODMAN_WHY_EQUAL), "digest and labels equal");
+	assert_true(podman_secret_current(&s, &cur));
+	/* a label of the user's missing, changed or extra */
+	assert_int_equal(podman_labels_add(&user, "app=x", 5, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_LABELS);
+	assert_string_equal(podman_why_text(PODMAN_WHY_LABELS), "labels differ");
+	assert_false(podman_secret_current(&s, &cur));
+	assert_int_equal(podman_labels_add(&cur.labels, "app=y", 5, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_LABELS);
+	assert_int_equal(podman_labels_add(&cur.labels, "app=x", 5, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_EQUAL);
+	assert_int_equal(podman_labels_add(&cur.labels, "other=1", 7, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_LABELS);
+	podman_existing_free(&cur);
+	podman_labels_free(&user);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_put),
+		cmocka_unit_test(test_compare),
 	};
 
 	if (secmem_init())
