@@ -84,6 +84,13 @@ collide:
 dry:
   {p}_D1: "dry one"
   {p}_D2: "dry two\\n"
+exact:
+  {p}_X_FIRST: abcdefgh
+  {p}_X_MID: abcdefgh
+  {p}_X_LAST: abcdefgh
+  {p}_X_LONGER: abcdefgh
+  {p}_X_SHORTER: abcdefgh
+  {p}_X_ONE: a
 """)
 PY
 sc encrypt plain.yaml -r "$(sc keygen -y id.txt)" -o s.yaml || { not_ok "encrypt"; exit 1; }
@@ -385,6 +392,43 @@ dry -e pod/nul
 assert_rc 6 "--dry-run still refuses a value -e cannot carry (exit 6)"
 run env PATH="$T/nobin" "$SECRETCTL" podman s.yaml -e dry --dry-run
 assert_rc 8 "--dry-run without podman: exit 8"
+
+# ---- the unchanged check is exact: one byte anywhere, or one byte more or
+# less at the end, is a new value (a digest over len - 1 bytes would keep
+# _LAST and _ONE) ----
+X=(FIRST MID LAST LONGER SHORTER ONE)
+run sc podman s.yaml -e exact
+assert_rc 0 "six secrets of 'abcdefgh' and 'a'"
+xctr() { # the container's X_* variables, NAME=HEX lines
+	local spec=() args=() k
+	for k in "${X[@]}"; do spec+=(--secret "${P}_X_$k,type=env,target=X_$k"); args+=("e:X_$k"); done
+	run ctr "${spec[@]}" -- "${args[@]}"
+}
+xctr
+if [ "$RC" = 0 ] && [ "$(grep -c '=6162636465666768$' "$T/out")" = 5 ] && grep -qx 'e:X_ONE=61' "$T/out"; then
+	ok "a container sees the six first values"
+else not_ok "first values (rc $RC)"; diag <"$T/out"; fi
+for kv in FIRST=Xbcdefgh MID=abcdXfgh LAST=abcdefgX LONGER=abcdefghX SHORTER=abcdefg ONE=b; do
+	printf %s "${kv#*=}" >new.bin
+	sc set s.yaml "exact/${P}_X_${kv%%=*}" --value-file new.bin || not_ok "set ${kv%%=*}"
+done
+run sc podman s.yaml -e exact --dry-run
+if [ "$RC" = 9 ] && [ "$(grep -c ': would replace (digest label differs)$' "$T/out")" = 6 ]; then
+	ok "--dry-run: each of the six would be replaced (first, middle, last byte, one more, one less, the only byte)"
+else not_ok "--dry-run on changed bytes (exit $RC)"; diag <"$T/out"; fi
+run sc podman s.yaml -e exact -v
+miss=""
+for k in "${X[@]}"; do grep -q "^secretctl: ${P}_X_$k: replaced" "$T/err" || miss="$miss $k"; done
+assert "each changed value is replaced${miss:+ (not:$miss)}" [ -z "$miss" ]
+xctr
+want="e:X_FIRST=$(printf Xbcdefgh | hex)
+e:X_MID=$(printf abcdXfgh | hex)
+e:X_LAST=$(printf abcdefgX | hex)
+e:X_LONGER=$(printf abcdefghX | hex)
+e:X_SHORTER=$(printf abcdefg | hex)
+e:X_ONE=$(printf b | hex)"
+if [ "$RC" = 0 ] && [ "$(cat "$T/out")" = "$want" ]; then ok "a new container sees each new value"
+else not_ok "new values (rc $RC)"; { cat "$T/out"; echo want:; echo "$want"; } | diag; fi
 
 # Why -e refuses NUL: runc will not start a container with it.
 printf 'a\0b' | podman secret create "${P}_rawnul" - >/dev/null

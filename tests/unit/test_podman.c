@@ -236,6 +236,31 @@ static void test_digest(void **state)
 	assert_int_equal(podman_digest(key2, (const unsigned char *)"hunter2", 7, h2, &e), 0);
 	assert_string_not_equal(h2, "49601c56852618d8c7c7cffdb5cdd4a374457e30ee38aca4e4c0fcd5d38878ea");
 	assert_int_equal(strlen(h2), 64);
+	/* every byte counts: each position changed, first to last, and one
+	 * byte more or less at the end, gives another digest */
+	{
+		unsigned char v[9] = "abcdefgh", w[9];
+		char base[PODMAN_DIGEST_HEX_LEN];
+
+		assert_int_equal(podman_digest(key, v, 8, base, &e), 0);
+		for (size_t i = 0; i < 8; i++) {
+			memcpy(w, v, sizeof w);
+			w[i] ^= 1;
+			assert_int_equal(podman_digest(key, w, 8, h, &e), 0);
+			if (strcmp(h, base) == 0)
+				fail_msg("byte %zu changed, same digest", i);
+		}
+		memcpy(w, v, 8);
+		w[8] = 'X';
+		assert_int_equal(podman_digest(key, w, 9, h, &e), 0);
+		assert_string_not_equal(h, base);
+		assert_int_equal(podman_digest(key, v, 7, h, &e), 0);
+		assert_string_not_equal(h, base);
+		/* one byte: the first is the last */
+		assert_int_equal(podman_digest(key, (const unsigned char *)"a", 1, base, &e), 0);
+		assert_int_equal(podman_digest(key, (const unsigned char *)"b", 1, h, &e), 0);
+		assert_string_not_equal(h, base);
+	}
 	secmem_release(key);
 	secmem_release(key2);
 }
