@@ -359,7 +359,8 @@ for ((i = 2; i < ${#words[@]} - 1; i++)); do
 done
 want_args=()
 for f in "${!WANT_FILE[@]}"; do want_args+=("f:$f"); done
-run podman run "${args[@]}" "${PODMAN_RUN[@]}" --rootfs "$T/rootfs" /readsecret E: "${want_args[@]}"
+# (--rm again: root's containers outlive the test)
+run podman run "${args[@]}" --rm "${PODMAN_RUN[@]}" --rootfs "$T/rootfs" /readsecret E: "${want_args[@]}"
 assert_rc 0 "app-secrets.service: app.service's podman run line starts the container"
 check_container "app-secrets.service"
 if grep -qx "E:SMTP_URL=$sm" "$T/out"; then ok "app-secrets.service: SMTP_URL has no quotes around it"
