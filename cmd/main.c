@@ -38,7 +38,7 @@ static const struct cli_cmd commands[] = {
 	  "keep identities in the desktop keyring (Secret Service)", 0 },
 	{ "ls", cmd_ls, "[STORE] [PATH] [--json] [--prefix P] [--depth N]",
 	  "list the key paths of a store (needs no key)", 0 },
-	{ "podman", cmd_podman, "[STORE] (-e|-f) PATH [NAME] [--label K=V]... [--podman PROGRAM]",
+	{ "podman", cmd_podman, "[STORE] (-e|-f) PATH [NAME] [--prefix P] [--label K=V]... [--dry-run] [--podman PROGRAM]",
 	  "put values into podman secrets (value on stdin; unchanged ones left alone)", 0 },
 	{ "recipients", cmd_recipients, "[STORE] [add R | rm R] [--no-rotate]",
 	  "list, add or remove the store's key slots", 0 },

@@ -7,13 +7,15 @@
 #include "cli.h"
 #include "secretctl/podman.h"
 
-enum { OPT_ENV, OPT_FILE, OPT_LABEL, OPT_PODMAN };
+enum { OPT_ENV, OPT_FILE, OPT_LABEL, OPT_PODMAN, OPT_PREFIX, OPT_DRY_RUN };
 
 static const struct cli_opt opts[] = {
 	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: a scalar, or one secret per scalar child of a mapping" },
 	{ "file", 'f', 1, OPT_FILE, "PATH", "file form: the value's exact bytes" },
 	{ "label", 'l', 1, OPT_LABEL, "K=V", "add a label to every secret (repeatable)" },
 	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman in PATH)" },
+	{ "prefix", 0, 1, OPT_PREFIX, "P", "start every secret's name with P (P+KEY, P+NAME)" },
+	{ "dry-run", 0, 0, OPT_DRY_RUN, NULL, "say what would change and why, change nothing (exit 9: something would)" },
 	CLI_KEY_OPTS,
 	CLI_VERIFY_OPT,
 	CLI_OPT_END,
@@ -47,21 +49,28 @@ int cmd_podman(int argc, char **argv)
 	struct cli_form f;
 	struct cli_args a;
 	struct err e;
-	const char **names = NULL;
+	char **names = NULL;
 	char (*digests)[PODMAN_DIGEST_HEX_LEN] = NULL;
-	const char *store, *name = NULL;
-	int used, verbose, rc;
+	const char *store, *name = NULL, *prefix = NULL;
+	struct buf report = { 0 };
+	int used, verbose, dry_run, pending = 0, rc;
 
 	rc = cli_parse(cmd, opts, argc, argv, 0, 2, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
+	dry_run = a.opt[OPT_DRY_RUN].count > 0;
 	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, -1, -1, &f);
 	store = cli_store_arg(&a, &used);
 	if (!rc && !store)
 		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
 	if (!rc && a.n_pos > used)
 		name = a.pos[used];
+	if (!rc && a.opt[OPT_PREFIX].count) {
+		prefix = a.opt[OPT_PREFIX].value;
+		if (!*prefix)
+			rc = cli_usage(cmd, "--prefix is empty");
+	}
 	for (int i = 0; !rc && i < a.opt[OPT_LABEL].count; i++) {
 		const char *kv = a.opt[OPT_LABEL].values[i];
 		if (strncmp(kv, PODMAN_DIGEST_LABEL, strlen(PODMAN_DIGEST_LABEL)) == 0 &&
@@ -97,7 +106,15 @@ int cmd_podman(int argc, char **argv)
 			rc = cli_error(ERR_INPUT, "%s: secret name has a NUL byte", x->path);
 			goto out;
 		}
-		names[i] = x->name;
+		/* P+name: every secret of the run, NAME too, so one --prefix
+		 * per unit keeps all its secrets apart */
+		names[i] = malloc((prefix ? strlen(prefix) : 0) + x->name_len + 1);
+		if (!names[i]) {
+			rc = cli_error(ERR_FAIL, "out of memory");
+			goto out;
+		}
+		snprintf(names[i], (prefix ? strlen(prefix) : 0) + x->name_len + 1, "%s%.*s",
+			 prefix ? prefix : "", (int)x->name_len, x->name);
 		if (podman_value_check(x->value.p, x->value.len, f.env, &e) ||
 		    podman_digest(s.data_key, x->value.p, x->value.len, digests[i], &e)) {
 			rc = cli_error(e.code, "%s: %s", x->path, e.msg);
@@ -108,13 +125,17 @@ int cmd_podman(int argc, char **argv)
 		rc = cli_fail(&e);
 		goto out;
 	}
+	if (prefix && podman_prefix_check(&pm.version, prefix, strlen(prefix), &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
 	for (size_t i = 0; i < v.n; i++) {
 		if (podman_name_check(&pm.version, names[i], strlen(names[i]), &e)) {
 			rc = cli_error(e.code, "%s: %s", v.v[i].path, e.msg);
 			goto out;
 		}
 	}
-	if (podman_lookup(&pm, names, v.n, cur, &e)) {
+	if (podman_lookup(&pm, (const char *const *)names, v.n, cur, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -124,6 +145,22 @@ int cmd_podman(int argc, char **argv)
 		enum podman_action done;
 		char id[80];
 
+		if (dry_run) {
+			/* only version and inspect have run: a report, no change */
+			enum podman_why why = podman_secret_compare(&sec, &cur[i]);
+
+			pending |= why != PODMAN_WHY_EQUAL;
+			if (buf_printf(&report, "%s: %s (%s)\n", names[i],
+				       why == PODMAN_WHY_EQUAL	  ? "unchanged"
+				       : why == PODMAN_WHY_MISSING ? "would create"
+								   : "would replace",
+				       podman_why_text(why))) {
+				rc = cli_error(ERR_FAIL, "out of memory");
+				goto out;
+			}
+			continue;
+		}
+
 		if (podman_secret_put(&pm, &sec, &cur[i], &done, id, &e)) {
 			rc = cli_fail(&e);
 			goto out;
@@ -132,10 +169,18 @@ int cmd_podman(int argc, char **argv)
 			cli_note("%s: %s%s%s%s", names[i], podman_action_name(done),
 				 id[0] ? " (id " : "", id, id[0] ? ")" : "");
 	}
+	if (dry_run) {
+		rc = cli_write_stdout(report.p, report.len);
+		if (!rc && pending)
+			rc = ERR_PENDING;
+	}
 out:
+	buf_free(&report);
 	for (size_t i = 0; cur && i < v.n; i++)
 		podman_existing_free(&cur[i]);
 	free(cur);
+	for (size_t i = 0; names && i < v.n; i++)
+		free(names[i]);
 	free(names);
 	free(digests);
 	podman_labels_free(&labels);

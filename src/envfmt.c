@@ -162,9 +162,32 @@ static int refuse(enum envfmt_dialect d, const struct envfmt_entry *v, struct er
 		       dialect_what(d), instead);
 }
 
-static int is_blank(unsigned char c)
+size_t envfmt_utf8_invalid(const unsigned char *s, size_t len)
 {
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+	size_t i, n;
+	uint32_t cp;
+
+	for (i = 0; i < len; i += n) {
+		n = utf8_seq(s + i, len - i, &cp);
+		if (n == 0)
+			return i;
+	}
+	return len;
+}
+
+/* podman's advice: an env secret carries what its env file cannot (runc
+ * passes the bytes through; only NUL and invalid UTF-8 fail there too). */
+static int refuse_podman(const struct envfmt_entry *v, struct err *e, const char *why)
+{
+	char where[256], name[128], instead[800];
+
+	msg_where(where, sizeof where, v);
+	msg_text(name, sizeof name, v->name, v->name_len);
+	snprintf(instead, sizeof instead,
+		 "an env secret (secretctl podman STORE -e %s %s, and Secret=%s,type=env in the "
+		 "unit) or -f",
+		 where, name, name);
+	return refuse(ENVFMT_PODMAN, v, e, why, instead);
 }
 
 int envfmt_check(enum envfmt_dialect d, const struct envfmt_entry *v, struct err *e)
@@ -198,7 +221,11 @@ int envfmt_check(enum envfmt_dialect d, const struct envfmt_entry *v, struct err
 		if (n == 0) {
 			snprintf(why, sizeof why, "is not valid UTF-8 (byte 0x%02x at offset %zu)",
 				 s[i], i);
-			return refuse(d, v, e, why, "--format shell or -f");
+			/* podman's OCI spec is JSON, which Go makes valid UTF-8 */
+			return refuse(d, v, e, why,
+				      d == ENVFMT_PODMAN ? "-f (podman turns invalid UTF-8 into "
+							   "U+FFFD, in env secrets too)"
+							 : "--format shell or -f");
 		}
 		if (d == ENVFMT_SYSTEMD && unicode_nonchar(cp)) {
 			snprintf(why, sizeof why, "has the Unicode noncharacter U+%04X (offset %zu)",
@@ -208,25 +235,22 @@ int envfmt_check(enum envfmt_dialect d, const struct envfmt_entry *v, struct err
 	}
 	if (d != ENVFMT_PODMAN)
 		return 0;
-	/* podman takes the rest of the line raw: no quoting, so no line breaks;
-	 * other readers of such files (docker compose, dotenv) strip quotes and
-	 * blanks, so values that would read differently there are refused. */
+	/* podman (pkg/env ParseFile, 4.3 to 5.x) reads lines with Go's
+	 * bufio.Scanner, which ends a line at LF and drops one CR before it,
+	 * and takes everything after the first '=' raw: blanks and quotes at
+	 * either end are the value's own. */
 	for (i = 0; i < len; i++) {
-		if (s[i] == '\n')
-			return refuse(d, v, e, "has a newline", "--format systemd or -f");
-		if (s[i] == '\r')
-			return refuse(d, v, e, "has a carriage return", "--format systemd or -f");
+		if (s[i] == '\n') {
+			snprintf(why, sizeof why, "has a newline (offset %zu)", i);
+			return refuse_podman(v, e, why);
+		}
 	}
-	if (len && is_blank(s[0]))
-		return refuse(d, v, e, "starts with a blank", "--format systemd or -f");
-	if (len && is_blank(s[len - 1]))
-		return refuse(d, v, e, "ends with a blank", "--format systemd or -f");
-	if (len && (s[0] == '"' || s[0] == '\''))
-		return refuse(d, v, e, "starts with a quote", "--format systemd or -f");
+	if (len && s[len - 1] == '\r')
+		return refuse_podman(v, e, "ends with a carriage return");
 	if (v->name_len + 1 + len > ENVFMT_PODMAN_LINE_MAX) {
 		snprintf(why, sizeof why, "is too long (a line over %d bytes)",
 			 ENVFMT_PODMAN_LINE_MAX);
-		return refuse(d, v, e, why, "--format systemd or -f");
+		return refuse_podman(v, e, why);
 	}
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "secretctl/envfmt.h"
 #include "secretctl/secmem.h"
 
 extern char **environ;
@@ -81,6 +82,16 @@ static int is_alnum(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* A byte for a message: 'c' when printable, else "byte 0xNN". */
+static const char *char_what(char out[16], unsigned char c)
+{
+	if (c >= 0x20 && c < 0x7f)
+		snprintf(out, 16, "'%c'", c);
+	else
+		snprintf(out, 16, "byte 0x%02x", c);
+	return out;
+}
+
 int podman_name_check(const struct podman_version *v, const char *name, size_t len,
 		      struct err *e)
 {
@@ -111,13 +122,12 @@ int podman_name_check(const struct podman_version *v, const char *name, size_t l
 			       name, len, v->major, v->minor);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
+		char what[16];
 		if (!is_alnum(c) && c != '_' && c != '.' && c != '-')
 			return err_set(e, ERR_INPUT,
-				       "secret name '%.*s' has %s%c%s (byte %zu); podman %d.%d takes only "
+				       "secret name '%.*s' has %s (byte %zu); podman %d.%d takes only "
 				       "[a-zA-Z0-9_.-]",
-				       (int)len, name, c >= 0x20 && c < 0x7f ? "'" : "byte 0x",
-				       c >= 0x20 && c < 0x7f ? c : '?', c >= 0x20 && c < 0x7f ? "'" : "",
-				       i, v->major, v->minor);
+				       (int)len, name, char_what(what, c), i, v->major, v->minor);
 	}
 	if (!is_alnum((unsigned char)name[0]))
 		return err_set(e, ERR_INPUT,
@@ -130,9 +140,43 @@ int podman_name_check(const struct podman_version *v, const char *name, size_t l
 	return 0;
 }
 
+int podman_prefix_check(const struct podman_version *v, const char *prefix, size_t len,
+			struct err *e)
+{
+	if (len == 0)
+		return err_set(e, ERR_USAGE, "--prefix is empty");
+	if (podman_has_replace(v)) {
+		for (const char *c = ",/="; *c; c++)
+			if (memchr(prefix, *c, len))
+				return err_set(e, ERR_USAGE,
+					       "--prefix '%.*s' has '%c', which podman refuses in secret "
+					       "names",
+					       (int)len, prefix, *c);
+		return 0;
+	}
+	/* the 4.3 rules of podman_name_check, but for the last byte: a
+	 * name goes on after the prefix */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)prefix[i];
+		char what[16];
+		if (!is_alnum(c) && c != '_' && c != '.' && c != '-')
+			return err_set(e, ERR_USAGE,
+				       "--prefix '%.*s' has %s (byte %zu); podman %d.%d takes only "
+				       "[a-zA-Z0-9_.-] in secret names",
+				       (int)len, prefix, char_what(what, c), i, v->major, v->minor);
+	}
+	if (!is_alnum((unsigned char)prefix[0]))
+		return err_set(e, ERR_USAGE,
+			       "--prefix '%.*s' starts with '%c'; podman %d.%d wants a letter or digit "
+			       "first in secret names",
+			       (int)len, prefix, prefix[0], v->major, v->minor);
+	return 0;
+}
+
 int podman_value_check(const unsigned char *value, size_t len, int env, struct err *e)
 {
 	const unsigned char *nul;
+	size_t bad;
 
 	if (len == 0)
 		return err_set(e, ERR_INPUT, "value is empty; a podman secret holds 1 to %u bytes",
@@ -145,6 +189,14 @@ int podman_value_check(const unsigned char *value, size_t len, int env, struct e
 			       "value has a NUL byte (offset %zu), which an environment variable "
 			       "cannot carry (runc refuses it); use -f",
 			       (size_t)(nul - value));
+	/* podman puts env secrets into the OCI spec, which Go's JSON writes
+	 * as valid UTF-8: each invalid byte would reach the container as
+	 * U+FFFD */
+	if (env && (bad = envfmt_utf8_invalid(value, len)) < len)
+		return err_set(e, ERR_INPUT,
+			       "value is not valid UTF-8 (byte 0x%02x at offset %zu), which podman "
+			       "turns into U+FFFD in an environment variable; use -f",
+			       value[bad], bad);
 	return 0;
 }
 
@@ -591,21 +643,49 @@ static int want_labels(const struct podman_secret *s, struct podman_labels *l, s
 	return rc;
 }
 
-int podman_secret_current(const struct podman_secret *s, const struct podman_existing *cur)
+const char *podman_why_text(enum podman_why w)
+{
+	switch (w) {
+	case PODMAN_WHY_MISSING:
+		return "no such secret";
+	case PODMAN_WHY_NO_DIGEST:
+		return "no digest label: not made by secretctl";
+	case PODMAN_WHY_DIGEST:
+		return "digest label differs";
+	case PODMAN_WHY_LABELS:
+		return "labels differ";
+	case PODMAN_WHY_EQUAL:
+		return "digest and labels equal";
+	}
+	return "?";
+}
+
+enum podman_why podman_secret_compare(const struct podman_secret *s,
+				      const struct podman_existing *cur)
 {
 	struct podman_labels want;
 	struct err e;
 	const char *d;
 	int same;
 
-	if (!cur->exists || want_labels(s, &want, &e))
-		return 0;
+	if (!cur->exists)
+		return PODMAN_WHY_MISSING;
 	d = podman_labels_get(&cur->labels, PODMAN_DIGEST_LABEL);
-	same = d && strlen(d) == PODMAN_DIGEST_HEX_LEN - 1 &&
-	       sodium_memcmp(d, s->digest, PODMAN_DIGEST_HEX_LEN - 1) == 0 &&
-	       podman_labels_equal(&want, &cur->labels);
+	if (!d)
+		return PODMAN_WHY_NO_DIGEST;
+	if (strlen(d) != PODMAN_DIGEST_HEX_LEN - 1 ||
+	    sodium_memcmp(d, s->digest, PODMAN_DIGEST_HEX_LEN - 1) != 0)
+		return PODMAN_WHY_DIGEST;
+	if (want_labels(s, &want, &e))
+		return PODMAN_WHY_LABELS; /* out of memory: not known equal */
+	same = podman_labels_equal(&want, &cur->labels);
 	podman_labels_free(&want);
-	return same;
+	return same ? PODMAN_WHY_EQUAL : PODMAN_WHY_LABELS;
+}
+
+int podman_secret_current(const struct podman_secret *s, const struct podman_existing *cur)
+{
+	return podman_secret_compare(s, cur) == PODMAN_WHY_EQUAL;
 }
 
 static int secret_rm(const struct podman *p, const char *name, const char *id, struct err *e)

@@ -226,5 +226,7 @@ complete -c secretctl -n '__secretctl_using ls' -l prefix -x -a '(__secretctl_ke
 complete -c secretctl -n '__secretctl_using ls' -l depth -x -d 'cut paths N segments below the prefix'
 complete -c secretctl -n '__secretctl_using podman' -s l -l label -x -d 'add a label to every secret (repeatable)'
 complete -c secretctl -n '__secretctl_using podman' -l podman -x -a '(__fish_complete_command)' -d 'the podman to run'
+complete -c secretctl -n '__secretctl_using podman' -l prefix -x -d 'start every secret name with this'
+complete -c secretctl -n '__secretctl_using podman' -l dry-run -d 'say what would change, change nothing'
 complete -c secretctl -n '__secretctl_using recipients' -l no-rotate -d 'rm: keep the data key'
 complete -c secretctl -n '__secretctl_using set' -l value-file -r -F -d 'read the value from FILE, not stdin'

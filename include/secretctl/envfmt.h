@@ -19,7 +19,8 @@ enum envfmt_dialect {
 };
 
 /* podman reads --env-file with Go's bufio.Scanner: a line (NAME=value)
- * longer than this is an error there, so it is refused here. */
+ * longer than this is an error there (64 KiB with its LF), so it is
+ * refused here. */
 #define ENVFMT_PODMAN_LINE_MAX 65535
 
 /* "systemd", "podman", "docker", "shell", "json" (exact, lower case).
@@ -30,6 +31,11 @@ const char *envfmt_dialect_name(enum envfmt_dialect d);
 
 /* [A-Za-z_][A-Za-z0-9_]*, non-empty. 1 if valid, else 0. */
 int envfmt_name_valid(const char *name, size_t len);
+
+/* Offset of the first byte of s that does not begin a valid UTF-8
+ * sequence (RFC 3629: no overlong forms, surrogates or code points past
+ * U+10FFFF, as Go decodes it), or len when s is all valid. */
+size_t envfmt_utf8_invalid(const unsigned char *s, size_t len);
 
 /* One variable. value may be NULL when value_len is 0. path is the PATH
  * (escaped text form) the value came from, used in messages; NULL: name. */
@@ -47,7 +53,8 @@ int envfmt_check(enum envfmt_dialect d, const struct envfmt_entry *v, struct err
 
 /* Render v[0..n) in dialect d, appended to out:
  *   systemd  NAME=value or NAME="..." ("\ ` $ backslash-escaped), one per line
- *   podman   NAME=value, one per line, raw
+ *   podman   NAME=value, one per line, raw (podman's --env-file takes the
+ *            rest of the line as it is: no line break, no CR at the end)
  *   shell    export NAME='...' ('\'' for a quote), one per line
  *   json     {"NAME":"value",...} and a newline (n == 0: {})
  * Every entry is checked first (envfmt_check, and no name twice); on any

@@ -38,9 +38,17 @@ int podman_has_replace(const struct podman_version *v);
 int podman_name_check(const struct podman_version *v, const char *name, size_t len,
 		      struct err *e);
 
+/* Is prefix the start of names the podman of version v accepts (the
+ * rules above, but for the last byte, as a name goes on after it)?
+ * Checked alone so the message names the option; whole names are checked
+ * with podman_name_check. 0, or ERR_USAGE "why" (an empty prefix too). */
+int podman_prefix_check(const struct podman_version *v, const char *prefix, size_t len,
+			struct err *e);
+
 /* Can value be a podman secret? 1..PODMAN_VALUE_MAX bytes; for env form
- * (type=env secrets) no NUL byte, which runc refuses in an environment.
- * 0 or ERR_INPUT "why". */
+ * (type=env secrets) no NUL byte, which runc refuses in an environment,
+ * and valid UTF-8, which podman's OCI spec (JSON) otherwise replaces with
+ * U+FFFD. 0 or ERR_INPUT "why". */
 int podman_value_check(const unsigned char *value, size_t len, int env, struct err *e);
 
 /* The digest label's value: hex of BLAKE2b-256(value) keyed with
@@ -125,7 +133,21 @@ enum podman_action {
 };
 const char *podman_action_name(enum podman_action a);
 
-/* Is cur what s would create? */
+/* How what exists compares with what s would create, first difference
+ * first. */
+enum podman_why {
+	PODMAN_WHY_MISSING,   /* no such secret */
+	PODMAN_WHY_NO_DIGEST, /* exists without the digest label */
+	PODMAN_WHY_DIGEST,    /* the digest label differs: another value */
+	PODMAN_WHY_LABELS,    /* same digest, the --label set differs */
+	PODMAN_WHY_EQUAL,     /* nothing to do */
+};
+enum podman_why podman_secret_compare(const struct podman_secret *s,
+				      const struct podman_existing *cur);
+/* "no such secret", "digest label differs", ... for messages. */
+const char *podman_why_text(enum podman_why w);
+
+/* Is cur what s would create (podman_secret_compare says equal)? */
 int podman_secret_current(const struct podman_secret *s, const struct podman_existing *cur);
 
 /* Put s in place given what exists (cur, from podman_lookup): nothing when

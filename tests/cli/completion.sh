@@ -159,6 +159,7 @@ CASES=(
 	"secretctl extract store.yaml --format "      "docker|json|podman|shell|systemd"
 	"secretctl install store.yaml -f db/"         "db/password"
 	"secretctl podman store.yaml -f app/t"        "app/tls.key"
+	"secretctl podman store.yaml -e app/env --prefix a" ""
 	"secretctl set store.yaml app/nested/"        "app/nested/deeper/|app/nested/empty"
 	"secretctl unset store.yaml d"                "db/"
 	"secretctl ls store.yaml app/ne"              "app/nested/"

@@ -106,8 +106,11 @@ else
 		bash -c "[ $RC != 0 ] && grep -q 'secretctl is not executable' '$T/err'"
 	mv "$ROOT/usr/bin/secretctl.off" "$ROOT/usr/bin/secretctl"
 	assert "the quadlet .container and the .service install and podman the same secrets" bash -c "
-		diff <(grep '^ExecStartPre=' '$TOP/examples/quadlet/app.container' | sed 's/ --format podman//') \
+		diff <(grep '^ExecStartPre=' '$TOP/examples/quadlet/app.container') \
 		     <(grep '^ExecStartPre=' '$TOP/examples/quadlet/app.service')"
+	assert "...and hand podman the same env file and secrets (EnvironmentFile=, Secret= as --env-file, --secret)" bash -c "
+		diff <(sed -n 's/^EnvironmentFile=/--env-file /p; s/^Secret=/--secret /p' '$TOP/examples/quadlet/app.container') \
+		     <(grep -v '^#' '$TOP/examples/quadlet/app.service' | grep -oE -- '--(env-file|secret) [^ ]+')"
 fi
 
 # --- the system example's credential: systemd-creds encrypt, then secretctl

@@ -58,6 +58,9 @@ print(f"""pod:
   nul:
     {p}_OK: fine
     {p}_NUL: {b(b"a" + bytes(1) + b"b")}
+  utf8:
+    {p}_U8OK: fine
+    {p}_FF: {b(b"a" + bytes([255]) + b"b")}
   sizes:
     {p}_ok: fine
     {p}_toobig: {b(b"x" * 512000)}
@@ -65,7 +68,30 @@ print(f"""pod:
   "a@b": at-sign
   "a/b": slash
   deep:
-    inner: [1, 2]""")
+    inner: [1, 2]
+pfx:
+  app:
+    DB_PASSWORD: "app's pw"
+  web2:
+    DB_PASSWORD: "web2 pw #2"
+  long:
+    {"L" * 50}: x
+collide:
+  app:
+    {p}_DB: app-value
+  web2:
+    {p}_DB: web2-value
+dry:
+  {p}_D1: "dry one"
+  {p}_D2: "dry two\\n"
+exact:
+  {p}_X_FIRST: abcdefgh
+  {p}_X_MID: abcdefgh
+  {p}_X_LAST: abcdefgh
+  {p}_X_LONGER: abcdefgh
+  {p}_X_SHORTER: abcdefgh
+  {p}_X_ONE: a
+""")
 PY
 sc encrypt plain.yaml -r "$(sc keygen -y id.txt)" -o s.yaml || { not_ok "encrypt"; exit 1; }
 
@@ -248,6 +274,11 @@ refused 6 "^secretctl: pod/nul/${P}_NUL: value has a NUL byte \(offset 1\), whic
 if [ -z "$(ran)" ] && [ -z "$(id_of "${P}_OK")" ]; then ok "...before podman ran"; else not_ok "podman ran: $(ran)"; fi
 run sc podman s.yaml -f "pod/nul/${P}_NUL"
 assert_rc 0 "-f with the same NUL value is fine (a file holds any byte)"
+refused 6 "^secretctl: pod/utf8/${P}_FF: value is not valid UTF-8 \(byte 0xff at offset 1\), which podman turns into U\+FFFD in an environment variable; use -f$" \
+	"-e with invalid UTF-8: exit 6" -e pod/utf8
+if [ -z "$(ran)" ] && [ -z "$(id_of "${P}_U8OK")" ]; then ok "...before podman ran"; else not_ok "podman ran: $(ran)"; fi
+run sc podman s.yaml -f "pod/utf8/${P}_FF"
+assert_rc 0 "-f with the same value is fine (a file secret holds the bytes)"
 refused 6 "^secretctl: pod/a@b: secret name 'a@b' has '@' \(byte 1\); podman 4.3 takes only \[a-zA-Z0-9_.-\]$" \
 	"a name podman 4.3 refuses: exit 6, says why" -f pod/a@b
 if [ "$(ran)" = "version --format {{.Client.Version}}|" ]; then ok "...only the version probe ran"
@@ -267,9 +298,147 @@ refused 6 "pod/deep/inner is a sequence" "-e on a sequence: exit 6" -e pod/deep/
 refused 3 "no such path" "a missing PATH: exit 3" -f pod/nope
 if [ -z "$(ran)" ]; then ok "...podman never ran for usage and path errors"; else not_ok "podman ran: $(ran)"; fi
 
+# ---- --prefix: two units' DB_PASSWORD apart in the one podman namespace ----
+# Without it, the second mapping's key takes the first one's secret.
+run sc podman s.yaml -e collide/app -v
+assert_err "^secretctl: ${P}_DB: created" "no prefix: app's ${P}_DB created"
+run sc podman s.yaml -e collide/web2 -v
+assert_err "^secretctl: ${P}_DB: replaced" "no prefix: web2's key of the same name replaces app's secret (the collision)"
+run sc podman s.yaml -e pfx/app --prefix "${P}app_" -v
+assert_rc 0 "--prefix: app's secrets"
+assert_err "^secretctl: ${P}app_DB_PASSWORD: created \(id [0-9a-f]{25}\)$" "--prefix P: the secret is P+KEY"
+run sc podman s.yaml -e pfx/web2 --prefix "${P}web2_" -v
+assert_err "^secretctl: ${P}web2_DB_PASSWORD: created" "--prefix: web2's DB_PASSWORD is a secret of its own"
+run sc podman s.yaml -e pfx/app --prefix "${P}app_" -v
+assert_err "^secretctl: ${P}app_DB_PASSWORD: unchanged" "--prefix: app's secret stays, unchanged"
+# the quadlet pairing Secret=web2_DB_PASSWORD,type=env,target=DB_PASSWORD
+run ctr --secret "${P}web2_DB_PASSWORD,type=env,target=DB_PASSWORD" \
+	--secret "${P}app_DB_PASSWORD,type=env,target=APP_DB_PASSWORD" -- e:DB_PASSWORD e:APP_DB_PASSWORD
+want="e:DB_PASSWORD=$(sc extract s.yaml -f pfx/web2/DB_PASSWORD | hex)
+e:APP_DB_PASSWORD=$(sc extract s.yaml -f pfx/app/DB_PASSWORD | hex)"
+if [ "$RC" = 0 ] && [ "$(cat "$T/out")" = "$want" ]; then
+	ok "a container sees DB_PASSWORD from the prefixed secret (type=env,target=DB_PASSWORD), each unit its own"
+else not_ok "prefixed env secrets (rc $RC)"; { cat "$T/out"; echo "want:"; echo "$want"; cat "$T/err"; } | diag; fi
+run sc podman s.yaml -f pfx/app/DB_PASSWORD --prefix "${P}f." -v
+assert_err "^secretctl: ${P}f\.DB_PASSWORD: created" "--prefix with -f: P+the last segment"
+run sc podman s.yaml -f pfx/app/DB_PASSWORD pw --prefix "${P}n-" -v
+assert_err "^secretctl: ${P}n-pw: created" "--prefix with NAME: P+NAME"
+refused 2 "^secretctl: --prefix 'a@' has '@' \(byte 1\); podman 4.3 takes only \[a-zA-Z0-9_.-\] in secret names$" \
+	"a --prefix podman 4.3 refuses: exit 2, says why" -e pfx/app --prefix a@
+if [ "$(ran)" = "version --format {{.Client.Version}}|" ]; then ok "...only the version probe ran"
+else not_ok "podman ran: $(ran)"; fi
+refused 2 "^secretctl: --prefix '_a' starts with '_'; podman 4.3 wants a letter or digit first in secret names$" \
+	"a --prefix starting with '_': exit 2" -e pfx/app --prefix _a
+refused 2 "^secretctl: podman: --prefix is empty" "an empty --prefix: exit 2" -e pfx/app --prefix ''
+if [ -z "$(ran)" ]; then ok "...podman never ran"; else not_ok "podman ran: $(ran)"; fi
+refused 6 "^secretctl: pfx/long/L{50}: secret name '${P}_0123456789L+\.\.\.' is [0-9]+ bytes; podman 4.3 takes at most 64$" \
+	"--prefix making a name over 64 bytes: exit 6, names the whole name" -e pfx/long --prefix "${P}_0123456789"
+run sc podman s.yaml -e pfx/long --prefix "${P}_"
+assert_rc 0 "the same key with a prefix that keeps the name within 64 bytes"
+
+# ---- --dry-run: what a run would do, by the digest label; nothing changes ----
+# (podman 4.3 has no secret inspect --showsecret: this is the check there)
+dry() { : >log; run sc podman s.yaml --podman "$T/log.sh" --dry-run "$@"; }
+only_reads() { # DESC: the wrapper saw podman version and secret inspect only
+	if [ "$(grep -cv '^version --format\|^secret inspect --format' log)" = 0 ] && grep -q '^secret inspect' log
+	then ok "$1"; else not_ok "$1"; diag <log; fi
+}
+dry -e dry
+assert_rc 9 "--dry-run, two new secrets: exit 9 (something would change)"
+if [ "$(cat "$T/out")" = "${P}_D1: would create (no such secret)
+${P}_D2: would create (no such secret)" ]; then ok "--dry-run says would create (no such secret) per secret, on stdout"
+else not_ok "--dry-run output"; diag <"$T/out"; fi
+assert "...and nothing on stderr" [ ! -s "$T/err" ]
+only_reads "...podman ran only version and secret inspect"
+if [ -z "$(id_of "${P}_D1")" ] && [ -z "$(id_of "${P}_D2")" ]; then ok "...and no secret was created"
+else not_ok "--dry-run created a secret"; fi
+run sc podman s.yaml -e dry
+assert_rc 0 "the real run creates them"
+dry -e dry
+assert_rc 0 "--dry-run with nothing to change: exit 0"
+if [ "$(cat "$T/out")" = "${P}_D1: unchanged (digest and labels equal)
+${P}_D2: unchanged (digest and labels equal)" ]; then ok "--dry-run says unchanged (digest and labels equal)"
+else not_ok "--dry-run output"; diag <"$T/out"; fi
+d1=$(id_of "${P}_D1"); l1=$(label_of "${P}_D1" secretctl.digest)
+printf 'dry ONE' >new.bin
+sc set s.yaml "dry/${P}_D1" --value-file new.bin
+dry -e dry
+assert_rc 9 "--dry-run after a value changed: exit 9"
+if [ "$(cat "$T/out")" = "${P}_D1: would replace (digest label differs)
+${P}_D2: unchanged (digest and labels equal)" ]; then ok "--dry-run says would replace (digest label differs) for the changed one only"
+else not_ok "--dry-run output"; diag <"$T/out"; fi
+only_reads "...podman ran only version and secret inspect"
+if [ "$(id_of "${P}_D1")" = "$d1" ] && [ "$(label_of "${P}_D1" secretctl.digest)" = "$l1" ]; then
+	ok "...and the secret is the old one (same ID, same digest label)"
+else not_ok "--dry-run replaced the secret"; fi
+dry -e dry --label app=web
+assert_rc 9 "--dry-run with a new --label: exit 9"
+assert_out "^${P}_D2: would replace \(labels differ\)$" "--dry-run says would replace (labels differ)"
+printf 'by hand' | podman secret create "${P}_hand" - >/dev/null
+dry -f "dry/${P}_D2" "${P}_hand"
+assert_rc 9 "--dry-run on a secret made by hand: exit 9"
+assert_out "^${P}_hand: would replace \(no digest label: not made by secretctl\)$" \
+	"--dry-run says would replace (no digest label: not made by secretctl)"
+dry -f "dry/${P}_D2" "${P}_D2" --prefix "${P}x"
+assert_out "^${P}x${P}_D2: would create \(no such secret\)$" "--dry-run names secrets with the --prefix"
+run sc podman s.yaml -e dry -v
+assert_err "^secretctl: ${P}_D1: replaced" "the real run then replaces what the dry run said"
+dry -e dry -v
+assert_rc 0 "--dry-run -v after it: exit 0"
+if [ "$(grep -c "^${P}_D[12]: unchanged" "$T/out")" = 2 ] && ! grep -q "${P}_D" "$T/err"; then
+	ok "...-v: the report stays on stdout, no created/replaced notes"
+else not_ok "--dry-run -v"; diag <"$T/err"; fi
+dry -e pod/nul
+assert_rc 6 "--dry-run still refuses a value -e cannot carry (exit 6)"
+run env PATH="$T/nobin" "$SECRETCTL" podman s.yaml -e dry --dry-run
+assert_rc 8 "--dry-run without podman: exit 8"
+
+# ---- the unchanged check is exact: one byte anywhere, or one byte more or
+# less at the end, is a new value (a digest over len - 1 bytes would keep
+# _LAST and _ONE) ----
+X=(FIRST MID LAST LONGER SHORTER ONE)
+run sc podman s.yaml -e exact
+assert_rc 0 "six secrets of 'abcdefgh' and 'a'"
+xctr() { # the container's X_* variables, NAME=HEX lines
+	local spec=() args=() k
+	for k in "${X[@]}"; do spec+=(--secret "${P}_X_$k,type=env,target=X_$k"); args+=("e:X_$k"); done
+	run ctr "${spec[@]}" -- "${args[@]}"
+}
+xctr
+if [ "$RC" = 0 ] && [ "$(grep -c '=6162636465666768$' "$T/out")" = 5 ] && grep -qx 'e:X_ONE=61' "$T/out"; then
+	ok "a container sees the six first values"
+else not_ok "first values (rc $RC)"; diag <"$T/out"; fi
+for kv in FIRST=Xbcdefgh MID=abcdXfgh LAST=abcdefgX LONGER=abcdefghX SHORTER=abcdefg ONE=b; do
+	printf %s "${kv#*=}" >new.bin
+	sc set s.yaml "exact/${P}_X_${kv%%=*}" --value-file new.bin || not_ok "set ${kv%%=*}"
+done
+run sc podman s.yaml -e exact --dry-run
+if [ "$RC" = 9 ] && [ "$(grep -c ': would replace (digest label differs)$' "$T/out")" = 6 ]; then
+	ok "--dry-run: each of the six would be replaced (first, middle, last byte, one more, one less, the only byte)"
+else not_ok "--dry-run on changed bytes (exit $RC)"; diag <"$T/out"; fi
+run sc podman s.yaml -e exact -v
+miss=""
+for k in "${X[@]}"; do grep -q "^secretctl: ${P}_X_$k: replaced" "$T/err" || miss="$miss $k"; done
+assert "each changed value is replaced${miss:+ (not:$miss)}" [ -z "$miss" ]
+xctr
+want="e:X_FIRST=$(printf Xbcdefgh | hex)
+e:X_MID=$(printf abcdXfgh | hex)
+e:X_LAST=$(printf abcdefgX | hex)
+e:X_LONGER=$(printf abcdefghX | hex)
+e:X_SHORTER=$(printf abcdefg | hex)
+e:X_ONE=$(printf b | hex)"
+if [ "$RC" = 0 ] && [ "$(cat "$T/out")" = "$want" ]; then ok "a new container sees each new value"
+else not_ok "new values (rc $RC)"; { cat "$T/out"; echo want:; echo "$want"; } | diag; fi
+
 # Why -e refuses NUL: runc will not start a container with it.
 printf 'a\0b' | podman secret create "${P}_rawnul" - >/dev/null
 run ctr --secret "${P}_rawnul,type=env,target=X" -- e:X
 if [ "$RC" != 0 ]; then ok "runc refuses an env secret with a NUL byte (so -e refuses it first)"
 else not_ok "a NUL env secret started a container"; fi
+# Why -e refuses invalid UTF-8: podman hands it over as U+FFFD (the OCI
+# spec is JSON), while a file secret keeps the bytes.
+run ctr --secret "${P}_FF,type=env,target=X" --secret "${P}_FF" -- e:X "f:/run/secrets/${P}_FF"
+if [ "$RC" = 0 ] && grep -qx 'e:X=61efbfbd62' "$T/out" && grep -qx "f:/run/secrets/${P}_FF=61ff62" "$T/out"; then
+	ok "podman turns invalid UTF-8 in an env secret into U+FFFD, a file secret keeps it (so -e refuses it)"
+else not_ok "invalid UTF-8 env secret (rc $RC)"; diag <"$T/out"; fi
 echo "1..$TESTNUM"

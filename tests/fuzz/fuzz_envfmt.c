@@ -11,12 +11,13 @@
  *  - rendered: the output, read back by a small reader of that dialect as
  *    the consumer reads it (systemd EnvironmentFile= quoting and escapes;
  *    podman's Go reader: lines, a trailing CR dropped, blanks before the
- *    name skipped, the value raw; POSIX sh single quotes; JSON), gives the
+ *    name skipped, the value raw, invalid UTF-8 made U+FFFD by the OCI
+ *    spec's JSON; POSIX sh single quotes; JSON), gives the
  *    same names and values in order; the text before stays as it was;
  *  - refused: exactly when this harness's own rules say so (a NUL; invalid
- *    UTF-8 except in shell; a Unicode noncharacter in systemd; a line
- *    break, a leading or trailing blank, a leading quote or a line over
- *    65535 bytes in podman; an invalid or repeated name); ERR_INPUT, and
+ *    UTF-8 except in shell; a Unicode noncharacter in systemd; a newline,
+ *    a CR at the end or a line over 65535 bytes in podman; an invalid or
+ *    repeated name); ERR_INPUT, and
  *    the output is untouched (all or nothing). Any mismatch aborts. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -129,18 +130,57 @@ static int dec_systemd(const unsigned char *s, size_t n)
 	return 0;
 }
 
-/* podman --env-file (Go bufio.Scanner lines, strings.TrimLeft " \t",
- * '#' lines skipped, SplitN at "=", the value raw). */
+/* Length of the UTF-8 sequence at s as Go decodes it (utf8.DecodeRune:
+ * no overlong forms, surrogates or code points past U+10FFFF), 0 when
+ * invalid. */
+static size_t go_rune_len(const unsigned char *s, size_t n)
+{
+	size_t k, j;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (j = 1; j < k; j++) {
+		if ((s[j] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[j] & 0x3f);
+	}
+	if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return k;
+}
+
+/* podman --env-file (pkg/env ParseFile, the same from 4.3 to 5.x): Go's
+ * bufio.Scanner lines (split at LF, one CR before it dropped, a line that
+ * does not fit 64 KiB with its LF an error), strings.TrimLeft " \t", empty
+ * and '#' lines skipped, cut at the first '=', the value raw. The value
+ * then reaches the container through the OCI spec, which Go's JSON writes
+ * with each invalid UTF-8 byte as U+FFFD; runc refuses a NUL. */
 static int dec_podman(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n) {
 		const unsigned char *nl = memchr(s + i, '\n', n - i);
-		size_t end = nl ? (size_t)(nl - s) : n, e2 = end, v = dec_len, j;
+		size_t end = nl ? (size_t)(nl - s) : n, e2 = end, v = dec_len, j, k;
 		const unsigned char *name;
 		size_t nlen;
 
+		if (!nl)
+			return -1; /* every line ends */
+		if (end - i + 1 > 65536)
+			return -1; /* bufio.ErrTooLong: podman fails */
 		if (e2 > i && s[e2 - 1] == '\r')
 			e2--; /* ScanLines drops it */
 		j = i;
@@ -150,13 +190,22 @@ static int dec_podman(const unsigned char *s, size_t n)
 			return -1; /* the renderer never writes such lines */
 		if (read_name(s, e2, &j, &name, &nlen))
 			return -1;
-		for (; j < e2; j++)
-			if (put(s[j]))
-				return -1;
+		for (; j < e2; j += k) {
+			if (s[j] == 0)
+				return -1; /* runc will not start the container */
+			k = go_rune_len(s + j, e2 - j);
+			if (k == 0) {
+				if (put(0xef) || put(0xbf) || put(0xbd))
+					return -1;
+				k = 1;
+				continue;
+			}
+			for (size_t c = 0; c < k; c++)
+				if (put(s[j + c]))
+					return -1;
+		}
 		if (add_pair(name, nlen, v))
 			return -1;
-		if (!nl)
-			return -1; /* every line ends */
 		i = end + 1;
 	}
 	return 0;
@@ -313,11 +362,6 @@ static int utf8_ok(const unsigned char *s, size_t n, int no_nonchars)
 	return 1;
 }
 
-static int blank(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f';
-}
-
 static int name_ok(const char *s, size_t n)
 {
 	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
@@ -341,8 +385,7 @@ static int refusable(enum envfmt_dialect d, const struct envfmt_entry *v)
 		return 1;
 	if (d != ENVFMT_PODMAN)
 		return 0;
-	return (n && (memchr(s, '\n', n) || memchr(s, '\r', n) || blank(s[0]) || blank(s[n - 1]) ||
-		      s[0] == '"' || s[0] == '\'')) ||
+	return (n && (memchr(s, '\n', n) || s[n - 1] == '\r')) ||
 	       v->name_len + 1 + n > ENVFMT_PODMAN_LINE_MAX;
 }
 

@@ -7,7 +7,7 @@
  *   envtool --unquote-generator                 stdin: what systemd's environment.d
  *                                               generator prints; NAME=HEX lines
  *   envtool --gen SEED COUNT MAXLEN KIND DIR    write COUNT random values to DIR/0...
- *       KIND: bytes (1-255) | utf8[,nodollar][,noeol][,trim]
+ *       KIND: bytes (1-255) | utf8[,nodollar][,nolf]
  *
  * PREFIX makes the PATH in messages PREFIX/NAME. Exit status: the error
  * code, with one line "envtool: message" on stderr. */
@@ -289,7 +289,7 @@ static size_t utf8_put(uint32_t c, unsigned char *o)
 
 /* One random character of a utf8 value: mostly ASCII, weighted toward the
  * bytes quoting cares about. No NUL, no surrogates, no noncharacters. */
-static uint32_t rand_char(int nodollar, int noeol)
+static uint32_t rand_char(int nodollar, int nolf)
 {
 	static const char special[] = "\"'\\`$#=; {}()*?!~&|<>%";
 	uint32_t c;
@@ -324,21 +324,16 @@ static uint32_t rand_char(int nodollar, int noeol)
 			continue;
 		if (nodollar && c == '$')
 			continue;
-		if (noeol && (c == '\n' || c == '\r'))
+		if (nolf && c == '\n')
 			continue;
 		return c;
 	}
 }
 
-static int is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f';
-}
-
 static int cmd_gen(int argc, char **argv)
 {
 	unsigned long count, maxlen, k;
-	int bytes = 0, nodollar = 0, noeol = 0, trim = 0;
+	int bytes = 0, nodollar = 0, nolf = 0;
 	unsigned char *v;
 	char path[4096];
 
@@ -351,10 +346,9 @@ static int cmd_gen(int argc, char **argv)
 		bytes = 1;
 	} else if (strncmp(argv[3], "utf8", 4) == 0) {
 		nodollar = strstr(argv[3], "nodollar") != NULL;
-		noeol = strstr(argv[3], "noeol") != NULL;
-		trim = strstr(argv[3], "trim") != NULL;
+		nolf = strstr(argv[3], "nolf") != NULL;
 	} else {
-		return die(ERR_USAGE, "KIND: bytes | utf8[,nodollar][,noeol][,trim]");
+		return die(ERR_USAGE, "KIND: bytes | utf8[,nodollar][,nolf]");
 	}
 	v = malloc(maxlen * 4 + 4);
 	if (!v)
@@ -367,18 +361,12 @@ static int cmd_gen(int argc, char **argv)
 			if (bytes)
 				v[len++] = (unsigned char)(1 + rng() % 255);
 			else
-				len += utf8_put(rand_char(nodollar, noeol), v + len);
+				len += utf8_put(rand_char(nodollar, nolf), v + len);
 		}
-		if (trim) {
-			/* What podman's dialect refuses at the ends. */
-			while (len && is_blank(v[len - 1]))
-				len--;
-			i = 0;
-			while (i < len && (is_blank(v[i]) || v[i] == '"' || v[i] == '\''))
-				i++;
-			memmove(v, v + i, len - i);
-			len -= i;
-		}
+		/* nolf: what podman's env file carries, so no CR at the end
+		 * either (its line reader drops one there) */
+		while (nolf && len && v[len - 1] == '\r')
+			len--;
 		snprintf(path, sizeof path, "%s/%lu", argv[4], k);
 		f = fopen(path, "wb");
 		if (!f || fwrite(v, 1, len, f) != len || fclose(f))

@@ -232,6 +232,8 @@ static void test_nul(void **state)
 	NO1(f, ENVFMT_PODMAN, "K", "\n\0\xff", "NUL byte");
 }
 
+/* What podman's env-file reader (pkg/env ParseFile, 4.3 to 5.x) cannot
+ * carry is refused, and nothing else: it takes the rest of the line raw. */
 static void test_podman(void **state)
 {
 	struct fx *f = *state;
@@ -243,21 +245,36 @@ static void test_podman(void **state)
 	OK1(f, ENVFMT_PODMAN, "K", "#x", "K=#x\n");
 	OK1(f, ENVFMT_PODMAN, "K", "x\"", "K=x\"\n");
 	OK1(f, ENVFMT_PODMAN, "K", "\x01\x7f\xc3\xa9", "K=\x01\x7f\xc3\xa9\n");
-	NO1(f, ENVFMT_PODMAN, "KEY", "a\nb", "app/env/KEY: value has a newline, which the podman "
-	    "env-file format cannot carry; use --format systemd or -f");
-	NO1(f, ENVFMT_PODMAN, "K", "ab\n", "has a newline");
-	NO1(f, ENVFMT_PODMAN, "K", "a\rb", "has a carriage return, which the podman env-file format "
-	    "cannot carry; use --format systemd or -f");
-	NO1(f, ENVFMT_PODMAN, "K", " a", "starts with a blank, which the podman");
-	NO1(f, ENVFMT_PODMAN, "K", "\ta", "starts with a blank");
-	NO1(f, ENVFMT_PODMAN, "K", "\va", "starts with a blank");
-	NO1(f, ENVFMT_PODMAN, "K", "a ", "ends with a blank");
-	NO1(f, ENVFMT_PODMAN, "K", "a\t", "ends with a blank");
-	NO1(f, ENVFMT_PODMAN, "K", "a\f", "ends with a blank");
-	NO1(f, ENVFMT_PODMAN, "K", " ", "starts with a blank");
-	NO1(f, ENVFMT_PODMAN, "K", "\"q\"", "starts with a quote, which the podman env-file format "
-	    "cannot carry; use --format systemd or -f");
-	NO1(f, ENVFMT_PODMAN, "K", "'q", "starts with a quote");
+	/* podman keeps blanks and quotes at either end, and a CR inside */
+	OK1(f, ENVFMT_PODMAN, "K", " a", "K= a\n");
+	OK1(f, ENVFMT_PODMAN, "K", "\ta", "K=\ta\n");
+	OK1(f, ENVFMT_PODMAN, "K", "\va\f", "K=\va\f\n");
+	OK1(f, ENVFMT_PODMAN, "K", "a ", "K=a \n");
+	OK1(f, ENVFMT_PODMAN, "K", "a\t", "K=a\t\n");
+	OK1(f, ENVFMT_PODMAN, "K", " ", "K= \n");
+	OK1(f, ENVFMT_PODMAN, "K", "\"q\"", "K=\"q\"\n");
+	OK1(f, ENVFMT_PODMAN, "K", "'q", "K='q\n");
+	OK1(f, ENVFMT_PODMAN, "K", "q'", "K=q'\n");
+	OK1(f, ENVFMT_PODMAN, "K", " #c", "K= #c\n");
+	OK1(f, ENVFMT_PODMAN, "K", "=", "K==\n");
+	OK1(f, ENVFMT_PODMAN, "K", "a\rb", "K=a\rb\n");
+	OK1(f, ENVFMT_PODMAN, "K", "\ra", "K=\ra\n");
+	/* a line break ends the line: the rest would be another line */
+	NO1(f, ENVFMT_PODMAN, "KEY", "a\nb", "app/env/KEY: value has a newline (offset 1), which the "
+	    "podman env-file format cannot carry; use an env secret (secretctl podman STORE -e "
+	    "app/env/KEY KEY, and Secret=KEY,type=env in the unit) or -f");
+	NO1(f, ENVFMT_PODMAN, "K", "ab\n", "has a newline (offset 2)");
+	NO1(f, ENVFMT_PODMAN, "K", "\nX=injected", "has a newline (offset 0)");
+	/* bufio.ScanLines drops a CR before the line's end */
+	NO1(f, ENVFMT_PODMAN, "KEY", "ab\r", "app/env/KEY: value ends with a carriage return, which "
+	    "the podman env-file format cannot carry; use an env secret (secretctl podman STORE -e "
+	    "app/env/KEY KEY, and Secret=KEY,type=env in the unit) or -f");
+	NO1(f, ENVFMT_PODMAN, "K", "\r", "ends with a carriage return");
+	NO1(f, ENVFMT_PODMAN, "K", "a\r\r", "ends with a carriage return");
+	/* Go's JSON (the OCI spec) makes each invalid byte U+FFFD */
+	NO1(f, ENVFMT_PODMAN, "K", "a\xff", "app/env/K: value is not valid UTF-8 (byte 0xff at offset 1), "
+	    "which the podman env-file format cannot carry; use -f (podman turns invalid UTF-8 "
+	    "into U+FFFD, in env secrets too)");
 	/* Line length: NAME=value within bufio.Scanner's 64 KiB. */
 	big = malloc(ENVFMT_PODMAN_LINE_MAX);
 	assert_non_null(big);
@@ -265,10 +282,24 @@ static void test_podman(void **state)
 	assert_int_equal(r1(f, ENVFMT_PODMAN, "K", big, ENVFMT_PODMAN_LINE_MAX - 2), 0);
 	assert_int_equal(f->out.len, ENVFMT_PODMAN_LINE_MAX + 1);
 	no1(f, ENVFMT_PODMAN, "K", big, ENVFMT_PODMAN_LINE_MAX - 1,
-	    "is too long (a line over 65535 bytes)");
+	    "app/env/K: value is too long (a line over 65535 bytes), which the podman env-file "
+	    "format cannot carry; use an env secret (secretctl podman STORE -e app/env/K K, and "
+	    "Secret=K,type=env in the unit) or -f");
 	/* systemd has no such limit */
 	assert_int_equal(r1(f, ENVFMT_SYSTEMD, "K", big, ENVFMT_PODMAN_LINE_MAX), 0);
 	free(big);
+}
+
+static void test_utf8_invalid(void **state)
+{
+	(void)state;
+	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"", 0), 0);
+	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"caf\xc3\xa9", 5), 5);
+	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"\xef\xbf\xbe", 3), 3);
+	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"ab\xc3", 3), 2);
+	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"a\xed\xa0\x80", 4), 1);
+	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"\xc0\x80", 2), 0);
+	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"x\xf4\x90\x80\x80", 5), 1);
 }
 
 static void test_shell(void **state)
@@ -347,8 +378,10 @@ static void test_all_or_nothing(void **state)
 
 	assert_int_equal(secmem_append(&f->out, "keep", 4), 0);
 	assert_int_equal(envfmt_render(ENVFMT_PODMAN, v, 3, &f->out, &f->e), ERR_INPUT);
-	assert_string_equal(f->e.msg, "app/env/C: value has a newline, which the podman env-file "
-				      "format cannot carry; use --format systemd or -f");
+	assert_string_equal(f->e.msg, "app/env/C: value has a newline (offset 3), which the podman "
+				      "env-file format cannot carry; use an env secret (secretctl "
+				      "podman STORE -e app/env/C C, and Secret=C,type=env in the "
+				      "unit) or -f");
 	assert_int_equal(f->out.len, 4);
 	assert_string_equal((char *)f->out.p, "keep");
 	/* The first of several bad ones is named; the output is still untouched. */
@@ -388,12 +421,14 @@ static void test_message_where(void **state)
 	struct envfmt_entry v = { "K", 1, (const unsigned char *)"\n", 1, NULL };
 
 	assert_int_equal(envfmt_render(ENVFMT_PODMAN, &v, 1, &f->out, &f->e), ERR_INPUT);
-	assert_string_equal(f->e.msg, "K: value has a newline, which the podman env-file format "
-				      "cannot carry; use --format systemd or -f");
+	assert_string_equal(f->e.msg, "K: value has a newline (offset 0), which the podman env-file "
+				      "format cannot carry; use an env secret (secretctl podman STORE -e "
+				      "K K, and Secret=K,type=env in the unit) or -f");
 	v.path = "a\x1b[31m/K";
 	assert_int_equal(envfmt_render(ENVFMT_PODMAN, &v, 1, &f->out, &f->e), ERR_INPUT);
-	assert_string_equal(f->e.msg, "a\\x1b[31m/K: value has a newline, which the podman env-file "
-				      "format cannot carry; use --format systemd or -f");
+	assert_string_equal(f->e.msg, "a\\x1b[31m/K: value has a newline (offset 0), which the podman "
+				      "env-file format cannot carry; use an env secret (secretctl podman "
+				      "STORE -e a\\x1b[31m/K K, and Secret=K,type=env in the unit) or -f");
 	assert_int_equal(envfmt_check(ENVFMT_SYSTEMD, &v, &f->e), 0);
 }
 
@@ -408,6 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_systemd_nonchar, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_podman, setup, teardown),
+		cmocka_unit_test(test_utf8_invalid),
 		cmocka_unit_test_setup_teardown(test_shell, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_lines, setup, teardown),

@@ -113,8 +113,8 @@ static void test_names_old(void **state)
 	name_bad(&v431, "a=b", 3, "has '='");
 	name_bad(&v431, "a/b", 3, "has '/'");
 	name_bad(&v431, "a,b", 3, "has ','");
-	name_bad(&v431, "caf\xc3\xa9", 5, "has byte 0x");
-	name_bad(&v431, "a\nb", 3, "has byte 0x");
+	name_bad(&v431, "caf\xc3\xa9", 5, "has byte 0xc3 (byte 3)");
+	name_bad(&v431, "a\nb", 3, "has byte 0x0a (byte 1)");
 	name_bad(&v431, "-a", 2, "starts with '-'");
 	name_bad(&v431, "_a", 2, "starts with '_'");
 	name_bad(&v431, ".a", 2, "starts with '.'");
@@ -144,6 +144,46 @@ static void test_names_new(void **state)
 	name_bad(&v470, "a\0b", 3, "NUL");
 }
 
+static void prefix_bad(const struct podman_version *v, const char *p, const char *msg)
+{
+	struct err e;
+
+	if (podman_prefix_check(v, p, strlen(p), &e) != ERR_USAGE)
+		fail_msg("%d.%d accepted prefix '%s'", v->major, v->minor, p);
+	assert_string_equal(e.msg, msg);
+}
+
+/* A prefix is checked alone (so the message names it) against the start
+ * of a name: its last byte may be one a name cannot end with. */
+static void test_prefix(void **state)
+{
+	struct err e;
+
+	(void)state;
+	assert_int_equal(podman_prefix_check(&v431, "web2_", 5, &e), 0);
+	assert_int_equal(podman_prefix_check(&v431, "web2-", 5, &e), 0);
+	assert_int_equal(podman_prefix_check(&v431, "web2.", 5, &e), 0);
+	assert_int_equal(podman_prefix_check(&v431, "0", 1, &e), 0);
+	prefix_bad(&v431, "", "--prefix is empty");
+	prefix_bad(&v470, "", "--prefix is empty");
+	prefix_bad(&v431, "web@", "--prefix 'web@' has '@' (byte 3); podman 4.3 takes only "
+				  "[a-zA-Z0-9_.-] in secret names");
+	prefix_bad(&v431, "_web", "--prefix '_web' starts with '_'; podman 4.3 wants a letter or "
+				  "digit first in secret names");
+	prefix_bad(&v431, "-web", "--prefix '-web' starts with '-'; podman 4.3 wants a letter or "
+				  "digit first in secret names");
+	prefix_bad(&v469, "a/", "--prefix 'a/' has '/' (byte 1); podman 4.6 takes only "
+				"[a-zA-Z0-9_.-] in secret names");
+	prefix_bad(&v431, "caf\xc3\xa9", "--prefix 'caf\xc3\xa9' has byte 0xc3 (byte 3); podman 4.3 "
+					 "takes only [a-zA-Z0-9_.-] in secret names");
+	/* podman >= 4.7: anything but , / = */
+	assert_int_equal(podman_prefix_check(&v470, "_web@", 5, &e), 0);
+	assert_int_equal(podman_prefix_check(&v500, "-", 1, &e), 0);
+	prefix_bad(&v470, "a,", "--prefix 'a,' has ',', which podman refuses in secret names");
+	prefix_bad(&v500, "a/b", "--prefix 'a/b' has '/', which podman refuses in secret names");
+	prefix_bad(&v500, "a=", "--prefix 'a=' has '=', which podman refuses in secret names");
+}
+
 static void test_values(void **state)
 {
 	static unsigned char big[PODMAN_VALUE_MAX + 1];
@@ -162,8 +202,16 @@ static void test_values(void **state)
 	assert_int_equal(podman_value_check((const unsigned char *)"a\0b", 3, 1, &e), ERR_INPUT);
 	assert_non_null(strstr(e.msg, "NUL byte (offset 1)"));
 	assert_non_null(strstr(e.msg, "use -f"));
-	/* newlines and any other byte are fine in an environment */
-	assert_int_equal(podman_value_check((const unsigned char *)"a\nb\xff", 4, 1, &e), 0);
+	/* newlines, CRs and quotes are fine in an environment */
+	assert_int_equal(podman_value_check((const unsigned char *)" \"a\nb\r", 6, 1, &e), 0);
+	assert_int_equal(podman_value_check((const unsigned char *)"caf\xc3\xa9", 5, 1, &e), 0);
+	/* invalid UTF-8: podman's OCI spec (JSON) would make it U+FFFD */
+	assert_int_equal(podman_value_check((const unsigned char *)"a\nb\xff", 4, 0, &e), 0);
+	assert_int_equal(podman_value_check((const unsigned char *)"a\nb\xff", 4, 1, &e), ERR_INPUT);
+	assert_string_equal(e.msg, "value is not valid UTF-8 (byte 0xff at offset 3), which podman "
+				   "turns into U+FFFD in an environment variable; use -f");
+	assert_int_equal(podman_value_check((const unsigned char *)"\xed\xa0\x80", 3, 1, &e),
+			 ERR_INPUT);
 }
 
 static void test_digest(void **state)
@@ -188,6 +236,31 @@ static void test_digest(void **state)
 	assert_int_equal(podman_digest(key2, (const unsigned char *)"hunter2", 7, h2, &e), 0);
 	assert_string_not_equal(h2, "49601c56852618d8c7c7cffdb5cdd4a374457e30ee38aca4e4c0fcd5d38878ea");
 	assert_int_equal(strlen(h2), 64);
+	/* every byte counts: each position changed, first to last, and one
+	 * byte more or less at the end, gives another digest */
+	{
+		unsigned char v[9] = "abcdefgh", w[9];
+		char base[PODMAN_DIGEST_HEX_LEN];
+
+		assert_int_equal(podman_digest(key, v, 8, base, &e), 0);
+		for (size_t i = 0; i < 8; i++) {
+			memcpy(w, v, sizeof w);
+			w[i] ^= 1;
+			assert_int_equal(podman_digest(key, w, 8, h, &e), 0);
+			if (strcmp(h, base) == 0)
+				fail_msg("byte %zu changed, same digest", i);
+		}
+		memcpy(w, v, 8);
+		w[8] = 'X';
+		assert_int_equal(podman_digest(key, w, 9, h, &e), 0);
+		assert_string_not_equal(h, base);
+		assert_int_equal(podman_digest(key, v, 7, h, &e), 0);
+		assert_string_not_equal(h, base);
+		/* one byte: the first is the last */
+		assert_int_equal(podman_digest(key, (const unsigned char *)"a", 1, base, &e), 0);
+		assert_int_equal(podman_digest(key, (const unsigned char *)"b", 1, h, &e), 0);
+		assert_string_not_equal(h, base);
+	}
 	secmem_release(key);
 	secmem_release(key2);
 }
@@ -416,12 +489,68 @@ static void test_put(void **state)
 	podman_labels_free(&user);
 }
 
+/* Why a secret would (not) change: the dry run's reasons, and the same
+ * answer podman_secret_current gives. */
+static void test_compare(void **state)
+{
+	static const char d1[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	struct podman_labels user = { 0 };
+	struct podman_existing cur = { 0 };
+	struct podman_secret s = { "db", (const unsigned char *)"v", 1, d1, &user };
+	struct err e;
+
+	(void)state;
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_MISSING);
+	assert_string_equal(podman_why_text(PODMAN_WHY_MISSING), "no such secret");
+	cur.exists = 1;
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_NO_DIGEST);
+	assert_string_equal(podman_why_text(PODMAN_WHY_NO_DIGEST),
+			    "no digest label: not made by secretctl");
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest=", 17, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DIGEST);
+	/* one hex digit off, first or last */
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest="
+					   "10112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+					   81, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DIGEST);
+	assert_string_equal(podman_why_text(PODMAN_WHY_DIGEST), "digest label differs");
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest="
+					   "00112233445566778899aabbccddeeff00112233445566778899aabbccddeefe",
+					   81, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DIGEST);
+	assert_false(podman_secret_current(&s, &cur));
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest="
+					   "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef",
+					   80, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DIGEST);
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.digest="
+					   "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+					   81, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_EQUAL);
+	assert_string_equal(podman_why_text(PODMAN_WHY_EQUAL), "digest and labels equal");
+	assert_true(podman_secret_current(&s, &cur));
+	/* a label of the user's missing, changed or extra */
+	assert_int_equal(podman_labels_add(&user, "app=x", 5, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_LABELS);
+	assert_string_equal(podman_why_text(PODMAN_WHY_LABELS), "labels differ");
+	assert_false(podman_secret_current(&s, &cur));
+	assert_int_equal(podman_labels_add(&cur.labels, "app=y", 5, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_LABELS);
+	assert_int_equal(podman_labels_add(&cur.labels, "app=x", 5, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_EQUAL);
+	assert_int_equal(podman_labels_add(&cur.labels, "other=1", 7, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_LABELS);
+	podman_existing_free(&cur);
+	podman_labels_free(&user);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_names_old),
 		cmocka_unit_test(test_names_new),
+		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_labels),
@@ -429,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_put),
+		cmocka_unit_test(test_compare),
 	};
 
 	if (secmem_init())
