@@ -61,7 +61,7 @@ int cmd_podman(int argc, char **argv)
 	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
 	dry_run = a.opt[OPT_DRY_RUN].count > 0;
 	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, -1, -1, &f);
-	store = cli_store_arg(&a, &used);
+	store = cli_store_or_name(&a, &used);
 	if (!rc && !store)
 		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
 	if (!rc && a.n_pos > used)
