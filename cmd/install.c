@@ -1,5 +1,5 @@
 /* install / install-write: a value as a file under /etc/secrets/$UID,
- * atomically, with its owner, mode and container readers (DESIGN.md §5).
+ * atomically, with its owner, mode and container readers.
  * install-write is the only step --sudo runs as root: it takes the bytes on
  * stdin and writes only into /etc/secrets/$SUDO_UID, owned $SUDO_UID:0, so
  * a sudoers rule for it grants nothing more. */

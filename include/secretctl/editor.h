@@ -1,4 +1,4 @@
-/* editor: the workspace of `edit` (DESIGN.md §8). The plaintext lives in a
+/* editor: the workspace of `edit`. The plaintext lives in a
  * fresh 0700 directory on tmpfs while $VISUAL/$EDITOR runs on it; the
  * directory is overwritten and removed on every exit path, SIGINT, SIGTERM,
  * SIGHUP and SIGQUIT included (cleaned up, then the signal is re-raised).

@@ -1,4 +1,4 @@
-/* envfmt: the env form (DESIGN.md §4): NAME=value lines in the dialect a
+/* envfmt: the env form: NAME=value lines in the dialect a
  * consumer parses (systemd EnvironmentFile=, podman/docker --env-file, a
  * POSIX shell, JSON). Rendering is all or nothing: every name and value is
  * checked before a byte is produced, so a refused value never leaves half a

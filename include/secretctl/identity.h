@@ -1,4 +1,4 @@
-/* identity: the key sources of DESIGN.md §3, tried in order until one
+/* identity: the key sources of secretctl(1), tried in order until one
  * opens a key slot, and identity files (age-keygen's format, optionally
  * passphrase-encrypted). Generic over slots: store.c passes the store's. */
 #ifndef SECRETCTL_IDENTITY_H
@@ -53,7 +53,7 @@ struct identity_slot {
 	size_t age_len;
 };
 
-/* Open one of slots[0..n) with the key sources of §3, in this order; the
+/* Open one of slots[0..n) with the key sources, in this order; the
  * first that opens a slot wins and later sources are not looked at:
  *  1. -i FILE (o->files, in order), else $SECRETCTL_IDENTITY (paths
  *     separated by ':'). Named explicitly, so a file that cannot be read

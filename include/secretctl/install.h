@@ -1,4 +1,4 @@
-/* install: atomic secret files under /etc/secrets/$UID (DESIGN.md §5).
+/* install: atomic secret files under /etc/secrets/$UID.
  * A reader of <dir>/NAME sees the old file or the new one, never a partial
  * one or one with the wrong owner, mode or ACL; identical content writes
  * nothing. Refusals (symlinks, a NAME that is not one plain name, a

@@ -1,5 +1,5 @@
-/* keyring: age identities in the desktop Secret Service (DESIGN.md §3
- * step 3), through libsecret loaded with dlopen only when a session bus is
+/* keyring: age identities in the desktop Secret Service (the third key
+ * source), through libsecret loaded with dlopen only when a session bus is
  * reachable, so that processes that never get here never map glib.
  *
  * Items use the schema "org.secretctl.Identity" with one attribute,

@@ -1,5 +1,5 @@
-/* path: PATH syntax (DESIGN.md §2.4) and the canonical form used as AEAD
- * associated data (§2.3). */
+/* path: PATH syntax and the canonical form used as AEAD associated data
+ * (docs/FORMAT.md, "Paths" and "Tokens"). */
 #ifndef SECRETCTL_PATH_H
 #define SECRETCTL_PATH_H
 

@@ -1,4 +1,4 @@
-/* podman: podman secrets from store values (DESIGN.md §6). podman is run
+/* podman: podman secrets from store values. podman is run
  * with posix_spawn; a value reaches it only on a pipe to its stdin, never
  * in argv or the environment. The version is probed once; name rules and
  * the replace strategy follow it. Every secret carries a digest label,

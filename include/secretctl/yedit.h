@@ -1,9 +1,9 @@
-/* yedit: non-interactive edits of a plaintext view (DESIGN.md §2.1) for
+/* yedit: non-interactive edits of a plaintext view for
  * `secretctl set` and `unset`. Only the bytes that must change are
  * rewritten, so everything else (comments, layout, other values) stays byte
- * for byte and the store keeps its other tokens (§2.3 stable tokens).
+ * for byte and the store keeps its other tokens (stable tokens).
  *
- * Choices (where the issue left them open):
+ * Choices:
  * - set on an existing scalar rewrites only its region (from its anchor/tag
  *   to its end). An anchor is kept (`&a`), so aliases follow the new value;
  *   a tag is dropped (values are bytes), except `!!binary` when needed.

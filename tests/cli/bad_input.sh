@@ -1,5 +1,5 @@
 #!/bin/bash
-# Bad input sweep (issue 10): every command that reads a store or a
+# Bad input sweep: every command that reads a store or a
 # plaintext gets an empty file, binary garbage, NUL bytes, a 100 MB file,
 # YAML nested 10 000 levels deep (block and flow), a store whose key was
 # renamed (tokens valid, path AD wrong) and non-UTF-8 bytes in keys and

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Fuzzing smoke test (issue 10): builds every libFuzzer harness
+# Fuzzing smoke test: builds every libFuzzer harness
 # tests/fuzz/fuzz_*.c with tests/fuzz/run.sh (clang, ASan, UBSan; work
 # directory $BUILD/fuzz, the library objects kept between runs), replays
 # every regression input tests/fuzz/regress/NAME/*, and fuzzes each harness

@@ -1,5 +1,5 @@
 #!/bin/bash
-# keyring (DESIGN §3 step 3): identities in a real gnome-keyring inside a
+# keyring (key source 3): identities in a real gnome-keyring inside a
 # private D-Bus session (tests/with-keyring.sh). Outside any bus: nothing
 # loads libsecret, nothing autolaunches, a hung bus costs at most 2 s.
 # The second half of this file runs inside the keyring session.

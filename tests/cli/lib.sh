@@ -64,7 +64,8 @@ assert_one_line() {
 	if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q '^secretctl: ' "$T/err"; then ok "$1"
 	else not_ok "$1 (stderr is not one 'secretctl: ' line)"; head -c 2000 "$T/err" | diag; fi
 }
-# need_shared DIR: skip the whole script (visibly) when ../shared is absent.
+# need_shared DIR: skip the whole script (visibly) when the external test
+# data ($SHARED/testdata/DIR) is absent.
 need_shared() {
 	if [ ! -d "$SHARED/testdata/$1" ]; then
 		skip "$SHARED/testdata/$1 is absent"; exit 0

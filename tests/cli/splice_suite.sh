@@ -1,5 +1,5 @@
 #!/bin/bash
-# The splice round trip (DESIGN.md §2.2) on the YAML test suite: every case
+# The splice round trip (docs/FORMAT.md) on the YAML test suite: every case
 # that libyaml reads as one document whose top level is a block mapping with
 # scalar keys must fake-encrypt, scan as a store and rebuild byte for byte
 # (tests/tools/splicetool.c). A case whose %TAG redefines '!' must be

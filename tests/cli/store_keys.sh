@@ -1,5 +1,5 @@
 #!/bin/bash
-# Key sources (DESIGN §3 steps 1, 2, 4, 5), their errors, slot interop
+# Key sources (secretctl(1) KEY SOURCES, steps 1, 2, 4, 5), their errors, slot interop
 # with age, and concurrent writers.
 . "$(dirname "$0")/lib.sh"
 need age script setsid

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make fuzz [FUZZ_SECONDS=N]: builds every libFuzzer harness tests/fuzz/fuzz_*.c
 # with clang (fuzzer, ASan, UBSan) against the library sources, seeds it
-# from the tests and ../shared/testdata, replays tests/fuzz/regress/NAME/*
+# from the tests and $SHARED/testdata, replays tests/fuzz/regress/NAME/*
 # (every input a harness ever crashed on), then fuzzes each harness for N
 # seconds, FUZZ_JOBS of them at a time.
 #
@@ -16,7 +16,7 @@
 #   FUZZ_FRESH=1     drop corpus-NAME first (start from the seeds alone)
 #   SECRETCTL=BIN    a built secretctl, to make encrypted seed stores
 #                    (default build/secretctl)
-#   SHARED=DIR       ../shared (age-cctv and yaml-test-suite seeds)
+#   SHARED=DIR       the external test data (testdata/age-cctv and yaml-test-suite seeds)
 #
 # $FUZZ_OUT/summary.txt has one line per harness:
 #   NAME SECONDS EXECUTIONS CORPUS RESULT
