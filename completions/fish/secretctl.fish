@@ -66,7 +66,9 @@ function __secretctl_keys
         set head (string match -r -- '^(--[a-z-]+=|-[efpr])' $cur)[1]
         set cur (string sub -s (math (string length -- $head) + 1) -- $cur)
     end
-    command $bin ls $store --prefix "$cur" --depth 1 2>/dev/null | string replace -r '^' -- "$head"
+    # a quoted path holds control characters: left out
+    command $bin ls $store --prefix "$cur" --depth 1 2>/dev/null | string match -v -- '"*' |
+        string replace -r '^' -- "$head"
 end
 
 function __secretctl_store_files

@@ -49,6 +49,21 @@ YAML
 sc encrypt plain2.yaml -r "$R" -o store2.yaml
 sed 's/$/\r/' plain.yaml > plain3.yaml
 sc encrypt plain3.yaml -r "$R" -o store3.yaml
+# keys with control characters: ls prints them quoted, completion leaves
+# them out (and writes none of them to the terminal)
+cat > ctl.plain <<'YAML'
+app:
+  "\e]0;PWNED\a\e[31mRED": 1
+  normal: 2
+  "c1\x9b31m": 3
+  sub:
+    "nl\nx": 4
+    ok: 5
+"\"top": 6
+"\etop": 7
+top: 8
+YAML
+sc encrypt ctl.plain -r "$R" -o ctl.yaml
 
 # --- secretctl completion SHELL prints the installed files
 for sh in bash zsh fish; do
@@ -163,6 +178,10 @@ CASES=(
 	"secretctl unset store.yaml d"                "db/"
 	"secretctl ls store.yaml app/ne"              "app/nested/"
 	"secretctl recipients store.yaml rm "         "$R"
+	"secretctl extract ctl.yaml -e "              "app/|top"
+	"secretctl extract ctl.yaml -e app/"          "app/normal|app/sub/"
+	"secretctl extract ctl.yaml -e app/sub/"      "app/sub/ok"
+	"secretctl ls ctl.yaml "                      "app/|top"
 	"secretctl completion "                       "bash|fish|zsh"
 	"secretctl extract stor"                      "store.yaml|store2.yaml|store3.yaml"
 	"SECRETCTL_STORE secretctl extract -e app/nested/" "app/nested/deeper/|app/nested/empty"
