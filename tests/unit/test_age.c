@@ -689,6 +689,20 @@ static void test_passphrase(void **state)
 	memcpy(w, " 11\n", 4); /* within the limit: derives a wrong key */
 	assert_int_equal(age_decrypt((unsigned char *)c.p, c.len, &k, &out, &e), ERR_NOKEY);
 	assert_string_equal(e.msg, "incorrect passphrase");
+	/* a caller's limit is capped at 2^30, where 1 << log_n stays sane (2^40
+	 * would need 1 PiB: scrypt would fail for memory, not refuse) */
+	memcpy(w, " 40\n", 4);
+	k.max_log_n = 40;
+	assert_int_equal(age_decrypt((unsigned char *)c.p, c.len, &k, &out, &e), ERR_NOKEY);
+	assert_int_equal(e.sub, AGE_FAIL_NO_MATCH);
+	assert_string_equal(e.msg, "passphrase: scrypt work factor 2^40 is above the limit 2^30");
+	/* a file at exactly the caller's limit opens */
+	memcpy(w, " 10\n", 4);
+	k.max_log_n = 10;
+	secmem_free(&out);
+	assert_int_equal(age_decrypt((unsigned char *)c.p, c.len, &k, &out, &e), 0);
+	assert_string_equal((char *)out.p, "secret");
+	k.max_log_n = 0;
 	/* encryption arguments */
 	r.log_n = 31;
 	assert_int_equal(age_encrypt(&r, (const unsigned char *)"x", 1, 0, &c, &e), ERR_USAGE);
