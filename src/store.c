@@ -952,7 +952,8 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 			s->tokens->v[i].used = 0;
 	meta_at = d.meta_at <= len ? d.meta_at : len;
 	for (size_t i = 0; i <= d.n_items; i++) {
-		const struct splice_item *it = &d.items[i < d.n_items ? i : 0];
+		/* (no item past the last: d.items is NULL in a store without one) */
+		const struct splice_item *it = i < d.n_items ? &d.items[i] : NULL;
 		const unsigned char *pt;
 		size_t n, plen;
 		const struct tok_entry *old;
