@@ -247,6 +247,14 @@ const char *cli_store_arg(const struct cli_args *a, int *consumed)
 	return env && *env ? env : NULL;
 }
 
+const char *cli_quote(struct buf *b, const char *s, size_t len)
+{
+	b->len = 0;
+	if (path_quote(s, len, b))
+		return "(out of memory)";
+	return b->p;
+}
+
 int cli_write_stdout(const void *p, size_t n)
 {
 	if (n && fwrite(p, 1, n, stdout) != n)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "secretctl/buf.h"
 #include "secretctl/err.h"
 
 #define CLI_MAX_OPTS 25
@@ -87,6 +88,10 @@ const char *cli_store_arg(const struct cli_args *a, int *consumed);
  * as cli_store_arg, but with $SECRETCTL_STORE set, a single argument that
  * names no file is the NAME ("install -e app/env app.env"), as for ls. */
 const char *cli_store_or_name(const struct cli_args *a, int *consumed);
+
+/* s[0..len) as a message may show it (path_quote: a key cannot write
+ * control characters to the terminal), in b, which is reset first. */
+const char *cli_quote(struct buf *b, const char *s, size_t len);
 
 /* Write all of buf to stdout; 0 or ERR_IO with a message printed. */
 int cli_write_stdout(const void *p, size_t n);

@@ -27,23 +27,39 @@ static const struct cli_opt opts[] = {
 struct lister {
 	int json;
 	size_t count;
-	struct buf out;  /* prefix mode: output is collected, then written */
-	struct buf last; /* prefix mode: the last path written (cut paths repeat) */
+	struct buf out;  /* one path, or (prefix mode) all of them, as printed */
+	struct buf last; /* prefix mode: the last path collected (cut paths repeat) */
 };
 
-static void json_path(const char *p, size_t len, size_t count)
+/* The bytes as a JSON string: exact, whatever they are. */
+static int json_path(struct buf *b, const char *p, size_t len, size_t count)
 {
-	printf("%s\"", count ? "," : "");
+	if (buf_puts(b, count ? ",\"" : "\""))
+		return -1;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)p[i];
+		int rc;
 		if (c == '"' || c == '\\')
-			printf("\\%c", c);
+			rc = buf_printf(b, "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
+			rc = buf_printf(b, "\\u%04x", c);
 		else
-			putchar(c);
+			rc = buf_putc(b, (char)c);
+		if (rc)
+			return -1;
 	}
-	putchar('"');
+	return buf_putc(b, '"');
+}
+
+/* One path in l->out as printed: a JSON string, or a line, quoted when it
+ * holds control characters (a key must not write to the terminal). */
+static int put_out(struct lister *l, const char *p, size_t len)
+{
+	if (l->json ? json_path(&l->out, p, len, l->count)
+		    : path_quote(p, len, &l->out) || buf_putc(&l->out, '\n'))
+		return -1;
+	l->count++;
+	return 0;
 }
 
 static int emit(void *ctx, const struct buf *path, size_t node)
@@ -51,14 +67,10 @@ static int emit(void *ctx, const struct buf *path, size_t node)
 	struct lister *l = ctx;
 
 	(void)node;
-	if (!l->json) {
-		if (cli_write_stdout(path->p, path->len) || cli_write_stdout("\n", 1))
-			return -1;
-	} else {
-		json_path(path->p, path->len, l->count);
-	}
-	l->count++;
-	return 0;
+	l->out.len = 0;
+	if (put_out(l, path->p, path->len))
+		return cli_error(ERR_FAIL, "out of memory");
+	return cli_write_stdout(l->out.p, l->out.len);
 }
 
 /* ---- prefix mode ---- */
@@ -71,17 +83,15 @@ struct want {
 	size_t depth;
 };
 
-/* Collect p (cut, deduplicated) in l->out, one per line. */
+/* Collect p (cut, deduplicated) in l->out. */
 static int put_path(struct lister *l, const char *p, size_t len, int cut)
 {
 	if (l->last.p && l->last.len == len + (size_t)cut && memcmp(l->last.p, p, len) == 0)
 		return 0;
 	l->last.len = 0;
-	if (buf_append(&l->last, p, len) || (cut && buf_putc(&l->last, '/')) ||
-	    buf_append(&l->out, l->last.p, l->last.len) || buf_putc(&l->out, '\n'))
+	if (buf_append(&l->last, p, len) || (cut && buf_putc(&l->last, '/')))
 		return -1;
-	l->count++;
-	return 0;
+	return put_out(l, l->last.p, l->last.len);
 }
 
 static int walk_cut(const struct splice_doc *d, size_t node, struct buf *path, size_t level,
@@ -128,16 +138,10 @@ struct frame {
 
 static int write_collected(struct lister *l)
 {
-	if (!l->json)
-		return cli_write_stdout(l->out.p, l->out.len) ? ERR_IO : 0;
-	putchar('[');
-	for (size_t i = 0, k = 0; i < l->out.len; k++) {
-		const char *nl = memchr(l->out.p + i, '\n', l->out.len - i);
-		json_path(l->out.p + i, (size_t)(nl - l->out.p) - i, k);
-		i = (size_t)(nl - l->out.p) + 1;
-	}
-	puts("]");
-	return 0;
+	if (l->json && (cli_write_stdout("[", 1) || cli_write_stdout(l->out.p, l->out.len) ||
+			cli_write_stdout("]\n", 2)))
+		return ERR_IO;
+	return !l->json && cli_write_stdout(l->out.p, l->out.len) ? ERR_IO : 0;
 }
 
 static int ls_prefix(const struct cli_cmd *cmd, const char *store, const char *prefix,
@@ -175,8 +179,8 @@ static int ls_prefix(const struct cli_cmd *cmd, const char *store, const char *p
 	}
 	node = splice_lookup(&s.doc, &p);
 	if (node == SPLICE_NONE) {
-		rc = cli_error(ERR_NOTFOUND, "%.*s: no such path in %s", (int)w.parent_len,
-			       w.parent, store);
+		rc = cli_error(ERR_NOTFOUND, "%s: no such path in %s",
+			       cli_quote(&pbuf, w.parent, w.parent_len), store);
 		goto out;
 	}
 	if (buf_append(&pbuf, w.parent, w.parent_len) || buf_append(&pbuf, "", 0) ||
@@ -249,7 +253,8 @@ int cmd_ls(int argc, char **argv)
 		}
 		node = splice_lookup(&s.doc, &p);
 		if (node == SPLICE_NONE) {
-			rc = cli_error(ERR_NOTFOUND, "%s: no such path in %s", sub, path);
+			rc = cli_error(ERR_NOTFOUND, "%s: no such path in %s",
+				       cli_quote(&l.out, sub, strlen(sub)), path);
 			goto out;
 		}
 		if (path_format(&p, &prefix)) {

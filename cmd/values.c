@@ -20,6 +20,7 @@ static int near_fn(void *ctx, const struct buf *path, size_t node)
 {
 	struct near *n = ctx;
 	size_t d = path_distance(n->want, n->want_len, path->p, path->len);
+	struct buf quoted = { 0 };
 
 	(void)node;
 	for (int i = 0; i < 3; i++) {
@@ -29,10 +30,13 @@ static int near_fn(void *ctx, const struct buf *path, size_t node)
 				memcpy(n->best[j], n->best[j - 1], sizeof n->best[j]);
 			}
 			n->dist[i] = d;
-			snprintf(n->best[i], sizeof n->best[i], "%s", path->p);
+			quoted.len = 0;
+			path_quote(path->p, path->len, &quoted);
+			snprintf(n->best[i], sizeof n->best[i], "%s", quoted.p ? quoted.p : "");
 			break;
 		}
 	}
+	buf_free(&quoted);
 	return 0;
 }
 
@@ -41,16 +45,20 @@ static int not_found(const struct store *s, const char *want)
 	struct near n = { .want = want, .want_len = strlen(want), .dist = { -1, -1, -1 } };
 	struct buf prefix = { 0 };
 	size_t limit = n.want_len / 3 + 2;
+	int rc;
 
 	cli_walk_leaves(&s->doc, 0, &prefix, near_fn, &n);
-	buf_free(&prefix);
+	want = cli_quote(&prefix, want, n.want_len);
 	if (n.dist[0] <= limit && n.dist[1] <= limit)
-		return cli_error(ERR_NOTFOUND, "%s: no such path in %s; did you mean %s or %s?", want,
-				 s->path, n.best[0], n.best[1]);
-	if (n.dist[0] <= limit)
-		return cli_error(ERR_NOTFOUND, "%s: no such path in %s; did you mean %s?", want,
-				 s->path, n.best[0]);
-	return cli_error(ERR_NOTFOUND, "%s: no such path in %s", want, s->path);
+		rc = cli_error(ERR_NOTFOUND, "%s: no such path in %s; did you mean %s or %s?", want,
+			       s->path, n.best[0], n.best[1]);
+	else if (n.dist[0] <= limit)
+		rc = cli_error(ERR_NOTFOUND, "%s: no such path in %s; did you mean %s?", want,
+			       s->path, n.best[0]);
+	else
+		rc = cli_error(ERR_NOTFOUND, "%s: no such path in %s", want, s->path);
+	buf_free(&prefix);
+	return rc;
 }
 
 struct kids {
@@ -63,8 +71,8 @@ static int kids_fn(void *ctx, const struct buf *path, size_t node)
 	struct kids *k = ctx;
 
 	(void)node;
-	if (k->n < 4)
-		buf_printf(&k->list, "%s%s", k->n ? ", " : "", path->p);
+	if (k->n < 4 && (k->n == 0 || buf_puts(&k->list, ", ") == 0))
+		path_quote(path->p, path->len, &k->list);
 	else if (k->n == 4)
 		buf_puts(&k->list, ", ...");
 	k->n++;
@@ -81,7 +89,8 @@ static int not_scalar(const struct store *s, size_t node, const char *pstr, cons
 
 	buf_puts(&prefix, pstr);
 	cli_walk_leaves(&s->doc, node, &prefix, kids_fn, &k);
-	rc = cli_error(ERR_INPUT, "%s is a %s of %zu %s; %sone of: %s", pstr,
+	rc = cli_error(ERR_INPUT, "%s is a %s of %zu %s; %sone of: %s",
+		       cli_quote(&prefix, pstr, strlen(pstr)),
 		       n->type == SPLICE_MAPPING ? "mapping" : "sequence", n->n_children,
 		       n->type == SPLICE_MAPPING ? "keys" : "items", hint,
 		       k.list.p ? k.list.p : "(none)");
@@ -154,7 +163,8 @@ int cli_open_values(const char *store, const char *pstr, int env, const char *na
 		goto out;
 	}
 	if (env && n->type == SPLICE_MAPPING && name) {
-		rc = cli_error(ERR_USAGE, "--name goes with a scalar, and %s is a mapping", pstr);
+		rc = cli_error(ERR_USAGE, "--name goes with a scalar, and %s is a mapping",
+			       cli_quote(&bp, pstr, strlen(pstr)));
 		goto out;
 	}
 	if (env && n->type == SPLICE_MAPPING) {
@@ -162,13 +172,15 @@ int cli_open_values(const char *store, const char *pstr, int env, const char *na
 			size_t t = splice_resolve(&s->doc, c);
 			if (s->doc.nodes[t].type != SPLICE_SCALAR) {
 				struct buf cp = { 0 };
+				const char *q;
 				buf_printf(&cp, "%s/", pstr);
 				path_format_seg(s->doc.nodes[c].key, s->doc.nodes[c].key_len, &cp);
+				q = cli_quote(&bp, cp.p ? cp.p : "", cp.len);
 				rc = cli_error(ERR_INPUT,
 					       "%s is a %s; env form takes only scalar children (use -e %s)",
-					       cp.p, s->doc.nodes[t].type == SPLICE_MAPPING ? "mapping"
-											    : "sequence",
-					       cp.p);
+					       q, s->doc.nodes[t].type == SPLICE_MAPPING ? "mapping"
+											 : "sequence",
+					       q);
 				buf_free(&cp);
 				goto out;
 			}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secretctl/path.h"
 #include "secretctl/splice.h"
 
 #define NONE SPLICE_NONE
@@ -303,11 +304,17 @@ static int put_conflict(struct secmem *out, const struct elem *x)
 	return bad ? -1 : 0;
 }
 
+/* "PATH" in a list of lines for a terminal: quoted as path_quote does. */
+static int put_path(struct buf *out, const char *path, size_t plen)
+{
+	return plen ? path_quote(path, plen, out) : buf_puts(out, "(top of the file)");
+}
+
 static int note_conflict(struct merge_result *r, const struct elem *x)
 {
 	r->n_conflicts++;
-	return buf_printf(&r->conflicts, "%s: %s\n", x->plen ? x->path : "(top of the file)",
-			  x->why);
+	return put_path(&r->conflicts, x->path, x->plen) ||
+	       buf_printf(&r->conflicts, ": %s\n", x->why);
 }
 
 static int merge_run(struct merge *m, struct err *e)
@@ -469,16 +476,17 @@ int merge_diff(const struct merge_view *a, const struct merge_view *b, struct bu
 	}
 	for (size_t i = 0; i < ca.n && !rc; i++) {
 		size_t j = cut_find(&cb, &ca.v[i]);
-		const char *p = ca.v[i].plen ? ca.v[i].path : "(top of the file)";
-
 		if (j == NONE || !same(&ca, i, &cb, j)) {
-			rc = buf_printf(out, "%c %s\n", j == NONE ? '-' : '~', p) ? err_oom(e) : 0;
+			rc = buf_puts(out, j == NONE ? "- " : "~ ") ||
+			     put_path(out, ca.v[i].path, ca.v[i].plen) || buf_putc(out, '\n')
+				     ? err_oom(e) : 0;
 			(*n)++;
 		}
 	}
 	for (size_t j = 0; j < cb.n && !rc; j++) {
 		if (cut_find(&ca, &cb.v[j]) == NONE) {
-			rc = buf_printf(out, "+ %s\n", cb.v[j].path) ? err_oom(e) : 0;
+			rc = buf_puts(out, "+ ") || put_path(out, cb.v[j].path, cb.v[j].plen) ||
+			     buf_putc(out, '\n') ? err_oom(e) : 0;
 			(*n)++;
 		}
 	}

@@ -66,7 +66,9 @@ function __secretctl_keys
         set head (string match -r -- '^(--[a-z-]+=|-[efpr])' $cur)[1]
         set cur (string sub -s (math (string length -- $head) + 1) -- $cur)
     end
-    command $bin ls $store --prefix "$cur" --depth 1 2>/dev/null | string replace -r '^' -- "$head"
+    # a quoted path holds control characters: left out
+    command $bin ls $store --prefix "$cur" --depth 1 2>/dev/null | string match -v -- '"*' |
+        string replace -r '^' -- "$head"
 end
 
 function __secretctl_store_files
@@ -113,19 +115,30 @@ function __secretctl_store_or_path
 end
 
 function __secretctl_recipients_args
+    # STORE VERB [R], or VERB [STORE] [R]; given: recipients on the line
     set -l pos (__secretctl_positionals)
     set -l verb ''
     set -l rest $pos
+    set -l given 0
     if set -q pos[1]; and contains -- $pos[1] add rm ls
         set verb $pos[1]
         set -e rest[1]
+        if set -q rest[2]
+            set given (math (count $rest) - 1)
+        else if set -q rest[1]; and set -q SECRETCTL_STORE
+            # VERB R with $SECRETCTL_STORE, unless it names a store file
+            test -f (string replace -r '^~(?=/|$)' $HOME -- $rest[1]); or set given 1
+        end
     else if set -q pos[2]
         set verb $pos[2]
+        set given (math (count $pos) - 2)
         set rest $pos[1]
     end
     if test -z "$verb"
         set -q rest[1]; or __secretctl_store_files
         printf '%s\n' add rm ls
+    else if test $given -gt 0
+        # rm takes one recipient
     else if test "$verb" = rm
         set -l store $SECRETCTL_STORE
         set -q rest[1]; and set store (string replace -r '^~(?=/|$)' $HOME -- $rest[1])

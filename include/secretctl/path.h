@@ -33,6 +33,13 @@ void path_free(struct path *p);
 int path_format(const struct path *p, struct buf *out);
 /* Escape one key as a segment, appended to out. 0 or -1. */
 int path_format_seg(const char *s, size_t len, struct buf *out);
+/* A PATH (or any text from a store) for a terminal, appended to out, as
+ * git's core.quotePath quotes file names: unchanged, unless it holds a C0
+ * control, DEL, a C1 control (U+0080..U+009F) or a byte that is not UTF-8,
+ * or starts with '"'; then in double quotes, with \a \b \t \n \v \f \r
+ * \" \\ and \ooo (octal, per byte) for the rest of those. So a line that
+ * starts with '"' is always a quoted one. 0 or -1. */
+int path_quote(const char *s, size_t len, struct buf *out);
 /* Canonical form: each segment as a 4-byte big-endian length + bytes
  * (a sequence index as its decimal text). Appended to out. 0 or -1. */
 int path_canonical(const struct path *p, struct buf *out);

@@ -162,6 +162,28 @@ for x in t1 t3 t5 g1 g2 a1 a2 a6; do
 	if age -d -i k1 "$x" >/dev/null 2>&1; then not_ok "age accepts damaged $x"; else ok "age also rejects $x"; fi
 done
 
+# The fixed files of tests/data/age (make.py there): age opens the two
+# controls, each stanza alone, so the stanzas, MAC and payload that the
+# mixed files share are right; agetool refuses an scrypt stanza next to an
+# X25519 one in either order, with either key (age 1.1.1 checks that rule
+# only when it is given a passphrase).
+V=$TOP/tests/data/age
+echo AGE-SECRET-KEY-1PU7ZDF6Y9DKF3C8JZQ6XAX23MD3UA5K3TH43A589AV2YPZX0T4ZQN7X8F6 >kv
+printf 'scrypt-alone\n' >vpass
+printf 'an scrypt stanza must be the only stanza\n' >vplain
+age -d -i kv -o vo "$V/x25519_alone.age" 2>/dev/null
+assert "age opens tests/data/age/x25519_alone.age with its identity" cmp -s vo vplain
+rm -f vo
+{ sleep 0.2; printf 'scrypt-alone\n'; } | script -qec "age -d -o vo '$V/scrypt_alone.age'" /dev/null >"$T/tty" 2>&1
+assert "age opens tests/data/age/scrypt_alone.age with its passphrase" cmp -s vo vplain
+for f in scrypt_first scrypt_second; do
+	run_in "$V/$f.age" "$AT" decrypt -i kv
+	assert_rc 6 "agetool refuses $f.age with the identity"
+	assert_err '^agetool: age header: an scrypt stanza must be the only stanza$' "$f.age: message"
+	run_in "$V/$f.age" "$AT" decrypt -p vpass
+	assert_rc 6 "agetool refuses $f.age with the passphrase"
+done
+
 # Bad identity files and recipients.
 printf '# keys\n\nAGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n' >badk
 run_in c1 "$AT" decrypt -i badk

@@ -2,6 +2,7 @@
 # Shell completion in the real shells (bash with bash-completion, zsh on a
 # pty through zpty, fish's complete -C): subcommands, options, key paths at
 # three depths, a key with a space, $SECRETCTL_STORE; `completion SHELL`;
+# recipients rm (one recipient, in either order); keys ls prints quoted;
 # ls --prefix/--depth against the full listing; every option of every
 # command offered by every shell.
 . "$(dirname "$0")/lib.sh"
@@ -12,6 +13,9 @@ ln -s "$SECRETCTL" bin/secretctl
 export PATH="$T/bin:$PATH"
 sc keygen -o id.txt 2>/dev/null
 R=$(sc keygen -y id.txt)
+sc keygen -o id2.txt 2>/dev/null
+R2=$(sc keygen -y id2.txt)
+R12=$(printf '%s\n' "$R" "$R2" | sort | paste -sd'|')
 cat > plain.yaml <<'YAML'
 # comment
 app:
@@ -49,6 +53,22 @@ YAML
 sc encrypt plain2.yaml -r "$R" -o store2.yaml
 sed 's/$/\r/' plain.yaml > plain3.yaml
 sc encrypt plain3.yaml -r "$R" -o store3.yaml
+sc encrypt plain.yaml -r "$R" -r "$R2" -o two.yaml
+# keys with control characters: ls prints them quoted, completion leaves
+# them out (and writes none of them to the terminal)
+cat > ctl.plain <<'YAML'
+app:
+  "\e]0;PWNED\a\e[31mRED": 1
+  normal: 2
+  "c1\x9b31m": 3
+  sub:
+    "nl\nx": 4
+    ok: 5
+"\"top": 6
+"\etop": 7
+top: 8
+YAML
+sc encrypt ctl.plain -r "$R" -o ctl.yaml
 
 # --- secretctl completion SHELL prints the installed files
 for sh in bash zsh fish; do
@@ -164,6 +184,20 @@ CASES=(
 	"secretctl unset store.yaml d"                "db/"
 	"secretctl ls store.yaml app/ne"              "app/nested/"
 	"secretctl recipients store.yaml rm "         "$R"
+	"secretctl recipients two.yaml rm "           "$R12"
+	"secretctl recipients two.yaml rm ${R:0:6}"   "$(printf '%s\n' "$R" "$R2" | grep "^${R:0:6}" | sort | paste -sd'|')"
+	"secretctl recipients two.yaml rm $R "        ""
+	"secretctl recipients two.yaml rm $R2 "       ""
+	"secretctl recipients two.yaml add $R "       ""
+	"secretctl recipients rm two.yaml "           "$R12"
+	"secretctl recipients rm two.yaml $R "        ""
+	"SECRETCTL_STORE secretctl recipients rm "    "$R"
+	"SECRETCTL_STORE secretctl recipients rm $R " ""
+	"SECRETCTL_STORE secretctl recipients rm two.yaml " "$R12"
+	"secretctl extract ctl.yaml -e "              "app/|top"
+	"secretctl extract ctl.yaml -e app/"          "app/normal|app/sub/"
+	"secretctl extract ctl.yaml -e app/sub/"      "app/sub/ok"
+	"secretctl ls ctl.yaml "                      "app/|top"
 	"secretctl completion "                       "bash|fish|zsh"
 	"secretctl extract stor"                      "store.yaml|store2.yaml|store3.yaml"
 	"SECRETCTL_STORE secretctl extract -e app/nested/" "app/nested/deeper/|app/nested/empty"

@@ -4,6 +4,7 @@
 # and rebuilds the plaintext view byte for byte; a store changed anywhere,
 # clear text included, is refused. The data-key one-liner prints the data
 # key, with which the MAC computed here as FORMAT.md defines it matches.
+# A version 1 store made by hand (section 10) upgrades to the same store.
 . "$(dirname "$0")/lib.sh"
 need age
 # Debian's python3 (the packages python3-nacl and python3-yaml live there)
@@ -133,3 +134,99 @@ sed 's/^\(    \)API_TOKEN:/\1API_TOKEN2:/' store.yaml > renamed.yaml
 refused renamed.yaml "a key renamed"
 { cat store.yaml; echo; } > after.yaml
 refused after.yaml "a line added after the metadata block"
+
+# --- version 1 (FORMAT.md section 10): a store rewritten by hand as version
+# 1, its MAC computed as that section defines it; upgrade takes it back to
+# the same version 2 store, and refuses one whose version 1 MAC fails
+to_v1() { # V2STORE IDENTITY > V1STORE
+	"$PY" - "$1" "$2" <<'PY'
+import base64, hashlib, hmac, re, subprocess, sys
+import yaml
+raw = open(sys.argv[1], "rb").read()
+text = raw.decode("utf-8")
+root = yaml.compose(text, Loader=yaml.SafeLoader)
+meta_key, meta = next((k, v) for k, v in root.value if k.value == "secretctl")
+fields = {k.value: v for k, v in meta.value}
+slots = [{k.value: v.value for k, v in s.value} for s in fields["keys"].value]
+for s in slots:
+    r = subprocess.run(["age", "-d", "-i", sys.argv[2]], input=s["data_key"].encode(),
+                       capture_output=True)
+    if r.returncode == 0:
+        data_key = r.stdout
+k_mac1 = hashlib.blake2b(key=data_key, digest_size=32, salt=(2).to_bytes(8, "little") + bytes(8),
+                         person=b"sctl_mac" + bytes(8)).digest()
+def lp(s):
+    return len(s).to_bytes(4, "big") + s
+# every token in file order: values at their canonical path, comments
+tokens, seen = [], set()
+def walk(node, path):
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if not (node is root and k.value == "secretctl"):
+                walk(v, path + lp(k.value.encode()))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            walk(v, path + lp(str(i).encode()))
+    elif node.tag == "!enc":
+        tokens.append((node.start_mark.index, b"v", path, node.value))
+walk(root, b"")
+meta_start = meta_key.start_mark.index
+for m in re.finditer(r"#!enc ([A-Za-z0-9+/=]+)", text):
+    if m.start() < meta_start:
+        tokens.append((m.start(), b"c", b"", m.group(1)))
+tokens.sort()
+h = hmac.new(k_mac1, b"secretctl/v1/mac\0", hashlib.sha512)
+for s in slots:
+    h.update(s.get("recipient", "scrypt").encode() + b"\0")
+for _, kind, path, b64 in tokens:
+    h.update(kind + lp(path) + lp(base64.b64decode(b64)))
+for s in slots:
+    h.update(lp(b"data_key") + lp(s["data_key"].encode()))
+if "final_newline" in fields and fields["final_newline"].value == "false":
+    h.update(lp(b"final_newline") + lp(b"false"))
+mac = fields["mac"]
+a, b = (len(text[:m.index].encode()) for m in (mac.start_mark, mac.end_mark))
+v = fields["version"]
+va, vb = (len(text[:m.index].encode()) for m in (v.start_mark, v.end_mark))
+out = raw[:va] + b"1" + raw[vb:a] + base64.b64encode(h.digest()[:32]) + raw[b:]
+sys.stdout.buffer.write(out)
+PY
+}
+for variant in sample nofinal; do
+	case $variant in
+	sample) cp "$TOP/tests/data/sample.yaml" plain.yaml ;;
+	nofinal) printf '# c\na: 1   # one\nb:\n  - "two"\n# trailing\nd: x' > plain.yaml ;;
+	esac
+	rm -f v2.yaml
+	sc encrypt plain.yaml -r "$R2" -r "$R" -o v2.yaml
+	to_v1 v2.yaml identity.txt > v1.yaml
+	assert "$variant: the version 1 store differs in its version and mac lines only" \
+		bash -c "[ \$(diff v2.yaml v1.yaml | grep -c '^>') = 2 ] && grep -q '^  version: 1' v1.yaml"
+	run sc decrypt v1.yaml -i identity.txt
+	assert_rc 6 "$variant: a version 1 store is refused but by upgrade"
+	cp v1.yaml up.yaml
+	run sc upgrade up.yaml -i identity.txt
+	assert_rc 0 "$variant: upgrade takes the version 1 store"
+	assert "$variant: and writes the same version 2 store, byte for byte" cmp -s up.yaml v2.yaml
+	# what only the version 1 MAC covers: the set of tokens, the slots' order
+	sed '/^[^#]*#!enc /d' v1.yaml > nocomment.yaml
+	"$PY" - v1.yaml > slots.yaml <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+s = [i for i, l in enumerate(lines) if l.startswith("    - recipient: ")]
+end = next(i for i, l in enumerate(lines) if l.startswith("  mac: "))
+sys.stdout.write("\n".join(lines[:s[0]] + lines[s[1]:end] + lines[s[0]:s[1]] + lines[end:]))
+PY
+	for f in nocomment slots; do
+		cp $f.yaml up.yaml
+		run sc upgrade up.yaml -i identity.txt
+		assert "$variant: upgrade refuses a version 1 store whose version 1 MAC fails ($f; exit $RC), leaving it" \
+			bash -c "[ $RC = 5 ] && cmp -s up.yaml $f.yaml && grep -q 'version 1 MAC does not verify' '$T/err'"
+	done
+	cp v2.yaml up.yaml
+	run sc upgrade up.yaml -i identity.txt
+	assert "$variant: upgrade of a version 2 store changes nothing" bash -c "[ $RC = 0 ] && cmp -s up.yaml v2.yaml"
+done

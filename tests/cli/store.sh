@@ -52,6 +52,93 @@ assert "ls --json is a JSON array" bash -c "jq -e 'length > 10' '$T/out' >/dev/n
 run sc ls s.yaml no/such
 assert_rc 3 "ls of a missing path is exit 3"
 
+# --- keys with control characters: ls quotes them as git's core.quotePath
+# does ("...", C escapes, \ooo), so a key cannot write escape sequences to
+# a terminal; --json and PATHs stay exact
+cat > ctl.yaml <<'YAML'
+app:
+  "\e]0;PWNED\a\e[31mRED": v-title
+  "c1\x9b31m": v-c1
+  "tab\there": v-tab
+  "a/\eb": v-slash
+  "nl\nx": v-nl
+  "del\x7f": v-del
+  mid"q\: v-mid
+  normal: v-normal
+  "utf ключ": v-utf
+  "nbsp\u00a0x": v-nbsp
+"\"top": v-top
+envm:
+  "m\e": {x: 1}
+YAML
+sc encrypt ctl.yaml -r "$R1" -o ctl.s.yaml
+# (U+00A0 is printable: unchanged)
+printf '%s\n' '"app/\033]0;PWNED\a\033[31mRED"' '"app/c1\302\23331m"' '"app/tab\there"' \
+	'"app/a~1\033b"' '"app/nl\nx"' '"app/del\177"' 'app/mid"q\' app/normal 'app/utf ключ' \
+	"app/nbsp$(printf '\302\240')x" '"\"top"' '"envm/m\033/x"' > ctl.exp
+grep '^"\{0,1\}app/' ctl.exp > ctl-app.exp
+# no C0 byte but the line ends, no DEL, no C1 character
+clean() { ! LC_ALL=C grep -qaP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1"; }
+same() { cmp -s "$1" "$2" || { diff "$1" "$2" | diag; false; }; }
+err_has() { clean "$T/err" && grep -q${2:-F} -- "$1" "$T/err" || { diag < "$T/err"; false; }; }
+run sc ls ctl.s.yaml
+assert_rc 0 "ls of a store with such keys"
+assert "ls quotes keys with C0, DEL or C1 characters, the rest unchanged" same ctl.exp "$T/out"
+assert "ls writes no raw control or C1 byte" clean "$T/out"
+run sc ls ctl.s.yaml --prefix app/
+assert "ls --prefix quotes them too" same ctl-app.exp "$T/out"
+run sc ls ctl.s.yaml app
+assert "ls PATH quotes them too" same ctl-app.exp "$T/out"
+cat > ctl.py <<'PY'
+import json, sys
+want = ["app/\x1b]0;PWNED\x07\x1b[31mRED", "app/c1\x9b31m", "app/tab\there", "app/a~1\x1bb",
+        "app/nl\nx", "app/del\x7f", 'app/mid"q\\', "app/normal", "app/utf ключ",
+        "app/nbsp\u00a0x", '"top', "envm/m\x1b/x"]
+got = json.load(open(sys.argv[1], encoding="utf-8"))
+if sys.argv[2] == "app":
+    want = [w for w in want if w.startswith("app/")]
+if got != want:
+    sys.exit("got  %r\nwant %r" % (got, want))
+PY
+run sc ls ctl.s.yaml --json
+assert "ls --json gives every key exactly" python3 ctl.py "$T/out" all
+run sc ls ctl.s.yaml --prefix app/ --json
+assert "ls --prefix --json gives every key exactly (a newline in a key splits nothing)" \
+	python3 ctl.py "$T/out" app
+# extract -f takes each key's PATH as --json gives it
+bad=""
+while IFS= read -r -d '' p; do
+	v=$(sc extract ctl.s.yaml -i id1.txt -f "$p" 2>/dev/null)
+	case $v in v-*) ;; *) bad="$bad [$p]" ;; esac
+done < <(python3 -c 'import json, sys; sys.stdout.write("".join(p + "\0" for p in json.load(sys.stdin) if p[:5] != "envm/"))' < "$T/out")
+assert "extract -f opens each such key by its exact PATH${bad:+ (failed:$bad)}" [ -z "$bad" ]
+run sc extract ctl.s.yaml -i id1.txt -f "$(printf 'app/a~1\033c')"
+assert_rc 3 "extract -f of a missing PATH with an ESC"
+assert "'did you mean' quotes the PATH given and the key it suggests" \
+	err_has '"app/a~1\033c": no such path in ctl.s.yaml; did you mean "app/a~1\033b"'
+run sc extract ctl.s.yaml -i id1.txt -f app
+assert_rc 6 "extract -f of a mapping"
+assert "'is a mapping of N keys; one of:' quotes the keys it lists" \
+	err_has 'one of: "app/\033]0;PWNED\a\033[31mRED", "app/c1\302\23331m", "app/tab\there", '
+run sc extract ctl.s.yaml -i id1.txt -e envm
+assert_rc 6 "extract -e of a mapping with a mapping child"
+assert "env form's 'takes only scalar children' quotes the child" \
+	err_has '"envm/m\033" is a mapping; env form takes only scalar children (use -e "envm/m\033")'
+run sc ls ctl.s.yaml "$(printf 'no\033such')"
+assert "ls: 'no such path' quotes the PATH" err_has '"no\033such": no such path in ctl.s.yaml'
+run sc ls ctl.s.yaml --prefix "$(printf 'no\033such/')"
+assert "ls --prefix: 'no such path' quotes the PATH" err_has '"no\033such": no such path in ctl.s.yaml'
+# verify --repair shows what the new MAC vouches for: quoted
+sed '/normal:/d' ctl.s.yaml > ctl.r.yaml
+run sc verify ctl.r.yaml --repair --yes -i id1.txt
+assert_rc 0 "verify --repair of a store with such keys"
+assert "verify --repair's entry list quotes the keys" \
+	err_has '^\+ "app/\\033]0;PWNED\\a\\033\[31mRED"$' E
+sed '/PWNED/d' ctl.s.yaml > ctl.r.yaml
+run sc verify ctl.r.yaml --repair --yes --against ctl.s.yaml -i id1.txt
+assert "verify --repair --against's list quotes the keys" \
+	err_has '^- "app/\\033]0;PWNED\\a\\033\[31mRED"$' E
+
 # --- verify
 run sc verify s.yaml -i id1.txt
 assert_rc 0 "verify passes"

@@ -232,5 +232,14 @@ sed 's|^\(  *mac: \).*|\1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA|' s.yaml >
 run sc verify mac44.yaml -i id1.txt
 assert_rc 6 "a 44-character mac without padding is malformed (exit 6)"
 assert_err "malformed mac" "... and says so"
+# extract -e of an empty mapping opens no token: the MAC check of the
+# unlock itself is what refuses a changed store there
+printf 'empty: {}\nk: v\n' > e.yaml
+sc encrypt e.yaml -r "$R1" -o es.yaml
+run sc extract es.yaml -e empty -i id1.txt
+assert "extract -e of an empty mapping prints nothing, exit 0 ($RC)" bash -c "[ $RC = 0 ] && [ ! -s '$T/out' ]"
+sed 's/^k: /K: /' es.yaml > es2.yaml
+run sc extract es2.yaml -e empty -i id1.txt
+assert_rc 5 "... and fails the MAC of a changed store, though it opens no token"
 run sc verify s.yaml -i id1.txt
 assert_rc 0 "the untouched store still verifies"

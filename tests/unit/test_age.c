@@ -689,6 +689,20 @@ static void test_passphrase(void **state)
 	memcpy(w, " 11\n", 4); /* within the limit: derives a wrong key */
 	assert_int_equal(age_decrypt((unsigned char *)c.p, c.len, &k, &out, &e), ERR_NOKEY);
 	assert_string_equal(e.msg, "incorrect passphrase");
+	/* a caller's limit is capped at 2^30, where 1 << log_n stays sane (2^40
+	 * would need 1 PiB: scrypt would fail for memory, not refuse) */
+	memcpy(w, " 40\n", 4);
+	k.max_log_n = 40;
+	assert_int_equal(age_decrypt((unsigned char *)c.p, c.len, &k, &out, &e), ERR_NOKEY);
+	assert_int_equal(e.sub, AGE_FAIL_NO_MATCH);
+	assert_string_equal(e.msg, "passphrase: scrypt work factor 2^40 is above the limit 2^30");
+	/* a file at exactly the caller's limit opens */
+	memcpy(w, " 10\n", 4);
+	k.max_log_n = 10;
+	secmem_free(&out);
+	assert_int_equal(age_decrypt((unsigned char *)c.p, c.len, &k, &out, &e), 0);
+	assert_string_equal((char *)out.p, "secret");
+	k.max_log_n = 0;
 	/* encryption arguments */
 	r.log_n = 31;
 	assert_int_equal(age_encrypt(&r, (const unsigned char *)"x", 1, 0, &c, &e), ERR_USAGE);
@@ -841,6 +855,73 @@ static void test_damaged(void **state)
 	secmem_release(id);
 }
 
+/* ---- the scrypt-alone rule, on fixed files (tests/data/age, made by
+ * make.py there): an scrypt stanza must be the only one in its header,
+ * first or not, whichever key is given ---- */
+
+static const char vec_id[] =
+	"AGE-SECRET-KEY-1PU7ZDF6Y9DKF3C8JZQ6XAX23MD3UA5K3TH43A589AV2YPZX0T4ZQN7X8F6";
+static const char vec_pass[] = "scrypt-alone";
+static const char vec_plain[] = "an scrypt stanza must be the only stanza\n";
+
+static void read_vec(const char *name, struct buf *b)
+{
+	char path[PATH_MAX];
+	const char *top = getenv("TOP");
+	const char *slash = strrchr(__FILE__, '/');
+
+	if (top && *top)
+		snprintf(path, sizeof path, "%s/tests/data/age/%s", top, name);
+	else /* this file's directory, from where it was compiled */
+		snprintf(path, sizeof path, "%.*s/../data/age/%s",
+			 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
+	b->len = 0;
+	if (read_file(path, b) != 0 || b->len == 0)
+		fail_msg("cannot read %s", path);
+}
+
+static void test_scrypt_alone(void **state)
+{
+	static const char *const mixed[] = { "scrypt_first.age", "scrypt_second.age" };
+	struct age_identity *id = secmem_alloc(sizeof *id);
+	struct buf c = { 0 };
+	struct secmem out = { 0 };
+	struct err e = { 0 };
+
+	(void)state;
+	assert_int_equal(age_identity_parse(vec_id, strlen(vec_id), id, &e), 0);
+	/* the controls: each stanza alone opens the file (so the stanzas, MAC
+	 * and payload of the files below are right) */
+	read_vec("x25519_alone.age", &c);
+	assert_int_equal(dec(&c, id, NULL, &out, &e), 0);
+	assert_int_equal(out.len, strlen(vec_plain));
+	assert_memory_equal(out.p, vec_plain, out.len);
+	read_vec("scrypt_alone.age", &c);
+	assert_int_equal(dec(&c, NULL, vec_pass, &out, &e), 0);
+	assert_int_equal(out.len, strlen(vec_plain));
+	assert_memory_equal(out.p, vec_plain, out.len);
+	assert_int_equal(age_header_check((unsigned char *)c.p, c.len, &e), 0);
+	/* the same stanzas together, under a valid MAC, in either order: no
+	 * key opens them, and nothing is released */
+	for (size_t i = 0; i < 2; i++) {
+		read_vec(mixed[i], &c);
+		for (int k = 0; k < 3; k++) {
+			int rc = dec(&c, k != 1 ? id : NULL, k != 0 ? vec_pass : NULL, &out, &e);
+			if (rc != ERR_INPUT)
+				fail_msg("%s with %s: rc %d (%s)", mixed[i],
+					 k == 0 ? "the identity" : k == 1 ? "the passphrase" : "both",
+					 rc, rc ? e.msg : "decrypted");
+			assert_int_equal(e.sub, AGE_FAIL_HEADER);
+			assert_string_equal(e.msg, "age header: an scrypt stanza must be the only stanza");
+			assert_int_equal(out.len, 0);
+		}
+		assert_int_equal(age_header_check((unsigned char *)c.p, c.len, &e), ERR_INPUT);
+	}
+	secmem_free(&out);
+	buf_free(&c);
+	secmem_release(id);
+}
+
 static void test_armor(void **state)
 {
 	unsigned char d[300];
@@ -906,6 +987,7 @@ int main(void)
 		cmocka_unit_test(test_several_recipients),
 		cmocka_unit_test(test_passphrase),
 		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_scrypt_alone),
 	};
 	int rc;
 

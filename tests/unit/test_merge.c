@@ -116,6 +116,9 @@ static void test_conflicts(void **state)
 	/* every conflicting path is named */
 	conflict("a: 1\nb: 2\n", "a: 5\nb: 5\n", "a: 6\nb: 6\n",
 		 "a: changed on both sides\nb: changed on both sides\n");
+	/* a key with control characters is named quoted, one line */
+	conflict("\"k\\e\\n\": 1\n", "\"k\\e\\n\": 2\n", "\"k\\e\\n\": 3\n",
+		 "\"k\\033\\n\": changed on both sides\n");
 	/* the structure: a mapping turned into a scalar on one side, a child
 	 * added on the other */
 	conflict("a:\n  x: 1\n", "a: 5\n", "a:\n  x: 1\n  y: 2\n",
@@ -161,6 +164,12 @@ static void test_diff(void **state)
 	assert_int_equal(merge_diff(&a, &b, &out, &n, &e), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(out.p, "~ app/env/A\n- app/env/B\n+ new\n");
+	buf_free(&out);
+	/* keys with control characters: quoted */
+	a = v("\"\\e]0;x\\a\": 1\nb: 2\n");
+	b = v("b: 3\n\"c\\x9b\": 4\n");
+	assert_int_equal(merge_diff(&a, &b, &out, &n, &e), 0);
+	assert_string_equal(out.p, "- \"\\033]0;x\\a\"\n~ b\n+ \"c\\302\\233\"\n");
 	buf_free(&out);
 	/* an invalid view is named */
 	b = v("a: [\n");

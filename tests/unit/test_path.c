@@ -161,13 +161,63 @@ static void test_distance(void **state)
 	assert_int_equal(path_distance("DB_PASSWROD", 11, "DB_PASSWORD", 11), 1);
 }
 
+static void quote_is(const char *s, size_t len, const char *want)
+{
+	struct buf b = { 0 };
+
+	assert_int_equal(path_quote(s, len, &b), 0);
+	assert_non_null(b.p);
+	assert_string_equal(b.p, want);
+	buf_free(&b);
+}
+#define QUOTE_IS(lit, want) quote_is(lit, sizeof lit - 1, want)
+
+static void test_quote(void **state)
+{
+	struct buf b = { 0 };
+
+	(void)state;
+	/* printable text, UTF-8 included, as it is */
+	QUOTE_IS("", "");
+	QUOTE_IS("app/env/DB_PASSWORD", "app/env/DB_PASSWORD");
+	QUOTE_IS("with space/mid\"q\\", "with space/mid\"q\\");
+	QUOTE_IS("a~1b ключ \xc2\xa0 \xe2\x80\xae \xf0\x9f\x94\x91 \xf4\x8f\xbf\xbf",
+		 "a~1b ключ \xc2\xa0 \xe2\x80\xae \xf0\x9f\x94\x91 \xf4\x8f\xbf\xbf");
+	/* C0 controls and DEL: git's C escapes, else octal */
+	QUOTE_IS("\a\b\t\n\v\f\r", "\"\\a\\b\\t\\n\\v\\f\\r\"");
+	QUOTE_IS("\033]0;PWNED\a\033[31mRED", "\"\\033]0;PWNED\\a\\033[31mRED\"");
+	QUOTE_IS("nul\0x\x1f\x7f", "\"nul\\000x\\037\\177\"");
+	/* once quoted, '"' and '\\' are escaped too */
+	QUOTE_IS("q\"\\\n", "\"q\\\"\\\\\\n\"");
+	/* a leading '"' alone quotes: a line starting with '"' is a quoted one */
+	QUOTE_IS("\"top", "\"\\\"top\"");
+	QUOTE_IS("\"", "\"\\\"\"");
+	/* C1 controls (U+0080..U+009F) as UTF-8 */
+	QUOTE_IS("c1\xc2\x9b" "31m", "\"c1\\302\\23331m\"");
+	QUOTE_IS("\xc2\x80\xc2\x85", "\"\\302\\200\\302\\205\"");
+	/* not UTF-8: a lone continuation or C1 byte, overlong forms,
+	 * surrogates, above U+10FFFF, a truncated sequence, 0xfe/0xff */
+	QUOTE_IS("\x9b[", "\"\\233[\"");
+	QUOTE_IS("\xc0\xaf", "\"\\300\\257\"");
+	QUOTE_IS("\xe0\x80\xaf", "\"\\340\\200\\257\"");
+	QUOTE_IS("\xed\xa0\x80", "\"\\355\\240\\200\"");
+	QUOTE_IS("\xf4\x90\x80\x80", "\"\\364\\220\\200\\200\"");
+	QUOTE_IS("x\xe2\x82", "\"x\\342\\202\"");
+	QUOTE_IS("\xd0\xba\xfe\xff", "\"к\\376\\377\"");
+	/* appended */
+	buf_puts(&b, "+ ");
+	assert_int_equal(path_quote("a\tb", 3, &b), 0);
+	assert_string_equal(b.p, "+ \"a\\tb\"");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_simple), cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_roundtrip_many), cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_index), cmocka_unit_test(test_canonical),
-		cmocka_unit_test(test_distance),
+		cmocka_unit_test(test_distance), cmocka_unit_test(test_quote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,6 +129,42 @@ static void test_round_trip_and_stable_tokens(void **state)
 	store_free(&t);
 }
 
+/* Equal comments (their tokens carry no path) each keep their own token:
+ * an old token is handed out once, so no two places share a ciphertext. */
+static void test_equal_comments(void **state)
+{
+	const char *p = "# same\na: 1\n# same\nb: 1\n# same\n";
+	struct store s, t;
+	struct buf text = { 0 }, again = { 0 };
+	struct secmem plain = { 0 };
+	struct err e;
+	const char *c[3];
+	int written;
+
+	(void)state;
+	make_store(&s, p, &text);
+	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), 0);
+	reload(&t, &s, &plain);
+	c[0] = strstr(text.p, "#!enc ");
+	assert_non_null(c[0]);
+	c[1] = strstr(c[0] + 1, "#!enc ");
+	assert_non_null(c[1]);
+	c[2] = strstr(c[1] + 1, "#!enc ");
+	assert_non_null(c[2]);
+	assert_true(strcspn(c[0], "\n") == strcspn(c[1], "\n"));
+	assert_true(memcmp(c[0], c[1], strcspn(c[0], "\n")) != 0);
+	assert_true(memcmp(c[1], c[2], strcspn(c[1], "\n")) != 0);
+	/* the same plaintext again: each token stays in its place */
+	assert_int_equal(store_encrypt(&t, (char *)plain.p, plain.len, &again, &e), 0);
+	assert_int_equal(again.len, text.len);
+	assert_memory_equal(again.p, text.p, text.len);
+	buf_free(&text);
+	buf_free(&again);
+	secmem_free(&plain);
+	store_free(&s);
+	store_free(&t);
+}
+
 static void test_one_change_one_token(void **state)
 {
 	const char *changed = "# comment\na: one\nb:\n  c: |\n    TWO\n  d: [x1, y2]\ne: &x val\nf: *x\n";
@@ -273,6 +309,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip_and_stable_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_equal_comments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_change_one_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsync_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_fails, setup, teardown),
