@@ -208,7 +208,7 @@ for variant in sample nofinal; do
 	run sc decrypt v1.yaml -i identity.txt
 	assert_rc 6 "$variant: a version 1 store is refused but by upgrade"
 	cp v1.yaml up.yaml
-	run sc upgrade up.yaml -i identity.txt
+	run sc upgrade up.yaml -i identity.txt --yes
 	assert_rc 0 "$variant: upgrade takes the version 1 store"
 	assert "$variant: and writes the same version 2 store, byte for byte" cmp -s up.yaml v2.yaml
 	# what only the version 1 MAC covers: the set of tokens, the slots' order
