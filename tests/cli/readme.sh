@@ -104,6 +104,25 @@ assert "podman -e app/env --prefix app_ made app_DB_PASSWORD and app_SMTP_URL" b
 assert "git log -p showed the plaintext (the textconv line)" bash -c "
 	cd '$H/data/config' && runuser -u '$U' -- env -i HOME='$H' PATH='$BIN':/usr/bin:/bin git log -p -1 | grep -q 'DB_PASSWORD: correct horse'"
 
+# the man page's EXAMPLES too, the same way (its plain.yaml: a view with
+# the keys they use)
+python3 - "$TOP/docs/secretctl.1.scd" > "$H/manpage.sh" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+ex = t[t.index('# EXAMPLES'):]
+block = re.search(r'^```\n(.*?)^```', ex, re.S | re.M).group(1)
+print('set -eo pipefail\ncd ~')
+print("printf 'app:\\n  env:\\n    TOKEN: from-the-man-page\\n  db_password: pw\\n' > plain.yaml")
+print(block)
+PY
+chown "$U:" "$H/manpage.sh"
+run unshare -m bash -c "mount --make-rprivate / && mount --bind '$BIN' /usr/local/bin &&
+	cd / && runuser -u '$U' -- env -i HOME='$H' XDG_RUNTIME_DIR='$RUN' LC_ALL=C USER='$U' \
+	PATH=/usr/local/bin:/usr/bin:/bin VG_TAG='$VG_TAG' bash '$H/manpage.sh'"
+assert_rc 0 "every command of the man page's EXAMPLES runs as written (as the same user)"
+assert "... and its install made app.env from ~/secrets.yaml" \
+	grep -qx 'TOKEN=from-the-man-page' "/etc/secrets/$UID_U/app.env"
+
 # the quadlet lines README shows are the example unit's, which tests/cli run
 while IFS= read -r l; do
 	grep -qxF -- "$l" "$TOP/examples/quadlet/app.container" ||
