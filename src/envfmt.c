@@ -1,4 +1,5 @@
 #include "secretctl/envfmt.h"
+#include "secretctl/utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -78,38 +79,6 @@ int envfmt_name_valid(const char *name, size_t len)
 	return 1;
 }
 
-/* Length (1-4) of the valid UTF-8 sequence at s, 0 if invalid. RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2, c = s[0] & 0x1f, min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3, c = s[0] & 0x0f, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4, c = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* systemd's utf8_is_valid() also refuses the noncharacters, and a value it
  * refuses makes EnvironmentFile= drop the whole file. */
 static int unicode_nonchar(uint32_t c)
@@ -162,19 +131,6 @@ static int refuse(enum envfmt_dialect d, const struct envfmt_entry *v, struct er
 		       dialect_what(d), instead);
 }
 
-size_t envfmt_utf8_invalid(const unsigned char *s, size_t len)
-{
-	size_t i, n;
-	uint32_t cp;
-
-	for (i = 0; i < len; i += n) {
-		n = utf8_seq(s + i, len - i, &cp);
-		if (n == 0)
-			return i;
-	}
-	return len;
-}
-
 /* podman's advice: an env secret carries what its env file cannot (runc
  * passes the bytes through; only NUL and invalid UTF-8 fail there too). */
 static int refuse_podman(const struct envfmt_entry *v, struct err *e, const char *why)
@@ -217,7 +173,7 @@ int envfmt_check(enum envfmt_dialect d, const struct envfmt_entry *v, struct err
 	if (d == ENVFMT_SHELL)
 		return 0; /* single quotes carry every other byte */
 	for (i = 0; i < len; i += n) {
-		n = utf8_seq(s + i, len - i, &cp);
+		n = utf8_decode(s + i, len - i, &cp);
 		if (n == 0) {
 			snprintf(why, sizeof why, "is not valid UTF-8 (byte 0x%02x at offset %zu)",
 				 s[i], i);

@@ -1,4 +1,5 @@
 #include "secretctl/path.h"
+#include "secretctl/utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -139,45 +140,12 @@ int path_format(const struct path *p, struct buf *out)
 	return 0;
 }
 
-/* Length of the UTF-8 sequence at s (1..4), 0 if it is not one: no
- * overlong forms, surrogates or code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* The bytes at s to escape, one by one, as \ooo or \n...: 1 for a C0
  * control, DEL or a byte that is not UTF-8, 2 for a C1 control; 0 for a
  * character kept. *n: the length of the character (0: not UTF-8). */
 static size_t quote_bad(const unsigned char *s, size_t len, size_t *n)
 {
-	*n = utf8_seq(s, len);
+	*n = utf8_decode(s, len, NULL);
 	if (*n == 0)
 		return 1;
 	if (*n == 1)

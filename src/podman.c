@@ -17,6 +17,7 @@
 
 #include "secretctl/envfmt.h"
 #include "secretctl/secmem.h"
+#include "secretctl/utf8.h"
 
 extern char **environ;
 
@@ -192,7 +193,7 @@ int podman_value_check(const unsigned char *value, size_t len, int env, struct e
 	/* podman puts env secrets into the OCI spec, which Go's JSON writes
 	 * as valid UTF-8: each invalid byte would reach the container as
 	 * U+FFFD */
-	if (env && (bad = envfmt_utf8_invalid(value, len)) < len)
+	if (env && (bad = utf8_invalid(value, len)) < len)
 		return err_set(e, ERR_INPUT,
 			       "value is not valid UTF-8 (byte 0x%02x at offset %zu), which podman "
 			       "turns into U+FFFD in an environment variable; use -f",

@@ -3,6 +3,7 @@
  * node tree carrying byte offsets; an edit is a few (start, end, text)
  * replacements applied to the original text. */
 #include "secretctl/yedit.h"
+#include "secretctl/utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -630,59 +631,6 @@ static const char *show_path(const struct path *p, size_t n, char *buf, size_t c
 
 /* ---- rendering ---- */
 
-/* Decode one UTF-8 sequence strictly (no overlong forms, surrogates or
- * values past U+10FFFF). Returns its length, 0 when invalid. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (!n)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0, l;
-	uint32_t cp;
-
-	while (i < n) {
-		l = utf8_next(s + i, n - i, &cp);
-		if (!l)
-			return 0;
-		i += l;
-	}
-	return 1;
-}
-
 /* A character that may stand as itself in a plain or block scalar: what
  * libyaml reads as printable and not as a line break or BOM. */
 static int text_char(uint32_t c)
@@ -716,7 +664,7 @@ static int plain_ok(const unsigned char *v, size_t n, int flow, int key)
 	if (strchr("-?:,[]{}#&*!|>'\"%@`", v[0]) && !(v[0] == '-' && n > 1 && ascii_alnum(v[1])))
 		return 0;
 	for (i = 0; i < n; i += l) {
-		l = utf8_next(v + i, n - i, &cp);
+		l = utf8_decode(v + i, n - i, &cp);
 		if (!l || !text_char(cp))
 			return 0;
 		if (cp == ':' && i + 1 < n && v[i + 1] == ' ')
@@ -738,7 +686,7 @@ static int literal_ok(const unsigned char *v, size_t n)
 	int nl = 0, text = 0;
 
 	for (i = 0; i < n; i += l) {
-		l = utf8_next(v + i, n - i, &cp);
+		l = utf8_decode(v + i, n - i, &cp);
 		if (!l)
 			return 0;
 		if (cp == '\n')
@@ -781,7 +729,7 @@ static int render_dq(const unsigned char *v, size_t n, struct secmem *out)
 	for (i = 0; i < n; i += l) {
 		const char *s = NULL;
 
-		l = utf8_next(v + i, n - i, &cp);
+		l = utf8_decode(v + i, n - i, &cp);
 		if (!l)
 			return -1;
 		switch (cp) {
@@ -840,7 +788,7 @@ static int render(const unsigned char *v, size_t n, size_t indent, unsigned flag
 	const char *btag = verbatim_bin ? "!<" TAG_BINARY ">" : "!!binary";
 
 	r->block = r->keep = 0;
-	if (!utf8_valid(v, n)) {
+	if (utf8_invalid(v, n) != n) {
 		struct secmem b64 = { 0 };
 		size_t blen = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
 
@@ -953,7 +901,7 @@ static int render_key(struct yop *o, size_t seg, int flow, struct secmem *out)
 	size_t n = o->p->v[seg].len, before = out->len;
 	char pb[PATH_SHOW];
 
-	if (!utf8_valid(k, n))
+	if (utf8_invalid(k, n) != n)
 		return err_set(o->e, ERR_INPUT, "'%s': a key must be valid UTF-8",
 			       show_path(o->p, seg + 1, pb, sizeof pb));
 	if (plain_ok(k, n, flow, 1) ? secmem_append(out, k, n) : render_dq(k, n, out))

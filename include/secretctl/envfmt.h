@@ -32,10 +32,6 @@ const char *envfmt_dialect_name(enum envfmt_dialect d);
 /* [A-Za-z_][A-Za-z0-9_]*, non-empty. 1 if valid, else 0. */
 int envfmt_name_valid(const char *name, size_t len);
 
-/* Offset of the first byte of s that does not begin a valid UTF-8
- * sequence (RFC 3629: no overlong forms, surrogates or code points past
- * U+10FFFF, as Go decodes it), or len when s is all valid. */
-size_t envfmt_utf8_invalid(const unsigned char *s, size_t len);
 
 /* One variable. value may be NULL when value_len is 0. path is the PATH
  * (escaped text form) the value came from, used in messages; NULL: name. */

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "secretctl/envfmt.h"
+#include "secretctl/utf8.h"
 
 struct fx {
 	struct secmem out;
@@ -293,13 +294,13 @@ static void test_podman(void **state)
 static void test_utf8_invalid(void **state)
 {
 	(void)state;
-	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"", 0), 0);
-	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"caf\xc3\xa9", 5), 5);
-	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"\xef\xbf\xbe", 3), 3);
-	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"ab\xc3", 3), 2);
-	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"a\xed\xa0\x80", 4), 1);
-	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"\xc0\x80", 2), 0);
-	assert_int_equal(envfmt_utf8_invalid((const unsigned char *)"x\xf4\x90\x80\x80", 5), 1);
+	assert_int_equal(utf8_invalid((const unsigned char *)"", 0), 0);
+	assert_int_equal(utf8_invalid((const unsigned char *)"caf\xc3\xa9", 5), 5);
+	assert_int_equal(utf8_invalid((const unsigned char *)"\xef\xbf\xbe", 3), 3);
+	assert_int_equal(utf8_invalid((const unsigned char *)"ab\xc3", 3), 2);
+	assert_int_equal(utf8_invalid((const unsigned char *)"a\xed\xa0\x80", 4), 1);
+	assert_int_equal(utf8_invalid((const unsigned char *)"\xc0\x80", 2), 0);
+	assert_int_equal(utf8_invalid((const unsigned char *)"x\xf4\x90\x80\x80", 5), 1);
 }
 
 static void test_shell(void **state)
