@@ -244,6 +244,13 @@ static int read_fd(int fd, const char *path, struct buf *out, struct secmem *sou
 			return err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", path,
 				       STORE_MAX_SIZE >> 20);
 		want = (size_t)st.st_size + 1; /* +1: see the end of the file at once */
+		/* sized exactly (buf_reserve would round up to a power of two) */
+		if (out && !out->p) {
+			out->p = malloc(want + 1);
+			if (!out->p)
+				return err_oom(e);
+			out->cap = want + 1;
+		}
 	}
 	for (;;) {
 		size_t len = out ? out->len : sout->len, cap;
@@ -274,6 +281,55 @@ static int read_fd(int fd, const char *path, struct buf *out, struct secmem *sou
 		want = 65536;
 	}
 	return 0;
+}
+
+/* A store's text (not secret: the MAC is over it, the tokens in it are
+ * ciphertext). From BUF_BIG_MIN bytes on, read into buf_big_alloc'ed
+ * memory: at 1 MB, 270 page faults less (~0.4 ms here). read(), not mmap
+ * of the file: a file changed in place after the MAC check must not
+ * change the text parsed. A file that grew past its size at fstat goes on
+ * in read_fd's malloc'ed buffer. */
+static int read_store_text(int fd, const char *path, const struct stat *st, struct store *s,
+			   struct err *e)
+{
+	size_t size = (size_t)st->st_size, len = 0, mapped;
+	char *p;
+
+	if ((uintmax_t)st->st_size > STORE_MAX_SIZE || size + 1 < BUF_BIG_MIN)
+		return read_fd(fd, path, &s->text, NULL, e);
+	p = buf_big_alloc(size + 1, &mapped);
+	if (!p)
+		return read_fd(fd, path, &s->text, NULL, e);
+	while (len < mapped - 1) {
+		ssize_t n = read(fd, p + len, mapped - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			buf_big_free(p, mapped);
+			return err_errno(e, ERR_IO, err, "cannot read '%s'", path);
+		}
+		if (n == 0 && len > STORE_MAX_SIZE) { /* grew since fstat */
+			buf_big_free(p, mapped);
+			return err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", path,
+				       STORE_MAX_SIZE >> 20);
+		}
+		if (n == 0) {
+			p[len] = '\0';
+			s->text = (struct buf){ p, len, mapped };
+			s->text_mapped = mapped;
+			return 0;
+		}
+		len += (size_t)n;
+	}
+	if (buf_append(&s->text, p, len)) {
+		buf_big_free(p, mapped);
+		return err_oom(e);
+	}
+	buf_big_free(p, mapped);
+	return read_fd(fd, path, &s->text, NULL, e);
 }
 
 static int read_path(const char *path, struct buf *out, struct secmem *sout, struct err *e)
@@ -383,7 +439,7 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 	} else {
 		s->mode = st.st_mode & 07777;
 		s->exists = 1;
-		rc = read_fd(fd, path, &s->text, NULL, e);
+		rc = read_store_text(fd, path, &st, s, e);
 	}
 	if (fd != s->lock_fd)
 		close(fd);
@@ -1251,7 +1307,10 @@ void store_free(struct store *s)
 	}
 	free(s->slots);
 	free(s->path);
-	buf_free(&s->text);
+	if (s->text_mapped)
+		buf_big_free(s->text.p, s->text_mapped);
+	else
+		buf_free(&s->text);
 	splice_doc_free(&s->doc);
 	secmem_release(s->data_key);
 	tokmap_free(s->tokens);

@@ -269,6 +269,36 @@ static void test_size_cap(void **state)
 	store_free(&s);
 }
 
+/* A store of BUF_BIG_MIN bytes or more is read into buf_big_alloc'ed
+ * memory: the same bytes, the same plaintext back. */
+static void test_big_store(void **state)
+{
+	struct store s, t;
+	struct buf plain = { 0 }, text = { 0 };
+	struct secmem back = { 0 };
+	struct err e;
+	int written;
+
+	(void)state;
+	for (int i = 0; i < 8000; i++)
+		assert_int_equal(buf_printf(&plain, "k%05d: value number %d\n", i, i), 0);
+	make_store(&s, plain.p, &text);
+	assert_true(text.len >= BUF_BIG_MIN);
+	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), 0);
+	reload(&t, &s, &back);
+	assert_int_not_equal(t.text_mapped, 0);
+	assert_int_equal(t.text.len, text.len);
+	assert_memory_equal(t.text.p, text.p, text.len);
+	assert_int_equal(t.text.p[t.text.len], '\0');
+	assert_int_equal(back.len, plain.len);
+	assert_memory_equal(back.p, plain.p, plain.len);
+	store_free(&t);
+	store_free(&s);
+	secmem_free(&back);
+	buf_free(&plain);
+	buf_free(&text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +310,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_only_never_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_no_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_store, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
