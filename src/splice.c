@@ -597,12 +597,8 @@ static int on_value_scalar(struct scan *s, const yaml_event_t *ev)
 		}
 		it.eol = (int)splice_eol_len(s->t + it.start, it.end - it.start);
 	}
-	if (path_canonical(&s->path, &it.path))
-		return err_oom(s->e);
-	if (cover(s, it.start, it.end) || item_add(s, &it)) {
-		buf_free(&it.path);
+	if (cover(s, it.start, it.end) || item_add(s, &it))
 		return s->e->code;
-	}
 	s->d->nodes[node].item = s->d->n_items - 1;
 	child_done(s, 1);
 	return 0;
@@ -1261,9 +1257,7 @@ void splice_doc_free(struct splice_doc *d)
 {
 	size_t i;
 
-	/* a fast scan's keys and paths live in its arena */
-	for (i = 0; i < d->n_items && !d->arena; i++)
-		buf_free(&d->items[i].path);
+	/* a fast scan's keys live in its arena */
 	free(d->items);
 	for (i = 0; i < d->n_nodes && !d->arena; i++)
 		free(d->nodes[i].key);

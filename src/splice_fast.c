@@ -32,7 +32,6 @@ struct ffr {
 	int seq;
 	int indentless; /* a sequence at its parent mapping's column */
 	size_t last;    /* last child, SPLICE_NONE */
-	size_t cp_len;  /* canonical path of this collection: cp[0, cp_len) */
 };
 
 /* A parsed key: decoded bytes in the arena. */
@@ -49,10 +48,6 @@ struct fs {
 	struct err *e;
 	struct ffr st[FAST_MAX_DEPTH];
 	size_t depth;
-	/* canonical path of the innermost open collection and of the child
-	 * being made: segments as 4-byte big-endian length + bytes */
-	unsigned char *cp;
-	size_t cp_len, cp_cap;
 	size_t lines;
 	/* a "key:" or "-" whose value is not known yet: a nested collection if
 	 * a deeper line follows, else an implicit null at (pend_line, pend_col) */
@@ -84,7 +79,7 @@ static int oom(struct fs *s)
 	return UNSUP;
 }
 
-/* ---- arena: node keys and item paths ---- */
+/* ---- arena: node keys ---- */
 
 #define ARENA_BLOCK 32768
 
@@ -164,27 +159,11 @@ static size_t u8_char(const unsigned char *p, size_t n)
 	return w;
 }
 
-/* ---- canonical path ---- */
-
-static int cp_seg(struct fs *s, const void *p, size_t n)
-{
-	if (buf_array_grow((void **)&s->cp, &s->cp_cap, s->cp_len + 4 + n, 1))
-		return -1;
-	s->cp[s->cp_len] = (unsigned char)(n >> 24);
-	s->cp[s->cp_len + 1] = (unsigned char)(n >> 16);
-	s->cp[s->cp_len + 2] = (unsigned char)(n >> 8);
-	s->cp[s->cp_len + 3] = (unsigned char)n;
-	if (n)
-		memcpy(s->cp + s->cp_len + 4, p, n);
-	s->cp_len += 4 + n;
-	return 0;
-}
-
 /* ---- nodes and items ---- */
 
 /* A new child of the innermost collection, taking the pending key (a
- * mapping) or the next index (a sequence); s->cp is then its canonical
- * path. SPLICE_NONE: out of memory or a duplicate key (s->oom tells). */
+ * mapping) or the next index (a sequence). SPLICE_NONE: out of memory or a
+ * duplicate key (s->oom tells). */
 static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line, unsigned col)
 {
 	struct splice_doc *d = s->d;
@@ -199,7 +178,6 @@ static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line,
 	}
 	n = &d->nodes[idx];
 	splice_link_child(d, f->node, &f->last, idx);
-	s->cp_len = f->cp_len;
 	if (!f->seq) {
 		n->key = s->pkey.key;
 		n->key_len = s->pkey.key_len;
@@ -209,16 +187,6 @@ static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line,
 			s->oom = rc < 0;
 			return SPLICE_NONE;
 		}
-		rc = cp_seg(s, n->key, n->key_len);
-	} else {
-		char num[24];
-		int k = snprintf(num, sizeof num, "%zu", n->index);
-
-		rc = cp_seg(s, num, (size_t)k);
-	}
-	if (rc) {
-		s->oom = 1;
-		return SPLICE_NONE;
 	}
 	return idx;
 }
@@ -235,7 +203,6 @@ static int push(struct fs *s, size_t node, unsigned indent, int seq, int indentl
 	f->seq = seq;
 	f->indentless = indentless;
 	f->last = SPLICE_NONE;
-	f->cp_len = s->cp_len;
 	s->d->nodes[node].indent = indent;
 	return 0;
 }
@@ -353,13 +320,6 @@ static int token(struct fs *s, size_t p)
 	it->node = node;
 	it->line = s->line;
 	it->col = col_of(s, p);
-	/* cap 0: the arena owns it */
-	it->path.p = arena_alloc(s, s->cp_len + 1);
-	if (!it->path.p)
-		return oom(s);
-	memcpy(it->path.p, s->cp, s->cp_len);
-	it->path.p[s->cp_len] = '\0';
-	it->path.len = s->cp_len;
 	s->d->nodes[node].item = s->d->n_items - 1;
 	return line_rest(s, q);
 }
@@ -918,7 +878,6 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 	} else {
 		rc = scan_lines(&s);
 	}
-	free(s.cp);
 	splice_keyset_free(&s.keys);
 	if (s.oom) {
 		splice_doc_free(out);
@@ -982,10 +941,7 @@ int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, 
 		F(node);
 		F(line);
 		F(col);
-		F(path.len);
 #undef F
-		if (x->path.len && memcmp(x->path.p, y->path.p, x->path.len) != 0)
-			return differ(why, why_len, "item %zu: path", i);
 	}
 	for (size_t i = 0; i < a->n_nodes; i++) {
 		const struct splice_node *x = &a->nodes[i], *y = &b->nodes[i];

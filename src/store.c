@@ -546,10 +546,21 @@ static int describe_item(const struct store *s, const struct splice_item *it, st
 	return buf_printf(b, " (line %u)", it->line);
 }
 
-/* Decrypt one token into region (replacing its content); the failure
- * names the token's path. */
+/* The canonical path of an item of d into *path, emptied first (a
+ * comment's is empty). 0 or -1. */
+static int item_path(const struct splice_doc *d, const struct splice_item *it, struct buf *path)
+{
+	path->len = 0;
+	if (it->kind != SPLICE_VALUE)
+		return buf_append(path, "", 0);
+	return splice_node_canonical(d, it->node, path);
+}
+
+/* Decrypt one token, whose canonical path is path (item_path), into region
+ * (replacing its content); the failure names the token's path. */
 static int decrypt_token(const struct store *s, const struct subkeys *k,
-			 const struct splice_item *it, struct secmem *region, struct err *e)
+			 const struct splice_item *it, const struct buf *path,
+			 struct secmem *region, struct err *e)
 {
 	unsigned char *payload = NULL, *ad = NULL;
 	unsigned long long rlen;
@@ -559,12 +570,12 @@ static int decrypt_token(const struct store *s, const struct subkeys *k,
 	rc = token_payload(s, it, &payload, &pcap, &plen, e);
 	if (rc)
 		goto out; /* payload may be allocated */
-	ad = malloc(sizeof AD_COMMENT + it->path.len + 1);
+	ad = malloc(sizeof AD_COMMENT + path->len + 1);
 	if (!ad || secmem_reserve(region, plen)) {
 		rc = err_oom(e);
 		goto out;
 	}
-	ad_build(ad, &adlen, it->kind, it->path.p, it->path.len);
+	ad_build(ad, &adlen, it->kind, path->p, path->len);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(region->p, &rlen, NULL, payload + NONCE_LEN,
 						       plen - NONCE_LEN, ad, adlen, payload,
 						       k->val) != 0) {
@@ -631,6 +642,7 @@ static int check_mac1(const struct store *s, const struct subkeys *k, struct err
 	unsigned char mac[crypto_auth_hmacsha512256_BYTES], want[B64_DECODED_MAX(44)];
 	struct mac_acc *acc = malloc(sizeof *acc);
 	unsigned char *payload = NULL;
+	struct buf path = { 0 };
 	size_t maclen, cap = 0;
 	int rc = 0;
 
@@ -645,10 +657,13 @@ static int check_mac1(const struct store *s, const struct subkeys *k, struct err
 
 		/* one buffer for every payload, decoded as it comes */
 		rc = token_payload(s, it, &payload, &cap, &plen, e);
+		if (!rc && item_path(&s->doc, it, &path))
+			rc = err_oom(e);
 		if (!rc)
-			acc_token(acc, it->kind, it->path.p, it->path.len, payload, plen);
+			acc_token(acc, it->kind, path.p, path.len, payload, plen);
 	}
 	free(payload);
+	buf_free(&path);
 	crypto_auth_hmacsha512256_update(&st, acc->b, acc->n);
 	free(acc);
 	mac1_fields(&st, s->slots, s->n_slots, s->doc.final_newline);
@@ -717,6 +732,7 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 	struct store_tokmap *map = NULL;
 	struct subkeys *k = NULL;
 	struct secmem plain = { 0 }, region = { 0 };
+	struct buf path = { 0 };
 	size_t pos = 0;
 	int rc = 0, meta_done = 0;
 
@@ -734,7 +750,11 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 	for (size_t i = 0; i < s->doc.n_items; i++) {
 		const struct splice_item *it = &s->doc.items[i];
 
-		rc = decrypt_token(s, k, it, &region, e);
+		if (item_path(&s->doc, it, &path)) {
+			rc = err_oom(e);
+			goto out;
+		}
+		rc = decrypt_token(s, k, it, &path, &region, e);
 		if (rc)
 			goto out;
 		if (c) {
@@ -756,7 +776,7 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 		/* text before the token, then the region in its place */
 		if (secmem_append(&plain, s->text.p + pos, it->start - pos) ||
 		    secmem_append(&plain, region.p, region.len) ||
-		    tokmap_add(map, it->kind, it->path.p, it->path.len, region.p, region.len,
+		    tokmap_add(map, it->kind, path.p, path.len, region.p, region.len,
 			       s->text.p + it->b64_start, it->b64_len)) {
 			rc = err_oom(e);
 			goto out;
@@ -785,6 +805,7 @@ out:
 	secmem_release(k);
 	secmem_free(&plain);
 	secmem_free(&region);
+	buf_free(&path);
 	return rc;
 }
 
@@ -810,6 +831,7 @@ int store_check_mac(struct store *s, struct err *e)
 int store_value(struct store *s, size_t node, struct secmem *out, struct err *e)
 {
 	struct secmem region = { 0 };
+	struct buf path = { 0 };
 	struct subkeys *k;
 	size_t item;
 	int rc;
@@ -823,11 +845,14 @@ int store_value(struct store *s, size_t node, struct secmem *out, struct err *e)
 		return err_oom(e);
 	item = s->doc.nodes[node].type == SPLICE_SCALAR ? s->doc.nodes[node].item : SPLICE_NONE;
 	if (item != SPLICE_NONE)
-		rc = decrypt_token(s, k, &s->doc.items[item], &region, e);
+		rc = item_path(&s->doc, &s->doc.items[item], &path)
+			     ? err_oom(e)
+			     : decrypt_token(s, k, &s->doc.items[item], &path, &region, e);
 	if (!rc)
 		rc = splice_value(s->text.p, s->text.len, &s->doc, node, region.p, region.len, out, e);
 	secmem_release(k);
 	secmem_free(&region);
+	buf_free(&path);
 	return rc;
 }
 
@@ -923,6 +948,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 {
 	unsigned char mac[MAC_LEN];
 	struct splice_doc d = { 0 };
+	struct buf path = { 0 };
 	struct subkeys *k = NULL;
 	size_t pos = 0, meta_at, mac_at, start = out->len;
 	int rc;
@@ -960,10 +986,11 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		} else {
 			bad |= buf_puts(out, "#!enc ");
 		}
-		old = tokmap_take(s->tokens, it->kind, it->path.p, it->path.len, pt, n);
+		bad |= item_path(&d, it, &path);
+		old = bad ? NULL : tokmap_take(s->tokens, it->kind, path.p, path.len, pt, n);
 		if (old) { /* the old token, byte for byte */
 			bad |= buf_append(out, s->tokens->b64.p + old->b64_off, old->b64_len);
-		} else if (new_token(k, it->kind, it->path.p, it->path.len, pt, n, &payload, &plen)) {
+		} else if (bad || new_token(k, it->kind, path.p, path.len, pt, n, &payload, &plen)) {
 			bad = 1;
 		} else {
 			bad |= put_b64(out, payload, plen);
@@ -993,6 +1020,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 out:
 	secmem_release(k);
 	splice_doc_free(&d);
+	buf_free(&path);
 	return rc;
 }
 

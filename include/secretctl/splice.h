@@ -41,8 +41,8 @@ struct splice_item {
 	 * after the token text, 0 if none; whether it belongs to the token is
 	 * known only after decryption: see splice_token_end(). */
 	int eol;
-	size_t node;         /* SPLICE_VALUE: the node (index in splice_doc.nodes) */
-	struct buf path;     /* SPLICE_VALUE: canonical path (path_canonical); empty for comments */
+	size_t node;         /* SPLICE_VALUE: the node (index in splice_doc.nodes); its
+			      * canonical path is splice_node_canonical's */
 	unsigned line, col;  /* 1-based position, for messages */
 };
 
@@ -108,9 +108,9 @@ struct splice_doc {
 	 * %TAG), else 0: text[0, prolog_end) is replayed by splice_value so
 	 * tag handles resolve. */
 	size_t prolog_end;
-	/* splice_scan_store_fast only: the blocks that hold every node key and
-	 * item path (one malloc per block, not two per key); when set,
-	 * splice_doc_free frees these blocks instead of each key and path. */
+	/* splice_scan_store_fast only: the blocks that hold every node key
+	 * (one malloc per block, not one per key); when set, splice_doc_free
+	 * frees these blocks instead of each key. */
 	void *arena;
 };
 
@@ -148,6 +148,11 @@ size_t splice_token_end(const struct splice_item *it, const unsigned char *regio
 			size_t region_len);
 /* The PATH of a node (escaped form), appended to out. 0 or -1. */
 int splice_node_path(const struct splice_doc *d, size_t node, struct buf *out);
+/* The canonical path of a node (path_canonical's form: what a value
+ * token's tag binds), appended to out; empty for the root and for
+ * SPLICE_NONE (a comment's node). Computed from the parent chain when
+ * asked, so a scan copies no path per item. 0 or -1. */
+int splice_node_canonical(const struct splice_doc *d, size_t node, struct buf *out);
 
 /* The value of scalar node `node` (§2.5: chomping, escapes, folding,
  * !!binary decoded), given `text` (the text `d` was scanned from: a store
@@ -186,7 +191,7 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 /* Frees the blocks of splice_doc.arena (splice_doc_free calls it). */
 void splice_fast_arena_free(void *arena);
 /* For tests: 0 when a and b agree on every field the scanners fill
- * (items, nodes with keys, slots, mac, meta_start/meta_end, meta_at,
+ * (items, nodes with keys (so paths), slots, mac, meta_start/meta_end, meta_at,
  * final_newline, version, indent, eol, prolog_end; not the capacities),
  * else 1 with the first difference described in why[0, why_len). */
 int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, char *why,
