@@ -221,16 +221,13 @@ static struct splice_item *item_new(struct fs *s)
 	return it;
 }
 
-/* The payload of the next item, b64[0, n): 0, UNSUP when empty or not
- * canonical base64 (b64_valid, splice_scan_store's check). It is decoded
- * only when its token is opened or the MAC checked. */
-static int payload_check(struct fs *s, const unsigned char *b64, size_t n)
+/* The end of a token's payload that starts at b: the first byte that is
+ * no base64 character (b64_span: the scanner's own condition, which keeps
+ * any YAML indicator out of the plain scalar; whether the payload is
+ * canonical base64 is checked where it is decoded, after the MAC). */
+static size_t payload_end(const struct fs *s, size_t b)
 {
-	if (!n)
-		return unsup(s, "empty token");
-	if (!b64_valid((const char *)b64, n))
-		return unsup(s, "token with bad base64");
-	return 0;
+	return b + b64_span((const char *)s->t + b, s->le - b);
 }
 
 /* ---- pieces of a line ---- */
@@ -249,8 +246,8 @@ static int comment(struct fs *s, size_t p)
 
 	if (s->le - p < 7 || memcmp(s->t + p, "#!enc ", 6) != 0)
 		return unsup(s, "comment that is no token");
-	if (payload_check(s, s->t + p + 6, s->le - p - 6))
-		return UNSUP;
+	if (payload_end(s, p + 6) != s->le)
+		return unsup(s, "comment token with other than base64 characters");
 	it = item_new(s);
 	if (!it)
 		return oom(s);
@@ -284,7 +281,6 @@ static int token(struct fs *s, size_t p)
 	const unsigned char *t = s->t;
 	size_t a = SPLICE_NONE, alen = 0, q = p, b, node;
 	struct splice_item *it;
-	const unsigned char *sp;
 
 	if (t[q] == '&') {
 		a = ++q;
@@ -299,10 +295,11 @@ static int token(struct fs *s, size_t p)
 	if (s->le - q < 6 || memcmp(t + q, "!enc ", 5) != 0)
 		return unsup(s, "value that is no token");
 	b = q + 5;
-	sp = memchr(t + b, ' ', s->le - b);
-	q = sp ? (size_t)(sp - t) : s->le;
-	if (payload_check(s, t + b, q - b))
-		return UNSUP;
+	q = payload_end(s, b);
+	if (q == b)
+		return unsup(s, "empty token");
+	if (q < s->le && t[q] != ' ')
+		return unsup(s, "token with other than base64 characters");
 	node = child_new(s, SPLICE_SCALAR, s->line, col_of(s, p));
 	if (node == SPLICE_NONE)
 		return s->oom ? UNSUP : unsup(s, "duplicate key");

@@ -524,7 +524,8 @@ int store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
 /* ---- decryption --------------------------------------------------------- */
 
 /* Decode a token's payload into *buf (grown as needed, *cap bytes; the
- * caller frees it): one buffer can serve every token of a pass. */
+ * caller frees it): one buffer can serve every token of a pass. The
+ * scanners leave the base64 check to this (ERR_INPUT). */
 static int token_payload(const struct store *s, const struct splice_item *it,
 			 unsigned char **buf, size_t *cap, size_t *len, struct err *e)
 {
@@ -532,8 +533,8 @@ static int token_payload(const struct store *s, const struct splice_item *it,
 		return err_oom(e);
 	if (b64_decode(s->text.p + it->b64_start, it->b64_len, *buf, len) != 0 ||
 	    *len < NONCE_LEN + TAG_LEN)
-		return err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token", s->path,
-			       it->line, it->col);
+		return err_set(e, ERR_INPUT, "%s: line %u, column %u: malformed token (bad base64)",
+			       s->path, it->line, it->col);
 	return 0;
 }
 

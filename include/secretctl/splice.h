@@ -129,7 +129,9 @@ int splice_scan_plain(const char *text, size_t len, struct splice_doc *out, stru
 /* Scan an encrypted store: every value scalar must be a " !enc B64" token
  * (implicit nulls excepted), comments are "#!enc B64" tokens, the metadata
  * block is the last top-level key "secretctl". ERR_INPUT with line:column
- * when the text is not a v1 store. */
+ * when the text is not a store. B64 is not checked here: store.c decodes
+ * a token (and refuses one that is no canonical base64) when it opens it,
+ * after the MAC has authenticated the whole text. */
 int splice_scan_store(const char *text, size_t len, struct splice_doc *out, struct err *e);
 
 /* Walk a PATH (aliases followed, also at the end: the result is never an

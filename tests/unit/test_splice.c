@@ -957,6 +957,28 @@ static void test_store_scan(void **state)
 	splice_doc_free(&d);
 }
 
+/* A token's payload is not checked for canonical base64 when scanned
+ * (store.c does, where it decodes it, after the MAC): these scan, with
+ * the payloads where they stand. */
+static void test_store_payloads(void **state)
+{
+	const char *t = "a: !enc AAA\nb: !enc AB== #!enc a-b_c\n" META_TAIL;
+	struct splice_doc d = { 0 };
+	struct err e;
+
+	(void)state;
+	assert_int_equal(splice_scan_store(t, strlen(t), &d, &e), 0);
+	assert_int_equal(d.n_items, 3);
+	assert_int_equal(d.items[0].b64_start, 8);
+	assert_int_equal(d.items[0].b64_len, 3);
+	assert_int_equal(d.items[1].b64_start, 20);
+	assert_int_equal(d.items[1].b64_len, 4);
+	assert_int_equal(d.items[2].kind, SPLICE_COMMENT);
+	assert_int_equal(d.items[2].b64_start, 31);
+	assert_int_equal(d.items[2].b64_len, 5);
+	splice_doc_free(&d);
+}
+
 static void test_store_errors(void **state)
 {
 	(void)state;
@@ -967,9 +989,6 @@ static void test_store_errors(void **state)
 	store_err("a: plain\n" META_TAIL, "line 1, column 4: value at 'a' is not an encrypted token");
 	store_err("a:\n  - !enc AAAA\n  - 'x'\n" META_TAIL, "line 3, column 5: value at 'a/1' is not");
 	store_err("a: !enc  AAAA\n" META_TAIL, "line 1, column 4: value at 'a' is not");
-	store_err("a: !enc AAA\n" META_TAIL, "line 1, column 4: value at 'a': malformed token (bad base64)");
-	/* 'B' leaves non-zero padding bits: non-canonical */
-	store_err("a: !enc AB==\n" META_TAIL, "malformed token");
 	store_err("a: !enc 'AAAA'\n" META_TAIL, "is not an encrypted token");
 	store_err("a: !enc\n" META_TAIL, "is not an encrypted token");
 	store_err("- !enc AAAA\n", "line 1, column 1: the top level must be a block mapping");
@@ -978,7 +997,7 @@ static void test_store_errors(void **state)
 	/* the fuzz_store find: an explicit key with only a comment token */
 	store_err("?  #!enc AAAA\n" META_TAIL, "line 1, column 2: an empty mapping key");
 	store_err("\"\": !enc AAAA\n" META_TAIL, "line 1, column 1: an empty mapping key");
-	store_err("a: !enc AAAA #!enc AB==\n" META_TAIL, "line 1, column 14: comment is not");
+	store_err("a: !enc AAAA #!enc\n" META_TAIL, "line 1, column 14: comment is not");
 	store_err("a: !enc AAAA\n" META_TAIL "  extra: 1\n", "line 14, column 3: metadata: unknown field 'extra'");
 	store_err("secretctl:\n  version: 1\n  keys:\n    - recipient: age1x\n      color: red\n",
 		  "line 5, column 7: metadata: unknown key slot field 'color'");
@@ -995,7 +1014,8 @@ static void test_store_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_canonical_path), cmocka_unit_test(test_regions_basic),	  cmocka_unit_test(test_non_ascii),
+		cmocka_unit_test(test_canonical_path), cmocka_unit_test(test_store_payloads),
+		cmocka_unit_test(test_regions_basic),	  cmocka_unit_test(test_non_ascii),
 		cmocka_unit_test(test_crlf),		  cmocka_unit_test(test_block_scalars),
 		cmocka_unit_test(test_block_in_sequences), cmocka_unit_test(test_flow),
 		cmocka_unit_test(test_multiline),	  cmocka_unit_test(test_anchors_aliases),

@@ -61,11 +61,13 @@ static void both(const char *t, size_t len, int want_fast)
 		if (splice_fast_doc_cmp(&f, &y, why, sizeof why))
 			print_error("differ: %s\n", why);
 		assert_int_equal(splice_fast_doc_cmp(&f, &y, why, sizeof why), 0);
-		/* each token's base64 is canonical: the fast scan checked it */
+		/* each token's payload is base64 characters (canonical or not:
+		 * that is checked where it is decoded) */
 		for (size_t i = 0; i < f.n_items; i++) {
 			const struct splice_item *it = &f.items[i];
 
-			assert_true(b64_valid(t + it->b64_start, it->b64_len));
+			assert_true(it->b64_len > 0);
+			assert_int_equal(b64_span(t + it->b64_start, it->b64_len), it->b64_len);
 		}
 	}
 	splice_doc_free(&f);
@@ -117,6 +119,10 @@ static void test_mappings(void **state)
 	fast("---\na:" T "\n" META);
 	fast(C "\n---  " C "\na:" T "\n" META);
 	fast_crlf("a:" T "\nb:\n  c:" T " " C "\n" C "\n" META);
+	/* payloads of base64 characters that are no canonical base64: both
+	 * scanners take them; store.c refuses them where it decodes them */
+	fast("a: !enc QUJ\nb:" T "Q\nc: !enc QUJD=\nd: !enc QQ=A " C "=\n#!enc +/==\n" META);
+	fast("a: !enc =\n" META);
 }
 
 static void test_sequences(void **state)
@@ -194,7 +200,6 @@ static void test_unsupported(void **state)
 	slow("a:\t!enc QUJD\n" META);                      /* tabs */
 	slow("a:\n\tb:" T "\n" META);
 	slow("a:" T "\n  QUJD\n" META);                     /* multi-line plain */
-	slow("a:" T "Q\n" META);
 	slow("\xEF\xBB\xBF" "a:" T "\n" META);              /* BOM */
 	slow("a:" T "\rb:" T "\n" META);                    /* lone CR */
 	slow("a:" T "\nb:" T "\na:" T "\n" META);           /* duplicate key */
@@ -202,9 +207,14 @@ static void test_unsupported(void **state)
 	slow("'':" T "\n" META);
 	slow("a:\n  \"\":" T "\n" META);
 	slow("s:\n  - a:" T "\n    a:" T "\n" META);
-	slow("a: !enc QUJ\n" META);                         /* bad base64 */
-	slow("a: !enc QUJD=\n" META);
-	slow("a: !enc QQ=A\n" META);
+	slow("a: !enc QU-J\n" META);                        /* no base64 character */
+	slow("a: !enc QUJD:\n" META);
+	slow("a: !enc QUJD:x\n" META);
+	slow("a: !enc *QUJD\n" META);
+	slow("a: !enc QUJD\xc3\xa9\n" META);
+	slow("a: !enc QUJD\tx\n" META);
+	slow("#!enc QU_J\n" "a:" T "\n" META);
+	slow("a:" T " #!enc QUJD,\n" META);
 	slow("# plain comment\na:" T "\n" META);            /* comment no token */
 	slow("a:" T "#!enc QUJD\n" META);
 	slow("a:" T " #!enc QUJD \n" META);
