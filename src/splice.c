@@ -1236,12 +1236,14 @@ void splice_doc_free(struct splice_doc *d)
 {
 	size_t i;
 
-	/* a fast scan's keys live in its arena */
-	free(d->items);
-	for (i = 0; i < d->n_nodes && !d->arena; i++)
-		free(d->nodes[i].key);
-	free(d->nodes);
-	splice_fast_arena_free(d->arena);
+	if (d->arena) { /* a fast scan's nodes, items and keys */
+		splice_fast_arena_free(d);
+	} else {
+		free(d->items);
+		for (i = 0; i < d->n_nodes; i++)
+			free(d->nodes[i].key);
+		free(d->nodes);
+	}
 	for (i = 0; i < d->n_slots; i++) {
 		free(d->slots[i].recipient);
 		free(d->slots[i].data_key);

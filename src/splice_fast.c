@@ -19,6 +19,10 @@
 
 #include "secretctl/b64.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define FAST_MAX_DEPTH 64
 /* libyaml gives up on a simple key 1024 characters before its ':' */
 #define FAST_MAX_KEY 1000
@@ -34,11 +38,13 @@ struct ffr {
 	size_t last;    /* last child, SPLICE_NONE */
 };
 
-/* A parsed key: decoded bytes in the arena. */
+/* A parsed key: its bytes in the text, or decoded in a key block. */
 struct fkey {
-	char *key;
+	const char *key;
 	size_t key_len;
 };
+
+struct fast_mem;
 
 struct fs {
 	const unsigned char *t;
@@ -54,7 +60,11 @@ struct fs {
 	int pend;
 	struct fkey pkey;
 	unsigned pend_line, pend_col;
-	struct splice_keyset keys; /* duplicate-key check (sized once: a key a line at most) */
+	/* duplicate-key check: open addressing over (hash << 32 | node + 1),
+	 * 0 empty; a line holds one key at most, so it is sized once */
+	uint64_t *tab;
+	size_t tab_mask;
+	struct fast_mem *mem;
 	/* the current line */
 	unsigned line;
 	size_t ls, le;   /* line start, content end (before "\n" / "\r\n") */
@@ -79,47 +89,140 @@ static int oom(struct fs *s)
 	return UNSUP;
 }
 
-/* ---- arena: node keys ---- */
+/* ---- memory ----
+ * The scan's arrays share one block (splice_doc.arena points to it): the
+ * nodes, the duplicate-key table and the items, sized from the number of
+ * lines (one node and one item a line, the table for a key a line). A
+ * line can make two nodes and two items ("- k: TOKEN #COMMENT"): then the
+ * block is made anew with room for twice as many and the arrays copied.
+ * From BUF_BIG_MIN bytes on it is buf_big_alloc'ed (huge pages): at 10 000
+ * keys it is 2 MB, some 500 page faults in small pages. Keys point into
+ * the text, but for a single-quoted one with '' in it, decoded into a
+ * small malloc'ed block. */
 
-#define ARENA_BLOCK 32768
-
-struct arena_blk {
-	struct arena_blk *next;
+struct key_blk {
+	struct key_blk *next;
 	size_t used, cap;
 };
 
-/* n bytes that stay where they are until splice_doc_free. */
-static char *arena_alloc(struct fs *s, size_t n)
+struct fast_mem {
+	size_t mapped;        /* buf_big_alloc'ed, this size; 0: malloc'ed */
+	struct key_blk *keys; /* decoded keys */
+};
+
+#define MEM_HEAD 64 /* struct fast_mem, rounded for the arrays' alignment */
+#define KEY_BLOCK 4096
+
+/* A block with room for cap_nodes nodes, cap_items items and the table of
+ * s->tab_mask + 1 entries, holding what the old one held. 0, or -1 when
+ * out of memory (the old block stays). */
+static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 {
-	struct arena_blk *b = s->d->arena;
+	struct splice_doc *d = s->d;
+	size_t tab = s->tab_mask + 1, mapped = 0, size;
+	size_t o_tab = MEM_HEAD + cap_nodes * sizeof *d->nodes;
+	size_t o_items = o_tab + tab * sizeof *s->tab;
+	struct fast_mem *m, *old = s->mem;
+	unsigned char *b;
+
+	size = o_items + cap_items * sizeof *d->items;
+	b = size >= BUF_BIG_MIN ? buf_big_alloc(size, &mapped) : NULL;
+	if (!b) {
+		mapped = 0;
+		b = malloc(size);
+		if (!b)
+			return -1;
+		if (!old) /* the table starts empty (a mapping is zeroed already) */
+			memset(b + o_tab, 0, tab * sizeof *s->tab);
+	}
+	m = (struct fast_mem *)(void *)b;
+	m->mapped = mapped;
+	m->keys = old ? old->keys : NULL;
+	if (old) {
+		memcpy(b + MEM_HEAD, d->nodes, d->n_nodes * sizeof *d->nodes);
+		memcpy(b + o_tab, s->tab, tab * sizeof *s->tab);
+		memcpy(b + o_items, d->items, d->n_items * sizeof *d->items);
+		old->keys = NULL; /* moved to m */
+		splice_fast_arena_free(d);
+	}
+	d->nodes = (struct splice_node *)(void *)(b + MEM_HEAD);
+	d->cap_nodes = cap_nodes;
+	s->tab = (uint64_t *)(void *)(b + o_tab);
+	d->items = (struct splice_item *)(void *)(b + o_items);
+	d->cap_items = cap_items;
+	d->arena = m;
+	s->mem = m;
+	return 0;
+}
+
+void splice_fast_arena_free(struct splice_doc *d)
+{
+	struct fast_mem *m = d->arena;
+	struct key_blk *k;
+
+	if (!m)
+		return;
+	k = m->keys;
+	while (k) {
+		struct key_blk *next = k->next;
+
+		free(k);
+		k = next;
+	}
+	if (m->mapped)
+		buf_big_free(m, m->mapped);
+	else
+		free(m);
+	d->arena = NULL;
+	d->nodes = NULL;
+	d->items = NULL;
+	d->cap_nodes = d->cap_items = 0;
+}
+
+/* n bytes for a decoded key, kept until splice_doc_free. */
+static char *key_alloc(struct fs *s, size_t n)
+{
+	struct key_blk *b = s->mem->keys;
 	char *p;
 
 	if (!b || b->cap - b->used < n) {
-		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		size_t cap = n > KEY_BLOCK ? n : KEY_BLOCK;
 
 		b = malloc(sizeof *b + cap);
 		if (!b)
 			return NULL;
-		b->next = s->d->arena;
+		b->next = s->mem->keys;
 		b->used = 0;
 		b->cap = cap;
-		s->d->arena = b;
+		s->mem->keys = b;
 	}
 	p = (char *)(b + 1) + b->used;
 	b->used += n;
 	return p;
 }
 
-void splice_fast_arena_free(void *arena)
+/* Line breaks in t[0, len): 16 bytes at a time, in byte counters summed
+ * every 255 steps. */
+static size_t count_lf(const unsigned char *t, size_t len)
 {
-	struct arena_blk *b = arena;
+	size_t n = 0, i = 0;
 
-	while (b) {
-		struct arena_blk *next = b->next;
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
 
-		free(b);
-		b = next;
+	while (len - i >= 16) {
+		size_t end = i + 16 * (len - i >= 16 * 255 ? 255 : (len - i) / 16);
+		__m128i acc = zero, sum;
+
+		for (; i < end; i += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(t + i)), lf));
+		sum = _mm_sad_epu8(acc, zero);
+		n += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
 	}
+#endif
+	for (; i < len; i++)
+		n += t[i] == '\n';
+	return n;
 }
 
 /* 1-based column (libyaml counts characters) of byte offset p on the line. */
@@ -161,6 +264,53 @@ static size_t u8_char(const unsigned char *p, size_t n)
 
 /* ---- nodes and items ---- */
 
+/* A new node, unlinked (splice_node_new's fields); SPLICE_NONE when out
+ * of memory (s->oom). */
+static size_t node_new(struct fs *s, enum splice_node_type type, unsigned line, unsigned col)
+{
+	struct splice_doc *d = s->d;
+
+	if (d->n_nodes == d->cap_nodes && mem_block(s, 2 * d->cap_nodes, d->cap_items)) {
+		s->oom = 1;
+		return SPLICE_NONE;
+	}
+	d->nodes[d->n_nodes] = (struct splice_node){ .type = type,
+						     .line = line,
+						     .col = col,
+						     .parent = SPLICE_NONE,
+						     .first_child = SPLICE_NONE,
+						     .next_sibling = SPLICE_NONE,
+						     .item = SPLICE_NONE,
+						     .target = SPLICE_NONE };
+	return d->n_nodes++;
+}
+
+/* 1 when node's key is already one of its parent's, else 0 (and it is
+ * now). The table holds each key's hash beside its node, so only an equal
+ * hash costs a look at another node. */
+static int key_dup(struct fs *s, size_t node)
+{
+	const struct splice_node *nv = s->d->nodes, *n = &nv[node];
+	uint64_t h = 14695981039346656037ull ^ n->parent;
+	size_t i;
+
+	for (size_t k = 0; k < n->key_len; k++)
+		h = (h ^ (unsigned char)n->key[k]) * 1099511628211ull;
+	h = (h ^ h >> 32) & 0xffffffffu;
+	for (i = (size_t)h & s->tab_mask; s->tab[i]; i = (i + 1) & s->tab_mask) {
+		const struct splice_node *o;
+
+		if (s->tab[i] >> 32 != h)
+			continue;
+		o = &nv[(s->tab[i] & 0xffffffffu) - 1];
+		if (o->parent == n->parent && o->key_len == n->key_len &&
+		    memcmp(o->key, n->key, n->key_len) == 0)
+			return 1;
+	}
+	s->tab[i] = h << 32 | (node + 1);
+	return 0;
+}
+
 /* A new child of the innermost collection, taking the pending key (a
  * mapping) or the next index (a sequence). SPLICE_NONE: out of memory or a
  * duplicate key (s->oom tells). */
@@ -168,25 +318,28 @@ static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line,
 {
 	struct splice_doc *d = s->d;
 	struct ffr *f = &s->st[s->depth - 1];
-	size_t idx = splice_node_new(s->d, type, line, col);
-	struct splice_node *n;
-	int rc;
+	size_t idx = node_new(s, type, line, col);
+	struct splice_node *n, *p;
 
-	if (idx == SPLICE_NONE) {
-		s->oom = 1;
+	if (idx == SPLICE_NONE)
 		return SPLICE_NONE;
-	}
+	/* splice_link_child */
 	n = &d->nodes[idx];
-	splice_link_child(d, f->node, &f->last, idx);
+	p = &d->nodes[f->node];
+	n->parent = f->node;
+	n->index = p->n_children++;
+	if (f->last == SPLICE_NONE)
+		p->first_child = idx;
+	else
+		d->nodes[f->last].next_sibling = idx;
+	f->last = idx;
 	if (!f->seq) {
-		n->key = s->pkey.key;
+		/* fast-scanned keys are not NUL-terminated (splice.h) */
+		n->key = (char *)(uintptr_t)s->pkey.key;
 		n->key_len = s->pkey.key_len;
 		s->pkey.key = NULL;
-		rc = splice_keyset_add(&s->keys, s->d->nodes, idx, s->lines);
-		if (rc) {
-			s->oom = rc < 0;
+		if (key_dup(s, idx))
 			return SPLICE_NONE;
-		}
 	}
 	return idx;
 }
@@ -212,12 +365,10 @@ static struct splice_item *item_new(struct fs *s)
 	struct splice_doc *d = s->d;
 	struct splice_item *it;
 
-	if (buf_array_grow((void **)&d->items, &d->cap_items, d->n_items + 1, sizeof *d->items))
+	if (d->n_items == d->cap_items && mem_block(s, d->cap_nodes, 2 * d->cap_items))
 		return NULL;
 	it = &d->items[d->n_items++];
-	memset(it, 0, sizeof *it);
-	it->anchor_start = SPLICE_NONE;
-	it->node = SPLICE_NONE;
+	*it = (struct splice_item){ .anchor_start = SPLICE_NONE, .node = SPLICE_NONE };
 	return it;
 }
 
@@ -392,23 +543,23 @@ static int key_parse(struct fs *s, size_t p, struct fkey *k, size_t *colon)
 		return unsup(s, "long key");
 	if (dl == 0)
 		return unsup(s, "an empty key"); /* libyaml's scan refuses it */
-	k->key = arena_alloc(s, dl + 1);
-	if (!k->key)
-		return oom(s);
 	if (!squote) {
-		memcpy(k->key, t + p, dl);
+		k->key = (const char *)t + p;
 		k->key_len = dl;
 	} else {
+		char *dk = key_alloc(s, dl);
 		size_t o = 0;
 
+		if (!dk)
+			return oom(s);
 		for (size_t i = p; i < p + dl; i++) {
-			k->key[o++] = (char)t[i];
+			dk[o++] = (char)t[i];
 			if (t[i] == '\'')
 				i++;
 		}
+		k->key = dk;
 		k->key_len = o;
 	}
-	k->key[k->key_len] = '\0';
 	*colon = q;
 	return 0;
 }
@@ -771,7 +922,7 @@ static int scan_lines(struct fs *s)
 
 			if (k != L_KEY)
 				return unsup(s, "top level is no mapping");
-			root = splice_node_new(s->d, SPLICE_MAPPING, s->line, col + 1);
+			root = node_new(s, SPLICE_MAPPING, s->line, col + 1);
 			if (root == SPLICE_NONE)
 				return oom(s);
 			s->d->indent = col;
@@ -855,27 +1006,18 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 	s.d = out;
 	s.info = info;
 	s.e = e;
-	/* sizes known up front, so nothing is copied while growing: at most a
-	 * node and a token a line (a trailing comment adds one) */
-	{
-		const char *p = text, *end = text + len;
-		size_t lines = 1;
-
-		while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			p++;
-			lines++;
-		}
-		s.lines = lines;
-	}
-	if (buf_array_grow((void **)&out->items, &out->cap_items, s.lines + s.lines / 8 + 16,
-		 sizeof *out->items) ||
-	    buf_array_grow((void **)&out->nodes, &out->cap_nodes, s.lines + 16, sizeof *out->nodes)) {
-		s.oom = 1;
-		rc = UNSUP;
-	} else {
+	/* a node, an item and a key a line, most often */
+	s.lines = count_lf(s.t, len) + 1;
+	s.tab_mask = 15;
+	while (s.tab_mask < s.lines + s.lines / 2)
+		s.tab_mask = 2 * s.tab_mask + 1;
+	/* node + 1 and the key's hash share a table entry */
+	if (s.lines >= (size_t)1 << 30)
+		rc = unsup(&s, "too many lines");
+	else if (mem_block(&s, s.lines + 16, s.lines + 16))
+		rc = oom(&s);
+	else
 		rc = scan_lines(&s);
-	}
-	splice_keyset_free(&s.keys);
 	if (s.oom) {
 		splice_doc_free(out);
 		return err_oom(e);

@@ -262,6 +262,29 @@ static void test_key_limit(void **state)
 	free(t);
 }
 
+/* The scan's one block: lines that make two nodes and two items each
+ * outgrow the first sizing (a node and an item a line) and make it anew;
+ * a big store gets it from buf_big_alloc. Both give libyaml's doc. Keys
+ * with '' are decoded, the others point into the text. */
+static void test_sizes(void **state)
+{
+	struct buf b = { 0 };
+
+	(void)state;
+	assert_int_equal(buf_puts(&b, "s:\n"), 0);
+	for (int i = 0; i < 3000; i++)
+		assert_int_equal(buf_printf(&b, "  - k%d: !enc QUJD #!enc QUJD\n  - 'q''%d':" T "\n", i, i), 0);
+	assert_int_equal(buf_puts(&b, META), 0);
+	fast(b.p);
+	b.len = 0;
+	for (int i = 0; i < 40000; i++)
+		assert_int_equal(buf_printf(&b, "k%05d:" T "\n", i), 0);
+	assert_int_equal(buf_puts(&b, META), 0);
+	assert_true(b.len > 40000 * (sizeof(struct splice_node) + sizeof(struct splice_item)) / 16);
+	fast(b.p);
+	buf_free(&b);
+}
+
 /* The value of every scalar through splice_value: the same bytes with
  * either doc, for regions of every kind (|N counts from the parent). */
 static void test_values(void **state)
@@ -335,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_anchors),   cmocka_unit_test(test_metadata),
 		cmocka_unit_test(test_unsupported), cmocka_unit_test(test_key_limit),
 		cmocka_unit_test(test_values),    cmocka_unit_test(test_info),
+		cmocka_unit_test(test_sizes),
 	};
 
 	if (sodium_init() < 0 || secmem_init())
