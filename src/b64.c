@@ -96,11 +96,19 @@ size_t b64_span(const char *s, size_t n)
 	size_t i = 0;
 
 #ifdef __SSE2__
-	for (; i + 16 <= n; i += 16) {
-		unsigned m = span16(p + i);
+	if (n >= 16) {
+		unsigned m;
 
-		if (m != 0xffff)
-			return i + (size_t)__builtin_ctz(~m);
+		for (; i + 16 <= n; i += 16) {
+			m = span16(p + i);
+			if (m != 0xffff)
+				return i + (size_t)__builtin_ctz(~m);
+		}
+		if (i == n)
+			return n;
+		/* the last 16 bytes, overlapping those already seen */
+		m = span16(p + n - 16) | ((1u << (16 - (n - i))) - 1);
+		return m == 0xffff ? n : n - 16 + (size_t)__builtin_ctz(~m);
 	}
 #endif
 	while (i < n && b64_char(p[i]))

@@ -60,9 +60,10 @@ struct fs {
 	int pend;
 	struct fkey pkey;
 	unsigned pend_line, pend_col;
-	/* duplicate-key check: open addressing over (hash << 32 | node + 1),
-	 * 0 empty; a line holds one key at most, so it is sized once */
-	uint64_t *tab;
+	/* duplicate-key check: open addressing over (8 bits of the key's hash
+	 * << 24 | node + 1), 0 empty; a line holds one key at most, so it is
+	 * sized once. 4-byte entries: 64 KB at 10 000 keys. */
+	uint32_t *tab;
 	size_t tab_mask;
 	struct fast_mem *mem;
 	/* the current line */
@@ -147,7 +148,7 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 	}
 	d->nodes = (struct splice_node *)(void *)(b + MEM_HEAD);
 	d->cap_nodes = cap_nodes;
-	s->tab = (uint64_t *)(void *)(b + o_tab);
+	s->tab = (uint32_t *)(void *)(b + o_tab);
 	d->items = (struct splice_item *)(void *)(b + o_items);
 	d->cap_items = cap_items;
 	d->arena = m;
@@ -285,29 +286,60 @@ static size_t node_new(struct fs *s, enum splice_node_type type, unsigned line, 
 	return d->n_nodes++;
 }
 
+/* k[0, n) (n <= 8) as a little-endian word: from one 8-byte read when
+ * over (8 bytes at k are readable), else byte by byte. Both give the same
+ * word, so a key's hash does not depend on where it lies. */
+static uint64_t word_le(const unsigned char *k, size_t n, int over)
+{
+	uint64_t w = 0;
+
+	if (over) {
+		memcpy(&w, k, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		if (n < 8)
+			w &= ~(uint64_t)0 >> 8 * (8 - n);
+	} else {
+		for (size_t j = 0; j < n; j++)
+			w |= (uint64_t)k[j] << 8 * j;
+	}
+	return w;
+}
+
 /* 1 when node's key is already one of its parent's, else 0 (and it is
  * now). The table holds each key's hash beside its node, so only an equal
  * hash costs a look at another node. */
 static int key_dup(struct fs *s, size_t node)
 {
 	const struct splice_node *nv = s->d->nodes, *n = &nv[node];
-	uint64_t h = 14695981039346656037ull ^ n->parent;
+	const unsigned char *k = (const unsigned char *)n->key;
+	/* a key in the text has more text after it (its ':', the metadata):
+	 * its last word may be read whole */
+	int over = k >= s->t && k + n->key_len + 8 <= s->t + s->len;
+	uint64_t h = (n->parent + 1) * 0x9e3779b97f4a7c15ull;
+	uint32_t tag;
 	size_t i;
 
-	for (size_t k = 0; k < n->key_len; k++)
-		h = (h ^ (unsigned char)n->key[k]) * 1099511628211ull;
+	for (i = 0; i < n->key_len; i += 8) {
+		h = (h ^ word_le(k + i, n->key_len - i < 8 ? n->key_len - i : 8, over)) *
+		    0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	h = (h ^ n->key_len) * 0xc4ceb9fe1a85ec53ull;
 	h = (h ^ h >> 32) & 0xffffffffu;
+	tag = (uint32_t)(h >> 24) << 24;
 	for (i = (size_t)h & s->tab_mask; s->tab[i]; i = (i + 1) & s->tab_mask) {
 		const struct splice_node *o;
 
-		if (s->tab[i] >> 32 != h)
+		if ((s->tab[i] & 0xff000000u) != tag)
 			continue;
-		o = &nv[(s->tab[i] & 0xffffffffu) - 1];
+		o = &nv[(s->tab[i] & 0xffffffu) - 1];
 		if (o->parent == n->parent && o->key_len == n->key_len &&
 		    memcmp(o->key, n->key, n->key_len) == 0)
 			return 1;
 	}
-	s->tab[i] = h << 32 | (node + 1);
+	s->tab[i] = tag | (uint32_t)(node + 1);
 	return 0;
 }
 
@@ -383,11 +415,50 @@ static size_t payload_end(const struct fs *s, size_t b)
 
 /* ---- pieces of a line ---- */
 
+/* The pieces below read 16 bytes at a time while they lie in the text:
+ * the line break (or the text's end) at s->le stops each of them, so what
+ * they read past it changes nothing. */
+
 static size_t skip_sp(const struct fs *s, size_t p)
 {
+#ifdef __SSE2__
+	for (; p + 16 <= s->len; p += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+				     _mm_loadu_si128((const __m128i *)(const void *)(s->t + p)),
+				     _mm_set1_epi8(' '))) ^ 0xffff;
+
+		if (m)
+			return p + (size_t)__builtin_ctz(m);
+	}
+#endif
 	while (p < s->le && s->t[p] == ' ')
 		p++;
 	return p;
+}
+
+/* The first byte from q that a plain key cannot hold as it is: ':', '#',
+ * a control, DEL or a byte >= 0x80 (s->le at the latest). */
+static size_t key_run(const struct fs *s, size_t q)
+{
+	const unsigned char *t = s->t;
+
+#ifdef __SSE2__
+	for (; q + 16 <= s->len; q += 16) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(t + q));
+		/* signed: bytes >= 0x80 are below 0x20 too */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(c, _mm_set1_epi8(0x20)),
+						      _mm_cmpeq_epi8(c, _mm_set1_epi8(0x7f))),
+					 _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8(':')),
+						      _mm_cmpeq_epi8(c, _mm_set1_epi8('#'))));
+		unsigned b = (unsigned)_mm_movemask_epi8(m);
+
+		if (b)
+			return q + (size_t)__builtin_ctz(b);
+	}
+#endif
+	while (q < s->le && t[q] >= 0x20 && t[q] < 0x7F && t[q] != ':' && t[q] != '#')
+		q++;
+	return q;
 }
 
 /* "#!enc B64" from p to the end of the line: a comment item. */
@@ -415,8 +486,11 @@ static int comment(struct fs *s, size_t p)
 /* The rest of a line after a value: nothing, or blanks and a comment. */
 static int line_rest(struct fs *s, size_t p)
 {
-	size_t q = skip_sp(s, p);
+	size_t q;
 
+	if (p == s->le)
+		return 0;
+	q = skip_sp(s, p);
 	if (q == s->le)
 		return 0;
 	if (q == p || s->t[q] != '#')
@@ -514,27 +588,24 @@ static int key_parse(struct fs *s, size_t p, struct fkey *k, size_t *colon)
 		    c == '|' || c == '>' || c == '%' || c == '@' || c == '`' || c <= ' ' ||
 		    (p == s->ls && s->le - p >= 3 && memcmp(t + p, "...", 3) == 0))
 			return unsup(s, "not a simple key");
-		ke = p;
 		for (;;) {
 			size_t w;
 
+			q = key_run(s, q);
 			if (q >= s->le)
 				return unsup(s, "no ':' after a key");
 			c = t[q];
 			if (c == ':')
 				break;
-			if (c >= 0x20 && c < 0x7F && c != '#') {
-				q++;
-				if (c != ' ')
-					ke = q;
-				continue;
-			}
 			if (c < 0x80 || !(w = u8_char(t + q, s->le - q)))
 				return unsup(s, "character in a key");
 			s->hi = 1;
 			q += w;
-			ke = q;
 		}
+		/* blanks before the ':' are not the key's */
+		ke = q;
+		while (t[ke - 1] == ' ')
+			ke--;
 		dl = ke - p;
 	}
 	if (q >= s->le || t[q] != ':' || (q + 1 < s->le && t[q + 1] != ' '))
@@ -887,7 +958,6 @@ static int scan_lines(struct fs *s)
 		size_t p, colon, ls = pos;
 		unsigned col, kcol;
 		enum line_kind k;
-		struct fkey key = { 0 };
 
 		s->ls = pos;
 		s->le = nl ? (size_t)(nl - t) : s->len;
@@ -958,7 +1028,7 @@ static int scan_lines(struct fs *s)
 			/* "- key: ...": a compact mapping as the entry */
 			q = skip_sp(s, q);
 			kcol = (unsigned)(q - ls);
-			rc = key_parse(s, q, &key, &colon);
+			rc = key_parse(s, q, &s->pkey, &colon);
 			if (rc)
 				return rc;
 			{
@@ -971,16 +1041,16 @@ static int scan_lines(struct fs *s)
 					return rc;
 			}
 		} else {
-			rc = key_parse(s, p, &key, &colon);
+			rc = key_parse(s, p, &s->pkey, &colon);
 			if (rc)
 				return rc;
-			if (s->depth == 1 && key.key_len == 9 && memcmp(key.key, "secretctl", 9) == 0) {
+			if (s->depth == 1 && s->pkey.key_len == 9 &&
+			    memcmp(s->pkey.key, "secretctl", 9) == 0) {
 				if (t[p] != 's' || skip_sp(s, colon + 1) != s->le)
 					return unsup(s, "metadata key");
 				return meta_parse(s, pos, col, p);
 			}
 		}
-		s->pkey = key;
 		rc = key_value(s, colon);
 		if (rc)
 			return rc;
@@ -1009,10 +1079,10 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 	/* a node, an item and a key a line, most often */
 	s.lines = count_lf(s.t, len) + 1;
 	s.tab_mask = 15;
-	while (s.tab_mask < s.lines + s.lines / 2)
+	while (s.tab_mask < s.lines + s.lines / 3)
 		s.tab_mask = 2 * s.tab_mask + 1;
-	/* node + 1 and the key's hash share a table entry */
-	if (s.lines >= (size_t)1 << 30)
+	/* node + 1 (at most 2 a line) has 24 bits of a table entry */
+	if (s.lines >= (size_t)1 << 22)
 		rc = unsup(&s, "too many lines");
 	else if (mem_block(&s, s.lines + 16, s.lines + 16))
 		rc = oom(&s);
