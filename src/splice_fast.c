@@ -66,6 +66,8 @@ struct fs {
 	uint32_t *tab;
 	size_t tab_mask;
 	struct fast_mem *mem;
+	unsigned char *room; /* splice_scan_store_fast_in's */
+	size_t room_len;
 	/* the current line */
 	unsigned line;
 	size_t ls, le;   /* line start, content end (before "\n" / "\r\n") */
@@ -107,7 +109,8 @@ struct key_blk {
 };
 
 struct fast_mem {
-	size_t mapped;        /* buf_big_alloc'ed, this size; 0: malloc'ed */
+	size_t mapped;        /* buf_big_alloc'ed, this size; 0: malloc'ed or lent */
+	int lent;             /* in the caller's room: not freed here */
 	struct key_blk *keys; /* decoded keys */
 };
 
@@ -127,17 +130,23 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 	unsigned char *b;
 
 	size = o_items + cap_items * sizeof *d->items;
-	b = size >= BUF_BIG_MIN ? buf_big_alloc(size, &mapped) : NULL;
+	b = NULL;
+	if (!old && s->room && s->room_len >= size) {
+		b = s->room;
+	} else if (size >= BUF_BIG_MIN) {
+		b = buf_big_alloc(size, &mapped);
+	}
 	if (!b) {
 		mapped = 0;
 		b = malloc(size);
 		if (!b)
 			return -1;
-		if (!old) /* the table starts empty (a mapping is zeroed already) */
-			memset(b + o_tab, 0, tab * sizeof *s->tab);
 	}
+	if (!old) /* the table starts empty */
+		memset(b + o_tab, 0, tab * sizeof *s->tab);
 	m = (struct fast_mem *)(void *)b;
 	m->mapped = mapped;
+	m->lent = b == s->room;
 	m->keys = old ? old->keys : NULL;
 	if (old) {
 		memcpy(b + MEM_HEAD, d->nodes, d->n_nodes * sizeof *d->nodes);
@@ -172,7 +181,7 @@ void splice_fast_arena_free(struct splice_doc *d)
 	}
 	if (m->mapped)
 		buf_big_free(m, m->mapped);
-	else
+	else if (!m->lent)
 		free(m);
 	d->arena = NULL;
 	d->nodes = NULL;
@@ -1061,6 +1070,12 @@ static int scan_lines(struct fs *s)
 int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 			   struct splice_fast_info *info, struct err *e)
 {
+	return splice_scan_store_fast_in(text, len, NULL, 0, out, info, e);
+}
+
+int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t room_len,
+			      struct splice_doc *out, struct splice_fast_info *info, struct err *e)
+{
 	struct fs s;
 	int rc;
 
@@ -1076,6 +1091,14 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 	s.d = out;
 	s.info = info;
 	s.e = e;
+	if (room) { /* aligned for the block's header and arrays */
+		uintptr_t a = ((uintptr_t)room + MEM_HEAD - 1) & ~(uintptr_t)(MEM_HEAD - 1);
+
+		if (a - (uintptr_t)room < room_len) {
+			s.room = (unsigned char *)a;
+			s.room_len = room_len - (a - (uintptr_t)room);
+		}
+	}
 	/* a node, an item and a key a line, most often */
 	s.lines = count_lf(s.t, len) + 1;
 	s.tab_mask = 15;

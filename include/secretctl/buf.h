@@ -33,7 +33,7 @@ char *buf_memdup0(const void *p, size_t n);
  * BUF_BIG_MIN bytes on it is 2 MiB aligned with MADV_HUGEPAGE, so the
  * kernel fills it with a few huge pages rather than a fault per 4 KiB
  * page. *mapped is the size to give buf_big_free. NULL on failure. */
-#define BUF_BIG_MIN ((size_t)512 << 10)
+#define BUF_BIG_MIN ((size_t)128 << 10)
 void *buf_big_alloc(size_t n, size_t *mapped);
 void buf_big_free(void *p, size_t mapped);
 

@@ -197,6 +197,14 @@ struct splice_fast_info {
 };
 int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 			   struct splice_fast_info *info, struct err *e);
+/* The same, given room: memory that the scan's block (its nodes, items and
+ * duplicate-key table) may take when it fits there, instead of a block of
+ * its own. store_load gives the rest of the huge pages the text was read
+ * into, whose zeroing is paid already. Keep room, like text, until
+ * splice_doc_free. */
+int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t room_len,
+			      struct splice_doc *out, struct splice_fast_info *info,
+			      struct err *e);
 /* Frees d->arena and what it holds: d->nodes, d->items, the decoded keys
  * (splice_doc_free calls it). */
 void splice_fast_arena_free(struct splice_doc *d);

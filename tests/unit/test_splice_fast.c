@@ -55,6 +55,17 @@ static void both(const char *t, size_t len, int want_fast)
 		assert_int_equal(f.n_items, 0);
 		assert_int_equal(f.n_nodes, 0);
 	} else {
+		/* the same doc with its block in room (not zeroed), when it
+		 * fits, and grown out of it for test_sizes' first store */
+		static unsigned char room[2 << 20];
+		struct splice_doc g = { 0 };
+
+		memset(room, 0xa5, sizeof room);
+		assert_int_equal(splice_scan_store_fast_in(t, len, room + 3, sizeof room - 3, &g,
+							   NULL, &e),
+				 0);
+		assert_int_equal(splice_fast_doc_cmp(&f, &g, why, sizeof why), 0);
+		splice_doc_free(&g);
 		if (ry)
 			print_error("libyaml: %s\n", e2.msg);
 		assert_int_equal(ry, 0);
@@ -203,6 +214,11 @@ static void test_unsupported(void **state)
 	slow("\xEF\xBB\xBF" "a:" T "\n" META);              /* BOM */
 	slow("a:" T "\rb:" T "\n" META);                    /* lone CR */
 	slow("a:" T "\nb:" T "\na:" T "\n" META);           /* duplicate key */
+	/* the same key decoded ('' in quotes) and as it stands, short and long */
+	slow("it's:" T "\n'it''s':" T "\n" META);
+	slow("'it''s':" T "\nit's:" T "\n" META);
+	slow("a long key, it's:" T "\n'a long key, it''s':" T "\n" META);
+	slow("s:\n  - 'a long key, it''s':" T "\n    a long key, it's:" T "\n" META);
 	slow("\"\":" T "\n" META);                            /* empty keys */
 	slow("'':" T "\n" META);
 	slow("a:\n  \"\":" T "\n" META);
