@@ -62,47 +62,56 @@ int b64_decode(const char *s, size_t n, unsigned char *out, size_t *len)
 	return run(s, n, out, len);
 }
 
+static int b64_char(unsigned char c)
+{
+	return dec[c] != 255;
+}
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 
-static __m128i in_range(__m128i c, char lo, char hi)
-{
-	/* signed compares: bytes >= 0x80 are negative and fall outside */
-	return _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8((char)(lo - 1))),
-			     _mm_cmplt_epi8(c, _mm_set1_epi8((char)(hi + 1))));
-}
-
-/* 1 when all 16 bytes at p are base64 alphabet characters (no '='). */
-static int alphabet16(const unsigned char *p)
+/* Bit i set when byte i of the 16 at p is a base64 character or '='. */
+static unsigned span16(const unsigned char *p)
 {
 	__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i ok = _mm_or_si128(_mm_or_si128(in_range(c, 'A', 'Z'), in_range(c, 'a', 'z')),
-				  _mm_or_si128(in_range(c, '0', '9'),
-					       _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('+')),
-							    _mm_cmpeq_epi8(c, _mm_set1_epi8('/')))));
+	/* letters: c | 0x20 in 'a'..'z'; digits: '0'..'9'; c | 4 == '/' is
+	 * exactly '+' or '/'. A range is one signed compare once its start
+	 * is moved to -128. */
+	__m128i lc = _mm_or_si128(c, _mm_set1_epi8(0x20));
+	__m128i letter = _mm_cmplt_epi8(_mm_add_epi8(lc, _mm_set1_epi8((char)(0x80 - 'a'))),
+					_mm_set1_epi8((char)(0x80 + 26)));
+	__m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c, _mm_set1_epi8((char)(0x80 - '0'))),
+				       _mm_set1_epi8((char)(0x80 + 10)));
+	__m128i sym = _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(c, _mm_set1_epi8(4)),
+						  _mm_set1_epi8('/')),
+				   _mm_cmpeq_epi8(c, _mm_set1_epi8('=')));
 
-	return _mm_movemask_epi8(ok) == 0xffff;
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), sym));
 }
 #endif
 
-/* Every quantum but the last can hold no padding: only the alphabet is
- * checked there (16 bytes at a time with SSE2, else one table lookup a
- * byte, or-ed: only values 0..63 keep bits 6 and 7 clear), then the last
- * quantum gets run()'s full check. Store loads call it on every token. */
-int b64_valid(const char *s, size_t n)
+size_t b64_span(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	unsigned acc = 0;
 	size_t i = 0;
 
-	if (n % 4 || !n)
-		return n == 0;
 #ifdef __SSE2__
-	for (; i + 16 <= n - 4; i += 16)
-		if (!alphabet16(p + i))
-			return 0;
+	if (n >= 16) {
+		unsigned m;
+
+		for (; i + 16 <= n; i += 16) {
+			m = span16(p + i);
+			if (m != 0xffff)
+				return i + (size_t)__builtin_ctz(~m);
+		}
+		if (i == n)
+			return n;
+		/* the last 16 bytes, overlapping those already seen */
+		m = span16(p + n - 16) | ((1u << (16 - (n - i))) - 1);
+		return m == 0xffff ? n : n - 16 + (size_t)__builtin_ctz(~m);
+	}
 #endif
-	for (; i < n - 4; i++)
-		acc |= dec[p[i]];
-	return acc < 64 && run(s + n - 4, 4, NULL, NULL) == 0;
+	while (i < n && b64_char(p[i]))
+		i++;
+	return i;
 }

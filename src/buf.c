@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 int buf_reserve(struct buf *b, size_t cap)
 {
@@ -102,4 +104,50 @@ char *buf_memdup0(const void *p, size_t n)
 		memcpy(c, p, n);
 	c[n] = '\0';
 	return c;
+}
+
+#define HUGE_SIZE ((size_t)2 << 20)
+
+void *buf_big_alloc(size_t n, size_t *mapped)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len, tail;
+	unsigned char *p, *a;
+
+	if (n == 0 || n > SIZE_MAX - 2 * HUGE_SIZE)
+		return NULL;
+	len = (n + page - 1) & ~(page - 1);
+	/* a huge page costs what some 35 faults of small pages do here (60 us,
+	 * zeroing 2 MiB, against 1.7 us a page): a last part shorter than
+	 * BUF_BIG_MIN stays in small pages */
+	tail = len % HUGE_SIZE;
+	if (n >= BUF_BIG_MIN && tail >= BUF_BIG_MIN)
+		len += HUGE_SIZE - tail;
+	if (len < HUGE_SIZE) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		*mapped = len;
+		return p;
+	}
+	/* map a huge page more, then trim both ends to 2 MiB alignment */
+	p = mmap(NULL, len + HUGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (unsigned char *)(((uintptr_t)p + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (p + HUGE_SIZE > a)
+		munmap(a + len, (size_t)(p + HUGE_SIZE - a));
+#ifdef MADV_HUGEPAGE
+	madvise(a, len, MADV_HUGEPAGE); /* a hint: without it, small pages */
+#endif
+	*mapped = len;
+	return a;
+}
+
+void buf_big_free(void *p, size_t mapped)
+{
+	if (p)
+		munmap(p, mapped);
 }

@@ -13,8 +13,6 @@
 #include <sodium.h>
 #include <yaml.h>
 
-#include "secretctl/b64.h"
-
 #define META_KEY "secretctl"
 #define ENC_TAG "!enc"
 /* Collections nested deeper are refused: the tree walks (ls, extract, the
@@ -320,12 +318,6 @@ static size_t anchor_find(const struct scan *s, const char *name)
 	return SPLICE_NONE;
 }
 
-/* 1 when p[0..n) is canonical base64 (b64_valid), 0 when not. */
-static int b64_strict(const unsigned char *p, size_t n)
-{
-	return n && b64_valid((const char *)p, n);
-}
-
 /* ---- nodes ---- */
 
 static struct frame *top(struct scan *s)
@@ -546,16 +538,7 @@ static int check_token(struct scan *s, const yaml_event_t *ev, size_t rs, size_t
 		   memcmp(s->t + pos + 5, v, vlen) != 0))
 		ok = 0;
 	if (ok) {
-		rc = b64_strict(v, vlen);
-		if (rc < 0)
-			return err_oom(s->e);
-		if (!rc) {
-			value_path_msg(s, &pb);
-			rc = fail_at(s, ev->start_mark, "value at '%s': malformed token (bad base64)",
-				     pb.p ? pb.p : "");
-			buf_free(&pb);
-			return rc;
-		}
+		/* its base64 is checked where it is decoded (after the MAC) */
 		it->b64_start = pos + 5;
 		it->b64_len = vlen;
 		it->eol = (int)break_at(s->t + b1, s->len - b1);
@@ -607,12 +590,8 @@ static int on_value_scalar(struct scan *s, const yaml_event_t *ev)
 		}
 		it.eol = (int)splice_eol_len(s->t + it.start, it.end - it.start);
 	}
-	if (path_canonical(&s->path, &it.path))
-		return err_oom(s->e);
-	if (cover(s, it.start, it.end) || item_add(s, &it)) {
-		buf_free(&it.path);
+	if (cover(s, it.start, it.end) || item_add(s, &it))
 		return s->e->code;
-	}
 	s->d->nodes[node].item = s->d->n_items - 1;
 	child_done(s, 1);
 	return 0;
@@ -1056,13 +1035,9 @@ static int comment_add(struct scan *s, struct splice_item **v, size_t *n, size_t
 	it->line = (unsigned)line;
 	it->col = (unsigned)col;
 	if (s->store) {
-		int rc = 0;
-
-		if (b - a < 7 || memcmp(s->t + a, "#!enc ", 6) != 0 ||
-		    (rc = b64_strict(s->t + a + 6, b - a - 6)) == 0)
+		/* the payload's base64 is checked where it is decoded */
+		if (b - a < 7 || memcmp(s->t + a, "#!enc ", 6) != 0)
 			return fail_lc(s, line, col, "comment is not an encrypted token (\"#!enc BASE64\")");
-		if (rc < 0)
-			return err_oom(s->e);
 		it->b64_start = a + 6;
 		it->b64_len = b - a - 6;
 	}
@@ -1279,14 +1254,14 @@ void splice_doc_free(struct splice_doc *d)
 {
 	size_t i;
 
-	/* a fast scan's keys and paths live in its arena */
-	for (i = 0; i < d->n_items && !d->arena; i++)
-		buf_free(&d->items[i].path);
-	free(d->items);
-	for (i = 0; i < d->n_nodes && !d->arena; i++)
-		free(d->nodes[i].key);
-	free(d->nodes);
-	splice_fast_arena_free(d->arena);
+	if (d->arena) { /* a fast scan's nodes, items and keys */
+		splice_fast_arena_free(d);
+	} else {
+		free(d->items);
+		for (i = 0; i < d->n_nodes; i++)
+			free(d->nodes[i].key);
+		free(d->nodes);
+	}
 	for (i = 0; i < d->n_slots; i++) {
 		free(d->slots[i].recipient);
 		free(d->slots[i].data_key);

@@ -19,6 +19,10 @@
 
 #include "secretctl/b64.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define FAST_MAX_DEPTH 64
 /* libyaml gives up on a simple key 1024 characters before its ':' */
 #define FAST_MAX_KEY 1000
@@ -32,14 +36,15 @@ struct ffr {
 	int seq;
 	int indentless; /* a sequence at its parent mapping's column */
 	size_t last;    /* last child, SPLICE_NONE */
-	size_t cp_len;  /* canonical path of this collection: cp[0, cp_len) */
 };
 
-/* A parsed key: decoded bytes in the arena. */
+/* A parsed key: its bytes in the text, or decoded in a key block. */
 struct fkey {
-	char *key;
+	const char *key;
 	size_t key_len;
 };
+
+struct fast_mem;
 
 struct fs {
 	const unsigned char *t;
@@ -49,17 +54,20 @@ struct fs {
 	struct err *e;
 	struct ffr st[FAST_MAX_DEPTH];
 	size_t depth;
-	/* canonical path of the innermost open collection and of the child
-	 * being made: segments as 4-byte big-endian length + bytes */
-	unsigned char *cp;
-	size_t cp_len, cp_cap;
 	size_t lines;
 	/* a "key:" or "-" whose value is not known yet: a nested collection if
 	 * a deeper line follows, else an implicit null at (pend_line, pend_col) */
 	int pend;
 	struct fkey pkey;
 	unsigned pend_line, pend_col;
-	struct splice_keyset keys; /* duplicate-key check (sized once: a key a line at most) */
+	/* duplicate-key check: open addressing over (8 bits of the key's hash
+	 * << 24 | node + 1), 0 empty; a line holds one key at most, so it is
+	 * sized once. 4-byte entries: 64 KB at 10 000 keys. */
+	uint32_t *tab;
+	size_t tab_mask;
+	struct fast_mem *mem;
+	unsigned char *room; /* splice_scan_store_fast_in's */
+	size_t room_len;
 	/* the current line */
 	unsigned line;
 	size_t ls, le;   /* line start, content end (before "\n" / "\r\n") */
@@ -84,47 +92,147 @@ static int oom(struct fs *s)
 	return UNSUP;
 }
 
-/* ---- arena: node keys and item paths ---- */
+/* ---- memory ----
+ * The scan's arrays share one block (splice_doc.arena points to it): the
+ * nodes, the duplicate-key table and the items, sized from the number of
+ * lines (one node and one item a line, the table for a key a line). A
+ * line can make two nodes and two items ("- k: TOKEN #COMMENT"): then the
+ * block is made anew with room for twice as many and the arrays copied.
+ * From BUF_BIG_MIN bytes on it is buf_big_alloc'ed (huge pages): at 10 000
+ * keys it is 2 MB, some 500 page faults in small pages. Keys point into
+ * the text, but for a single-quoted one with '' in it, decoded into a
+ * small malloc'ed block. */
 
-#define ARENA_BLOCK 32768
-
-struct arena_blk {
-	struct arena_blk *next;
+struct key_blk {
+	struct key_blk *next;
 	size_t used, cap;
 };
 
-/* n bytes that stay where they are until splice_doc_free. */
-static char *arena_alloc(struct fs *s, size_t n)
+struct fast_mem {
+	size_t mapped;        /* buf_big_alloc'ed, this size; 0: malloc'ed or lent */
+	int lent;             /* in the caller's room: not freed here */
+	struct key_blk *keys; /* decoded keys */
+};
+
+#define MEM_HEAD 64 /* struct fast_mem, rounded for the arrays' alignment */
+#define KEY_BLOCK 4096
+
+/* A block with room for cap_nodes nodes, cap_items items and the table of
+ * s->tab_mask + 1 entries, holding what the old one held. 0, or -1 when
+ * out of memory (the old block stays). */
+static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 {
-	struct arena_blk *b = s->d->arena;
+	struct splice_doc *d = s->d;
+	size_t tab = s->tab_mask + 1, mapped = 0, size;
+	size_t o_tab = MEM_HEAD + cap_nodes * sizeof *d->nodes;
+	size_t o_items = o_tab + tab * sizeof *s->tab;
+	struct fast_mem *m, *old = s->mem;
+	unsigned char *b;
+
+	size = o_items + cap_items * sizeof *d->items;
+	b = NULL;
+	if (!old && s->room && s->room_len >= size) {
+		b = s->room;
+	} else if (size >= BUF_BIG_MIN) {
+		b = buf_big_alloc(size, &mapped);
+	}
+	if (!b) {
+		mapped = 0;
+		b = malloc(size);
+		if (!b)
+			return -1;
+	}
+	if (!old) /* the table starts empty */
+		memset(b + o_tab, 0, tab * sizeof *s->tab);
+	m = (struct fast_mem *)(void *)b;
+	m->mapped = mapped;
+	m->lent = b == s->room;
+	m->keys = old ? old->keys : NULL;
+	if (old) {
+		memcpy(b + MEM_HEAD, d->nodes, d->n_nodes * sizeof *d->nodes);
+		memcpy(b + o_tab, s->tab, tab * sizeof *s->tab);
+		memcpy(b + o_items, d->items, d->n_items * sizeof *d->items);
+		old->keys = NULL; /* moved to m */
+		splice_fast_arena_free(d);
+	}
+	d->nodes = (struct splice_node *)(void *)(b + MEM_HEAD);
+	d->cap_nodes = cap_nodes;
+	s->tab = (uint32_t *)(void *)(b + o_tab);
+	d->items = (struct splice_item *)(void *)(b + o_items);
+	d->cap_items = cap_items;
+	d->arena = m;
+	s->mem = m;
+	return 0;
+}
+
+void splice_fast_arena_free(struct splice_doc *d)
+{
+	struct fast_mem *m = d->arena;
+	struct key_blk *k;
+
+	if (!m)
+		return;
+	k = m->keys;
+	while (k) {
+		struct key_blk *next = k->next;
+
+		free(k);
+		k = next;
+	}
+	if (m->mapped)
+		buf_big_free(m, m->mapped);
+	else if (!m->lent)
+		free(m);
+	d->arena = NULL;
+	d->nodes = NULL;
+	d->items = NULL;
+	d->cap_nodes = d->cap_items = 0;
+}
+
+/* n bytes for a decoded key, kept until splice_doc_free. */
+static char *key_alloc(struct fs *s, size_t n)
+{
+	struct key_blk *b = s->mem->keys;
 	char *p;
 
 	if (!b || b->cap - b->used < n) {
-		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		size_t cap = n > KEY_BLOCK ? n : KEY_BLOCK;
 
 		b = malloc(sizeof *b + cap);
 		if (!b)
 			return NULL;
-		b->next = s->d->arena;
+		b->next = s->mem->keys;
 		b->used = 0;
 		b->cap = cap;
-		s->d->arena = b;
+		s->mem->keys = b;
 	}
 	p = (char *)(b + 1) + b->used;
 	b->used += n;
 	return p;
 }
 
-void splice_fast_arena_free(void *arena)
+/* Line breaks in t[0, len): 16 bytes at a time, in byte counters summed
+ * every 255 steps. */
+static size_t count_lf(const unsigned char *t, size_t len)
 {
-	struct arena_blk *b = arena;
+	size_t n = 0, i = 0;
 
-	while (b) {
-		struct arena_blk *next = b->next;
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
 
-		free(b);
-		b = next;
+	while (len - i >= 16) {
+		size_t end = i + 16 * (len - i >= 16 * 255 ? 255 : (len - i) / 16);
+		__m128i acc = zero, sum;
+
+		for (; i < end; i += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(t + i)), lf));
+		sum = _mm_sad_epu8(acc, zero);
+		n += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
 	}
+#endif
+	for (; i < len; i++)
+		n += t[i] == '\n';
+	return n;
 }
 
 /* 1-based column (libyaml counts characters) of byte offset p on the line. */
@@ -164,61 +272,115 @@ static size_t u8_char(const unsigned char *p, size_t n)
 	return w;
 }
 
-/* ---- canonical path ---- */
+/* ---- nodes and items ---- */
 
-static int cp_seg(struct fs *s, const void *p, size_t n)
+/* A new node, unlinked (splice_node_new's fields); SPLICE_NONE when out
+ * of memory (s->oom). */
+static size_t node_new(struct fs *s, enum splice_node_type type, unsigned line, unsigned col)
 {
-	if (buf_array_grow((void **)&s->cp, &s->cp_cap, s->cp_len + 4 + n, 1))
-		return -1;
-	s->cp[s->cp_len] = (unsigned char)(n >> 24);
-	s->cp[s->cp_len + 1] = (unsigned char)(n >> 16);
-	s->cp[s->cp_len + 2] = (unsigned char)(n >> 8);
-	s->cp[s->cp_len + 3] = (unsigned char)n;
-	if (n)
-		memcpy(s->cp + s->cp_len + 4, p, n);
-	s->cp_len += 4 + n;
+	struct splice_doc *d = s->d;
+
+	if (d->n_nodes == d->cap_nodes && mem_block(s, 2 * d->cap_nodes, d->cap_items)) {
+		s->oom = 1;
+		return SPLICE_NONE;
+	}
+	d->nodes[d->n_nodes] = (struct splice_node){ .type = type,
+						     .line = line,
+						     .col = col,
+						     .parent = SPLICE_NONE,
+						     .first_child = SPLICE_NONE,
+						     .next_sibling = SPLICE_NONE,
+						     .item = SPLICE_NONE,
+						     .target = SPLICE_NONE };
+	return d->n_nodes++;
+}
+
+/* k[0, n) (n <= 8) as a little-endian word: from one 8-byte read when
+ * over (8 bytes at k are readable), else byte by byte. Both give the same
+ * word, so a key's hash does not depend on where it lies. */
+static uint64_t word_le(const unsigned char *k, size_t n, int over)
+{
+	uint64_t w = 0;
+
+	if (over) {
+		memcpy(&w, k, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		if (n < 8)
+			w &= ~(uint64_t)0 >> 8 * (8 - n);
+	} else {
+		for (size_t j = 0; j < n; j++)
+			w |= (uint64_t)k[j] << 8 * j;
+	}
+	return w;
+}
+
+/* 1 when node's key is already one of its parent's, else 0 (and it is
+ * now). The table holds each key's hash beside its node, so only an equal
+ * hash costs a look at another node. */
+static int key_dup(struct fs *s, size_t node)
+{
+	const struct splice_node *nv = s->d->nodes, *n = &nv[node];
+	const unsigned char *k = (const unsigned char *)n->key;
+	/* a key in the text has more text after it (its ':', the metadata):
+	 * its last word may be read whole */
+	int over = k >= s->t && k + n->key_len + 8 <= s->t + s->len;
+	uint64_t h = (n->parent + 1) * 0x9e3779b97f4a7c15ull;
+	uint32_t tag;
+	size_t i;
+
+	for (i = 0; i < n->key_len; i += 8) {
+		h = (h ^ word_le(k + i, n->key_len - i < 8 ? n->key_len - i : 8, over)) *
+		    0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	h = (h ^ n->key_len) * 0xc4ceb9fe1a85ec53ull;
+	h = (h ^ h >> 32) & 0xffffffffu;
+	tag = (uint32_t)(h >> 24) << 24;
+	for (i = (size_t)h & s->tab_mask; s->tab[i]; i = (i + 1) & s->tab_mask) {
+		const struct splice_node *o;
+
+		if ((s->tab[i] & 0xff000000u) != tag)
+			continue;
+		o = &nv[(s->tab[i] & 0xffffffu) - 1];
+		if (o->parent == n->parent && o->key_len == n->key_len &&
+		    memcmp(o->key, n->key, n->key_len) == 0)
+			return 1;
+	}
+	s->tab[i] = tag | (uint32_t)(node + 1);
 	return 0;
 }
 
-/* ---- nodes and items ---- */
-
 /* A new child of the innermost collection, taking the pending key (a
- * mapping) or the next index (a sequence); s->cp is then its canonical
- * path. SPLICE_NONE: out of memory or a duplicate key (s->oom tells). */
+ * mapping) or the next index (a sequence). SPLICE_NONE: out of memory or a
+ * duplicate key (s->oom tells). */
 static size_t child_new(struct fs *s, enum splice_node_type type, unsigned line, unsigned col)
 {
 	struct splice_doc *d = s->d;
 	struct ffr *f = &s->st[s->depth - 1];
-	size_t idx = splice_node_new(s->d, type, line, col);
-	struct splice_node *n;
-	int rc;
+	size_t idx = node_new(s, type, line, col);
+	struct splice_node *n, *p;
 
-	if (idx == SPLICE_NONE) {
-		s->oom = 1;
+	if (idx == SPLICE_NONE)
 		return SPLICE_NONE;
-	}
+	/* splice_link_child */
 	n = &d->nodes[idx];
-	splice_link_child(d, f->node, &f->last, idx);
-	s->cp_len = f->cp_len;
+	p = &d->nodes[f->node];
+	n->parent = f->node;
+	n->index = p->n_children++;
+	if (f->last == SPLICE_NONE)
+		p->first_child = idx;
+	else
+		d->nodes[f->last].next_sibling = idx;
+	f->last = idx;
 	if (!f->seq) {
-		n->key = s->pkey.key;
+		/* fast-scanned keys are not NUL-terminated (splice.h) */
+		n->key = (char *)(uintptr_t)s->pkey.key;
 		n->key_len = s->pkey.key_len;
 		s->pkey.key = NULL;
-		rc = splice_keyset_add(&s->keys, s->d->nodes, idx, s->lines);
-		if (rc) {
-			s->oom = rc < 0;
+		if (key_dup(s, idx))
 			return SPLICE_NONE;
-		}
-		rc = cp_seg(s, n->key, n->key_len);
-	} else {
-		char num[24];
-		int k = snprintf(num, sizeof num, "%zu", n->index);
-
-		rc = cp_seg(s, num, (size_t)k);
-	}
-	if (rc) {
-		s->oom = 1;
-		return SPLICE_NONE;
 	}
 	return idx;
 }
@@ -235,7 +397,6 @@ static int push(struct fs *s, size_t node, unsigned indent, int seq, int indentl
 	f->seq = seq;
 	f->indentless = indentless;
 	f->last = SPLICE_NONE;
-	f->cp_len = s->cp_len;
 	s->d->nodes[node].indent = indent;
 	return 0;
 }
@@ -245,34 +406,68 @@ static struct splice_item *item_new(struct fs *s)
 	struct splice_doc *d = s->d;
 	struct splice_item *it;
 
-	if (buf_array_grow((void **)&d->items, &d->cap_items, d->n_items + 1, sizeof *d->items))
+	if (d->n_items == d->cap_items && mem_block(s, d->cap_nodes, 2 * d->cap_items))
 		return NULL;
 	it = &d->items[d->n_items++];
-	memset(it, 0, sizeof *it);
-	it->anchor_start = SPLICE_NONE;
-	it->node = SPLICE_NONE;
+	*it = (struct splice_item){ .anchor_start = SPLICE_NONE, .node = SPLICE_NONE };
 	return it;
 }
 
-/* The payload of the next item, b64[0, n): 0, UNSUP when empty or not
- * canonical base64 (b64_valid, splice_scan_store's check). It is decoded
- * only when its token is opened or the MAC checked. */
-static int payload_check(struct fs *s, const unsigned char *b64, size_t n)
+/* The end of a token's payload that starts at b: the first byte that is
+ * no base64 character (b64_span: the scanner's own condition, which keeps
+ * any YAML indicator out of the plain scalar; whether the payload is
+ * canonical base64 is checked where it is decoded, after the MAC). */
+static size_t payload_end(const struct fs *s, size_t b)
 {
-	if (!n)
-		return unsup(s, "empty token");
-	if (!b64_valid((const char *)b64, n))
-		return unsup(s, "token with bad base64");
-	return 0;
+	return b + b64_span((const char *)s->t + b, s->le - b);
 }
 
 /* ---- pieces of a line ---- */
 
+/* The pieces below read 16 bytes at a time while they lie in the text:
+ * the line break (or the text's end) at s->le stops each of them, so what
+ * they read past it changes nothing. */
+
 static size_t skip_sp(const struct fs *s, size_t p)
 {
+#ifdef __SSE2__
+	for (; p + 16 <= s->len; p += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+				     _mm_loadu_si128((const __m128i *)(const void *)(s->t + p)),
+				     _mm_set1_epi8(' '))) ^ 0xffff;
+
+		if (m)
+			return p + (size_t)__builtin_ctz(m);
+	}
+#endif
 	while (p < s->le && s->t[p] == ' ')
 		p++;
 	return p;
+}
+
+/* The first byte from q that a plain key cannot hold as it is: ':', '#',
+ * a control, DEL or a byte >= 0x80 (s->le at the latest). */
+static size_t key_run(const struct fs *s, size_t q)
+{
+	const unsigned char *t = s->t;
+
+#ifdef __SSE2__
+	for (; q + 16 <= s->len; q += 16) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(t + q));
+		/* signed: bytes >= 0x80 are below 0x20 too */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(c, _mm_set1_epi8(0x20)),
+						      _mm_cmpeq_epi8(c, _mm_set1_epi8(0x7f))),
+					 _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8(':')),
+						      _mm_cmpeq_epi8(c, _mm_set1_epi8('#'))));
+		unsigned b = (unsigned)_mm_movemask_epi8(m);
+
+		if (b)
+			return q + (size_t)__builtin_ctz(b);
+	}
+#endif
+	while (q < s->le && t[q] >= 0x20 && t[q] < 0x7F && t[q] != ':' && t[q] != '#')
+		q++;
+	return q;
 }
 
 /* "#!enc B64" from p to the end of the line: a comment item. */
@@ -282,8 +477,8 @@ static int comment(struct fs *s, size_t p)
 
 	if (s->le - p < 7 || memcmp(s->t + p, "#!enc ", 6) != 0)
 		return unsup(s, "comment that is no token");
-	if (payload_check(s, s->t + p + 6, s->le - p - 6))
-		return UNSUP;
+	if (payload_end(s, p + 6) != s->le)
+		return unsup(s, "comment token with other than base64 characters");
 	it = item_new(s);
 	if (!it)
 		return oom(s);
@@ -300,8 +495,11 @@ static int comment(struct fs *s, size_t p)
 /* The rest of a line after a value: nothing, or blanks and a comment. */
 static int line_rest(struct fs *s, size_t p)
 {
-	size_t q = skip_sp(s, p);
+	size_t q;
 
+	if (p == s->le)
+		return 0;
+	q = skip_sp(s, p);
 	if (q == s->le)
 		return 0;
 	if (q == p || s->t[q] != '#')
@@ -317,7 +515,6 @@ static int token(struct fs *s, size_t p)
 	const unsigned char *t = s->t;
 	size_t a = SPLICE_NONE, alen = 0, q = p, b, node;
 	struct splice_item *it;
-	const unsigned char *sp;
 
 	if (t[q] == '&') {
 		a = ++q;
@@ -332,10 +529,11 @@ static int token(struct fs *s, size_t p)
 	if (s->le - q < 6 || memcmp(t + q, "!enc ", 5) != 0)
 		return unsup(s, "value that is no token");
 	b = q + 5;
-	sp = memchr(t + b, ' ', s->le - b);
-	q = sp ? (size_t)(sp - t) : s->le;
-	if (payload_check(s, t + b, q - b))
-		return UNSUP;
+	q = payload_end(s, b);
+	if (q == b)
+		return unsup(s, "empty token");
+	if (q < s->le && t[q] != ' ')
+		return unsup(s, "token with other than base64 characters");
 	node = child_new(s, SPLICE_SCALAR, s->line, col_of(s, p));
 	if (node == SPLICE_NONE)
 		return s->oom ? UNSUP : unsup(s, "duplicate key");
@@ -353,13 +551,6 @@ static int token(struct fs *s, size_t p)
 	it->node = node;
 	it->line = s->line;
 	it->col = col_of(s, p);
-	/* cap 0: the arena owns it */
-	it->path.p = arena_alloc(s, s->cp_len + 1);
-	if (!it->path.p)
-		return oom(s);
-	memcpy(it->path.p, s->cp, s->cp_len);
-	it->path.p[s->cp_len] = '\0';
-	it->path.len = s->cp_len;
 	s->d->nodes[node].item = s->d->n_items - 1;
 	return line_rest(s, q);
 }
@@ -406,27 +597,24 @@ static int key_parse(struct fs *s, size_t p, struct fkey *k, size_t *colon)
 		    c == '|' || c == '>' || c == '%' || c == '@' || c == '`' || c <= ' ' ||
 		    (p == s->ls && s->le - p >= 3 && memcmp(t + p, "...", 3) == 0))
 			return unsup(s, "not a simple key");
-		ke = p;
 		for (;;) {
 			size_t w;
 
+			q = key_run(s, q);
 			if (q >= s->le)
 				return unsup(s, "no ':' after a key");
 			c = t[q];
 			if (c == ':')
 				break;
-			if (c >= 0x20 && c < 0x7F && c != '#') {
-				q++;
-				if (c != ' ')
-					ke = q;
-				continue;
-			}
 			if (c < 0x80 || !(w = u8_char(t + q, s->le - q)))
 				return unsup(s, "character in a key");
 			s->hi = 1;
 			q += w;
-			ke = q;
 		}
+		/* blanks before the ':' are not the key's */
+		ke = q;
+		while (t[ke - 1] == ' ')
+			ke--;
 		dl = ke - p;
 	}
 	if (q >= s->le || t[q] != ':' || (q + 1 < s->le && t[q + 1] != ' '))
@@ -435,23 +623,23 @@ static int key_parse(struct fs *s, size_t p, struct fkey *k, size_t *colon)
 		return unsup(s, "long key");
 	if (dl == 0)
 		return unsup(s, "an empty key"); /* libyaml's scan refuses it */
-	k->key = arena_alloc(s, dl + 1);
-	if (!k->key)
-		return oom(s);
 	if (!squote) {
-		memcpy(k->key, t + p, dl);
+		k->key = (const char *)t + p;
 		k->key_len = dl;
 	} else {
+		char *dk = key_alloc(s, dl);
 		size_t o = 0;
 
+		if (!dk)
+			return oom(s);
 		for (size_t i = p; i < p + dl; i++) {
-			k->key[o++] = (char)t[i];
+			dk[o++] = (char)t[i];
 			if (t[i] == '\'')
 				i++;
 		}
+		k->key = dk;
 		k->key_len = o;
 	}
-	k->key[k->key_len] = '\0';
 	*colon = q;
 	return 0;
 }
@@ -779,7 +967,6 @@ static int scan_lines(struct fs *s)
 		size_t p, colon, ls = pos;
 		unsigned col, kcol;
 		enum line_kind k;
-		struct fkey key = { 0 };
 
 		s->ls = pos;
 		s->le = nl ? (size_t)(nl - t) : s->len;
@@ -814,7 +1001,7 @@ static int scan_lines(struct fs *s)
 
 			if (k != L_KEY)
 				return unsup(s, "top level is no mapping");
-			root = splice_node_new(s->d, SPLICE_MAPPING, s->line, col + 1);
+			root = node_new(s, SPLICE_MAPPING, s->line, col + 1);
 			if (root == SPLICE_NONE)
 				return oom(s);
 			s->d->indent = col;
@@ -850,7 +1037,7 @@ static int scan_lines(struct fs *s)
 			/* "- key: ...": a compact mapping as the entry */
 			q = skip_sp(s, q);
 			kcol = (unsigned)(q - ls);
-			rc = key_parse(s, q, &key, &colon);
+			rc = key_parse(s, q, &s->pkey, &colon);
 			if (rc)
 				return rc;
 			{
@@ -863,16 +1050,16 @@ static int scan_lines(struct fs *s)
 					return rc;
 			}
 		} else {
-			rc = key_parse(s, p, &key, &colon);
+			rc = key_parse(s, p, &s->pkey, &colon);
 			if (rc)
 				return rc;
-			if (s->depth == 1 && key.key_len == 9 && memcmp(key.key, "secretctl", 9) == 0) {
+			if (s->depth == 1 && s->pkey.key_len == 9 &&
+			    memcmp(s->pkey.key, "secretctl", 9) == 0) {
 				if (t[p] != 's' || skip_sp(s, colon + 1) != s->le)
 					return unsup(s, "metadata key");
 				return meta_parse(s, pos, col, p);
 			}
 		}
-		s->pkey = key;
 		rc = key_value(s, colon);
 		if (rc)
 			return rc;
@@ -882,6 +1069,12 @@ static int scan_lines(struct fs *s)
 
 int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 			   struct splice_fast_info *info, struct err *e)
+{
+	return splice_scan_store_fast_in(text, len, NULL, 0, out, info, e);
+}
+
+int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t room_len,
+			      struct splice_doc *out, struct splice_fast_info *info, struct err *e)
 {
 	struct fs s;
 	int rc;
@@ -898,28 +1091,26 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 	s.d = out;
 	s.info = info;
 	s.e = e;
-	/* sizes known up front, so nothing is copied while growing: at most a
-	 * node and a token a line (a trailing comment adds one) */
-	{
-		const char *p = text, *end = text + len;
-		size_t lines = 1;
+	if (room) { /* aligned for the block's header and arrays */
+		uintptr_t a = ((uintptr_t)room + MEM_HEAD - 1) & ~(uintptr_t)(MEM_HEAD - 1);
 
-		while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			p++;
-			lines++;
+		if (a - (uintptr_t)room < room_len) {
+			s.room = (unsigned char *)a;
+			s.room_len = room_len - (a - (uintptr_t)room);
 		}
-		s.lines = lines;
 	}
-	if (buf_array_grow((void **)&out->items, &out->cap_items, s.lines + s.lines / 8 + 16,
-		 sizeof *out->items) ||
-	    buf_array_grow((void **)&out->nodes, &out->cap_nodes, s.lines + 16, sizeof *out->nodes)) {
-		s.oom = 1;
-		rc = UNSUP;
-	} else {
+	/* a node, an item and a key a line, most often */
+	s.lines = count_lf(s.t, len) + 1;
+	s.tab_mask = 15;
+	while (s.tab_mask < s.lines + s.lines / 3)
+		s.tab_mask = 2 * s.tab_mask + 1;
+	/* node + 1 (at most 2 a line) has 24 bits of a table entry */
+	if (s.lines >= (size_t)1 << 22)
+		rc = unsup(&s, "too many lines");
+	else if (mem_block(&s, s.lines + 16, s.lines + 16))
+		rc = oom(&s);
+	else
 		rc = scan_lines(&s);
-	}
-	free(s.cp);
-	splice_keyset_free(&s.keys);
 	if (s.oom) {
 		splice_doc_free(out);
 		return err_oom(e);
@@ -982,10 +1173,7 @@ int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, 
 		F(node);
 		F(line);
 		F(col);
-		F(path.len);
 #undef F
-		if (x->path.len && memcmp(x->path.p, y->path.p, x->path.len) != 0)
-			return differ(why, why_len, "item %zu: path", i);
 	}
 	for (size_t i = 0; i < a->n_nodes; i++) {
 		const struct splice_node *x = &a->nodes[i], *y = &b->nodes[i];

@@ -81,6 +81,61 @@ int splice_node_path(const struct splice_doc *d, size_t node, struct buf *out)
 	return 0;
 }
 
+/* A segment of x (a node with a parent): its key, or its index in decimal
+ * (num: room for it). */
+static const char *seg_of(const struct splice_doc *d, const struct splice_node *x, char num[24],
+			  size_t *len)
+{
+	size_t i = 24, v = x->index;
+
+	if (d->nodes[x->parent].type == SPLICE_MAPPING) {
+		*len = x->key_len;
+		return x->key;
+	}
+	do
+		num[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	*len = 24 - i;
+	return num + i;
+}
+
+int splice_node_canonical(const struct splice_doc *d, size_t node, struct buf *out)
+{
+	size_t len = 0, at, n;
+	char num[24];
+
+	if (buf_append(out, "", 0))
+		return -1;
+	for (n = node; n < d->n_nodes && d->nodes[n].parent != SPLICE_NONE; n = d->nodes[n].parent) {
+		size_t l;
+
+		seg_of(d, &d->nodes[n], num, &l);
+		len += 4 + l;
+	}
+	if (buf_reserve(out, out->len + len))
+		return -1;
+	/* written from the last segment back to the first */
+	at = out->len + len;
+	for (n = node; n < d->n_nodes && d->nodes[n].parent != SPLICE_NONE; n = d->nodes[n].parent) {
+		size_t l;
+		const char *sg = seg_of(d, &d->nodes[n], num, &l);
+		unsigned char *b;
+
+		at -= l;
+		if (l)
+			memcpy(out->p + at, sg, l);
+		at -= 4;
+		b = (unsigned char *)out->p + at;
+		b[0] = (unsigned char)(l >> 24);
+		b[1] = (unsigned char)(l >> 16);
+		b[2] = (unsigned char)(l >> 8);
+		b[3] = (unsigned char)l;
+	}
+	out->len += len;
+	out->p[out->len] = '\0';
+	return 0;
+}
+
 static int pad(struct secmem *m, unsigned n)
 {
 	while (n--)

@@ -14,7 +14,10 @@
 /* Decode s[0..n) into out (room for B64_DECODED_MAX(n)); *len is set.
  * 0, or -1 when s is not canonical base64 (out is then undefined). */
 int b64_decode(const char *s, size_t n, unsigned char *out, size_t *len);
-/* The same check without output. 1 valid, 0 not. */
-int b64_valid(const char *s, size_t n);
+/* Length of the longest prefix of s[0..n) made of base64 characters
+ * (alphabet and '='), whatever their order: the store scanner's token
+ * check, which finds where a token ends in the same pass. Whether they
+ * are canonical base64 is b64_decode's to say, when a token is opened. */
+size_t b64_span(const char *s, size_t n);
 
 #endif

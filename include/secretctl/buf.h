@@ -28,4 +28,13 @@ int buf_array_grow(void **v, size_t *cap, size_t need, size_t size);
 /* A malloc'd, NUL-terminated copy of p[0..n); NULL on ENOMEM. */
 char *buf_memdup0(const void *p, size_t n);
 
+/* Memory for a large array that is not secret (a big store's text, its
+ * scan): an anonymous private mapping of at least n bytes, zeroed. From
+ * BUF_BIG_MIN bytes on it is 2 MiB aligned with MADV_HUGEPAGE, so the
+ * kernel fills it with a few huge pages rather than a fault per 4 KiB
+ * page. *mapped is the size to give buf_big_free. NULL on failure. */
+#define BUF_BIG_MIN ((size_t)128 << 10)
+void *buf_big_alloc(size_t n, size_t *mapped);
+void buf_big_free(void *p, size_t mapped);
+
 #endif

@@ -24,9 +24,18 @@ enum splice_kind {
 	SPLICE_COMMENT, /* a '#' comment / a "#!enc B64" token */
 };
 
-/* A region of a plaintext view, or a token of a store. Byte offsets. */
+/* A region of a plaintext view, or a token of a store. Byte offsets.
+ * (The 4-byte fields come first, so there is no padding: a big store has
+ * an item a line.) */
 struct splice_item {
 	enum splice_kind kind;
+	/* Plaintext item: the length of the line break the region ends with
+	 * (1 LF/CR, 2 CRLF/NEL, 3 LS/PS), 0 if none; the token is followed by
+	 * text[end - eol, end). Store token: the length of the line break right
+	 * after the token text, 0 if none; whether it belongs to the token is
+	 * known only after decryption: see splice_token_end(). */
+	int eol;
+	unsigned line, col;  /* 1-based position, for messages */
 	/* Plaintext: [start,end) is the region / the comment ('#' up to the
 	 * line break, excluded). Store: the token's text (" [&a ]!enc B64",
 	 * "#!enc B64"), without a line break after it. */
@@ -35,30 +44,17 @@ struct splice_item {
 	size_t anchor_len;   /* 0: no anchor */
 	size_t b64_start;    /* store tokens only: the base64 payload */
 	size_t b64_len;
-	/* Plaintext item: the length of the line break the region ends with
-	 * (1 LF/CR, 2 CRLF/NEL, 3 LS/PS), 0 if none; the token is followed by
-	 * text[end - eol, end). Store token: the length of the line break right
-	 * after the token text, 0 if none; whether it belongs to the token is
-	 * known only after decryption: see splice_token_end(). */
-	int eol;
-	size_t node;         /* SPLICE_VALUE: the node (index in splice_doc.nodes) */
-	struct buf path;     /* SPLICE_VALUE: canonical path (path_canonical); empty for comments */
-	unsigned line, col;  /* 1-based position, for messages */
+	size_t node;         /* SPLICE_VALUE: the node (index in splice_doc.nodes); its
+			      * canonical path is splice_node_canonical's */
 };
 
 enum splice_node_type { SPLICE_SCALAR, SPLICE_MAPPING, SPLICE_SEQUENCE, SPLICE_ALIAS };
 
 /* The document's nodes; node 0 is the top-level mapping. Children are linked
- * in document order. Mapping keys are plaintext in both views. */
+ * in document order. Mapping keys are plaintext in both views. (The 4-byte
+ * fields come first, so there is no padding.) */
 struct splice_node {
 	enum splice_node_type type;
-	size_t parent, first_child, next_sibling; /* SPLICE_NONE when absent */
-	char *key;            /* key of this node in its parent mapping (decoded), else NULL */
-	size_t key_len;
-	size_t item;          /* SPLICE_SCALAR: its item (region/token), SPLICE_NONE for an implicit null */
-	size_t target;        /* SPLICE_ALIAS: the anchored node it refers to */
-	size_t n_children;
-	size_t index;         /* position among the parent's children (a sequence index) */
 	int flow;             /* collections: flow style ([...] / {...}) */
 	unsigned indent;      /* block collections: the column of their keys / '-' (libyaml's
 			       * indentation level, from which |N counts) */
@@ -66,6 +62,16 @@ struct splice_node {
 			       * the target of an alias: not in the tree (parent SPLICE_NONE),
 			       * its decoded value in key/key_len, item SPLICE_NONE */
 	unsigned line, col;
+	size_t parent, first_child, next_sibling; /* SPLICE_NONE when absent */
+	/* key of this node in its parent mapping (decoded), else NULL: key_len
+	 * bytes, NUL-terminated only from splice_scan_store and
+	 * splice_scan_plain (a fast scan's keys point into its text) */
+	char *key;
+	size_t key_len;
+	size_t item;          /* SPLICE_SCALAR: its item (region/token), SPLICE_NONE for an implicit null */
+	size_t target;        /* SPLICE_ALIAS: the anchored node it refers to */
+	size_t n_children;
+	size_t index;         /* position among the parent's children (a sequence index) */
 };
 
 /* Parsed metadata block (store only). */
@@ -113,9 +119,9 @@ struct splice_doc {
 	 * SPLICE_NONE (the root, sequence items, anchored keys) */
 	size_t *key_start;
 	size_t cap_key_start;
-	/* splice_scan_store_fast only: the blocks that hold every node key and
-	 * item path (one malloc per block, not two per key); when set,
-	 * splice_doc_free frees these blocks instead of each key and path. */
+	/* splice_scan_store_fast only: the one block that holds its nodes and
+	 * items (so these arrays are never to be grown), and its decoded keys;
+	 * splice_doc_free frees it (splice_fast_arena_free) instead of them. */
 	void *arena;
 };
 
@@ -134,7 +140,9 @@ int splice_scan_plain(const char *text, size_t len, struct splice_doc *out, stru
 /* Scan an encrypted store: every value scalar must be a " !enc B64" token
  * (implicit nulls excepted), comments are "#!enc B64" tokens, the metadata
  * block is the last top-level key "secretctl". ERR_INPUT with line:column
- * when the text is not a v1 store. */
+ * when the text is not a store. B64 is not checked here: store.c decodes
+ * a token (and refuses one that is no canonical base64) when it opens it,
+ * after the MAC has authenticated the whole text. */
 int splice_scan_store(const char *text, size_t len, struct splice_doc *out, struct err *e);
 
 /* Walk a PATH (aliases followed, also at the end: the result is never an
@@ -153,6 +161,11 @@ size_t splice_token_end(const struct splice_item *it, const unsigned char *regio
 			size_t region_len);
 /* The PATH of a node (escaped form), appended to out. 0 or -1. */
 int splice_node_path(const struct splice_doc *d, size_t node, struct buf *out);
+/* The canonical path of a node (path_canonical's form: what a value
+ * token's tag binds), appended to out; empty for the root and for
+ * SPLICE_NONE (a comment's node). Computed from the parent chain when
+ * asked, so a scan copies no path per item. 0 or -1. */
+int splice_node_canonical(const struct splice_doc *d, size_t node, struct buf *out);
 
 /* The value of scalar node `node` (§2.5: chomping, escapes, folding,
  * !!binary decoded), given `text` (the text `d` was scanned from: a store
@@ -180,7 +193,8 @@ int splice_value(const char *text, size_t len, const struct splice_doc *d, size_
  * else, including every invalid store, is SPLICE_FAST_UNSUPPORTED with
  * *out emptied: call splice_scan_store, which decides and gives the
  * messages. Otherwise 0, or ERR_FAIL on out of memory. info (may be NULL)
- * says why a text was unsupported (a static string) and on which line. */
+ * says why a text was unsupported (a static string) and on which line.
+ * The doc's keys point into text: keep text until splice_doc_free. */
 #define SPLICE_FAST_UNSUPPORTED (-1)
 struct splice_fast_info {
 	const char *why;
@@ -188,10 +202,19 @@ struct splice_fast_info {
 };
 int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 			   struct splice_fast_info *info, struct err *e);
-/* Frees the blocks of splice_doc.arena (splice_doc_free calls it). */
-void splice_fast_arena_free(void *arena);
+/* The same, given room: memory that the scan's block (its nodes, items and
+ * duplicate-key table) may take when it fits there, instead of a block of
+ * its own. store_load gives the rest of the huge pages the text was read
+ * into, whose zeroing is paid already. Keep room, like text, until
+ * splice_doc_free. */
+int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t room_len,
+			      struct splice_doc *out, struct splice_fast_info *info,
+			      struct err *e);
+/* Frees d->arena and what it holds: d->nodes, d->items, the decoded keys
+ * (splice_doc_free calls it). */
+void splice_fast_arena_free(struct splice_doc *d);
 /* For tests: 0 when a and b agree on every field the scanners fill
- * (items, nodes with keys, slots, mac, meta_start/meta_end, meta_at,
+ * (items, nodes with keys (so paths), slots, mac, meta_start/meta_end, meta_at,
  * final_newline, version, indent, eol, prolog_end; not the capacities),
  * else 1 with the first difference described in why[0, why_len). */
 int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, char *why,
@@ -205,12 +228,13 @@ size_t splice_node_new(struct splice_doc *d, enum splice_node_type type, unsigne
 		       unsigned col);
 
 /* Append node as the last child of parent; *last is the parent's last
- * child so far (SPLICE_NONE: none), updated. Both scanners build the tree
- * with it. */
+ * child so far (SPLICE_NONE: none), updated. libyaml's scan builds the tree
+ * with it (splice_fast.c inlines the same). */
 void splice_link_child(struct splice_doc *d, size_t parent, size_t *last, size_t node);
 
-/* Mapping children by (parent, key), for the duplicate-key check both
- * store scanners make. A zeroed struct is empty. */
+/* Mapping children by (parent, key), for libyaml's scan's duplicate-key
+ * check (splice_fast.c has its own table in its block). A zeroed struct
+ * is empty. */
 struct splice_keyset {
 	size_t *slot; /* open addressing: node + 1, 0 empty */
 	size_t cap, n;

@@ -28,6 +28,7 @@ struct store_tokmap; /* stable tokens: (kind, path, plaintext) -> old token */
 struct store {
 	char *path;              /* file name, as given */
 	struct buf text;         /* the file's bytes */
+	size_t text_mapped;      /* text.p is buf_big_alloc'ed, this size; 0: malloc'ed */
 	struct splice_doc doc;   /* scan of text */
 	struct store_slot *slots;
 	size_t n_slots;
