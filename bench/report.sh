@@ -1,32 +1,36 @@
 #!/bin/sh
-# usage: bench/report.sh RESULTS_DIR IR_FILE "SIZES" — the tables for
+# usage: bench/report.sh RESULTS_DIR IR_FILE "CASES" — the tables for
 # BENCHMARKS.md (printed, and written to bench/results/tables.md) and the
-# plot bench/extract.png.
+# plot bench/extract.png. A case is a number of keys (bench/gen.sh) or
+# "flat" (10 000 keys of 24-byte values in one mapping).
 set -eu
-OUT=$1; IR=$2; SIZES=$3
+OUT=$1; IR=$2; CASES=$3
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 T="$OUT/tables.md"
+label() { if [ "$1" = flat ]; then echo "flat 10000 × 24 B"; else echo "$1"; fi; }
 {
-	echo "| keys | tool | median (ms) | mean ± σ (ms) | × exec floor (medians) | secretctl faster by |"
-	echo "|---:|---|---:|---:|---:|---:|"
-	for n in $SIZES; do
-		jq -r --arg n "$n" '
+	echo "| store (keys) | tool | median (ms) | mean ± σ (ms) | × exec floor (medians) | secretctl faster by |"
+	echo "|---|---|---:|---:|---:|---:|"
+	for n in $CASES; do
+		jq -r --arg n "$(label "$n")" '
 			(.results[] | select(.command | startswith("exec floor")) | .median) as $floor |
 			(.results[] | select(.command == "secretctl extract -f") | .median) as $sc |
 			.results[] | "| \($n) | \(.command | gsub("\\|"; "\\|")) | \(.median * 1000 | . * 1000 | round / 1000) | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) | \(.median / $floor | . * 100 | round / 100) | \(if .command == "secretctl extract -f" or (.command | startswith("exec floor")) then "" else "\(.median / $sc | . * 10 | round / 10)×" end) |"' \
 			"$OUT/extract-$n.json"
 	done
 	echo
-	echo "| keys | extract instructions (callgrind) | exec floor instructions | per key | extract --verify |"
-	echo "|---:|---:|---:|---:|---:|"
-	while read -r n ir floor irv; do
+	echo "| store (keys) | extract instructions (callgrind) | exec floor instructions | per key |"
+	echo "|---|---:|---:|---:|"
+	while read -r n keys ir floor; do
 		irn=$(echo "$ir" | tr -d ,); fl=$(echo "$floor" | tr -d ,)
-		echo "| $n | $ir | $floor | $(( (irn - fl) / n )) | ${irv:-} |"
+		echo "| $(label "$n") | $ir | $floor | $(( (irn - fl) / keys )) |"
 	done < "$IR"
 } > "$T"
 cat "$T"
-# plot: mean time against store size, one line per tool
-for n in $SIZES; do
+# plot: median time against store size, one line per tool (bench/gen.sh
+# stores only)
+for n in $CASES; do
+	[ "$n" = flat ] && continue
 	jq -r --arg n "$n" '.results[] | "\(.command)\t\($n)\t\(.median * 1000)"' "$OUT/extract-$n.json"
 done > "$OUT/plot.tsv"
 {
