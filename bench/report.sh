@@ -15,15 +15,26 @@ label() { if [ "$1" = flat ]; then echo "flat 10000 × 24 B"; else echo "$1"; fi
 		jq -r --arg n "$(label "$n")" '
 			(.results[] | select(.command | startswith("exec floor")) | .median) as $floor |
 			(.results[] | select(.command == "secretctl extract -f") | .median) as $sc |
-			.results[] | "| \($n) | \(.command | gsub("\\|"; "\\|")) | \(.median * 1000 | . * 1000 | round / 1000) | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) | \(.median / $floor | . * 100 | round / 100) | \(if .command == "secretctl extract -f" or (.command | startswith("exec floor")) then "" else "\(.median / $sc | . * 10 | round / 10)×" end) |"' \
+			.results[] | "| \($n) | \(.command | gsub("\\|"; "\\|")) | \(.median * 1000 | . * 1000 | round / 1000) | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) | \(.median / $floor | . * 100 | round / 100) | \(if .command == "secretctl extract -f" or (.command | startswith("exec floor")) then "" else "\(.median / $sc | . * 100 | round / 100)×" end) |"' \
 			"$OUT/extract-$n.json"
 	done
 	echo
-	echo "| store (keys) | extract instructions (callgrind) | exec floor instructions | per key |"
-	echo "|---|---:|---:|---:|"
-	while read -r n keys ir floor; do
+	# a fifth column: the same for BENCH_BASE (run.sh)
+	if [ -n "$(awk 'NF > 4' "$IR")" ]; then
+		echo "| store (keys) | extract instructions (callgrind) | ${BENCH_BASE_NAME:-before} | exec floor instructions | per key | per key, ${BENCH_BASE_NAME:-before} |"
+		echo "|---|---:|---:|---:|---:|---:|"
+	else
+		echo "| store (keys) | extract instructions (callgrind) | exec floor instructions | per key |"
+		echo "|---|---:|---:|---:|"
+	fi
+	while read -r n keys ir floor irb; do
 		irn=$(echo "$ir" | tr -d ,); fl=$(echo "$floor" | tr -d ,)
-		echo "| $(label "$n") | $ir | $floor | $(( (irn - fl) / keys )) |"
+		if [ -n "$irb" ]; then
+			ibn=$(echo "$irb" | tr -d ,)
+			echo "| $(label "$n") | $ir | $irb | $floor | $(( (irn - fl) / keys )) | $(( (ibn - fl) / keys )) |"
+		else
+			echo "| $(label "$n") | $ir | $floor | $(( (irn - fl) / keys )) |"
+		fi
 	done < "$IR"
 } > "$T"
 cat "$T"

@@ -6,6 +6,9 @@
 # usage: bench/run.sh BUILD_DIR [SIZES]
 #   BENCH_FLAT=0     no flat store case
 #   BENCH_OTHERS=0   extract only (not install.sh, podman.sh, keyring.sh)
+#   BENCH_BASE=BIN   another secretctl measured beside it in every case (a
+#                    before/after table), named BENCH_BASE_NAME (default
+#                    "before")
 set -eu
 BUILD=$(cd "${1:-build}" && pwd)
 SIZES=${2:-${BENCH_SIZES:-10 100 1000 10000}}
@@ -38,6 +41,8 @@ have_creds=0
 if printf 'pw-secret' | systemd-creds encrypt --name=bench - "$W/cred" 2>/dev/null; then have_creds=1; fi
 have_vault=0
 if command -v ansible-vault >/dev/null; then have_vault=1; printf 'vaultpass' > "$W/vaultpass"; fi
+BASE_NAME=${BENCH_BASE_NAME:-before}
+[ -z "${BENCH_BASE:-}" ] || BENCH_BASE=$(cd "$(dirname "$BENCH_BASE")" && pwd)/$(basename "$BENCH_BASE")
 vfloor=$(valgrind --tool=callgrind --callgrind-out-file="$W/cg0" "$W/empty" 2>&1 | sed -n 's/.*Collected : //p')
 
 # bench_case NAME KEYS: $W/pNAME.yaml is the plaintext; extract of its
@@ -56,7 +61,10 @@ bench_case() {
 	got=$(age -d -i "$W/id.txt" "$W/p$n.age" | yq -r "$jqpath")
 	[ "$want" = "$got" ] || { echo "bench: yq and secretctl disagree at $path" >&2; exit 1; }
 	set -- -n "exec floor (empty C program)" "$W/empty" \
-		-n "secretctl extract -f" "$SC extract $W/s$n.yaml -f '$path' -i $W/id.txt" \
+		-n "secretctl extract -f" "$SC extract $W/s$n.yaml -f '$path' -i $W/id.txt"
+	[ -n "${BENCH_BASE:-}" ] && set -- "$@" -n "secretctl extract -f, $BASE_NAME" \
+		"$BENCH_BASE extract $W/s$n.yaml -f '$path' -i $W/id.txt"
+	set -- "$@" \
 		-n "age -d | yq -r" "sh -c \"age -d -i $W/id.txt $W/p$n.age | yq -r '$jqpath'\"" \
 		-n "age -d | jq -r" "sh -c \"age -d -i $W/id.txt $W/j$n.age | jq -r '$jqpath'\""
 	[ $have_spie = 1 ] && set -- "$@" -n "empty C program, static-pie (for scale)" "$W/empty-static"
@@ -76,7 +84,12 @@ bench_case() {
 	valgrind --tool=callgrind --callgrind-out-file="$W/cg" "$SC" extract "$W/s$n.yaml" -f "$path" \
 		-i "$W/id.txt" >/dev/null 2>"$W/cg.err"
 	ir=$(sed -n 's/.*Collected : //p' "$W/cg.err")
-	echo "$n $keys $ir $vfloor" >> "$W/ir.txt"
+	irb=
+	if [ -n "${BENCH_BASE:-}" ]; then
+		irb=$(valgrind --tool=callgrind --callgrind-out-file="$W/cgb" "$BENCH_BASE" extract \
+			"$W/s$n.yaml" -f "$path" -i "$W/id.txt" 2>&1 >/dev/null | sed -n 's/.*Collected : //p')
+	fi
+	echo "$n $keys $ir $vfloor $irb" >> "$W/ir.txt"
 }
 
 cases=
@@ -93,7 +106,7 @@ if [ "${BENCH_FLAT:-1}" = 1 ]; then
 	bench_case flat 10000
 	cases="$cases flat"
 fi
-sh "$TOP/bench/report.sh" "$OUT" "$W/ir.txt" "$cases"
+BENCH_BASE_NAME=$BASE_NAME sh "$TOP/bench/report.sh" "$OUT" "$W/ir.txt" "$cases"
 [ "${BENCH_OTHERS:-1}" = 1 ] || exit 0
 # the other commands' benchmarks (install, podman, keyring): one script each
 for b in "$TOP"/bench/*.sh; do
