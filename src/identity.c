@@ -372,7 +372,7 @@ int identity_create_file(const char *path, struct age_identity *out, struct err 
 
 struct unlock {
 	const struct identity_opts *o;
-	const struct identity_slot *slots;
+	const struct keyslot *slots;
 	size_t n;
 	struct secmem *out;
 	size_t *which;
@@ -443,7 +443,8 @@ static int open_slot(struct unlock *u, size_t i, const struct age_keys *k, const
 	int rc;
 
 	secmem_clear(u->out);
-	rc = age_decrypt(u->slots[i].age, u->slots[i].age_len, k, u->out, e);
+	rc = age_decrypt((const unsigned char *)u->slots[i].data_key, u->slots[i].data_key_len, k,
+			 u->out, e);
 	if (rc) {
 		secmem_clear(u->out);
 		if (rc == ERR_NOKEY && u->slots[i].recipient)
@@ -778,7 +779,7 @@ static const char *only_tail(const struct unlock *u)
 	return ", no other key source is tried";
 }
 
-int identity_unlock(const struct identity_opts *o, const struct identity_slot *slots, size_t n,
+int identity_unlock(const struct identity_opts *o, const struct keyslot *slots, size_t n,
 		    struct secmem *out, size_t *which, struct err *e)
 {
 	struct unlock u = { o, slots, n, out, which, { 0 }, { 0 }, 0, 0, NULL };

@@ -628,7 +628,7 @@ static int meta_scalar(struct scan *s, const char *what, const char **v, size_t 
 static int meta_slot(struct scan *s)
 {
 	struct splice_doc *d = s->d;
-	struct splice_slot *sl;
+	struct keyslot *sl;
 	yaml_mark_t m = s->ev.start_mark;
 	const char *v;
 	size_t n;
@@ -681,6 +681,7 @@ static int meta_slot(struct scan *s)
 				return fail_at(s, fm, "metadata: bad or repeated data_key");
 			if (!(sl->data_key = buf_memdup0(v, n)))
 				return err_oom(s->e);
+			sl->data_key_len = n;
 		}
 	}
 	if ((!sl->recipient && !sl->scrypt) || !sl->data_key)

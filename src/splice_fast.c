@@ -718,7 +718,7 @@ static int key_value(struct fs *s, size_t colon)
 struct meta {
 	unsigned f_col, s_col, k_col, c_col; /* fields, '-' of slots, slot fields, data_key text */
 	int have_version, have_fn, in_keys, keys_done, in_dk;
-	struct splice_slot *slot; /* the open slot */
+	struct keyslot *slot; /* the open slot */
 	struct buf dk;
 };
 
@@ -736,6 +736,7 @@ static int meta_dk_end(struct fs *s, struct meta *m)
 		return 0;
 	m->in_dk = 0;
 	m->slot->data_key = buf_memdup0(m->dk.p, m->dk.len);
+	m->slot->data_key_len = m->dk.len;
 	return m->slot->data_key ? 0 : oom(s);
 }
 
@@ -743,7 +744,7 @@ static int meta_dk_end(struct fs *s, struct meta *m)
 static int meta_slot_field(struct fs *s, struct meta *m, size_t p)
 {
 	const unsigned char *t = s->t;
-	struct splice_slot *sl = m->slot;
+	struct keyslot *sl = m->slot;
 	size_t v, e = s->le;
 
 	while (e > p && t[e - 1] == ' ')
@@ -885,7 +886,7 @@ static int meta_lines(struct fs *s, struct meta *m, size_t pos, unsigned kc)
 		} else if (m->in_keys && t[p] == '-' && p + 1 < s->le && t[p + 1] == ' ' &&
 			   (m->s_col ? col == m->s_col : col >= m->f_col)) {
 			size_t q = skip_sp(s, p + 1);
-			struct splice_slot *sl;
+			struct keyslot *sl;
 
 			rc = meta_slot_end(s, m);
 			if (rc)
@@ -1216,7 +1217,7 @@ int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, 
 	if (a->n_slots != b->n_slots)
 		return differ(why, why_len, "n_slots %zu != %zu", a->n_slots, b->n_slots);
 	for (size_t i = 0; i < a->n_slots; i++) {
-		const struct splice_slot *x = &a->slots[i], *y = &b->slots[i];
+		const struct keyslot *x = &a->slots[i], *y = &b->slots[i];
 
 		if (!str_eq(x->recipient, y->recipient) || x->scrypt != y->scrypt ||
 		    !str_eq(x->data_key, y->data_key) || x->line != y->line || x->col != y->col)

@@ -189,7 +189,7 @@ static void mac_lp(crypto_auth_hmacsha512256_state *st, const void *p, size_t n)
 /* The version 1 MAC (docs/FORMAT.md, "Version 1"): what upgrade checks
  * before it rewrites a store as version 2. */
 static void mac1_begin(crypto_auth_hmacsha512256_state *st, const struct subkeys *k,
-		       const struct store_slot *slots, size_t n)
+		       const struct keyslot *slots, size_t n)
 {
 	crypto_auth_hmacsha512256_init(st, k->mac1, sizeof k->mac1);
 	crypto_auth_hmacsha512256_update(st, (const unsigned char *)MAC1_DOMAIN, sizeof MAC1_DOMAIN);
@@ -207,7 +207,7 @@ static void mac_field(crypto_auth_hmacsha512256_state *st, const char *name, con
 }
 
 /* The fields after the tokens, each slot's data_key included. */
-static void mac1_fields(crypto_auth_hmacsha512256_state *st, const struct store_slot *slots,
+static void mac1_fields(crypto_auth_hmacsha512256_state *st, const struct keyslot *slots,
 		       size_t n, int final_newline)
 {
 	for (size_t i = 0; i < n; i++)
@@ -362,6 +362,26 @@ int store_read_secret_file(const char *path, struct secmem *out, struct err *e)
 	return read_path(path, NULL, out, e);
 }
 
+static void slot_free(struct keyslot *sl)
+{
+	free(sl->recipient);
+	free(sl->data_key);
+}
+
+/* to: a copy of from, with strings of its own. 0 or -1 (out of memory). */
+static int slot_copy(struct keyslot *to, const struct keyslot *from)
+{
+	*to = *from;
+	to->recipient = from->recipient ? buf_memdup0(from->recipient, strlen(from->recipient))
+					: NULL;
+	to->data_key = buf_memdup0(from->data_key, from->data_key_len);
+	if ((from->recipient && !to->recipient) || !to->data_key) {
+		slot_free(to);
+		return -1;
+	}
+	return 0;
+}
+
 /* flock the store, then make sure the name still refers to the locked
  * inode (a writer may have renamed a new file over it meanwhile). */
 static int lock_store(const char *path, const struct store_open *o, int *fdp, struct err *e)
@@ -466,17 +486,12 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 	if (!s->slots)
 		return err_oom(e);
 	for (size_t i = 0; i < s->n_slots; i++) {
-		const struct splice_slot *ss = &s->doc.slots[i];
-		if (ss->recipient) {
-			unsigned char pk[AGE_KEY_LEN];
-			if (age_recipient_parse(ss->recipient, strlen(ss->recipient), pk, e))
-				return err_wrap(e, "%s: line %u", path, ss->line);
-			s->slots[i].recipient = buf_memdup0(ss->recipient, strlen(ss->recipient));
-			if (!s->slots[i].recipient)
-				return err_oom(e);
-		}
-		s->slots[i].data_key = buf_memdup0(ss->data_key, strlen(ss->data_key));
-		if (!s->slots[i].data_key)
+		const struct keyslot *ss = &s->doc.slots[i];
+		unsigned char pk[AGE_KEY_LEN];
+
+		if (ss->recipient && age_recipient_parse(ss->recipient, strlen(ss->recipient), pk, e))
+			return err_wrap(e, "%s: line %u", path, ss->line);
+		if (slot_copy(&s->slots[i], ss))
 			return err_oom(e);
 	}
 	if (s->n_slots == 0)
@@ -508,20 +523,11 @@ int store_lock(struct store *s, const struct store_open *o, struct err *e)
 /* The data key alone, nothing checked with it yet. */
 static int unlock_key(struct store *s, const struct identity_opts *io, struct err *e)
 {
-	struct identity_slot *slots;
 	struct secmem key = { 0 };
 	size_t which = 0;
 	int rc;
 
-	slots = calloc(s->n_slots, sizeof *slots);
-	if (!slots)
-		return err_oom(e);
-	for (size_t i = 0; i < s->n_slots; i++)
-		slots[i] = (struct identity_slot){ s->slots[i].recipient,
-						   (const unsigned char *)s->slots[i].data_key,
-						   strlen(s->slots[i].data_key) };
-	rc = identity_unlock(io, slots, s->n_slots, &key, &which, e);
-	free(slots);
+	rc = identity_unlock(io, s->slots, s->n_slots, &key, &which, e);
 	if (rc) {
 		secmem_free(&key); /* a slot that failed midway leaves its buffer */
 		return rc;
@@ -1119,8 +1125,10 @@ out:
 
 /* ---- slots -------------------------------------------------------------- */
 
+/* out's data_key: the data key wrapped for pk, or (pk NULL) for pass. */
 static int wrap_slot(const unsigned char *data_key, const unsigned char *pk,
-		     const unsigned char *pass, size_t plen, int log_n, char **out, struct err *e)
+		     const unsigned char *pass, size_t plen, int log_n, struct keyslot *out,
+		     struct err *e)
 {
 	const unsigned char(*one)[AGE_KEY_LEN] = (const void *)pk;
 	struct age_recipients r = { pk ? one : NULL, pk ? 1 : 0, pass, plen, log_n };
@@ -1132,7 +1140,8 @@ static int wrap_slot(const unsigned char *data_key, const unsigned char *pk,
 		buf_free(&b);
 		return rc;
 	}
-	*out = b.p;
+	out->data_key = b.p;
+	out->data_key_len = b.len;
 	return 0;
 }
 
@@ -1160,24 +1169,25 @@ static int slot_index(const struct store *s, const char *recipient)
 	return -1;
 }
 
-static int push_slot(struct store *s, char *recipient, char *data_key, struct err *e)
+/* Append sl, whose strings s takes (also on failure). */
+static int push_slot(struct store *s, struct keyslot *sl, struct err *e)
 {
-	struct store_slot *nv = realloc(s->slots, (s->n_slots + 1) * sizeof *nv);
+	struct keyslot *nv = realloc(s->slots, (s->n_slots + 1) * sizeof *nv);
 
 	if (!nv) {
-		free(recipient);
-		free(data_key);
+		slot_free(sl);
 		return err_oom(e);
 	}
 	s->slots = nv;
-	s->slots[s->n_slots++] = (struct store_slot){ recipient, data_key };
+	sl->scrypt = !sl->recipient;
+	s->slots[s->n_slots++] = *sl;
 	return 0;
 }
 
 int store_add_recipient(struct store *s, const char *recipient, struct err *e)
 {
 	unsigned char pk[AGE_KEY_LEN];
-	char *dk = NULL, *r;
+	struct keyslot sl = { 0 };
 	int rc;
 
 	rc = age_recipient_parse(recipient, strlen(recipient), pk, e);
@@ -1185,29 +1195,29 @@ int store_add_recipient(struct store *s, const char *recipient, struct err *e)
 		return rc;
 	if (slot_index(s, recipient) >= 0)
 		return err_set(e, ERR_INPUT, "%s is already a recipient", recipient);
-	rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &dk, e);
+	rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &sl, e);
 	if (rc)
 		return rc;
-	r = buf_memdup0(recipient, strlen(recipient));
-	if (!r) {
-		free(dk);
+	sl.recipient = buf_memdup0(recipient, strlen(recipient));
+	if (!sl.recipient) {
+		slot_free(&sl);
 		return err_oom(e);
 	}
-	return push_slot(s, r, dk, e);
+	return push_slot(s, &sl, e);
 }
 
 int store_add_passphrase(struct store *s, const unsigned char *pass, size_t len, int log_n,
 			 struct err *e)
 {
-	char *dk = NULL;
+	struct keyslot sl = { 0 };
 	int rc;
 
 	if (slot_index(s, "scrypt") >= 0)
 		return err_set(e, ERR_INPUT, "the store already has a passphrase slot");
-	rc = wrap_slot(s->data_key, NULL, pass, len, log_n, &dk, e);
+	rc = wrap_slot(s->data_key, NULL, pass, len, log_n, &sl, e);
 	if (rc)
 		return rc;
-	return push_slot(s, NULL, dk, e);
+	return push_slot(s, &sl, e);
 }
 
 int store_remove_recipient(struct store *s, const char *recipient, struct err *e)
@@ -1218,8 +1228,7 @@ int store_remove_recipient(struct store *s, const char *recipient, struct err *e
 		return err_set(e, ERR_NOTFOUND, "%s is not a recipient of %s", recipient, s->path);
 	if (s->n_slots == 1)
 		return err_set(e, ERR_INPUT, "cannot remove the last key slot of %s", s->path);
-	free(s->slots[i].recipient);
-	free(s->slots[i].data_key);
+	slot_free(&s->slots[i]);
 	memmove(&s->slots[i], &s->slots[i + 1], (s->n_slots - (size_t)i - 1) * sizeof *s->slots);
 	s->n_slots--;
 	return 0;
@@ -1250,20 +1259,15 @@ static int merged_slot(struct store *out, const char *r, const struct store *con
 		       size_t nsrc, struct err *e)
 {
 	int scrypt = strcmp(r, "scrypt") == 0;
-	char *rc_r, *dk;
+	struct keyslot sl;
 
 	for (size_t i = 0; i < nsrc; i++) {
 		int k = slot_index(src[i], r);
 		if (k < 0)
 			continue;
-		rc_r = scrypt ? NULL : buf_memdup0(r, strlen(r));
-		dk = buf_memdup0(src[i]->slots[k].data_key, strlen(src[i]->slots[k].data_key));
-		if ((!scrypt && !rc_r) || !dk) {
-			free(rc_r);
-			free(dk);
+		if (slot_copy(&sl, &src[i]->slots[k]))
 			return err_oom(e);
-		}
-		return push_slot(out, rc_r, dk, e);
+		return push_slot(out, &sl, e);
 	}
 	if (scrypt)
 		return err_set(e, ERR_INPUT,
@@ -1331,7 +1335,7 @@ int store_merge_keys(struct store *out, const char *path, const struct store *ba
 
 int store_rotate_key(struct store *s, const unsigned char *pass, size_t plen, struct err *e)
 {
-	struct store_slot *ns = calloc(s->n_slots ? s->n_slots : 1, sizeof *ns);
+	struct keyslot *ns = calloc(s->n_slots ? s->n_slots : 1, sizeof *ns);
 	int rc = 0;
 
 	if (!ns)
@@ -1347,7 +1351,7 @@ int store_rotate_key(struct store *s, const unsigned char *pass, size_t plen, st
 		if (s->slots[i].recipient)
 			continue;
 		rc = age_decrypt((const unsigned char *)s->slots[i].data_key,
-				 strlen(s->slots[i].data_key), &k, &old, e);
+				 s->slots[i].data_key_len, &k, &old, e);
 		if (!rc && (old.len != STORE_KEY_LEN ||
 			    sodium_memcmp(old.p, s->data_key, STORE_KEY_LEN) != 0))
 			rc = err_set(e, ERR_NOKEY, "the passphrase slot holds another data key");
@@ -1366,12 +1370,12 @@ int store_rotate_key(struct store *s, const unsigned char *pass, size_t plen, st
 			rc = age_recipient_parse(s->slots[i].recipient, strlen(s->slots[i].recipient),
 						 pk, e);
 			if (!rc)
-				rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &ns[i].data_key, e);
+				rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &ns[i], e);
 		} else if (!pass) {
 			rc = err_set(e, ERR_NOKEY,
 				     "the passphrase slot needs the passphrase to take the new data key");
 		} else {
-			rc = wrap_slot(s->data_key, NULL, pass, plen, 0, &ns[i].data_key, e);
+			rc = wrap_slot(s->data_key, NULL, pass, plen, 0, &ns[i], e);
 		}
 	}
 	if (rc) {
@@ -1383,6 +1387,7 @@ int store_rotate_key(struct store *s, const unsigned char *pass, size_t plen, st
 	for (size_t i = 0; i < s->n_slots; i++) {
 		free(s->slots[i].data_key);
 		s->slots[i].data_key = ns[i].data_key;
+		s->slots[i].data_key_len = ns[i].data_key_len;
 	}
 	free(ns);
 	tokmap_free(s->tokens); /* every token is new under a new key */
@@ -1526,10 +1531,8 @@ void store_free(struct store *s)
 {
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
-	for (size_t i = 0; i < s->n_slots; i++) {
-		free(s->slots[i].recipient);
-		free(s->slots[i].data_key);
-	}
+	for (size_t i = 0; i < s->n_slots; i++)
+		slot_free(&s->slots[i]);
 	free(s->slots);
 	free(s->path);
 	splice_doc_free(&s->doc); /* before the text: its block may lie there */

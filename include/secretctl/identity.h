@@ -9,6 +9,7 @@
 #include "secretctl/age.h"
 #include "secretctl/buf.h"
 #include "secretctl/err.h"
+#include "secretctl/keyslot.h"
 #include "secretctl/secmem.h"
 
 /* Identity and passphrase files larger than this are refused. */
@@ -44,16 +45,9 @@ struct identity_opts {
 	void (*on_event)(enum identity_event ev, const char *msg);
 };
 
-/* One key slot: an age file (armored or binary) whose payload is the data
- * key, addressed to one recipient ("age1...", NUL-terminated) or, with
- * recipient NULL, to a passphrase (scrypt). */
-struct identity_slot {
-	const char *recipient;
-	const unsigned char *age;
-	size_t age_len;
-};
-
-/* Open one of slots[0..n) with the key sources, in this order; the
+/* Open one of slots[0..n) (each an age file, armored or binary, whose
+ * payload is the data key: data_key[0..data_key_len), for its recipient or,
+ * recipient NULL, a passphrase) with the key sources, in this order; the
  * first that opens a slot wins and later sources are not looked at:
  *  1. -i FILE (o->files, in order), else $SECRETCTL_IDENTITY (paths
  *     separated by ':'). Named explicitly, so a file that cannot be read
@@ -83,7 +77,7 @@ struct identity_slot {
  *  - ERR_NOKEY "...: wrong passphrase";
  *  - ERR_INTEGRITY when a slot does not open with its matching identity
  *    (tag or MAC failure, or a slot that lies about its recipient). */
-int identity_unlock(const struct identity_opts *o, const struct identity_slot *slots, size_t n,
+int identity_unlock(const struct identity_opts *o, const struct keyslot *slots, size_t n,
 		    struct secmem *out, size_t *which, struct err *e);
 
 /* $XDG_CONFIG_HOME/secretctl/identity.txt ($XDG_CONFIG_HOME: when set and

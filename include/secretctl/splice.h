@@ -10,6 +10,7 @@
 
 #include "secretctl/buf.h"
 #include "secretctl/err.h"
+#include "secretctl/keyslot.h"
 #include "secretctl/path.h"
 #include "secretctl/secmem.h"
 
@@ -74,14 +75,6 @@ struct splice_node {
 	size_t index;         /* position among the parent's children (a sequence index) */
 };
 
-/* Parsed metadata block (store only). */
-struct splice_slot {
-	char *recipient;       /* "age1..." or NULL for the scrypt slot */
-	int scrypt;            /* 1: "passphrase: scrypt" slot */
-	char *data_key;        /* the armored age file (block scalar content, LF line ends) */
-	unsigned line, col;
-};
-
 struct splice_doc {
 	struct splice_item *items;  /* in file order */
 	size_t n_items, cap_items;
@@ -102,7 +95,7 @@ struct splice_doc {
 	/* store only */
 	size_t meta_start, meta_end;
 	long version;                /* 1 or 2 */
-	struct splice_slot *slots;
+	struct keyslot *slots;
 	size_t n_slots;
 	char *mac;                   /* base64 text */
 	size_t mac_start, mac_end;   /* the mac value's bytes in the text (what

@@ -10,18 +10,13 @@
 #include "secretctl/buf.h"
 #include "secretctl/err.h"
 #include "secretctl/identity.h"
+#include "secretctl/keyslot.h"
 #include "secretctl/secmem.h"
 #include "secretctl/splice.h"
 
 #define STORE_KEY_LEN 32
 /* Stores and plaintext files larger than this are refused before parsing. */
 #define STORE_MAX_SIZE (64u << 20)
-
-/* A key slot: an armored age file holding the data key. */
-struct store_slot {
-	char *recipient; /* "age1..."; NULL for the scrypt (passphrase) slot */
-	char *data_key;  /* armored age file, LF line ends */
-};
 
 struct store_tokmap; /* stable tokens: (kind, path, plaintext) -> old token */
 
@@ -30,7 +25,7 @@ struct store {
 	struct buf text;         /* the file's bytes */
 	size_t text_mapped;      /* text.p is buf_big_alloc'ed, this size; 0: malloc'ed */
 	struct splice_doc doc;   /* scan of text */
-	struct store_slot *slots;
+	struct keyslot *slots;   /* copies of doc.slots, then as changed */
 	size_t n_slots;
 	unsigned char *data_key; /* secmem, STORE_KEY_LEN; NULL until unlocked */
 	int lock_fd;             /* -1 unless locked */

@@ -46,7 +46,7 @@ static void put_hex(const unsigned char *p, size_t n)
 	putchar('\n');
 }
 
-static int make_slot(const char *spec, const unsigned char *key, struct identity_slot *s,
+static int make_slot(const char *spec, const unsigned char *key, struct keyslot *s,
 		     struct buf *file, struct err *e)
 {
 	unsigned char pk[AGE_KEY_LEN];
@@ -74,14 +74,14 @@ static int make_slot(const char *spec, const unsigned char *key, struct identity
 		}
 		r.x25519 = (const unsigned char(*)[AGE_KEY_LEN])pk;
 		r.n_x25519 = 1;
-		s->recipient = rcpt;
+		s->recipient = (char *)rcpt; /* argv's, never freed */
 	}
 	if ((rc = age_encrypt(&r, key, 32, 0, file, e)))
 		return rc;
 	if (corrupt)
 		file->p[file->len - 1] ^= 1;
-	s->age = (const unsigned char *)file->p;
-	s->age_len = file->len;
+	s->data_key = file->p;
+	s->data_key_len = file->len;
 	return 0;
 }
 
@@ -101,7 +101,7 @@ static int cmd_unlock(int argc, char **argv)
 {
 	struct identity_opts o = { 0 };
 	const char **files = calloc((size_t)argc + 1, sizeof *files);
-	struct identity_slot *slots = calloc((size_t)argc + 1, sizeof *slots);
+	struct keyslot *slots = calloc((size_t)argc + 1, sizeof *slots);
 	struct buf *bufs = calloc((size_t)argc + 1, sizeof *bufs);
 	unsigned char key[32];
 	struct secmem out = { 0 };

@@ -30,7 +30,7 @@ struct fx {
 	char rcpt[3][AGE_RECIPIENT_MAX];
 	char file[3][128];               /* plain identity files */
 	struct buf age[8];               /* slot files */
-	struct identity_slot slot[8];
+	struct keyslot slot[8];
 	size_t n;
 	struct secmem out;
 	struct err e;
@@ -146,9 +146,9 @@ static void add_slot(struct fx *f, int k)
 		r.n_x25519 = 1;
 	}
 	assert_int_equal(age_encrypt(&r, data_key, sizeof data_key, 1, &f->age[f->n], &e), 0);
-	f->slot[f->n] = (struct identity_slot){ k < 0 ? NULL : f->rcpt[k],
-						(const unsigned char *)f->age[f->n].p,
-						f->age[f->n].len };
+	f->slot[f->n] = (struct keyslot){ .recipient = k < 0 ? NULL : f->rcpt[k],
+					  .data_key = f->age[f->n].p,
+					  .data_key_len = f->age[f->n].len };
 	f->n++;
 }
 
@@ -598,7 +598,8 @@ static void test_match_without_trial(void **state)
 	struct fx *f = *state;
 
 	add_slot(f, 0);
-	f->slot[f->n++] = (struct identity_slot){ f->rcpt[2], (const unsigned char *)"junk", 4 };
+	f->slot[f->n++] = (struct keyslot){ .recipient = f->rcpt[2], .data_key = "junk",
+					    .data_key_len = 4 };
 	add_slot(f, 1);
 	f->files[f->o.n_files++] = f->file[1];
 	unlock_ok(f, 2);
@@ -642,8 +643,8 @@ static void test_integrity(void **state)
 	r.x25519 = (const unsigned char(*)[AGE_KEY_LEN])f->id[1].public;
 	r.n_x25519 = 1;
 	assert_int_equal(age_encrypt(&r, data_key, sizeof data_key, 1, &f->age[0], &e), 0);
-	f->slot[0] = (struct identity_slot){ f->rcpt[0], (const unsigned char *)f->age[0].p,
-					     f->age[0].len };
+	f->slot[0] = (struct keyslot){ .recipient = f->rcpt[0], .data_key = f->age[0].p,
+				       .data_key_len = f->age[0].len };
 	f->n = 1;
 	f->files[f->o.n_files++] = f->file[0];
 	snprintf(want, sizeof want, "key slot 1 names %s but does not open with its identity "
@@ -653,8 +654,8 @@ static void test_integrity(void **state)
 	r.x25519 = (const unsigned char(*)[AGE_KEY_LEN])f->id[0].public;
 	assert_int_equal(age_encrypt(&r, data_key, sizeof data_key, 0, &f->age[1], &e), 0);
 	f->age[1].p[f->age[1].len - 1] ^= 1;
-	f->slot[0] = (struct identity_slot){ f->rcpt[0], (const unsigned char *)f->age[1].p,
-					     f->age[1].len };
+	f->slot[0] = (struct keyslot){ .recipient = f->rcpt[0], .data_key = f->age[1].p,
+				       .data_key_len = f->age[1].len };
 	snprintf(want, sizeof want, "key slot 1 (%s): ", f->rcpt[0]);
 	unlock_fails(f, ERR_INTEGRITY, want);
 	f->n = 2; /* so teardown frees both files */
