@@ -31,7 +31,7 @@ static void say_waiting(const char *path)
  * does (empty), its data key kept in *key so the edit needs no identity. */
 static int offer_create(const char *path, const struct cli_args *a, unsigned char **key)
 {
-	struct store c = { .lock_fd = -1 };
+	struct store c = { 0 };
 	struct buf q = { 0 };
 	struct err e;
 	int yes = 0, rc;
@@ -127,7 +127,7 @@ static int open_merge(const char *path, const struct cli_args *a, struct store *
 {
 	struct store_open o = { .lock = 1, .no_wait = a->opt[CLI_OPT_NOWAIT].count > 0,
 				.on_wait = say_waiting };
-	struct store in[3] = { { .lock_fd = -1 }, { .lock_fd = -1 }, { .lock_fd = -1 } };
+	struct store in[3] = { { 0 } };
 	struct secmem view[3] = { { 0 } };
 	struct merge_result r = { { 0 } };
 	struct err e;
@@ -223,7 +223,7 @@ int cmd_edit(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("edit");
 	struct editor_ws ws = { .root_fd = -1, .dir_fd = -1 };
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct secmem plain = { 0 };
 	struct buf text = { 0 }, stale = { 0 };
 	struct cli_args a;

@@ -25,7 +25,7 @@ int cmd_encrypt(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("encrypt");
 	struct secmem plain = { 0 };
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct buf text = { 0 };
 	struct cli_args a;
 	struct err e;
@@ -92,7 +92,7 @@ int cmd_decrypt(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("decrypt");
 	struct secmem plain = { 0 };
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct cli_args a;
 	const char *path;
 	int rc;

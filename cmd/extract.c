@@ -65,7 +65,7 @@ int cli_form_args(const struct cli_cmd *cmd, const struct cli_args *a, int opt_e
 int cmd_extract(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("extract");
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct cli_values v = { 0 };
 	struct secmem out = { 0 };
 	struct cli_form f;

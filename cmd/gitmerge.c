@@ -58,8 +58,8 @@ int cli_merge_open(const char *const paths[3], const struct cli_args *a, struct 
 int cmd_git_merge(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("git-merge");
-	struct store s[3] = { { .lock_fd = -1 }, { .lock_fd = -1 }, { .lock_fd = -1 } };
-	struct store out = { .lock_fd = -1 };
+	struct store s[3] = { { 0 } };
+	struct store out = { 0 };
 	struct secmem view[3] = { { 0 } };
 	struct merge_result r = { { 0 } };
 	struct buf text = { 0 };

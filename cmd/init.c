@@ -16,7 +16,7 @@ int cmd_init(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("init");
 	struct secmem plain = { 0 };
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct cli_args a;
 	struct err e;
 	const char *path;

@@ -436,7 +436,7 @@ int cmd_install(int argc, char **argv)
 	const struct cli_cmd *cmd = cli_find("install");
 	struct install_target t = { .gid = 0, .mode = INSTALL_FILE_MODE };
 	enum install_result r = INSTALL_UNCHANGED;
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct cli_values v = { 0 };
 	struct secmem out = { 0 };
 	struct cli_form f;

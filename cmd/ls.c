@@ -147,7 +147,7 @@ static int write_collected(struct lister *l)
 static int ls_prefix(const struct cli_cmd *cmd, const char *store, const char *prefix,
 		     const char *depth_arg, struct lister *l)
 {
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct buf pbuf = { 0 };
 	struct path p = { 0 };
 	struct want w = { 0 };
@@ -199,7 +199,7 @@ out:
 int cmd_ls(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("ls");
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct lister l = { 0 };
 	struct buf prefix = { 0 };
 	struct path p = { 0 };

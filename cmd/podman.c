@@ -41,7 +41,7 @@ static int is_mapping(const struct store *s, const char *pstr)
 int cmd_podman(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("podman");
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct cli_values v = { 0 };
 	struct podman_labels labels = { 0 };
 	struct podman_existing *cur = NULL;

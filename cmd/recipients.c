@@ -45,7 +45,7 @@ static int rotate(struct store *s, const struct cli_args *a, struct err *e)
 
 static int modify(const char *store, const char *verb, const char *r, const struct cli_args *a)
 {
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct secmem plain = { 0 };
 	struct err e;
 	int rc;
@@ -74,7 +74,7 @@ out:
 
 static int list(const char *store)
 {
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct err e;
 
 	if (store_load(store, NULL, &s, &e)) {

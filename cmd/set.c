@@ -26,7 +26,7 @@ static int change(const char *name, const struct cli_opt *opts, int argc, char *
 	const struct cli_cmd *cmd = cli_find(name);
 	int is_set = strcmp(name, "set") == 0;
 	struct secmem plain = { 0 }, value = { 0 }, out = { 0 };
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct path p = { 0 };
 	struct cli_args a;
 	struct err e;

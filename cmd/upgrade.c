@@ -93,7 +93,7 @@ out:
 int cmd_upgrade(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("upgrade");
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct secmem plain = { 0 };
 	struct cli_args a;
 	const char *path;

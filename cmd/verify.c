@@ -32,7 +32,7 @@ static void say_waiting(const char *path)
 static int show_changes(const char *path, const struct secmem *view, const char *good,
 			const struct cli_args *a)
 {
-	struct store g = { .lock_fd = -1 };
+	struct store g = { 0 };
 	struct secmem gview = { 0 };
 	struct merge_view mv[2];
 	struct buf list = { 0 };
@@ -68,7 +68,7 @@ static int repair(const char *path, const struct cli_args *a)
 {
 	struct store_open o = { .lock = 1, .no_wait = a->opt[CLI_OPT_NOWAIT].count > 0,
 				.on_wait = say_waiting };
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct secmem view = { 0 };
 	struct buf text = { 0 };
 	struct store_counts c;
@@ -119,7 +119,7 @@ out:
 int cmd_verify(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("verify");
-	struct store s = { .lock_fd = -1 };
+	struct store s = { 0 };
 	struct secmem plain = { 0 };
 	struct splice_doc d = { 0 };
 	struct store_counts c;

@@ -442,7 +442,6 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 	int fd, rc;
 
 	memset(s, 0, sizeof *s);
-	s->lock_fd = -1;
 	s->path = buf_memdup0(path, strlen(path));
 	if (!s->path)
 		return err_oom(e);
@@ -450,6 +449,7 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 		rc = lock_store(path, o, &s->lock_fd, e);
 		if (rc)
 			return rc;
+		s->locked = 1;
 		fd = s->lock_fd;
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -466,7 +466,7 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 		s->exists = 1;
 		rc = read_store_text(fd, path, &st, s, e);
 	}
-	if (fd != s->lock_fd)
+	if (!s->locked)
 		close(fd);
 	if (rc)
 		return rc;
@@ -511,6 +511,7 @@ int store_lock(struct store *s, const struct store_open *o, struct err *e)
 
 	if (rc)
 		return rc;
+	s->locked = 1;
 	if (fstat(s->lock_fd, &st) != 0)
 		return err_errno(e, ERR_IO, errno, "cannot stat '%s'", s->path);
 	if (!S_ISREG(st.st_mode))
@@ -1148,7 +1149,6 @@ static int wrap_slot(const unsigned char *data_key, const unsigned char *pk,
 int store_new(const char *path, struct store *s, struct err *e)
 {
 	memset(s, 0, sizeof *s);
-	s->lock_fd = -1;
 	s->mode = 0600;
 	s->path = buf_memdup0(path, strlen(path));
 	s->data_key = secmem_alloc(STORE_KEY_LEN);
@@ -1471,7 +1471,7 @@ int store_save(struct store *s, const char *text, size_t len, int create_only, i
 		rc = err_errno(e, ERR_IO, errno, "cannot open directory '%s'", dir.p);
 		goto out;
 	}
-	if (s->lock_fd >= 0)
+	if (s->locked)
 		remove_stale_tmps(dfd, base);
 	randombytes_buf(rnd, sizeof rnd);
 	if (buf_printf(&tmp, ".%s.secretctl-%02x%02x%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0],
@@ -1529,7 +1529,7 @@ out:
 
 void store_free(struct store *s)
 {
-	if (s->lock_fd >= 0)
+	if (s->locked)
 		close(s->lock_fd);
 	for (size_t i = 0; i < s->n_slots; i++)
 		slot_free(&s->slots[i]);
@@ -1543,5 +1543,4 @@ void store_free(struct store *s)
 	secmem_release(s->data_key);
 	tokmap_free(s->tokens);
 	memset(s, 0, sizeof *s);
-	s->lock_fd = -1;
 }

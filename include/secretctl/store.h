@@ -28,7 +28,8 @@ struct store {
 	struct keyslot *slots;   /* copies of doc.slots, then as changed */
 	size_t n_slots;
 	unsigned char *data_key; /* secmem, STORE_KEY_LEN; NULL until unlocked */
-	int lock_fd;             /* -1 unless locked */
+	int locked;              /* lock_fd holds the lock (store_load with o->lock, store_lock) */
+	int lock_fd;
 	mode_t mode;             /* the file's mode (kept on save) */
 	int exists;
 	struct store_tokmap *tokens; /* filled by store_decrypt */
@@ -120,6 +121,8 @@ int store_save(struct store *s, const char *text, size_t len, int create_only, i
 int store_merge_keys(struct store *out, const char *path, const struct store *base,
 		     const struct store *ours, const struct store *theirs, struct err *e);
 
+/* Releases the lock and frees everything; a zeroed struct store is empty,
+ * so it may be freed whether or not anything filled it. */
 void store_free(struct store *s);
 
 /* Read a whole file (size cap STORE_MAX_SIZE) into secret or plain memory. */
