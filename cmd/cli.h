@@ -157,36 +157,8 @@ int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, s
  * errors; with verbose, says whether anything was written. */
 int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose);
 
-/* Call fn for every leaf below node (scalars, aliases followed, empty
- * collections) with its escaped PATH; prefix is the PATH of node. */
-typedef int (*cli_leaf_fn)(void *ctx, const struct buf *path, size_t node);
-int cli_walk_leaves(const struct splice_doc *d, size_t node, struct buf *prefix, cli_leaf_fn fn,
-		    void *ctx);
-
 /* ---- values (cmd/values.c): what extract, install and podman hand out ---- */
 #include "secretctl/envfmt.h"
-
-struct cli_value {
-	const char *name; /* env form: the variable's name (a key, or --name) */
-	size_t name_len;
-	char *path;       /* escaped PATH of the value */
-	struct secmem value;
-	char *owned_name;
-};
-struct cli_values {
-	struct cli_value *v;
-	size_t n;
-};
-/* Load store, open and check it, look PATH up and return what it names:
- * file form (env 0): the one scalar; env form: the scalar (named after the
- * last segment, or name) or the mapping's scalar children, in order. Every
- * error is printed (4 no key, 5 integrity, then 3 with "did you mean", 6
- * for a wrong kind). */
-int cli_open_values(const char *store, const char *path, int env, const char *name,
-		    const struct cli_args *a, struct store *s, struct cli_values *out);
-void cli_values_free(struct cli_values *v);
-/* Env form of values in dialect d (all or nothing; errors printed). */
-int cli_render_env(const struct cli_values *v, enum envfmt_dialect d, struct secmem *out);
 
 /* -e/-f PATH, --format, --name as a command gave them (ids < 0: the
  * command has no such option). Errors printed. */
@@ -198,6 +170,33 @@ struct cli_form {
 };
 int cli_form_args(const struct cli_cmd *cmd, const struct cli_args *a, int opt_env, int opt_file,
 		  int opt_format, int opt_name, struct cli_form *f);
+
+/* What -e/-f PATH names and the values it hands out. A zeroed struct is
+ * empty. */
+struct cli_values {
+	struct path path;        /* PATH, parsed */
+	int parsed;
+	struct store_ref ref;    /* what it names */
+	/* the scalar, or the mapping's scalar children in order: named after
+	 * their keys (a scalar after the last segment, or --name) */
+	struct envfmt_entry *v;
+	size_t n;
+	struct secmem bytes;     /* the values' bytes, one after the other */
+	struct buf text;         /* their PATHs, each NUL-terminated */
+};
+/* Parse PATH into v (for a command that needs it before the store is
+ * opened); the error printed. */
+int cli_values_parse(struct cli_values *v, const char *path);
+/* Load store, open and check it, look f->path up (parsed first unless
+ * cli_values_parse did) and collect what it names: file form the one
+ * scalar; env form the scalar or the mapping's scalar children. Every
+ * error is printed (2 for PATH, 4 no key, 5 integrity, then 3 with "did
+ * you mean", 6 for a wrong kind). */
+int cli_values_open(struct cli_values *v, const char *store, const struct cli_form *f,
+		    const struct cli_args *a, struct store *s);
+void cli_values_free(struct cli_values *v);
+/* Env form of values in dialect d (all or nothing; errors printed). */
+int cli_render_env(const struct cli_values *v, enum envfmt_dialect d, struct secmem *out);
 
 /* ---- merges (cmd/gitmerge.c) ---- */
 #include "secretctl/merge.h"

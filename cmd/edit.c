@@ -162,7 +162,6 @@ static int edit_loop(struct editor_ws *ws, struct store *s, const struct secmem 
 		     int merge, struct buf *text, int *changed)
 {
 	struct secmem edited = { 0 };
-	struct splice_doc doc = { 0 };
 	struct err e;
 	int rc, again;
 
@@ -184,10 +183,8 @@ static int edit_loop(struct editor_ws *ws, struct store *s, const struct secmem 
 					     "each conflict and remove the marker lines",
 					     ml);
 		}
-		if (!rc) {
-			rc = splice_scan_plain((char *)edited.p, edited.len, &doc, &e);
-			splice_doc_free(&doc);
-		}
+		if (!rc)
+			rc = store_view_check((char *)edited.p, edited.len, &e);
 		if (!rc) {
 			text->len = 0;
 			rc = store_encrypt(s, (char *)edited.p, edited.len, text, &e);

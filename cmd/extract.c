@@ -19,22 +19,6 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_END,
 };
 
-int cli_render_env(const struct cli_values *v, enum envfmt_dialect d, struct secmem *out)
-{
-	struct envfmt_entry *ent = calloc(v->n ? v->n : 1, sizeof *ent);
-	struct err e;
-	int rc;
-
-	if (!ent)
-		return cli_error(ERR_FAIL, "out of memory");
-	for (size_t i = 0; i < v->n; i++)
-		ent[i] = (struct envfmt_entry){ v->v[i].name, v->v[i].name_len, v->v[i].value.p,
-						v->v[i].value.len, v->v[i].path };
-	rc = envfmt_render(d, ent, v->n, out, &e) ? cli_fail(&e) : 0;
-	free(ent);
-	return rc;
-}
-
 int cli_form_args(const struct cli_cmd *cmd, const struct cli_args *a, int opt_env, int opt_file,
 		  int opt_format, int opt_name, struct cli_form *f)
 {
@@ -81,12 +65,12 @@ int cmd_extract(int argc, char **argv)
 	if (!rc && !store)
 		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
 	if (!rc)
-		rc = cli_open_values(store, f.path, f.env, f.name, &a, &s, &v);
+		rc = cli_values_open(&v, store, &f, &a, &s);
 	if (!rc && f.env)
 		rc = cli_render_env(&v, f.dialect, &out);
 	if (!rc)
 		rc = f.env ? cli_write_stdout(out.p, out.len)
-			   : cli_write_stdout(v.v[0].value.p, v.v[0].value.len);
+			   : cli_write_stdout(v.v[0].value, v.v[0].value_len);
 	secmem_free(&out);
 	cli_values_free(&v);
 	store_free(&s);

@@ -410,27 +410,6 @@ static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t
 
 /* ---- install ---- */
 
-/* NAME: the second positional, else the PATH's last segment. */
-static int default_name(const char *pstr, char **out)
-{
-	struct path p = { 0 };
-	struct err e;
-
-	if (path_parse(pstr, strlen(pstr), &p, &e))
-		return cli_fail(&e);
-	if (p.n == 0) {
-		path_free(&p);
-		return cli_error(ERR_USAGE, "install needs a PATH below the top level");
-	}
-	if (memchr(p.v[p.n - 1].s, '\0', p.v[p.n - 1].len)) {
-		path_free(&p);
-		return cli_error(ERR_IO, "file name contains a NUL byte; give NAME");
-	}
-	*out = strdup(p.v[p.n - 1].s);
-	path_free(&p);
-	return *out ? 0 : cli_error(ERR_FAIL, "out of memory");
-}
-
 int cmd_install(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("install");
@@ -442,7 +421,8 @@ int cmd_install(int argc, char **argv)
 	struct cli_form f;
 	struct cli_args a;
 	struct err e;
-	char *name = NULL, defdir[64];
+	const char *name;
+	char defdir[64];
 	uid_t *readers = NULL, me = caller_uid();
 	const char *store;
 	const void *data;
@@ -465,13 +445,17 @@ int cmd_install(int argc, char **argv)
 		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
 	if (rc)
 		goto out;
-	if (a.n_pos > used)
-		name = strdup(a.pos[used]);
-	else if ((rc = default_name(f.path, &name)))
-		goto out;
-	if (!name) {
-		rc = cli_error(ERR_FAIL, "out of memory");
-		goto out;
+	/* NAME: the second positional, else the PATH's last segment */
+	if (a.n_pos > used) {
+		name = a.pos[used];
+	} else {
+		if ((rc = cli_values_parse(&v, f.path)))
+			goto out;
+		if (v.path.n == 0) {
+			rc = cli_error(ERR_USAGE, "install needs a PATH below the top level");
+			goto out;
+		}
+		name = v.path.v[v.path.n - 1].s;
 	}
 	if (install_name_check(name, strlen(name), &e)) {
 		rc = cli_fail(&e);
@@ -512,13 +496,13 @@ int cmd_install(int argc, char **argv)
 	t.readers = readers;
 	t.n_readers = (size_t)a.opt[OPT_READER].count;
 
-	rc = cli_open_values(store, f.path, f.env, NULL, &a, &s, &v);
+	rc = cli_values_open(&v, store, &f, &a, &s);
 	if (!rc && f.env)
 		rc = cli_render_env(&v, f.dialect, &out);
 	if (rc)
 		goto out;
-	data = f.env ? (const void *)out.p : (const void *)v.v[0].value.p;
-	len = f.env ? out.len : v.v[0].value.len;
+	data = f.env ? (const void *)out.p : (const void *)v.v[0].value;
+	len = f.env ? out.len : v.v[0].value_len;
 	if (a.opt[OPT_DRY_RUN].count) {
 		/* under --sudo too: decided as the caller, sudo never runs */
 		struct install_plan p;
@@ -538,7 +522,6 @@ int cmd_install(int argc, char **argv)
 	}
 out:
 	free(readers);
-	free(name);
 	secmem_free(&out);
 	cli_values_free(&v);
 	store_free(&s);

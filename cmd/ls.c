@@ -62,11 +62,12 @@ static int put_out(struct lister *l, const char *p, size_t len)
 	return 0;
 }
 
-static int emit(void *ctx, const struct buf *path, size_t node)
+static int emit(void *ctx, const struct store_ref *r, const struct buf *path, size_t depth)
 {
 	struct lister *l = ctx;
 
-	(void)node;
+	(void)r;
+	(void)depth;
 	l->out.len = 0;
 	if (put_out(l, path->p, path->len))
 		return cli_error(ERR_FAIL, "out of memory");
@@ -81,6 +82,7 @@ struct want {
 	const char *partial; /* the next segment starts with this */
 	size_t partial_len;
 	size_t depth;
+	struct lister *l;
 };
 
 /* Collect p (cut, deduplicated) in l->out. */
@@ -94,47 +96,22 @@ static int put_path(struct lister *l, const char *p, size_t len, int cut)
 	return put_out(l, l->last.p, l->last.len);
 }
 
-static int walk_cut(const struct splice_doc *d, size_t node, struct buf *path, size_t level,
-		    const struct want *w, struct lister *l)
+/* Below the parent: the paths whose first segment starts with the
+ * partial one, cut at w->depth. */
+static int cut(void *ctx, const struct store_ref *r, const struct buf *path, size_t depth)
 {
-	const struct splice_node *n;
-	size_t keep = path->len, idx = 0;
-	int rc = 0;
+	const struct want *w = ctx;
+	size_t seg = w->parent_len + (w->parent_len ? 1 : 0);
 
-	node = splice_resolve(d, node);
-	n = &d->nodes[node];
-	if (n->type == SPLICE_SCALAR || n->first_child == SPLICE_NONE)
-		return level ? put_path(l, path->p, path->len, 0) : 0;
-	if (level == w->depth)
-		return put_path(l, path->p, path->len, 1);
-	for (size_t c = n->first_child; c != SPLICE_NONE && !rc;
-	     c = d->nodes[c].next_sibling, idx++) {
-		const struct splice_node *ch = &d->nodes[c];
-		size_t seg;
-		if (keep && buf_putc(path, '/'))
-			return -1;
-		seg = path->len;
-		if (n->type == SPLICE_MAPPING ? path_format_seg(ch->key, ch->key_len, path)
-					      : buf_printf(path, "%zu", idx))
-			return -1;
-		if (level > 0 || (path->len - seg >= w->partial_len &&
-				  memcmp(path->p + seg, w->partial, w->partial_len) == 0))
-			rc = walk_cut(d, c, path, level + 1, w, l);
-		path->len = keep;
-		path->p[keep] = '\0';
-	}
-	return rc;
+	if (depth == 1 && (path->len - seg < w->partial_len ||
+			   memcmp(path->p + seg, w->partial, w->partial_len) != 0))
+		return STORE_WALK_SKIP;
+	if (r->leaf)
+		return depth ? put_path(w->l, path->p, path->len, 0) : 0;
+	if (depth == w->depth)
+		return put_path(w->l, path->p, path->len, 1) ? -1 : STORE_WALK_SKIP;
+	return 0;
 }
-
-/* The key-line scan. Returns 0 (done), 1 (fall back: *why says why, with
- * *line), -1 (out of memory). */
-struct frame {
-	size_t indent;
-	size_t path_len;  /* path length with this key */
-	size_t child_indent; /* 0: no child seen yet */
-	int leaf;         /* value is a token */
-	int pending;      /* empty value: a mapping if indented lines follow */
-};
 
 static int write_collected(struct lister *l)
 {
@@ -151,9 +128,9 @@ static int ls_prefix(const struct cli_cmd *cmd, const char *store, const char *p
 	struct buf pbuf = { 0 };
 	struct path p = { 0 };
 	struct want w = { 0 };
+	struct store_ref ref;
 	struct err e;
 	const char *slash = strrchr(prefix, '/');
-	size_t node;
 	int rc;
 
 	w.depth = 1;
@@ -168,23 +145,17 @@ static int ls_prefix(const struct cli_cmd *cmd, const char *store, const char *p
 	w.parent_len = slash ? (size_t)(slash - prefix) : 0;
 	w.partial = slash ? slash + 1 : prefix;
 	w.partial_len = strlen(w.partial);
+	w.l = l;
 	if (path_parse(w.parent, w.parent_len, &p, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
 	/* store_load takes its line scan for plain block-mapping stores */
-	if (store_load(store, NULL, &s, &e)) {
+	if (store_load(store, NULL, &s, &e) || store_lookup(&s, &p, 0, &ref, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
-	node = splice_lookup(&s.doc, &p);
-	if (node == SPLICE_NONE) {
-		rc = cli_error(ERR_NOTFOUND, "%s: no such path in %s",
-			       cli_quote(&pbuf, w.parent, w.parent_len), store);
-		goto out;
-	}
-	if (buf_append(&pbuf, w.parent, w.parent_len) || buf_append(&pbuf, "", 0) ||
-	    walk_cut(&s.doc, node, &pbuf, 0, &w, l)) {
+	if (buf_append(&pbuf, w.parent, w.parent_len) || store_walk(&s, &ref, &pbuf, cut, &w)) {
 		rc = cli_error(ERR_FAIL, "out of memory");
 		goto out;
 	}
@@ -203,10 +174,10 @@ int cmd_ls(int argc, char **argv)
 	struct lister l = { 0 };
 	struct buf prefix = { 0 };
 	struct path p = { 0 };
+	struct store_ref ref;
 	struct cli_args a;
 	struct err e;
 	const char *path, *sub = NULL;
-	size_t node = 0;
 	int used, rc;
 
 	rc = cli_parse(cmd, opts, argc, argv, 0, 2, &a);
@@ -246,25 +217,17 @@ int cmd_ls(int argc, char **argv)
 		rc = cli_fail(&e);
 		goto out;
 	}
-	if (sub) {
-		if (path_parse(sub, strlen(sub), &p, &e)) {
-			rc = cli_fail(&e);
-			goto out;
-		}
-		node = splice_lookup(&s.doc, &p);
-		if (node == SPLICE_NONE) {
-			rc = cli_error(ERR_NOTFOUND, "%s: no such path in %s",
-				       cli_quote(&l.out, sub, strlen(sub)), path);
-			goto out;
-		}
-		if (path_format(&p, &prefix)) {
-			rc = cli_error(ERR_FAIL, "out of memory");
-			goto out;
-		}
+	if ((sub && path_parse(sub, strlen(sub), &p, &e)) || store_lookup(&s, &p, 0, &ref, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (path_format(&p, &prefix)) {
+		rc = cli_error(ERR_FAIL, "out of memory");
+		goto out;
 	}
 	if (l.json)
 		putchar('[');
-	rc = cli_walk_leaves(&s.doc, node, &prefix, emit, &l) ? ERR_IO : 0;
+	rc = store_leaves(&s, &ref, &prefix, emit, &l) ? ERR_IO : 0;
 	if (l.json)
 		puts("]");
 out:

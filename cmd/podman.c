@@ -21,23 +21,6 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_END,
 };
 
-/* Was PATH a mapping (so its children are the secrets)? */
-static int is_mapping(const struct store *s, const char *pstr)
-{
-	struct path p = { 0 };
-	struct err e;
-	size_t node;
-	int m = 0;
-
-	if (path_parse(pstr, strlen(pstr), &p, &e) == 0) {
-		node = splice_lookup(&s->doc, &p);
-		m = node != SPLICE_NONE &&
-		    s->doc.nodes[splice_resolve(&s->doc, node)].type == SPLICE_MAPPING;
-	}
-	path_free(&p);
-	return m;
-}
-
 int cmd_podman(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = cli_find("podman");
@@ -80,11 +63,11 @@ int cmd_podman(int argc, char **argv)
 			rc = cli_usage(cmd, "%s", e.msg);
 	}
 	if (!rc)
-		rc = cli_open_values(store, f.path, f.env, NULL, &a, &s, &v);
+		rc = cli_values_open(&v, store, &f, &a, &s);
 	if (rc)
 		goto out;
 	if (name) {
-		if (f.env && is_mapping(&s, f.path)) {
+		if (f.env && v.ref.kind == STORE_MAPPING) {
 			rc = cli_usage(cmd, "NAME goes with a scalar; the secrets of mapping %s are "
 				       "named after its keys", f.path);
 			goto out;
@@ -101,7 +84,7 @@ int cmd_podman(int argc, char **argv)
 	}
 	/* every value is checked before podman runs at all */
 	for (size_t i = 0; i < v.n; i++) {
-		const struct cli_value *x = &v.v[i];
+		const struct envfmt_entry *x = &v.v[i];
 		if (memchr(x->name, '\0', x->name_len)) {
 			rc = cli_error(ERR_INPUT, "%s: secret name has a NUL byte", x->path);
 			goto out;
@@ -115,8 +98,8 @@ int cmd_podman(int argc, char **argv)
 		}
 		snprintf(names[i], (prefix ? strlen(prefix) : 0) + x->name_len + 1, "%s%.*s",
 			 prefix ? prefix : "", (int)x->name_len, x->name);
-		if (podman_value_check(x->value.p, x->value.len, f.env, &e) ||
-		    podman_digest(s.data_key, x->value.p, x->value.len, digests[i], &e)) {
+		if (podman_value_check(x->value, x->value_len, f.env, &e) ||
+		    podman_digest(s.data_key, x->value, x->value_len, digests[i], &e)) {
 			rc = cli_error(e.code, "%s: %s", x->path, e.msg);
 			goto out;
 		}
@@ -140,7 +123,7 @@ int cmd_podman(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < v.n; i++) {
-		struct podman_secret sec = { names[i], v.v[i].value.p, v.v[i].value.len, digests[i],
+		struct podman_secret sec = { names[i], v.v[i].value, v.v[i].value_len, digests[i],
 					     &labels };
 		enum podman_action done;
 		char id[80];

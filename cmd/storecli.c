@@ -174,38 +174,3 @@ int cli_store_create(const char *path, const struct cli_args *a, struct store *s
 		rc = default_recipient(s, &e);
 	return rc ? cli_fail(&e) : 0;
 }
-
-static int walk(const struct splice_doc *d, size_t node, struct buf *path, cli_leaf_fn fn,
-		void *ctx, int depth)
-{
-	const struct splice_node *n;
-	size_t keep = path->len, idx = 0;
-	int rc = 0;
-
-	if (depth > 256) /* an alias inside its own anchor */
-		return 0;
-	node = splice_resolve(d, node);
-	n = &d->nodes[node];
-	if (n->type == SPLICE_SCALAR || n->first_child == SPLICE_NONE)
-		return path->len ? fn(ctx, path, node) : 0;
-	for (size_t c = n->first_child; c != SPLICE_NONE && !rc;
-	     c = d->nodes[c].next_sibling, idx++) {
-		const struct splice_node *ch = &d->nodes[c];
-		if ((keep && buf_putc(path, '/')) ||
-		    (n->type == SPLICE_MAPPING ? path_format_seg(ch->key, ch->key_len, path)
-					       : buf_printf(path, "%zu", idx)))
-			return -1;
-		rc = walk(d, c, path, fn, ctx, depth + 1);
-		path->len = keep;
-		path->p[keep] = '\0';
-	}
-	return rc;
-}
-
-int cli_walk_leaves(const struct splice_doc *d, size_t node, struct buf *prefix, cli_leaf_fn fn,
-		    void *ctx)
-{
-	if (d->n_nodes == 0)
-		return 0;
-	return walk(d, node, prefix, fn, ctx, 0);
-}

@@ -23,48 +23,16 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_END,
 };
 
-/* The aliases and empty values of view d, one "  PATH ..." line each. */
-static int unauthenticated(const struct splice_doc *d, struct buf *list, size_t *n)
-{
-	*n = 0;
-	for (size_t i = 1; i < d->n_nodes; i++) {
-		const struct splice_node *nd = &d->nodes[i];
-		struct buf p = { 0 }, t = { 0 };
-		int bad = 0;
-
-		if (nd->is_key || nd->parent == SPLICE_NONE)
-			continue;
-		if (nd->type == SPLICE_ALIAS) {
-			bad = splice_node_path(d, i, &p) || splice_node_path(d, nd->target, &t) ||
-			      buf_printf(list, "  %s: an alias of %s\n", p.p, t.p);
-			(*n)++;
-		} else if (nd->type == SPLICE_SCALAR && nd->item == SPLICE_NONE) {
-			bad = splice_node_path(d, i, &p) || buf_printf(list, "  %s: empty\n", p.p);
-			(*n)++;
-		}
-		buf_free(&p);
-		buf_free(&t);
-		if (bad)
-			return -1;
-	}
-	return 0;
-}
-
 static int confirm(const char *path, const struct secmem *plain, int yes)
 {
-	struct splice_doc d = { 0 };
 	struct buf list = { 0 };
 	struct err e;
 	size_t n;
 	int rc = 0;
 
-	if (splice_scan_plain((const char *)plain->p, plain->len, &d, &e)) {
-		rc = err_wrap(&e, "%s: its plaintext view", path);
+	if (store_view_unauthenticated((const char *)plain->p, plain->len, &list, &n, &e)) {
+		err_wrap(&e, "%s: its plaintext view", path);
 		rc = cli_fail(&e);
-		goto out;
-	}
-	if (unauthenticated(&d, &list, &n)) {
-		rc = cli_error(ERR_FAIL, "out of memory");
 		goto out;
 	}
 	if (!n)
@@ -86,7 +54,6 @@ static int confirm(const char *path, const struct secmem *plain, int yes)
 		rc = cli_error(ERR_FAIL, "%s: left as it was", path);
 out:
 	buf_free(&list);
-	splice_doc_free(&d);
 	return rc;
 }
 
@@ -104,9 +71,9 @@ int cmd_upgrade(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
 	rc = cli_store_open(path, &a, CLI_OPEN_LOCK | CLI_OPEN_V1, &s, &plain);
-	if (!rc && s.doc.version != 1) {
+	if (!rc && store_version(&s) != 1) {
 		if (verbose)
-			cli_note("%s is a version %ld store already", path, s.doc.version);
+			cli_note("%s is a version %ld store already", path, store_version(&s));
 	} else if (!rc) {
 		rc = confirm(path, &plain, a.opt[OPT_YES].count > 0);
 		if (!rc)

@@ -911,18 +911,24 @@ int store_check_mac(struct store *s, struct err *e)
 	return rc;
 }
 
-int store_value(struct store *s, size_t node, struct secmem *out, struct err *e)
+long store_version(const struct store *s)
+{
+	return s->doc.version;
+}
+
+int store_value(struct store *s, const struct store_ref *ref, struct secmem *out,
+		struct err *e)
 {
 	struct secmem region = { 0 };
 	struct buf path = { 0 };
 	struct subkeys *k;
-	size_t item;
+	size_t item, node;
 	int rc;
 
 	rc = store_check_mac(s, e);
 	if (rc)
 		return rc;
-	node = splice_resolve(&s->doc, node);
+	node = splice_resolve(&s->doc, ref->node);
 	k = derive(s->data_key);
 	if (!k)
 		return err_oom(e);

@@ -71,10 +71,66 @@ int store_decrypt(struct store *s, struct secmem *out, struct store_counts *c, s
 int store_repair(struct store *s, const struct identity_opts *io, struct secmem *view,
 		 struct store_counts *c, struct buf *text, struct err *e);
 
-/* The value of one node (an alias is followed; an implicit null is empty):
- * decrypts only that node's token, once the whole store's MAC verifies
- * (store_unlock checked it already). */
-int store_value(struct store *s, size_t node, struct secmem *out, struct err *e);
+/* ---- what a PATH names (store_lookup.c; needs no key) ---- */
+
+enum store_kind { STORE_SCALAR, STORE_MAPPING, STORE_SEQUENCE };
+
+/* A node of the store's tree, aliases followed: what store_lookup finds
+ * and the walks pass on. Valid while the store is; name while the path
+ * given to store_lookup is, or during the walk's call. */
+struct store_ref {
+	size_t node;          /* its index in doc.nodes */
+	enum store_kind kind;
+	size_t n_children;    /* a mapping's keys, a sequence's items */
+	int leaf;             /* a scalar, or a mapping or sequence with nothing in it */
+	/* its last segment, unescaped (a key's bytes, an index's digits): the
+	 * default name of what it is installed or exported as; "" for the top */
+	const char *name;
+	size_t name_len;
+};
+
+/* What PATH p names (p.n == 0: the top-level mapping). ERR_NOTFOUND
+ * "PATH: no such path in STORE" when nothing; with STORE_NEAR, followed by
+ * "; did you mean A?" or "; did you mean A or B?" naming the leaves
+ * nearest PATH (path_distance within a third of its length, and 2). PATHs
+ * are quoted as path_quote does. */
+enum { STORE_NEAR = 1 };
+int store_lookup(const struct store *s, const struct path *p, unsigned flags,
+		 struct store_ref *ref, struct err *e);
+
+/* Walk from and every node below it, depth first in document order:
+ * fn(ctx, node, path, depth), depth 0 for from. path holds from's escaped
+ * PATH on entry ("" for the top level) and each node's during its call
+ * (given back as it was). fn returns 0 to go below the node,
+ * STORE_WALK_SKIP not to, anything else to stop the walk, which returns
+ * it; -1 when out of memory. Nodes more than 256 levels down (an alias
+ * inside its own anchor) are not visited. */
+enum { STORE_WALK_SKIP = -2 };
+typedef int (*store_walk_fn)(void *ctx, const struct store_ref *ref, const struct buf *path,
+			     size_t depth);
+int store_walk(const struct store *s, const struct store_ref *from, struct buf *path,
+	       store_walk_fn fn, void *ctx);
+/* The same, fn called only for the leaves (what ls lists): from itself
+ * when it is one and not the top level, else those below it. */
+int store_leaves(const struct store *s, const struct store_ref *from, struct buf *path,
+		 store_walk_fn fn, void *ctx);
+
+/* Is view a plaintext view store_encrypt takes (one YAML document, the
+ * rules of splice_scan_plain)? 0, or ERR_INPUT "line L, column C: why". */
+int store_view_check(const char *view, size_t len, struct err *e);
+/* What version 1 left unauthenticated in a plaintext view: its aliases and
+ * empty values, one "  PATH: an alias of TARGET" or "  PATH: empty" line
+ * each, appended to list; *n of them. Errors as store_view_check's. */
+int store_view_unauthenticated(const char *view, size_t len, struct buf *list, size_t *n,
+			       struct err *e);
+
+/* The value of what ref names (an implicit null is empty): decrypts only
+ * that node's token, once the whole store's MAC verifies (store_unlock
+ * checked it already). */
+int store_value(struct store *s, const struct store_ref *ref, struct secmem *out,
+		struct err *e);
+/* The store's format version (1 is read by upgrade only). */
+long store_version(const struct store *s);
 /* Check the store's MAC (docs/FORMAT.md; version 1's for upgrade) once per
  * store: ERR_INTEGRITY when it does not verify, ERR_INPUT when the mac
  * line (or, version 1, a token) is malformed. Needs the data key. */

@@ -231,7 +231,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(s2.data_key, s.data_key, STORE_KEY_LEN);
 	node = splice_lookup(&s2.doc, &p);
-	if (node == SPLICE_NONE || store_value(&s2, node, &got, &e) || !same(&got, v, n))
+	if (node == SPLICE_NONE || store_value(&s2, &(struct store_ref){ .node = node }, &got, &e) ||
+	    !same(&got, v, n))
 		abort(); /* extract does not give the value back */
 	if (store_decrypt(&s2, &plain, NULL, &e) || !same(&plain, view.p, view.len))
 		abort(); /* the store does not decrypt to the view */

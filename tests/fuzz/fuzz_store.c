@@ -118,7 +118,7 @@ static int check_values(struct store *s, const struct secmem *plain)
 		pn = splice_lookup(&pd, &p);
 		if (pn == SPLICE_NONE || pd.nodes[pn].type != SPLICE_SCALAR)
 			abort(); /* the node is not in the plaintext view */
-		ra = store_value(s, i, &a, &e);
+		ra = store_value(s, &(struct store_ref){ .node = i }, &a, &e);
 		if (ra && ra != ERR_INPUT)
 			abort();
 		if (pd.nodes[pn].item == SPLICE_NONE) {

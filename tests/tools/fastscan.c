@@ -272,8 +272,8 @@ static int cmd_values(const char *file, const char *idfile)
 
 		if (a.doc.nodes[i].type != SPLICE_SCALAR)
 			continue;
-		ra = store_value(&a, i, &va, &ea);
-		rb = store_value(&b, i, &vb, &eb);
+		ra = store_value(&a, &(struct store_ref){ .node = i }, &va, &ea);
+		rb = store_value(&b, &(struct store_ref){ .node = i }, &vb, &eb);
 		if (ra != rb || va.len != vb.len || (va.len && memcmp(va.p, vb.p, va.len) != 0)) {
 			printf("MISMATCH %s: node %zu: value differs (%d/%d)\n", file, i, ra, rb);
 			bad = 1;

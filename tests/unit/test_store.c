@@ -252,11 +252,15 @@ static void test_malformed_token_after_mac(void **state)
 	assert_int_equal(store_check_mac(&t, &e), 0);
 	assert_int_equal(path_parse("a", 1, &pa, &e), 0);
 	assert_int_equal(path_parse("b", 1, &pb, &e), 0);
-	assert_int_equal(store_value(&t, splice_lookup(&t.doc, &pa), &v, &e), 0);
+	assert_int_equal(
+		store_value(&t, &(struct store_ref){ .node = splice_lookup(&t.doc, &pa) }, &v, &e),
+		0);
 	assert_int_equal(v.len, 3);
 	assert_memory_equal(v.p, "one", 3);
 	secmem_free(&v);
-	assert_int_equal(store_value(&t, splice_lookup(&t.doc, &pb), &v, &e), ERR_INPUT);
+	assert_int_equal(
+		store_value(&t, &(struct store_ref){ .node = splice_lookup(&t.doc, &pb) }, &v, &e),
+		ERR_INPUT);
 	assert_non_null(strstr(e.msg, "line 2, column 4: malformed token"));
 	secmem_free(&v);
 	assert_int_equal(store_decrypt(&t, &v, NULL, &e), ERR_INPUT);
