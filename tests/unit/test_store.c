@@ -415,6 +415,113 @@ static void test_big_store(void **state)
 	buf_free(&text);
 }
 
+/* ---- lookups and walks (store_lookup.c) ---- */
+
+static int collect(void *ctx, const struct store_ref *r, const struct buf *at, size_t depth)
+{
+	struct buf *b = ctx;
+
+	assert_int_equal(buf_printf(b, "%s|%.*s|%zu\n", at->p, (int)r->name_len, r->name, depth), 0);
+	return 0;
+}
+
+/* The children alone: a walk that goes no deeper than 1. */
+static int collect_children(void *ctx, const struct store_ref *r, const struct buf *at,
+			    size_t depth)
+{
+	if (depth == 0)
+		return 0;
+	collect(ctx, r, at, depth);
+	return STORE_WALK_SKIP;
+}
+
+/* r's name points into lookup_path, which stays until the next lookup. */
+static struct path lookup_path;
+
+static void lookup(const struct store *s, const char *text, unsigned flags, struct store_ref *r,
+		   int want)
+{
+	struct path *p = &lookup_path;
+	struct err e;
+
+	assert_int_equal(path_parse(text, strlen(text), p, &e), 0);
+	assert_int_equal(store_lookup(s, p, flags, r, &e), want);
+	if (want)
+		assert_string_equal(e.msg, flags & STORE_NEAR
+						   ? "app/emtpy: no such path in s.yaml; did you mean app/empty or app/env/A?"
+						   : "app/emtpy: no such path in s.yaml");
+}
+
+static void test_lookup_and_walks(void **state)
+{
+	const char *doc =
+		"app:\n  env:\n    A: 1\n    B: 2\n  empty: {}\nlist: [x, y]\ne: &x val\nf: *x\n";
+	struct store s = { 0 }, t = { 0 };
+	struct buf text = { 0 }, got = { 0 }, prefix = { 0 };
+	struct secmem plain = { 0 }, v = { 0 };
+	struct store_ref r;
+	struct err e;
+	int written;
+
+	(void)state;
+	make_store(&s, doc, &text);
+	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), 0);
+	reload(&t, &s, &plain);
+	free(t.path);
+	t.path = strdup("s.yaml");
+
+	lookup(&t, "", 0, &r, 0);
+	assert_int_equal(r.kind, STORE_MAPPING);
+	assert_int_equal(r.n_children, 4);
+	assert_int_equal(r.name_len, 0);
+	lookup(&t, "app/env", 0, &r, 0);
+	assert_int_equal(r.kind, STORE_MAPPING);
+	assert_int_equal(r.n_children, 2);
+	assert_false(r.leaf);
+	assert_memory_equal(r.name, "env", 3);
+	lookup(&t, "app/empty", 0, &r, 0);
+	assert_true(r.leaf);
+	lookup(&t, "list", 0, &r, 0);
+	assert_int_equal(r.kind, STORE_SEQUENCE);
+	/* an alias: the anchored value, under the name the PATH gives it */
+	lookup(&t, "f", 0, &r, 0);
+	assert_int_equal(r.kind, STORE_SCALAR);
+	assert_memory_equal(r.name, "f", 1);
+	assert_int_equal(store_value(&t, &r, &v, &e), 0);
+	assert_int_equal(v.len, 3);
+	assert_memory_equal(v.p, "val", 3);
+	lookup(&t, "app/emtpy", 0, &r, ERR_NOTFOUND);
+	lookup(&t, "app/emtpy", STORE_NEAR, &r, ERR_NOTFOUND);
+
+	/* the leaves, from the top and from a leaf */
+	lookup(&t, "", 0, &r, 0);
+	assert_int_equal(store_leaves(&t, &r, &prefix, collect, &got), 0);
+	assert_string_equal(got.p, "app/env/A|A|3\napp/env/B|B|3\napp/empty|empty|2\nlist/0|0|2\n"
+				   "list/1|1|2\ne|e|1\nf|f|1\n");
+	got.len = 0;
+	lookup(&t, "app/env/B", 0, &r, 0);
+	assert_int_equal(buf_puts(&prefix, "app/env/B"), 0);
+	assert_int_equal(store_leaves(&t, &r, &prefix, collect, &got), 0);
+	assert_string_equal(got.p, "app/env/B|B|0\n");
+	/* a walk that skips: the children of app, with the path given back */
+	got.len = 0;
+	prefix.len = 0;
+	assert_int_equal(buf_puts(&prefix, "app"), 0);
+	lookup(&t, "app", 0, &r, 0);
+	assert_int_equal(store_walk(&t, &r, &prefix, collect_children, &got), 0);
+	assert_string_equal(got.p, "app/env|env|1\napp/empty|empty|1\n");
+	assert_string_equal(prefix.p, "app");
+
+	path_free(&lookup_path);
+	buf_free(&text);
+	buf_free(&got);
+	buf_free(&prefix);
+	secmem_free(&plain);
+	secmem_free(&v);
+	store_free(&s);
+	store_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_size_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_token_after_mac, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_and_walks, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
