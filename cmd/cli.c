@@ -1,3 +1,5 @@
+/* cli: the command runner: a command's options, positionals, form and
+ * STORE, found once for all of them; and the messages. */
 #include "cli.h"
 
 #include <errno.h>
@@ -20,8 +22,9 @@ static size_t count_opts(const struct cli_opt *opts)
 	return n;
 }
 
-void cli_help(const struct cli_cmd *cmd, const struct cli_opt *opts, FILE *f)
+void cli_help(const struct cli_cmd *cmd, FILE *f)
 {
+	const struct cli_opt *opts = cmd->opts;
 	size_t n = count_opts(opts);
 
 	fprintf(f, "usage: secretctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
@@ -57,24 +60,14 @@ static const char *closest_opt(const struct cli_opt *opts, const char *arg)
 	return best && best_d <= 2 && len > 1 ? best : NULL;
 }
 
-static int parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
-		 int min_pos, int max_pos, struct cli_args *out);
+/* The help option's return: the help is printed, the run is over (exit 0). */
+#define HELP_SHOWN (-1)
 
-/* On any error the values gathered so far are freed: callers free only
- * after success. */
-int cli_parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
-	      int min_pos, int max_pos, struct cli_args *out)
+/* The options and positionals of argv, as getopt_long reads them; out is
+ * zeroed first. 0, HELP_SHOWN, or the code of the error printed. */
+static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_args *out)
 {
-	int rc = parse(cmd, opts, argc, argv, min_pos, max_pos, out);
-
-	if (rc)
-		cli_args_free(out);
-	return rc;
-}
-
-static int parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
-		 int min_pos, int max_pos, struct cli_args *out)
-{
+	const struct cli_opt *opts = cmd->opts;
 	struct option lopts[CLI_MAX_OPTS + 2];
 	char sopts[3 * CLI_MAX_OPTS + 4];
 	size_t n = count_opts(opts), k = 0;
@@ -104,7 +97,7 @@ static int parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc
 		const struct cli_opt *o = NULL;
 
 		if (c == 1) {
-			if (out->n_pos >= max_pos || out->n_pos >= CLI_MAX_POS)
+			if (out->n_pos >= cmd->max_pos || out->n_pos >= CLI_MAX_POS)
 				return cli_usage(cmd, "unexpected argument '%s'", optarg);
 			out->pos[out->n_pos++] = optarg;
 			continue;
@@ -131,8 +124,8 @@ static int parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc
 		if (!o)
 			return cli_usage(cmd, "unknown option");
 		if (o->id == CLI_OPT_HELP) {
-			cli_help(cmd, opts, stdout);
-			return -1;
+			cli_help(cmd, stdout);
+			return HELP_SHOWN;
 		}
 		struct cli_optval *v = &out->opt[o->id];
 		v->count++;
@@ -147,20 +140,94 @@ static int parse(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc
 	}
 	/* after "--", everything is positional */
 	for (; optind < argc; optind++) {
-		if (out->n_pos >= max_pos || out->n_pos >= CLI_MAX_POS)
+		if (out->n_pos >= cmd->max_pos || out->n_pos >= CLI_MAX_POS)
 			return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 		out->pos[out->n_pos++] = argv[optind];
 	}
-	if (out->n_pos < min_pos)
+	if (out->n_pos < cmd->min_pos)
 		return cli_usage(cmd, "missing argument");
 	return 0;
 }
 
-void cli_args_free(struct cli_args *a)
+/* -e/-f PATH, --format, --name into a->form. 0, or the code of the error
+ * printed; *none says neither -e nor -f was given (CLI_FORM_OPTIONAL). */
+static int form(const struct cli_cmd *cmd, struct cli_args *a, int *none)
 {
+	const struct cli_optval *env = &a->opt[CLI_OPT_ENV], *file = &a->opt[CLI_OPT_FILE];
+	struct cli_form *f = &a->form;
+	struct err e;
+
+	*none = !env->count && !file->count;
+	if (*none && (cmd->flags & CLI_FORM_OPTIONAL))
+		return 0;
+	f->env = env->count > 0;
+	if (f->env == (file->count > 0))
+		return cli_usage(cmd, CLI_ONE_FORM);
+	f->path = f->env ? env->value : file->value;
+	if (a->opt[CLI_OPT_FORMAT].count) {
+		if (!f->env)
+			return cli_usage(cmd, "--format goes with -e");
+		if (envfmt_dialect_parse(a->opt[CLI_OPT_FORMAT].value, &f->dialect, &e))
+			return cli_fail(&e);
+	}
+	if (a->opt[CLI_OPT_NAME].count) {
+		f->name = a->opt[CLI_OPT_NAME].value;
+		if (!f->env)
+			return cli_usage(cmd, "--name goes with -e");
+		if (!envfmt_name_valid(f->name, strlen(f->name)))
+			return cli_error(ERR_INPUT, "--name '%s' is not a valid variable name", f->name);
+	}
+	return 0;
+}
+
+const char *cli_store_env(void)
+{
+	const char *env = getenv("SECRETCTL_STORE");
+
+	return env && *env ? env : NULL;
+}
+
+/* STORE: taken out of a->pos when it is there (CLI_STORE). */
+static int find_store(const struct cli_cmd *cmd, struct cli_args *a, const char **store)
+{
+	const char *env = cli_store_env();
+	int given = a->n_pos > cmd->min_pos;
+
+	if (given && (cmd->flags & CLI_STORE_OR_NEXT) && a->n_pos < cmd->max_pos && env &&
+	    access(a->pos[0], F_OK) != 0)
+		given = 0;
+	if (given) {
+		*store = a->pos[0];
+		a->n_pos--;
+		memmove(&a->pos[0], &a->pos[1], (size_t)a->n_pos * sizeof a->pos[0]);
+	} else if (env) {
+		*store = env;
+	} else {
+		return cli_usage(cmd, CLI_MISSING_STORE);
+	}
+	return 0;
+}
+
+int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	const char *store = NULL;
+	struct cli_args a;
+	int rc, none = 0;
+
+	rc = parse(cmd, argc, argv, &a);
+	if (!rc && cmd->check)
+		rc = cmd->check(cmd, &a);
+	if (!rc && (cmd->flags & CLI_FORM))
+		rc = form(cmd, &a, &none);
+	if (!rc && (cmd->flags & CLI_STORE) && !none)
+		rc = find_store(cmd, &a, &store);
+	if (!rc)
+		rc = cmd->run(cmd, &a, store);
+	else if (rc == HELP_SHOWN)
+		rc = 0;
 	for (int i = 0; i < CLI_MAX_OPTS; i++)
-		free(a->opt[i].values);
-	memset(a, 0, sizeof *a);
+		free(a.opt[i].values);
+	return rc;
 }
 
 int cli_fail(const struct err *e)
@@ -206,45 +273,6 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: secretctl %s %s\n", cmd->name, cmd->usage);
 	return ERR_USAGE;
-}
-
-int cli_parse_store(const struct cli_cmd *cmd, const struct cli_opt *opts, int argc, char **argv,
-		    struct cli_args *a, const char **store)
-{
-	int used, rc = cli_parse(cmd, opts, argc, argv, 0, 1, a);
-
-	if (rc)
-		return rc;
-	*store = cli_store_arg(a, &used);
-	if (!*store) {
-		cli_args_free(a);
-		return cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-	}
-	return 0;
-}
-
-const char *cli_store_or_name(const struct cli_args *a, int *consumed)
-{
-	const char *env = getenv("SECRETCTL_STORE");
-
-	if (a->n_pos == 1 && env && *env && access(a->pos[0], F_OK) != 0) {
-		*consumed = 0;
-		return env;
-	}
-	return cli_store_arg(a, consumed);
-}
-
-const char *cli_store_arg(const struct cli_args *a, int *consumed)
-{
-	const char *env;
-
-	if (a->n_pos > 0) {
-		*consumed = 1;
-		return a->pos[0];
-	}
-	*consumed = 0;
-	env = getenv("SECRETCTL_STORE");
-	return env && *env ? env : NULL;
 }
 
 const char *cli_quote(struct buf *b, const char *s, size_t len)

@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "completion_data.h"
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_completion_opts[] = {
 	CLI_OPT_END,
 };
 
@@ -19,21 +19,11 @@ static const struct {
 	{ "fish", completion_fish, sizeof completion_fish - 1 },
 };
 
-int cmd_completion(int argc, char **argv)
+int cmd_completion(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("completion");
-	struct cli_args a;
-	int rc;
-
-	rc = cli_parse(cmd, opts, argc, argv, 1, 1, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	rc = -1;
-	for (size_t i = 0; i < sizeof scripts / sizeof scripts[0] && rc < 0; i++)
-		if (strcmp(a.pos[0], scripts[i].shell) == 0)
-			rc = cli_write_stdout(scripts[i].text, scripts[i].len);
-	if (rc < 0)
-		rc = cli_usage(cmd, "unknown shell '%s' (bash, zsh or fish)", a.pos[0]);
-	cli_args_free(&a);
-	return rc;
+	(void)store;
+	for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++)
+		if (strcmp(a->pos[0], scripts[i].shell) == 0)
+			return cli_write_stdout(scripts[i].text, scripts[i].len);
+	return cli_usage(cmd, "unknown shell '%s' (bash, zsh or fish)", a->pos[0]);
 }

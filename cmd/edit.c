@@ -5,13 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "merges.h"
 #include "secretctl/editor.h"
 #include "secretctl/tty.h"
+#include "stores.h"
 
 enum { OPT_ALLOW_DISK, OPT_MERGE };
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_edit_opts[] = {
 	{ "allow-disk-tmp", 0, 0, OPT_ALLOW_DISK, NULL,
 	  "edit on disk when there is no tmpfs (the plaintext touches the disk)" },
 	{ "merge", 0, 0, OPT_MERGE, NULL,
@@ -119,7 +120,7 @@ static int open_store(const char *path, const struct cli_args *a, struct store *
 	return 0;
 }
 
-/* edit --merge: the merge of BASE OURS THEIRS (a.pos[1..3]) with its
+/* edit --merge: the merge of BASE OURS THEIRS (a->pos[0..2]) with its
  * conflicts between markers in plain; s gets the merged keys, and the
  * lock of STORE (whatever it holds now: git may have left it conflicted). */
 static int open_merge(const char *path, const struct cli_args *a, struct store *s,
@@ -135,7 +136,7 @@ static int open_merge(const char *path, const struct cli_args *a, struct store *
 
 	if (slot_opts(a))
 		return cli_error(ERR_USAGE, "edit --merge: %s does not go with --merge", slot_opts(a));
-	rc = cli_merge_open(&a->pos[1], a, in, view, &r, MERGE_MARKERS);
+	rc = cli_merge_open(a->pos, a, in, view, &r, MERGE_MARKERS);
 	if (!rc && (store_merge_keys(s, path, &in[0], &in[1], &in[2], &e) ||
 		    (access(path, F_OK) == 0 && store_lock(s, &o, &e))))
 		rc = cli_fail(&e);
@@ -216,32 +217,30 @@ static int edit_loop(struct editor_ws *ws, struct store *s, const struct secmem 
 	return 0;
 }
 
-int cmd_edit(int argc, char **argv)
+/* STORE alone, or STORE --merge BASE OURS THEIRS (STORE not from the
+ * environment then); an empty STORE is a missing one. */
+int cmd_edit_check(const struct cli_cmd *cmd, const struct cli_args *a)
 {
-	const struct cli_cmd *cmd = cli_find("edit");
+	int merge = a->opt[OPT_MERGE].count > 0;
+
+	if (merge ? a->n_pos != 4 : a->n_pos > 1)
+		return cli_usage(cmd, merge ? "--merge needs STORE BASE OURS THEIRS"
+					    : "too many arguments");
+	if (a->n_pos && !*a->pos[0])
+		return cli_usage(cmd, CLI_MISSING_STORE);
+	return 0;
+}
+
+int cmd_edit(const struct cli_cmd *cmd, const struct cli_args *a, const char *path)
+{
 	struct editor_ws ws = { .root_fd = -1, .dir_fd = -1 };
 	struct store s = { 0 };
 	struct secmem plain = { 0 };
 	struct buf text = { 0 }, stale = { 0 };
-	struct cli_args a;
 	struct err e;
-	const char *path;
-	int rc, rc2, merge, changed = 0, written = 0;
+	int rc, rc2, merge = a->opt[OPT_MERGE].count > 0, changed = 0, written = 0;
 
-	rc = cli_parse(cmd, opts, argc, argv, 0, 4, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	merge = a.opt[OPT_MERGE].count > 0;
-	if (merge ? a.n_pos != 4 : a.n_pos > 1) {
-		rc = cli_usage(cmd, merge ? "--merge needs STORE BASE OURS THEIRS"
-					  : "too many arguments");
-		goto out;
-	}
-	path = a.n_pos ? a.pos[0] : getenv("SECRETCTL_STORE");
-	if (!path || !*path) {
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-		goto out;
-	}
+	(void)cmd;
 	/* workspaces of edits whose secretctl died (SIGKILL, power loss on a
 	 * disk fallback) */
 	if (editor_clean_stale(&stale)) {
@@ -251,10 +250,10 @@ int cmd_edit(int argc, char **argv)
 			cli_note("removed the stale edit workspace '%s'", l);
 		}
 	}
-	rc = merge ? open_merge(path, &a, &s, &plain) : open_store(path, &a, &s, &plain);
+	rc = merge ? open_merge(path, a, &s, &plain) : open_store(path, a, &s, &plain);
 	if (rc)
 		goto out;
-	rc = editor_ws_create(&ws, path, a.opt[OPT_ALLOW_DISK].count > 0, &e);
+	rc = editor_ws_create(&ws, path, a->opt[OPT_ALLOW_DISK].count > 0, &e);
 	if (rc) {
 		rc = cli_fail(&e);
 		goto out;
@@ -274,7 +273,7 @@ int cmd_edit(int argc, char **argv)
 		cli_note("no changes");
 	} else if (store_save(&s, text.p, text.len, !s.exists, &written, &e)) {
 		rc = cli_fail(&e);
-	} else if (a.opt[CLI_OPT_VERBOSE].count) {
+	} else if (a->opt[CLI_OPT_VERBOSE].count) {
 		cli_note("%s: %s", s.path, written ? "updated" : "unchanged");
 	}
 	rc = rc ? rc : rc2;
@@ -284,6 +283,5 @@ out:
 	buf_free(&text);
 	buf_free(&stale);
 	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }

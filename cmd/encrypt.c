@@ -4,49 +4,47 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "stores.h"
 
 enum { OPT_OUT };
 
-static const struct cli_opt encrypt_opts[] = {
+const struct cli_opt cmd_encrypt_opts[] = {
 	{ "output", 'o', 1, OPT_OUT, "STORE", "write the store to STORE (never overwritten)" },
 	CLI_RECIPIENT_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
 
-static const struct cli_opt decrypt_opts[] = {
+const struct cli_opt cmd_decrypt_opts[] = {
 	{ "output", 'o', 1, OPT_OUT, "FILE", "write the plaintext to FILE (mode 0600, never overwritten)" },
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
 
-int cmd_encrypt(int argc, char **argv)
+int cmd_encrypt(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("encrypt");
+	const char *to = a->opt[OPT_OUT].count ? a->opt[OPT_OUT].value : NULL;
 	struct secmem plain = { 0 };
 	struct store s = { 0 };
 	struct buf text = { 0 };
-	struct cli_args a;
 	struct err e;
 	int rc;
 
-	rc = cli_parse(cmd, encrypt_opts, argc, argv, 1, 1, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (store_read_secret_file(a.pos[0], &plain, &e)) {
+	(void)cmd;
+	(void)store;
+	if (store_read_secret_file(a->pos[0], &plain, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
-	if (a.opt[OPT_OUT].count && access(a.opt[OPT_OUT].value, F_OK) == 0) {
-		rc = cli_error(ERR_IO, "cannot create '%s': it already exists", a.opt[OPT_OUT].value);
+	if (to && access(to, F_OK) == 0) {
+		rc = cli_error(ERR_IO, "cannot create '%s': it already exists", to);
 		goto out;
 	}
-	rc = cli_store_create(a.opt[OPT_OUT].count ? a.opt[OPT_OUT].value : "-", &a, &s);
+	rc = cli_store_create(to ? to : "-", a, &s);
 	if (rc)
 		goto out;
-	if (a.opt[OPT_OUT].count) {
-		rc = cli_store_commit(&s, (char *)plain.p, plain.len, a.opt[CLI_OPT_VERBOSE].count);
+	if (to) {
+		rc = cli_store_commit(&s, (char *)plain.p, plain.len, a->opt[CLI_OPT_VERBOSE].count);
 	} else if (store_encrypt(&s, (char *)plain.p, plain.len, &text, &e)) {
 		rc = cli_fail(&e);
 	} else {
@@ -56,7 +54,6 @@ out:
 	buf_free(&text);
 	secmem_free(&plain);
 	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }
 
@@ -88,27 +85,21 @@ static int write_new_file(const char *path, const unsigned char *p, size_t n)
 	return 0;
 }
 
-int cmd_decrypt(int argc, char **argv)
+int cmd_decrypt(const struct cli_cmd *cmd, const struct cli_args *a, const char *path)
 {
-	const struct cli_cmd *cmd = cli_find("decrypt");
 	struct secmem plain = { 0 };
 	struct store s = { 0 };
-	struct cli_args a;
-	const char *path;
 	int rc;
 
-	rc = cli_parse_store(cmd, decrypt_opts, argc, argv, &a, &path);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	rc = cli_store_open(path, &a, 0, &s, &plain);
+	(void)cmd;
+	rc = cli_store_open(path, a, 0, &s, &plain);
 	if (!rc) {
-		if (a.opt[OPT_OUT].count)
-			rc = write_new_file(a.opt[OPT_OUT].value, plain.p, plain.len);
+		if (a->opt[OPT_OUT].count)
+			rc = write_new_file(a->opt[OPT_OUT].value, plain.p, plain.len);
 		else
 			rc = cli_write_stdout(plain.p, plain.len);
 	}
 	secmem_free(&plain);
 	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "secretctl/merge.h"
+#include "merges.h"
+#include "stores.h"
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_git_merge_opts[] = {
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
@@ -24,17 +24,11 @@ static const struct cli_opt opts[] = {
 static int merge_side(const char *path, int may_be_empty, const struct cli_args *a,
 		      struct store *s, struct secmem *view)
 {
-	struct identity_opts io;
 	struct stat st;
-	struct err e;
 
 	if (may_be_empty && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
 		return 0;
-	cli_identity_opts(a, &io);
-	if (store_load(path, NULL, s, &e) || store_unlock(s, &io, &e) ||
-	    store_decrypt(s, view, NULL, &e))
-		return cli_fail(&e);
-	return 0;
+	return cli_store_open(path, a, 0, s, view);
 }
 
 int cli_merge_open(const char *const paths[3], const struct cli_args *a, struct store s[3],
@@ -55,24 +49,20 @@ int cli_merge_open(const char *const paths[3], const struct cli_args *a, struct 
 	return 0;
 }
 
-int cmd_git_merge(int argc, char **argv)
+int cmd_git_merge(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("git-merge");
 	struct store s[3] = { { 0 } };
 	struct store out = { 0 };
 	struct secmem view[3] = { { 0 } };
 	struct merge_result r = { { 0 } };
 	struct buf text = { 0 };
-	struct cli_args a;
 	struct err e;
-	const char *name;
+	const char *name = a->n_pos > 3 ? a->pos[3] : a->pos[1];
 	int rc, written;
 
-	rc = cli_parse(cmd, opts, argc, argv, 3, 4, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	name = a.n_pos > 3 ? a.pos[3] : a.pos[1];
-	rc = cli_merge_open(a.pos, &a, s, view, &r, 0);
+	(void)cmd;
+	(void)store;
+	rc = cli_merge_open(a->pos, a, s, view, &r, 0);
 	if (rc)
 		goto out;
 	if (r.n_conflicts) {
@@ -86,7 +76,7 @@ int cmd_git_merge(int argc, char **argv)
 		rc = ERR_FAIL;
 		goto out;
 	}
-	if (store_merge_keys(&out, a.pos[1], &s[0], &s[1], &s[2], &e) ||
+	if (store_merge_keys(&out, a->pos[1], &s[0], &s[1], &s[2], &e) ||
 	    store_encrypt(&out, (const char *)r.text.p, r.text.len, &text, &e)) {
 		rc = cli_fail(&e);
 		goto out;
@@ -97,7 +87,7 @@ int cmd_git_merge(int argc, char **argv)
 		rc = cli_fail(&e);
 		goto out;
 	}
-	if (a.opt[CLI_OPT_VERBOSE].count)
+	if (a->opt[CLI_OPT_VERBOSE].count)
 		cli_note("%s: merged", name);
 out:
 	buf_free(&text);
@@ -107,6 +97,5 @@ out:
 		secmem_free(&view[i]);
 		store_free(&s[i]);
 	}
-	cli_args_free(&a);
 	return rc;
 }

@@ -1,45 +1,39 @@
 /* init: a new store, empty or from a plaintext view. */
 #include <unistd.h>
 
-#include "cli.h"
+#include "stores.h"
 
 enum { OPT_FROM };
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_init_opts[] = {
 	{ "from", 0, 1, OPT_FROM, "PLAIN.yaml", "encrypt this plaintext view ('-': stdin)" },
 	CLI_RECIPIENT_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
 
-int cmd_init(int argc, char **argv)
+int cmd_init(const struct cli_cmd *cmd, const struct cli_args *a, const char *path)
 {
-	const struct cli_cmd *cmd = cli_find("init");
 	struct secmem plain = { 0 };
 	struct store s = { 0 };
-	struct cli_args a;
 	struct err e;
-	const char *path;
 	int rc;
 
-	rc = cli_parse_store(cmd, opts, argc, argv, &a, &path);
-	if (rc)
-		return rc < 0 ? 0 : rc;
+	(void)cmd;
 	if (access(path, F_OK) == 0) {
 		rc = cli_error(ERR_IO, "cannot create '%s': it already exists", path);
 		goto out;
 	}
-	if (a.opt[OPT_FROM].count && store_read_secret_file(a.opt[OPT_FROM].value, &plain, &e)) {
+	if (a->opt[OPT_FROM].count && store_read_secret_file(a->opt[OPT_FROM].value, &plain, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
-	rc = cli_store_create(path, &a, &s);
+	rc = cli_store_create(path, a, &s);
 	if (!rc)
 		rc = cli_store_commit(&s, plain.p ? (char *)plain.p : "", plain.len,
-				      a.opt[CLI_OPT_VERBOSE].count);
+				      a->opt[CLI_OPT_VERBOSE].count);
 out:
 	secmem_free(&plain);
 	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }

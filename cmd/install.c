@@ -17,18 +17,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "secretctl/install.h"
+#include "values.h"
 
 extern char **environ;
 
-enum { OPT_ENV, OPT_FILE, OPT_FORMAT, OPT_DIR, OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_READER,
-       OPT_SUDO, OPT_MKDIR, OPT_UID, OPT_DRY_RUN };
+enum { OPT_DIR, OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_READER, OPT_SUDO, OPT_MKDIR, OPT_UID,
+       OPT_DRY_RUN };
 
-static const struct cli_opt install_opts[] = {
-	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: NAME=value lines" },
-	{ "file", 'f', 1, OPT_FILE, "PATH", "file form: the value's exact bytes" },
-	{ "format", 0, 1, OPT_FORMAT, "F", "env dialect: systemd (default), podman, docker, shell, json" },
+/* The --reader options install --sudo passes on to install-write. */
+#define SUDO_MAX_READERS 25
+
+const struct cli_opt cmd_install_opts[] = {
+	{ "env", 'e', 1, CLI_OPT_ENV, "PATH", "env form: NAME=value lines" },
+	{ "file", 'f', 1, CLI_OPT_FILE, "PATH", "file form: the value's exact bytes" },
+	{ "format", 0, 1, CLI_OPT_FORMAT, "F", "env dialect: systemd (default), podman, docker, shell, json" },
 	{ "dir", 0, 1, OPT_DIR, "DIR", "directory (default /etc/secrets/$UID)" },
 	{ "owner", 0, 1, OPT_OWNER, "USER", "file owner (default: you; $SUDO_UID under sudo)" },
 	{ "group", 0, 1, OPT_GROUP, "GROUP", "file group (default root)" },
@@ -43,7 +46,7 @@ static const struct cli_opt install_opts[] = {
 	CLI_OPT_END,
 };
 
-static const struct cli_opt write_opts[] = {
+const struct cli_opt cmd_install_write_opts[] = {
 	{ "uid", 0, 1, OPT_UID, "UID", "the sudo caller's uid (must equal $SUDO_UID)" },
 	{ "mode", 0, 1, OPT_MODE, "MODE", "file mode, octal (default 0400)" },
 	{ "reader", 0, 1, OPT_READER, "UID", "container uid given read access (repeatable)" },
@@ -136,9 +139,8 @@ static void say(const struct install_target *t, enum install_result r, int rc, i
 
 /* ---- install-write (as root, through sudo) ---- */
 
-int cmd_install_write(int argc, char **argv)
+int cmd_install_write(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("install-write");
 	struct install_target t = { .gid = 0, .mode = INSTALL_FILE_MODE };
 	enum install_result r = INSTALL_UNCHANGED;
 	struct secmem data = { 0 };
@@ -146,29 +148,25 @@ int cmd_install_write(int argc, char **argv)
 	uid_t *readers = NULL;
 	unsigned long uid, want;
 	char dir[64];
-	struct cli_args a;
 	struct err e;
 	int rc;
 
-	rc = cli_parse(cmd, write_opts, argc, argv, 1, 1, &a);
-	if (rc) {
-		cli_args_free(&a);
-		return rc < 0 ? 0 : rc;
-	}
-	t.name = a.pos[0];
+	(void)cmd;
+	(void)store;
+	t.name = a->pos[0];
 	if (geteuid() != 0 || !su || parse_id(su, &uid) != 0) {
 		rc = cli_error(ERR_IO, "install-write runs as root through sudo (from 'secretctl install --sudo'); %s",
 			       geteuid() != 0 ? "this is not root" : "$SUDO_UID is not set");
 		goto out;
 	}
 	/* one --uid, and it is the caller: no chown to anyone else */
-	if (a.opt[OPT_UID].count != 1 || parse_id(a.opt[OPT_UID].value, &want) != 0 ||
+	if (a->opt[OPT_UID].count != 1 || parse_id(a->opt[OPT_UID].value, &want) != 0 ||
 	    want != uid) {
 		rc = cli_error(ERR_IO, "install-write: --uid must be given once and be the sudo caller's uid %lu",
 			       uid);
 		goto out;
 	}
-	if (a.opt[OPT_MODE].count && install_mode_parse(a.opt[OPT_MODE].value, &t.mode, &e)) {
+	if (a->opt[OPT_MODE].count && install_mode_parse(a->opt[OPT_MODE].value, &t.mode, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -176,7 +174,7 @@ int cmd_install_write(int argc, char **argv)
 		rc = cli_fail(&e);
 		goto out;
 	}
-	if ((rc = map_readers(&a.opt[OPT_READER], (uid_t)uid, &readers)))
+	if ((rc = map_readers(&a->opt[OPT_READER], (uid_t)uid, &readers)))
 		goto out;
 	if (store_read_secret_file("-", &data, &e)) {
 		rc = cli_fail(&e);
@@ -186,14 +184,13 @@ int cmd_install_write(int argc, char **argv)
 	t.dir = dir;
 	t.uid = (uid_t)uid;
 	t.readers = readers;
-	t.n_readers = (size_t)a.opt[OPT_READER].count;
-	t.mkdir = a.opt[OPT_MKDIR].count > 0;
+	t.n_readers = (size_t)a->opt[OPT_READER].count;
+	t.mkdir = a->opt[OPT_MKDIR].count > 0;
 	rc = install_file(&t, data.p, data.len, &r, &e) ? cli_fail(&e) : 0;
-	say(&t, r, rc, a.opt[CLI_OPT_VERBOSE].count > 0);
+	say(&t, r, rc, a->opt[CLI_OPT_VERBOSE].count > 0);
 out:
 	free(readers);
 	secmem_free(&data);
-	cli_args_free(&a);
 	return rc;
 }
 
@@ -218,7 +215,7 @@ static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const
 		    size_t len)
 {
 	char self[PATH_MAX], uidtext[24];
-	const char *argv[16 + 2 * CLI_MAX_OPTS];
+	const char *argv[16 + 2 * SUDO_MAX_READERS];
 	posix_spawn_file_actions_t fa;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	struct buf errb = { 0 };
@@ -245,7 +242,7 @@ static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const
 		argv[k++] = "--mode";
 		argv[k++] = a->opt[OPT_MODE].value;
 	}
-	for (int i = 0; i < a->opt[OPT_READER].count && i < CLI_MAX_OPTS; i++) {
+	for (int i = 0; i < a->opt[OPT_READER].count && i < SUDO_MAX_READERS; i++) {
 		argv[k++] = "--reader";
 		argv[k++] = a->opt[OPT_READER].values[i];
 	}
@@ -377,7 +374,7 @@ static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t
 		int id;
 		const char *name;
 	} unused[] = {
-		{ OPT_FORMAT, "--format" }, { OPT_GROUP, "--group" }, { OPT_MODE, "--mode" },
+		{ CLI_OPT_FORMAT, "--format" }, { OPT_GROUP, "--group" }, { OPT_MODE, "--mode" },
 		{ OPT_READER, "--reader" }, { OPT_SUDO, "--sudo" }, { CLI_OPT_IDENTITY, "-i" },
 		{ CLI_OPT_PASSFILE, "--passphrase-file" }, { CLI_OPT_VERIFY, "--verify" },
 	};
@@ -410,46 +407,29 @@ static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t
 
 /* ---- install ---- */
 
-int cmd_install(int argc, char **argv)
+int cmd_install(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("install");
+	const struct cli_form *f = &a->form;
 	struct install_target t = { .gid = 0, .mode = INSTALL_FILE_MODE };
 	enum install_result r = INSTALL_UNCHANGED;
-	struct store s = { 0 };
 	struct cli_values v = { 0 };
 	struct secmem out = { 0 };
-	struct cli_form f;
-	struct cli_args a;
 	struct err e;
 	const char *name;
 	char defdir[64];
 	uid_t *readers = NULL, me = caller_uid();
-	const char *store;
 	const void *data;
 	size_t len;
-	int used, rc, sudo = 0, verbose;
+	int rc, sudo = 0, verbose = a->opt[CLI_OPT_VERBOSE].count > 0;
 
-	rc = cli_parse(cmd, install_opts, argc, argv, 0, 2, &a);
-	if (rc) {
-		cli_args_free(&a);
-		return rc < 0 ? 0 : rc;
-	}
-	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
-	if (a.opt[OPT_MKDIR].count && !a.opt[OPT_ENV].count && !a.opt[OPT_FILE].count) {
-		rc = mkdir_only(cmd, &a, me);
-		goto out;
-	}
-	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, OPT_FORMAT, -1, &f);
-	store = cli_store_or_name(&a, &used);
-	if (!rc && !store)
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-	if (rc)
-		goto out;
+	/* neither -e nor -f (CLI_FORM_OPTIONAL): --mkdir alone, or a mistake */
+	if (!f->path)
+		return a->opt[OPT_MKDIR].count ? mkdir_only(cmd, a, me) : cli_usage(cmd, CLI_ONE_FORM);
 	/* NAME: the second positional, else the PATH's last segment */
-	if (a.n_pos > used) {
-		name = a.pos[used];
+	if (a->n_pos) {
+		name = a->pos[0];
 	} else {
-		if ((rc = cli_values_parse(&v, f.path)))
+		if ((rc = cli_values_parse(&v, f->path)))
 			goto out;
 		if (v.path.n == 0) {
 			rc = cli_error(ERR_USAGE, "install needs a PATH below the top level");
@@ -464,19 +444,19 @@ int cmd_install(int argc, char **argv)
 	t.name = name;
 	t.uid = me;
 	snprintf(defdir, sizeof defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)me);
-	t.dir = a.opt[OPT_DIR].count ? a.opt[OPT_DIR].value : defdir;
-	t.mkdir = a.opt[OPT_MKDIR].count > 0;
-	if ((a.opt[OPT_OWNER].count && (rc = user_arg(a.opt[OPT_OWNER].value, &t.uid))) ||
-	    (a.opt[OPT_GROUP].count && (rc = group_arg(a.opt[OPT_GROUP].value, &t.gid))))
+	t.dir = a->opt[OPT_DIR].count ? a->opt[OPT_DIR].value : defdir;
+	t.mkdir = a->opt[OPT_MKDIR].count > 0;
+	if ((a->opt[OPT_OWNER].count && (rc = user_arg(a->opt[OPT_OWNER].value, &t.uid))) ||
+	    (a->opt[OPT_GROUP].count && (rc = group_arg(a->opt[OPT_GROUP].value, &t.gid))))
 		goto out;
-	if (a.opt[OPT_MODE].count && install_mode_parse(a.opt[OPT_MODE].value, &t.mode, &e)) {
+	if (a->opt[OPT_MODE].count && install_mode_parse(a->opt[OPT_MODE].value, &t.mode, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
 	/* before any key is asked for: can we write there at all? */
 	if (geteuid() != 0 && faccessat(AT_FDCWD, t.dir, W_OK | X_OK, AT_EACCESS) != 0 &&
 	    (errno == EACCES || errno == EPERM || (errno == ENOENT && t.mkdir))) {
-		if (!a.opt[OPT_SUDO].count) {
+		if (!a->opt[OPT_SUDO].count) {
 			rc = cli_error(ERR_IO, "cannot write directory '%s': %s (--sudo writes through 'sudo secretctl install-write')",
 				       t.dir, errno == ENOENT ? "cannot create it" : strerror(errno));
 			goto out;
@@ -491,19 +471,19 @@ int cmd_install(int argc, char **argv)
 	}
 	/* readers: mapped through the owner's subuid range (under --sudo the
 	 * caller's, as install-write maps them again from $SUDO_UID) */
-	if ((rc = map_readers(&a.opt[OPT_READER], t.uid, &readers)))
+	if ((rc = map_readers(&a->opt[OPT_READER], t.uid, &readers)))
 		goto out;
 	t.readers = readers;
-	t.n_readers = (size_t)a.opt[OPT_READER].count;
+	t.n_readers = (size_t)a->opt[OPT_READER].count;
 
-	rc = cli_values_open(&v, store, &f, &a, &s);
-	if (!rc && f.env)
-		rc = cli_render_env(&v, f.dialect, &out);
+	rc = cli_values_open(&v, store, f, a);
+	if (!rc && f->env)
+		rc = cli_render_env(&v, f->dialect, &out);
 	if (rc)
 		goto out;
-	data = f.env ? (const void *)out.p : (const void *)v.v[0].value;
-	len = f.env ? out.len : v.v[0].value_len;
-	if (a.opt[OPT_DRY_RUN].count) {
+	data = f->env ? (const void *)out.p : (const void *)v.v[0].value;
+	len = f->env ? out.len : v.v[0].value_len;
+	if (a->opt[OPT_DRY_RUN].count) {
 		/* under --sudo too: decided as the caller, sudo never runs */
 		struct install_plan p;
 		rc = install_plan(&t, data, len, &p, &e) ? cli_fail(&e) : print_plan(&t, &p);
@@ -515,7 +495,7 @@ int cmd_install(int argc, char **argv)
 		    !p.dir_readers && p.file == INSTALL_UNCHANGED)
 			say(&t, INSTALL_UNCHANGED, 0, verbose);
 		else
-			rc = run_sudo(&a, me, name, data, len);
+			rc = run_sudo(a, me, name, data, len);
 	} else {
 		rc = install_file(&t, data, len, &r, &e) ? cli_fail(&e) : 0;
 		say(&t, r, rc, verbose);
@@ -524,7 +504,5 @@ out:
 	free(readers);
 	secmem_free(&out);
 	cli_values_free(&v);
-	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }

@@ -8,7 +8,7 @@
 
 enum { OPT_OUT, OPT_PUBLIC };
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_keygen_opts[] = {
 	{ "output", 'o', 1, OPT_OUT, "FILE", "write the identity to FILE (mode 0600, never overwritten)" },
 	{ "public", 'y', 1, OPT_PUBLIC, "FILE", "print the recipients of identity file FILE" },
 	CLI_OPT_END,
@@ -32,31 +32,25 @@ static int print_recipients(const char *file)
 	return 0;
 }
 
-int cmd_keygen(int argc, char **argv)
+int cmd_keygen(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("keygen");
-	struct age_identity *id = secmem_alloc(sizeof *id);
+	struct age_identity *id;
 	struct secmem text = { 0 };
-	struct cli_args a;
 	struct err e;
 	char r[AGE_RECIPIENT_MAX];
 	int rc;
 
+	(void)store;
+	if (a->opt[OPT_PUBLIC].count) {
+		if (a->opt[OPT_OUT].count)
+			return cli_usage(cmd, "-o and -y exclude each other");
+		return print_recipients(a->opt[OPT_PUBLIC].value);
+	}
+	id = secmem_alloc(sizeof *id);
 	if (!id)
 		return cli_error(ERR_FAIL, "out of memory");
-	rc = cli_parse(cmd, opts, argc, argv, 0, 0, &a);
-	if (rc)
-		goto out;
-	if (a.opt[OPT_PUBLIC].count) {
-		if (a.opt[OPT_OUT].count) {
-			rc = cli_usage(cmd, "-o and -y exclude each other");
-			goto out;
-		}
-		rc = print_recipients(a.opt[OPT_PUBLIC].value);
-		goto out;
-	}
-	if (a.opt[OPT_OUT].count) {
-		rc = identity_create_file(a.opt[OPT_OUT].value, id, &e);
+	if (a->opt[OPT_OUT].count) {
+		rc = identity_create_file(a->opt[OPT_OUT].value, id, &e);
 		if (rc) {
 			rc = cli_fail(&e);
 			goto out;
@@ -77,6 +71,5 @@ int cmd_keygen(int argc, char **argv)
 out:
 	secmem_free(&text);
 	secmem_release(id);
-	cli_args_free(&a);
-	return rc < 0 ? 0 : rc;
+	return rc;
 }

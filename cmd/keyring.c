@@ -13,7 +13,7 @@
 
 enum { OPT_DELETE_FILE, OPT_VERBOSE };
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_keyring_opts[] = {
 	{ "delete-file", 0, 0, OPT_DELETE_FILE, NULL,
 	  "add: overwrite and remove the identity file once the keyring holds it" },
 	{ "verbose", 'v', 0, OPT_VERBOSE, NULL, "say what is done" },
@@ -169,25 +169,16 @@ static int keyring_rm(const struct cli_cmd *cmd, const struct cli_args *a)
 	return 0;
 }
 
-int cmd_keyring(int argc, char **argv)
+int cmd_keyring(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("keyring");
-	struct cli_args a;
-	const char *sub;
-	int rc;
+	const char *sub = a->pos[0];
 
-	rc = cli_parse(cmd, opts, argc, argv, 1, 2, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	sub = a.pos[0];
+	(void)store;
 	if (strcmp(sub, "add") == 0)
-		rc = keyring_add(cmd, &a);
-	else if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
-		rc = keyring_ls(cmd, &a);
-	else if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
-		rc = keyring_rm(cmd, &a);
-	else
-		rc = cli_usage(cmd, "unknown subcommand '%s' (add, ls or rm)", sub);
-	cli_args_free(&a);
-	return rc;
+		return keyring_add(cmd, a);
+	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
+		return keyring_ls(cmd, a);
+	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
+		return keyring_rm(cmd, a);
+	return cli_usage(cmd, "unknown subcommand '%s' (add, ls or rm)", sub);
 }

@@ -7,15 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "secretctl/store.h"
 
 enum { OPT_JSON, OPT_PREFIX, OPT_DEPTH };
 
 #define LS_MAX_DEPTH 256
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_ls_opts[] = {
 	{ "json", 0, 0, OPT_JSON, NULL, "print a JSON array" },
 	{ "prefix", 0, 1, OPT_PREFIX, "P",
 	  "only paths below P's parent whose next segment starts with P's last one" },
@@ -167,39 +167,21 @@ out:
 	return rc;
 }
 
-int cmd_ls(int argc, char **argv)
+int cmd_ls(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("ls");
 	struct store s = { 0 };
 	struct lister l = { 0 };
 	struct buf prefix = { 0 };
 	struct path p = { 0 };
 	struct store_ref ref;
-	struct cli_args a;
 	struct err e;
-	const char *path, *sub = NULL;
-	int used, rc;
+	const char *sub = a->n_pos ? a->pos[0] : NULL;
+	int rc;
 
-	rc = cli_parse(cmd, opts, argc, argv, 0, 2, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	/* one argument: STORE, unless $SECRETCTL_STORE is set and it is no file */
-	path = cli_store_arg(&a, &used);
-	if (a.n_pos == 2) {
-		sub = a.pos[1];
-	} else if (a.n_pos == 1 && getenv("SECRETCTL_STORE") && *getenv("SECRETCTL_STORE") &&
-		   access(a.pos[0], F_OK) != 0) {
-		path = getenv("SECRETCTL_STORE");
-		sub = a.pos[0];
-	}
-	if (!path) {
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-		goto out;
-	}
-	l.json = a.opt[OPT_JSON].count > 0;
-	if (a.opt[OPT_PREFIX].count || a.opt[OPT_DEPTH].count) {
-		const char *pre = a.opt[OPT_PREFIX].count ? a.opt[OPT_PREFIX].value : "";
-		if (sub && a.opt[OPT_PREFIX].count) {
+	l.json = a->opt[OPT_JSON].count > 0;
+	if (a->opt[OPT_PREFIX].count || a->opt[OPT_DEPTH].count) {
+		const char *pre = a->opt[OPT_PREFIX].count ? a->opt[OPT_PREFIX].value : "";
+		if (sub && a->opt[OPT_PREFIX].count) {
 			rc = cli_usage(cmd, "give PATH or --prefix, not both");
 			goto out;
 		}
@@ -210,10 +192,10 @@ int cmd_ls(int argc, char **argv)
 			}
 			pre = prefix.p;
 		}
-		rc = ls_prefix(cmd, path, pre, a.opt[OPT_DEPTH].value, &l);
+		rc = ls_prefix(cmd, store, pre, a->opt[OPT_DEPTH].value, &l);
 		goto out;
 	}
-	if (store_load(path, NULL, &s, &e)) {
+	if (store_load(store, NULL, &s, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -236,6 +218,5 @@ out:
 	path_free(&p);
 	buf_free(&prefix);
 	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }

@@ -11,44 +11,58 @@
 #include "secretctl/path.h"
 #include "secretctl/secmem.h"
 
-/* Sorted by name; `secretctl --help` lists them in this order. */
+/* Sorted by name; `secretctl --help` lists them in this order. Each
+ * entry: name, run, options, positionals (min, max; STORE included),
+ * flags, usage, summary. A command is one file (cmd/NAME.c) and a line here. */
 static const struct cli_cmd commands[] = {
-	{ "completion", cmd_completion, "bash|zsh|fish", "print the shell completion script", 0 },
-	{ "decrypt", cmd_decrypt, "[STORE] [-o FILE]",
-	  "print the whole plaintext view of a store", 0 },
-	{ "edit", cmd_edit, "[STORE] [--allow-disk-tmp] [--no-wait] [-r R]...",
-	  "edit the plaintext view in $VISUAL/$EDITOR (on tmpfs), re-encrypt, save", 0 },
-	{ "encrypt", cmd_encrypt, "PLAIN.yaml [-r R]... [-R FILE] [--passphrase] [-o STORE]",
-	  "turn a plaintext view into a store", 0 },
-	{ "extract", cmd_extract, "[STORE] (-e|-f) PATH [--format F] [--name N]",
-	  "print a value: env form (-e) or file form (-f)", 0 },
-	{ "git-merge", cmd_git_merge, "BASE OURS THEIRS [PATHNAME]",
-	  "git's merge driver for stores (merge=secretctl, see secretctl(1))", 0 },
-	{ "init", cmd_init, "[STORE] [-r R]... [-R FILE] [--passphrase] [--from PLAIN.yaml]",
-	  "create a new store", 0 },
-	{ "install", cmd_install,
+	{ "completion", cmd_completion, cmd_completion_opts, 1, 1, 0, "bash|zsh|fish",
+	  "print the shell completion script" },
+	{ "decrypt", cmd_decrypt, cmd_decrypt_opts, 0, 1, CLI_STORE, "[STORE] [-o FILE]",
+	  "print the whole plaintext view of a store" },
+	{ "edit", cmd_edit, cmd_edit_opts, 0, 4, CLI_STORE,
+	  "[STORE] [--allow-disk-tmp] [--no-wait] [-r R]...",
+	  "edit the plaintext view in $VISUAL/$EDITOR (on tmpfs), re-encrypt, save",
+	  .check = cmd_edit_check },
+	{ "encrypt", cmd_encrypt, cmd_encrypt_opts, 1, 1, 0,
+	  "PLAIN.yaml [-r R]... [-R FILE] [--passphrase] [-o STORE]",
+	  "turn a plaintext view into a store" },
+	{ "extract", cmd_extract, cmd_extract_opts, 0, 1, CLI_STORE | CLI_FORM,
+	  "[STORE] (-e|-f) PATH [--format F] [--name N]",
+	  "print a value: env form (-e) or file form (-f)" },
+	{ "git-merge", cmd_git_merge, cmd_git_merge_opts, 3, 4, 0, "BASE OURS THEIRS [PATHNAME]",
+	  "git's merge driver for stores (merge=secretctl, see secretctl(1))" },
+	{ "init", cmd_init, cmd_init_opts, 0, 1, CLI_STORE,
+	  "[STORE] [-r R]... [-R FILE] [--passphrase] [--from PLAIN.yaml]", "create a new store" },
+	{ "install", cmd_install, cmd_install_opts, 0, 2,
+	  CLI_STORE | CLI_STORE_OR_NEXT | CLI_FORM | CLI_FORM_OPTIONAL,
 	  "[STORE] (-e|-f) PATH [NAME] [--format F] [--dir D] [--owner U] [--group G] [--mode M] [--reader UID]... [--sudo] [--mkdir] [--dry-run]\n"
 	  "       secretctl install --mkdir [--dir D] [--owner U] [--dry-run]",
-	  "install a value as a file in /etc/secrets/$UID, atomically", 0 },
-	{ "install-write", cmd_install_write, "--uid UID [--mode M] [--reader UID]... [--mkdir] NAME",
-	  "the write step of install --sudo (as root, value on stdin)", 1 },
-	{ "keygen", cmd_keygen, "[-o FILE] | -y FILE",
-	  "make a new age X25519 identity; -y prints an identity file's recipients", 0 },
-	{ "keyring", cmd_keyring, "add [IDENTITY_FILE|-] [--delete-file] | ls | rm RECIPIENT",
-	  "keep identities in the desktop keyring (Secret Service)", 0 },
-	{ "ls", cmd_ls, "[STORE] [PATH] [--json] [--prefix P] [--depth N]",
-	  "list the key paths of a store (needs no key)", 0 },
-	{ "podman", cmd_podman, "[STORE] (-e|-f) PATH [NAME] [--prefix P] [--label K=V]... [--dry-run] [--podman PROGRAM]",
-	  "put values into podman secrets (value on stdin; unchanged ones left alone)", 0 },
-	{ "recipients", cmd_recipients, "[STORE] [add R | rm R] [--no-rotate]",
-	  "list, add or remove the store's key slots", 0 },
-	{ "rotate", cmd_rotate, "[STORE]", "new data key, every token re-encrypted", 0 },
-	{ "set", cmd_set, "[STORE] PATH [--value-file F]",
-	  "set one value (from stdin, byte for byte)", 0 },
-	{ "unset", cmd_unset, "[STORE] PATH", "remove one key", 0 },
-	{ "upgrade", cmd_upgrade, "[STORE]",
-	  "check a version 1 store and rewrite it as version 2", 0 },
-	{ "verify", cmd_verify, "[STORE]", "decrypt everything, check every tag and the MAC", 0 },
+	  "install a value as a file in /etc/secrets/$UID, atomically" },
+	{ "install-write", cmd_install_write, cmd_install_write_opts, 1, 1, CLI_HIDDEN,
+	  "--uid UID [--mode M] [--reader UID]... [--mkdir] NAME",
+	  "the write step of install --sudo (as root, value on stdin)" },
+	{ "keygen", cmd_keygen, cmd_keygen_opts, 0, 0, 0, "[-o FILE] | -y FILE",
+	  "make a new age X25519 identity; -y prints an identity file's recipients" },
+	{ "keyring", cmd_keyring, cmd_keyring_opts, 1, 2, 0,
+	  "add [IDENTITY_FILE|-] [--delete-file] | ls | rm RECIPIENT",
+	  "keep identities in the desktop keyring (Secret Service)" },
+	{ "ls", cmd_ls, cmd_ls_opts, 0, 2, CLI_STORE | CLI_STORE_OR_NEXT,
+	  "[STORE] [PATH] [--json] [--prefix P] [--depth N]",
+	  "list the key paths of a store (needs no key)" },
+	{ "podman", cmd_podman, cmd_podman_opts, 0, 2, CLI_STORE | CLI_STORE_OR_NEXT | CLI_FORM,
+	  "[STORE] (-e|-f) PATH [NAME] [--prefix P] [--label K=V]... [--dry-run] [--podman PROGRAM]",
+	  "put values into podman secrets (value on stdin; unchanged ones left alone)" },
+	{ "recipients", cmd_recipients, cmd_recipients_opts, 0, 3, 0,
+	  "[STORE] [add R | rm R] [--no-rotate]", "list, add or remove the store's key slots" },
+	{ "rotate", cmd_rotate, cmd_rotate_opts, 0, 1, CLI_STORE, "[STORE]",
+	  "new data key, every token re-encrypted" },
+	{ "set", cmd_set, cmd_set_opts, 1, 2, CLI_STORE, "[STORE] PATH [--value-file F]",
+	  "set one value (from stdin, byte for byte)" },
+	{ "unset", cmd_unset, cmd_unset_opts, 1, 2, CLI_STORE, "[STORE] PATH", "remove one key" },
+	{ "upgrade", cmd_upgrade, cmd_upgrade_opts, 0, 1, CLI_STORE, "[STORE]",
+	  "check a version 1 store and rewrite it as version 2" },
+	{ "verify", cmd_verify, cmd_verify_opts, 0, 1, CLI_STORE, "[STORE]",
+	  "decrypt everything, check every tag and the MAC" },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -66,7 +80,7 @@ static void usage(FILE *f)
 	      "Keeps a host's secrets in one encrypted YAML store and hands them to the\n"
 	      "programs that need them.\n\ncommands:\n", f);
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (!commands[i].hidden)
+		if (!(commands[i].flags & CLI_HIDDEN))
 			fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'secretctl COMMAND --help' tells more. Exit codes: 0 ok, 1 failure, 2 usage,\n"
 	      "3 not found, 4 no key, 5 integrity, 6 bad input, 7 I/O, 8 external program,\n"
@@ -138,8 +152,9 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		if (argc > 2 && (cmd = cli_find(argv[2])) != NULL)
-			return close_stdout(cmd->run(2, (char *[]){ argv[2], "--help", NULL }));
-		usage(stdout);
+			cli_help(cmd, stdout);
+		else
+			usage(stdout);
 		return close_stdout(0);
 	}
 	if (argv[1][0] == '-') {
@@ -158,6 +173,5 @@ int main(int argc, char **argv)
 				argv[1]);
 		return ERR_USAGE;
 	}
-	rc = cmd->run(argc - 1, argv + 1);
-	return close_stdout(rc);
+	return close_stdout(cli_run(cmd, argc - 1, argv + 1));
 }

@@ -4,14 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "secretctl/podman.h"
+#include "values.h"
 
-enum { OPT_ENV, OPT_FILE, OPT_LABEL, OPT_PODMAN, OPT_PREFIX, OPT_DRY_RUN };
+enum { OPT_LABEL, OPT_PODMAN, OPT_PREFIX, OPT_DRY_RUN };
 
-static const struct cli_opt opts[] = {
-	{ "env", 'e', 1, OPT_ENV, "PATH", "env form: a scalar, or one secret per scalar child of a mapping" },
-	{ "file", 'f', 1, OPT_FILE, "PATH", "file form: the value's exact bytes" },
+const struct cli_opt cmd_podman_opts[] = {
+	{ "env", 'e', 1, CLI_OPT_ENV, "PATH", "env form: a scalar, or one secret per scalar child of a mapping" },
+	{ "file", 'f', 1, CLI_OPT_FILE, "PATH", "file form: the value's exact bytes" },
 	{ "label", 'l', 1, OPT_LABEL, "K=V", "add a label to every secret (repeatable)" },
 	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman in PATH)" },
 	{ "prefix", 0, 1, OPT_PREFIX, "P", "start every secret's name with P (P+KEY, P+NAME)" },
@@ -21,41 +21,28 @@ static const struct cli_opt opts[] = {
 	CLI_OPT_END,
 };
 
-int cmd_podman(int argc, char **argv)
+int cmd_podman(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("podman");
-	struct store s = { 0 };
+	const struct cli_form *f = &a->form;
 	struct cli_values v = { 0 };
 	struct podman_labels labels = { 0 };
 	struct podman_existing *cur = NULL;
 	struct podman pm;
-	struct cli_form f;
-	struct cli_args a;
 	struct err e;
 	char **names = NULL;
 	char (*digests)[PODMAN_DIGEST_HEX_LEN] = NULL;
-	const char *store, *name = NULL, *prefix = NULL;
+	const char *name = a->n_pos ? a->pos[0] : NULL, *prefix = NULL;
 	struct buf report = { 0 };
-	int used, verbose, dry_run, pending = 0, rc;
+	int verbose = a->opt[CLI_OPT_VERBOSE].count > 0, dry_run = a->opt[OPT_DRY_RUN].count > 0;
+	int pending = 0, rc = 0;
 
-	rc = cli_parse(cmd, opts, argc, argv, 0, 2, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
-	dry_run = a.opt[OPT_DRY_RUN].count > 0;
-	rc = cli_form_args(cmd, &a, OPT_ENV, OPT_FILE, -1, -1, &f);
-	store = cli_store_or_name(&a, &used);
-	if (!rc && !store)
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-	if (!rc && a.n_pos > used)
-		name = a.pos[used];
-	if (!rc && a.opt[OPT_PREFIX].count) {
-		prefix = a.opt[OPT_PREFIX].value;
+	if (a->opt[OPT_PREFIX].count) {
+		prefix = a->opt[OPT_PREFIX].value;
 		if (!*prefix)
 			rc = cli_usage(cmd, "--prefix is empty");
 	}
-	for (int i = 0; !rc && i < a.opt[OPT_LABEL].count; i++) {
-		const char *kv = a.opt[OPT_LABEL].values[i];
+	for (int i = 0; !rc && i < a->opt[OPT_LABEL].count; i++) {
+		const char *kv = a->opt[OPT_LABEL].values[i];
 		if (strncmp(kv, PODMAN_DIGEST_LABEL, strlen(PODMAN_DIGEST_LABEL)) == 0 &&
 		    (kv[strlen(PODMAN_DIGEST_LABEL)] == '=' || !kv[strlen(PODMAN_DIGEST_LABEL)]))
 			rc = cli_usage(cmd, "the label %s is secretctl's own", PODMAN_DIGEST_LABEL);
@@ -63,13 +50,13 @@ int cmd_podman(int argc, char **argv)
 			rc = cli_usage(cmd, "%s", e.msg);
 	}
 	if (!rc)
-		rc = cli_values_open(&v, store, &f, &a, &s);
+		rc = cli_values_open(&v, store, f, a);
 	if (rc)
 		goto out;
 	if (name) {
-		if (f.env && v.ref.kind == STORE_MAPPING) {
+		if (f->env && v.ref.kind == STORE_MAPPING) {
 			rc = cli_usage(cmd, "NAME goes with a scalar; the secrets of mapping %s are "
-				       "named after its keys", f.path);
+				       "named after its keys", f->path);
 			goto out;
 		}
 		v.v[0].name = name;
@@ -98,13 +85,13 @@ int cmd_podman(int argc, char **argv)
 		}
 		snprintf(names[i], (prefix ? strlen(prefix) : 0) + x->name_len + 1, "%s%.*s",
 			 prefix ? prefix : "", (int)x->name_len, x->name);
-		if (podman_value_check(x->value, x->value_len, f.env, &e) ||
-		    podman_digest(s.data_key, x->value, x->value_len, digests[i], &e)) {
+		if (podman_value_check(x->value, x->value_len, f->env, &e) ||
+		    podman_digest(v.store.data_key, x->value, x->value_len, digests[i], &e)) {
 			rc = cli_error(e.code, "%s: %s", x->path, e.msg);
 			goto out;
 		}
 	}
-	if (podman_probe(&pm, a.opt[OPT_PODMAN].count ? a.opt[OPT_PODMAN].value : "podman", &e)) {
+	if (podman_probe(&pm, a->opt[OPT_PODMAN].count ? a->opt[OPT_PODMAN].value : "podman", &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -168,7 +155,5 @@ out:
 	free(digests);
 	podman_labels_free(&labels);
 	cli_values_free(&v);
-	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }

@@ -4,19 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "secretctl/tty.h"
+#include "stores.h"
 
 enum { OPT_NO_ROTATE };
 
-static const struct cli_opt recipients_opts[] = {
+const struct cli_opt cmd_recipients_opts[] = {
 	{ "no-rotate", 0, 0, OPT_NO_ROTATE, NULL, "rm: keep the data key (the removed party may hold it)" },
 	CLI_NOWAIT_OPT,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
 
-static const struct cli_opt rotate_opts[] = {
+const struct cli_opt cmd_rotate_opts[] = {
 	CLI_NOWAIT_OPT,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
@@ -92,65 +92,46 @@ static int is_verb(const char *s)
 	return strcmp(s, "add") == 0 || strcmp(s, "rm") == 0 || strcmp(s, "ls") == 0;
 }
 
-int cmd_recipients(int argc, char **argv)
+/* Its own STORE rule: "recipients add STORE R" (the verb first) and
+ * "recipients STORE add R" both stand in the man page. */
+int cmd_recipients(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("recipients");
-	const char *env = getenv("SECRETCTL_STORE"), *store = NULL, *verb = "ls", *r = NULL;
-	struct cli_args a;
-	int rc;
+	const char *env = cli_store_env(), *verb = "ls", *r = NULL;
 
-	rc = cli_parse(cmd, recipients_opts, argc, argv, 0, 3, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (env && !*env)
-		env = NULL;
-	/* "recipients add STORE R" (verb first) and "recipients STORE add R" */
-	if (a.n_pos > 0 && is_verb(a.pos[0])) {
-		int need = strcmp(a.pos[0], "ls") == 0 ? 0 : 1;
-		verb = a.pos[0];
-		if (a.n_pos == 2 + need) {
-			store = a.pos[1];
-			r = need ? a.pos[2] : NULL;
-		} else if (a.n_pos == 1 + need) {
+	if (a->n_pos > 0 && is_verb(a->pos[0])) {
+		int need = strcmp(a->pos[0], "ls") == 0 ? 0 : 1;
+		verb = a->pos[0];
+		if (a->n_pos == 2 + need) {
+			store = a->pos[1];
+			r = need ? a->pos[2] : NULL;
+		} else if (a->n_pos == 1 + need) {
 			store = env;
-			r = need ? a.pos[1] : NULL;
+			r = need ? a->pos[1] : NULL;
 		}
-	} else if (a.n_pos > 0) {
-		store = a.pos[0];
-		if (a.n_pos > 1) {
-			verb = a.pos[1];
-			r = a.n_pos > 2 ? a.pos[2] : NULL;
+	} else if (a->n_pos > 0) {
+		store = a->pos[0];
+		if (a->n_pos > 1) {
+			verb = a->pos[1];
+			r = a->n_pos > 2 ? a->pos[2] : NULL;
 		}
 	} else {
 		store = env;
 	}
 	if (!store)
-		rc = cli_usage(cmd, "missing STORE (or $SECRETCTL_STORE)");
-	else if (!is_verb(verb))
-		rc = cli_usage(cmd, "unknown action '%s' (add, rm or ls)", verb);
-	else if (strcmp(verb, "ls") != 0 && !r)
-		rc = cli_usage(cmd, "%s needs a recipient", verb);
-	else if (strcmp(verb, "ls") == 0 && a.n_pos > 2)
-		rc = cli_usage(cmd, "ls takes no recipient");
-	else if (strcmp(verb, "ls") == 0)
-		rc = list(store);
-	else
-		rc = modify(store, verb, r, &a);
-	cli_args_free(&a);
-	return rc;
+		return cli_usage(cmd, CLI_MISSING_STORE);
+	if (!is_verb(verb))
+		return cli_usage(cmd, "unknown action '%s' (add, rm or ls)", verb);
+	if (strcmp(verb, "ls") != 0 && !r)
+		return cli_usage(cmd, "%s needs a recipient", verb);
+	if (strcmp(verb, "ls") == 0 && a->n_pos > 2)
+		return cli_usage(cmd, "ls takes no recipient");
+	if (strcmp(verb, "ls") == 0)
+		return list(store);
+	return modify(store, verb, r, a);
 }
 
-int cmd_rotate(int argc, char **argv)
+int cmd_rotate(const struct cli_cmd *cmd, const struct cli_args *a, const char *store)
 {
-	const struct cli_cmd *cmd = cli_find("rotate");
-	struct cli_args a;
-	const char *store;
-	int rc;
-
-	rc = cli_parse_store(cmd, rotate_opts, argc, argv, &a, &store);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	rc = modify(store, "rotate", NULL, &a);
-	cli_args_free(&a);
-	return rc;
+	(void)cmd;
+	return modify(store, "rotate", NULL, a);
 }

@@ -8,7 +8,7 @@
 #include "secretctl/age.h"
 #include "secretctl/tty.h"
 
-#include "cli.h"
+#include "stores.h"
 
 /* -v: the one line saying which key source opened the store. */
 static void say_opened(enum identity_event ev, const char *msg)
@@ -56,7 +56,7 @@ int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, s
 
 	cli_identity_opts(a, &io);
 	if (store_load(path, &o, s, &e) || store_unlock(s, &io, &e) ||
-	    store_decrypt(s, plain, NULL, &e))
+	    (plain && store_decrypt(s, plain, NULL, &e)))
 		return cli_fail(&e);
 	return 0;
 }

@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "secretctl/editor.h"
 #include "secretctl/tty.h"
+#include "stores.h"
 
 enum { OPT_YES };
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_upgrade_opts[] = {
 	{ "yes", 0, 0, OPT_YES, NULL, "do not ask before authenticating aliases and empty values" },
 	CLI_NOWAIT_OPT,
 	CLI_KEY_OPTS,
@@ -57,25 +57,19 @@ out:
 	return rc;
 }
 
-int cmd_upgrade(int argc, char **argv)
+int cmd_upgrade(const struct cli_cmd *cmd, const struct cli_args *a, const char *path)
 {
-	const struct cli_cmd *cmd = cli_find("upgrade");
 	struct store s = { 0 };
 	struct secmem plain = { 0 };
-	struct cli_args a;
-	const char *path;
-	int verbose, rc;
+	int verbose = a->opt[CLI_OPT_VERBOSE].count > 0, rc;
 
-	rc = cli_parse_store(cmd, opts, argc, argv, &a, &path);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	verbose = a.opt[CLI_OPT_VERBOSE].count > 0;
-	rc = cli_store_open(path, &a, CLI_OPEN_LOCK | CLI_OPEN_V1, &s, &plain);
+	(void)cmd;
+	rc = cli_store_open(path, a, CLI_OPEN_LOCK | CLI_OPEN_V1, &s, &plain);
 	if (!rc && store_version(&s) != 1) {
 		if (verbose)
 			cli_note("%s is a version %ld store already", path, store_version(&s));
 	} else if (!rc) {
-		rc = confirm(path, &plain, a.opt[OPT_YES].count > 0);
+		rc = confirm(path, &plain, a->opt[OPT_YES].count > 0);
 		if (!rc)
 			rc = cli_store_commit(&s, (char *)plain.p, plain.len, 0);
 		if (!rc && verbose)
@@ -83,6 +77,5 @@ int cmd_upgrade(int argc, char **argv)
 	}
 	secmem_free(&plain);
 	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }

@@ -1,11 +1,11 @@
 /* values: what -e/-f PATH names in a store, as extract, install and podman
  * hand it out: one scalar (file form), or a scalar or a mapping's scalar
  * children (env form). Only those tokens are decrypted. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "stores.h"
+#include "values.h"
 
 /* ---- wrong kinds: say what is there ---- */
 
@@ -146,9 +146,9 @@ int cli_values_parse(struct cli_values *v, const char *pstr)
 }
 
 int cli_values_open(struct cli_values *v, const char *store, const struct cli_form *f,
-		    const struct cli_args *a, struct store *s)
+		    const struct cli_args *a)
 {
-	struct identity_opts io;
+	struct store *s = &v->store;
 	struct buf q = { 0 };
 	struct err e;
 	int rc;
@@ -157,12 +157,12 @@ int cli_values_open(struct cli_values *v, const char *store, const struct cli_fo
 		return rc;
 	if (v->path.n == 0)
 		return cli_error(ERR_USAGE, "PATH must name a key below the top level");
-	cli_identity_opts(a, &io);
 	/* the whole store is authenticated before anything of it is believed,
 	 * the PATH's existence and kind included: a store someone changed
 	 * without the key fails here (exit 5), whatever they changed */
-	if (store_load(store, NULL, s, &e) || store_unlock(s, &io, &e) ||
-	    store_lookup(s, &v->path, STORE_NEAR, &v->ref, &e))
+	if ((rc = cli_store_open(store, a, 0, s, NULL)))
+		return rc;
+	if (store_lookup(s, &v->path, STORE_NEAR, &v->ref, &e))
 		return cli_fail(&e);
 	if (!f->env && v->ref.kind != STORE_SCALAR)
 		return not_scalar(s, &v->ref, f->path, "use -e, or ");
@@ -191,6 +191,7 @@ int cli_values_open(struct cli_values *v, const char *store, const struct cli_fo
 
 void cli_values_free(struct cli_values *v)
 {
+	store_free(&v->store);
 	path_free(&v->path);
 	free(v->v);
 	secmem_free(&v->bytes);

@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "secretctl/editor.h"
+#include "secretctl/merge.h"
 #include "secretctl/tty.h"
+#include "stores.h"
 
 enum { OPT_REPAIR, OPT_AGAINST, OPT_YES };
 
-static const struct cli_opt opts[] = {
+const struct cli_opt cmd_verify_opts[] = {
 	{ "repair", 0, 0, OPT_REPAIR, NULL,
 	  "write a new MAC once every token opens at its own path (after a hand merge)" },
 	{ "against", 0, 1, OPT_AGAINST, "GOOD",
@@ -116,30 +117,20 @@ out:
 	return rc;
 }
 
-int cmd_verify(int argc, char **argv)
+int cmd_verify(const struct cli_cmd *cmd, const struct cli_args *a, const char *path)
 {
-	const struct cli_cmd *cmd = cli_find("verify");
 	struct store s = { 0 };
 	struct secmem plain = { 0 };
 	struct store_counts c;
 	struct identity_opts io;
-	struct cli_args a;
 	struct err e;
-	const char *path;
-	int rc;
+	int rc = 0;
 
-	rc = cli_parse_store(cmd, opts, argc, argv, &a, &path);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (!a.opt[OPT_REPAIR].count && (a.opt[OPT_AGAINST].count || a.opt[OPT_YES].count)) {
-		rc = cli_usage(cmd, "--against and --yes go with --repair");
-		goto out;
-	}
-	if (a.opt[OPT_REPAIR].count) {
-		rc = repair(path, &a);
-		goto out;
-	}
-	cli_identity_opts(&a, &io);
+	if (!a->opt[OPT_REPAIR].count && (a->opt[OPT_AGAINST].count || a->opt[OPT_YES].count))
+		return cli_usage(cmd, "--against and --yes go with --repair");
+	if (a->opt[OPT_REPAIR].count)
+		return repair(path, a);
+	cli_identity_opts(a, &io);
 	/* the plaintext must also be a valid view, as edit would require */
 	if (store_load(path, NULL, &s, &e) || store_unlock(&s, &io, &e) ||
 	    store_decrypt(&s, &plain, &c, &e) ||
@@ -152,6 +143,5 @@ int cmd_verify(int argc, char **argv)
 out:
 	secmem_free(&plain);
 	store_free(&s);
-	cli_args_free(&a);
 	return rc;
 }

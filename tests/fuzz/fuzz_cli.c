@@ -1,7 +1,7 @@
 /* libFuzzer harness for the commands themselves (cmd/, not only src/) on a
  * store file: the input is written to STORE in a private directory on
  * /dev/shm, and the commands run in-process through the command table
- * (cli_find(NAME)->run, as main dispatches), each with its standard output
+ * (cli_run(cli_find(NAME), ...), as main dispatches), each with its standard output
  * and error captured in memfds. The key is the demo identity (-i FILE);
  * no keyring, no terminal (tty_available is replaced at link time). Each
  * input runs twice: as it is (almost every mutation fails the MAC), and
@@ -169,7 +169,7 @@ static void run(struct res *r, const char *const *argv)
 	rewind(err_f);
 	stdout = out_f;
 	stderr = err_f;
-	r->rc = c->run(argc, (char **)argv);
+	r->rc = cli_run(c, argc, (char **)argv);
 	fflush(out_f);
 	fflush(err_f);
 	stdout = real_out;

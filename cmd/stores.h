@@ -1,0 +1,40 @@
+/* stores (cmd/storecli.c): opening a store with the key sources, making a
+ * new one, and the re-encrypt-and-save step. */
+#ifndef SECRETCTL_STORES_H
+#define SECRETCTL_STORES_H
+
+#include "cli.h"
+#include "secretctl/identity.h"
+#include "secretctl/store.h"
+
+/* --no-wait, for the commands that lock the store. */
+#define CLI_NOWAIT_OPT \
+	{ "no-wait", 0, 0, CLI_OPT_NOWAIT, NULL, "fail at once when another secretctl holds the store's lock" }
+
+/* Options of the commands that make a new store. */
+#define CLI_RECIPIENT_OPTS \
+	{ "recipient", 'r', 1, CLI_OPT_RECIPIENT, "R", "encrypt to age recipient R (repeatable)" }, \
+	{ "recipients-file", 'R', 1, CLI_OPT_RECIPFILE, "FILE", "encrypt to the recipients in FILE" }, \
+	{ "passphrase", 0, 0, CLI_OPT_PASSPHRASE, NULL, "add a passphrase (scrypt) slot" }, \
+	{ "work-factor", 0, 1, CLI_OPT_WORKFACTOR, "N", "scrypt work factor log2 (default 18, max 22)" }
+
+/* A new store object for path with the slots the options ask for: -r, -R,
+ * --passphrase; with none of them, the default identity's recipient (the
+ * identity is created, and said so, when missing). */
+int cli_store_create(const char *path, const struct cli_args *a, struct store *s);
+
+/* identity_opts from -i, --passphrase-file, -v (points into a): -v says
+ * which key source opened the store, -vv also every source looked at. */
+void cli_identity_opts(const struct cli_args *a, struct identity_opts *io);
+/* Load the store (with CLI_OPEN_LOCK, locked: waiting, or not with
+ * --no-wait; with CLI_OPEN_V1, a version 1 store too) and open its data
+ * key, which checks it whole; with plain, decrypt it: the plaintext view.
+ * Prints the error and returns its code. */
+enum { CLI_OPEN_LOCK = 1, CLI_OPEN_V1 = 2 };
+int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, struct store *s,
+		   struct secmem *plain);
+/* Re-encrypt plain with s (stable tokens) and save it atomically. Prints
+ * errors; with verbose, says whether anything was written. */
+int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose);
+
+#endif
