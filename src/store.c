@@ -707,7 +707,7 @@ static int check_mac1(const struct store *s, const struct subkeys *k, struct err
 	if (rc)
 		return rc;
 	if (!s->doc.mac ||
-	    strlen(s->doc.mac) != sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_ORIGINAL) - 1 ||
+	    strlen(s->doc.mac) != B64_ENCODED_LEN(sizeof mac, B64_PADDED) ||
 	    b64_decode(s->doc.mac, strlen(s->doc.mac), want, &maclen) != 0 ||
 	    maclen != sizeof mac)
 		return err_set(e, ERR_INPUT, "%s: malformed mac", s->path);
@@ -875,12 +875,8 @@ int store_repair(struct store *s, const struct identity_opts *io, struct secmem 
 		return err_oom(e);
 	mac2(k, s->text.p, s->text.len, a, b, mac);
 	secmem_release(k);
-	if (buf_append(text, s->text.p, a) || buf_reserve(text, text->len + MAC_B64_LEN + 1))
-		return err_oom(e);
-	sodium_bin2base64(text->p + text->len, MAC_B64_LEN + 1, mac, MAC_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
-	text->len += MAC_B64_LEN;
-	if (buf_append(text, s->text.p + b, s->text.len - b))
+	if (buf_append(text, s->text.p, a) || b64_encode(text, mac, MAC_LEN, B64_PADDED) ||
+	    buf_append(text, s->text.p + b, s->text.len - b))
 		return err_oom(e);
 	return 0;
 }
@@ -933,17 +929,6 @@ int store_value(struct store *s, size_t node, struct secmem *out, struct err *e)
 }
 
 /* ---- encryption --------------------------------------------------------- */
-
-static int put_b64(struct buf *out, const unsigned char *p, size_t n)
-{
-	size_t bl = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-
-	if (buf_reserve(out, out->len + bl))
-		return -1;
-	sodium_bin2base64(out->p + out->len, bl, p, n, sodium_base64_VARIANT_ORIGINAL);
-	out->len += bl - 1;
-	return 0;
-}
 
 /* One metadata line: indentation, text, line break. */
 static int meta_line(struct buf *out, size_t indent, const char *eol, const char *fmt, ...)
@@ -1086,7 +1071,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		} else if (bad || new_token(k, it->kind, path.p, path.len, pt, n, &payload, &plen)) {
 			bad = 1;
 		} else {
-			bad |= put_b64(out, payload, plen);
+			bad |= b64_encode(out, payload, plen, B64_PADDED);
 			free(payload);
 		}
 		if (it->kind == SPLICE_VALUE && it->eol) /* the region's own line break */
@@ -1107,8 +1092,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 	}
 	/* every byte of the new text is known but the mac's own */
 	mac2(k, out->p + start, out->len - start, mac_at - start, mac_at - start + MAC_B64_LEN, mac);
-	sodium_bin2base64(out->p + mac_at, MAC_B64_LEN + 1, mac, MAC_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
+	b64_encode_to(out->p + mac_at, mac, MAC_LEN, B64_PADDED);
 	out->p[mac_at + MAC_B64_LEN] = d.eol && d.eol[0] == '\r' ? '\r' : '\n';
 out:
 	secmem_release(k);
