@@ -19,7 +19,7 @@
 #include <linux/magic.h>
 #include <sodium.h>
 
-#include "secretctl/fdio.h"
+#include "secretctl/io.h"
 
 extern char **environ;
 
@@ -471,16 +471,15 @@ done:
 
 int editor_ws_write(struct editor_ws *ws, const void *data, size_t len, struct err *e)
 {
-	int fd;
+	int fd, rc;
 
-	fd = openat(ws->dir_fd, ws->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	if (fd < 0)
-		return err_errno(e, ERR_IO, errno, "cannot create '%s'", ws->file);
-	if (fchmod(fd, 0600) != 0 || fdio_write_all(fd, data, len) != 0) {
-		int err = errno;
+	/* no unlink on failure: editor_ws_destroy zeroes what was written */
+	if ((rc = io_create_excl(ws->dir_fd, ws->name, 0600, ws->file, &fd, e)))
+		return rc;
+	if (io_write_all(fd, data, len) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", ws->file);
 		close(fd);
-		return err_errno(e, ERR_IO, err, "cannot write '%s'", ws->file);
+		return rc;
 	}
 	if (close(fd) != 0)
 		return err_errno(e, ERR_IO, errno, "cannot write '%s'", ws->file);
@@ -490,7 +489,7 @@ int editor_ws_write(struct editor_ws *ws, const void *data, size_t len, struct e
 int editor_ws_read(struct editor_ws *ws, struct secmem *out, struct err *e)
 {
 	struct stat st;
-	int fd, rc = 0;
+	int fd, rc;
 
 	secmem_clear(out);
 	fd = openat(ws->dir_fd, ws->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -501,41 +500,13 @@ int editor_ws_read(struct editor_ws *ws, struct secmem *out, struct err *e)
 			return err_set(e, ERR_INPUT, "'%s' is now a symbolic link", ws->file);
 		return err_errno(e, ERR_IO, errno, "cannot open '%s'", ws->file);
 	}
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, &st) != 0)
 		rc = err_errno(e, ERR_IO, errno, "cannot stat '%s'", ws->file);
-	} else if (!S_ISREG(st.st_mode)) {
+	else if (!S_ISREG(st.st_mode))
 		rc = err_set(e, ERR_INPUT, "'%s' is not a regular file", ws->file);
-	} else if ((unsigned long long)st.st_size > EDITOR_FILE_MAX) {
-		rc = err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", ws->file,
-			     EDITOR_FILE_MAX >> 20);
-	} else if (secmem_reserve(out, (size_t)st.st_size + 1)) {
-		rc = err_oom(e);
-	}
-	while (!rc) {
-		ssize_t r;
-
-		if (out->len + 1 >= out->cap && secmem_reserve(out, out->cap * 2)) {
-			rc = err_oom(e);
-			break;
-		}
-		r = read(fd, out->p + out->len, out->cap - out->len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = err_errno(e, ERR_IO, errno, "cannot read '%s'", ws->file);
-			break;
-		}
-		if (r == 0)
-			break;
-		out->len += (size_t)r;
-		out->p[out->len] = '\0';
-		if (out->len > EDITOR_FILE_MAX)
-			rc = err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", ws->file,
-				     EDITOR_FILE_MAX >> 20);
-	}
+	else
+		rc = io_read_fd_secret(fd, ws->file, EDITOR_FILE_MAX, out, e);
 	close(fd);
-	if (rc)
-		secmem_clear(out);
 	return rc;
 }
 
@@ -752,8 +723,8 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 		size_t n = 0;
 		int eof = 0, a;
 
-		if (fdio_write_all(fd, (const unsigned char *)question, strlen(question)) ||
-		    fdio_write_all(fd, (const unsigned char *)(def ? " [Y/n] " : " [y/N] "), 7)) {
+		if (io_write_all(fd, (const unsigned char *)question, strlen(question)) ||
+		    io_write_all(fd, (const unsigned char *)(def ? " [Y/n] " : " [y/N] "), 7)) {
 			rc = err_errno(e, ERR_IO, errno, "cannot write to the terminal");
 			break;
 		}
@@ -778,7 +749,7 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 		if (rc)
 			break;
 		if (eof) { /* Ctrl-D: no, and a line break the terminal did not echo */
-			fdio_write_all(fd, (const unsigned char *)"\n", 1);
+			io_write_all(fd, (const unsigned char *)"\n", 1);
 			break;
 		}
 		a = n < sizeof line ? editor_parse_answer(line, n, def) : -1;
@@ -786,7 +757,7 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 			*yes = a;
 			break;
 		}
-		fdio_write_all(fd, (const unsigned char *)"please answer y or n\n", 21);
+		io_write_all(fd, (const unsigned char *)"please answer y or n\n", 21);
 	}
 	close(fd);
 	return rc;
