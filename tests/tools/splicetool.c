@@ -21,27 +21,23 @@
 #include "secretctl/b64.h"
 #include "secretctl/buf.h"
 #include "secretctl/err.h"
+#include "secretctl/io.h"
 #include "secretctl/path.h"
 #include "secretctl/secmem.h"
 #include "secretctl/splice.h"
+#include "secretctl/store.h"
 
 static const char *prog = "splicetool";
 
 static int read_file(const char *name, struct buf *b)
 {
-	FILE *f = fopen(name, "rb");
-	char tmp[65536];
-	size_t n;
+	struct err e;
 
-	if (!f) {
-		fprintf(stderr, "%s: cannot open '%s'\n", prog, name);
+	if (io_read_file(name, STORE_MAX_SIZE, b, &e)) {
+		fprintf(stderr, "%s: %s\n", prog, e.msg);
 		return -1;
 	}
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		if (buf_append(b, tmp, n))
-			break;
-	fclose(f);
-	return buf_append(b, "", 0);
+	return 0;
 }
 
 static int b64_put(struct buf *out, const void *p, size_t n)
