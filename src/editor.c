@@ -20,8 +20,7 @@
 #include <sodium.h>
 
 #include "secretctl/io.h"
-
-extern char **environ;
+#include "secretctl/spawn.h"
 
 /* Signals that end the process with the plaintext still in the workspace
  * unless we clean up first. */
@@ -526,52 +525,41 @@ int editor_run(struct editor_ws *ws, struct err *e)
 {
 	const char *cmd = editor_command();
 	struct buf script = { 0 };
-	sigset_t old;
-	siginfo_t info;
-	pid_t pid;
-	int st, rc = 0;
+	struct spawn_result r;
+	sigset_t ws_set;
+	int rc, status, sig;
 
 	if (!ws_armed || ws->dir_fd < 0)
 		return err_set(e, ERR_FAIL, "no edit workspace");
 	if (buf_printf(&script, "%s \"$1\"", cmd))
 		return err_oom(e);
-	block_ws_signals(&old);
-	pid = fork();
-	if (pid == 0) {
-		/* what the caller had: exec resets handlers, keeps SIG_IGN */
-		for (size_t i = 0; i < N_WS_SIGNALS; i++)
-			sigaction(ws_signals[i], &ws_old[i], NULL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		execle("/bin/sh", "sh", "-c", script.p, "sh", ws->file, (char *)NULL, environ);
-		_exit(127);
+	sigemptyset(&ws_set);
+	for (size_t i = 0; i < N_WS_SIGNALS; i++)
+		sigaddset(&ws_set, ws_signals[i]);
+	/* on the terminal, with our environment (no secrets) and the file's
+	 * name only; ws_child is the editor's shell while it runs, for
+	 * ws_on_signal (the child starts with our handlers reset, SIG_IGN kept) */
+	{
+		const char *argv[] = { "sh", "-c", script.p, "sh", ws->file, NULL };
+		struct spawn_opts o = { .program = "/bin/sh", .argv = argv, .live = &ws_child,
+					.live_signals = &ws_set };
+
+		rc = spawn_run(&o, &r, e);
 	}
-	if (pid < 0) {
-		rc = err_errno(e, ERR_EXTERNAL, errno, "cannot start the editor '%s'", cmd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		buf_free(&script);
-		return rc;
-	}
-	ws_child = pid;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	buf_free(&script);
-	/* WNOWAIT: the pid stays ours (a zombie) until ws_child is cleared, so
-	 * the handler never signals a recycled pid */
-	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) != 0 && errno == EINTR)
-		;
-	block_ws_signals(&old);
-	ws_child = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	if (rc)
+		return err_wrap(e, "cannot start the editor '%s'", cmd);
+	status = r.status;
+	sig = r.signal;
+	spawn_result_free(&r);
+	if (status == 0)
 		return 0;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+	if (!sig && status == 127)
 		return err_set(e, ERR_EXTERNAL, "cannot run the editor '%s' (exit status 127)", cmd);
-	if (WIFEXITED(st))
-		return err_set(e, ERR_EXTERNAL, "the editor '%s' exited with status %d", cmd,
-			       WEXITSTATUS(st));
-	return err_set(e, ERR_EXTERNAL, "the editor '%s' was killed by signal %d (%s)", cmd,
-		       WTERMSIG(st), strsignal(WTERMSIG(st)));
+	if (!sig)
+		return err_set(e, ERR_EXTERNAL, "the editor '%s' exited with status %d", cmd, status);
+	return err_set(e, ERR_EXTERNAL, "the editor '%s' was killed by signal %d (%s)", cmd, sig,
+		       strsignal(sig));
 }
 
 int editor_ws_destroy(struct editor_ws *ws, struct err *e)
