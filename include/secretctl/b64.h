@@ -3,7 +3,9 @@
  * arguments and bodies, the age header MAC). Canonical only: nothing
  * outside the alphabet, padding exactly where the form wants it, unused
  * bits zero. libsodium 1.0.18's decoder takes some bytes >= 0x80 for
- * base64 characters and is slow on the extract path, hence this. */
+ * base64 characters and is slow on the extract path, hence this. Table
+ * lookups, not constant time: for what is public or ciphertext (tokens,
+ * MACs, salts, shares, wrapped keys), never for a secret value. */
 #ifndef SECRETCTL_B64_H
 #define SECRETCTL_B64_H
 
