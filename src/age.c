@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "secretctl/b64.h"
 #include "secretctl/bech32.h"
 
 #define FILE_KEY_LEN 16
@@ -25,8 +26,6 @@
 #define STANZA_ARGS 4
 #define MAX_WS 1024 /* whitespace tolerated around armor, as age */
 #define SCRYPT_LOG_N_LIMIT 30 /* age's own range; keeps 1 << log_n sane */
-#define RAW sodium_base64_VARIANT_ORIGINAL_NO_PADDING
-#define PADDED sodium_base64_VARIANT_ORIGINAL
 
 static const char version_line[] = "age-encryption.org/v1\n";
 static const char armor_begin[] = "-----BEGIN AGE ENCRYPTED FILE-----";
@@ -102,35 +101,6 @@ static void hkdf(unsigned char out[32], const unsigned char *ikm, size_t ikm_len
 	sodium_memzero(&st, sizeof st);
 }
 
-/* Strict base64: canonical, no whitespace; padded or not as variant says.
- * libsodium 1.0.18 takes some bytes >= 0x80 for base64 characters, so the
- * alphabet is checked first. */
-static int b64_decode(const char *s, size_t n, unsigned char *out, size_t cap, size_t *len,
-		      int variant)
-{
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '+' || c == '/' || (c == '=' && variant == PADDED)))
-			return -1;
-	}
-	return sodium_base642bin(out, cap, s, n, NULL, len, NULL, variant);
-}
-
-static int put_b64(struct buf *b, const unsigned char *d, size_t n, int variant)
-{
-	size_t need = sodium_base64_ENCODED_LEN(n, variant);
-
-	if (buf_reserve(b, b->len + need))
-		return -1;
-	sodium_bin2base64(b->p + b->len, need, d, n, variant);
-	b->len += strlen(b->p + b->len);
-	return 0;
-}
-
 /* A stanza body: full 64-column lines, then a shorter one (maybe empty). */
 static int put_body(struct buf *b, const unsigned char *d, size_t n)
 {
@@ -138,7 +108,7 @@ static int put_body(struct buf *b, const unsigned char *d, size_t n)
 
 	for (;;) {
 		k = n < LINE_BYTES ? n : LINE_BYTES;
-		if (put_b64(b, d, k, RAW) || buf_putc(b, '\n'))
+		if (b64_encode(b, d, k, B64_UNPADDED) || buf_putc(b, '\n'))
 			return -1;
 		if (k < LINE_BYTES)
 			return 0;
@@ -378,7 +348,7 @@ int age_armor_encode(const unsigned char *in, size_t len, struct buf *out, struc
 		return err_oom(e);
 	for (i = 0; i < len; i += k) {
 		k = len - i < LINE_BYTES ? len - i : LINE_BYTES;
-		if (put_b64(out, in + i, k, PADDED) || buf_putc(out, '\n'))
+		if (b64_encode(out, in + i, k, B64_PADDED) || buf_putc(out, '\n'))
 			return err_oom(e);
 	}
 	if (buf_puts(out, armor_end) || buf_putc(out, '\n'))
@@ -451,7 +421,7 @@ int age_armor_decode(const unsigned char *in, size_t len, struct buf *out, struc
 			return armor_fail(out, start, e, "age armor: empty line");
 		if (n > LINE_COLS)
 			return armor_fail(out, start, e, "age armor: line longer than 64 columns");
-		if (b64_decode(l, n, line, sizeof line, &k, PADDED))
+		if (b64_decode_form(l, n, B64_PADDED, line, sizeof line, &k))
 			return armor_fail(out, start, e, "age armor: invalid base64");
 		if (buf_append(out, line, k)) {
 			armor_fail(out, start, e, "");
@@ -543,7 +513,8 @@ static int header_parse(const unsigned char *in, size_t len, struct header *h, s
 			return hfail(e, "truncated");
 		if (n >= 3 && !memcmp(l, "---", 3)) {
 			if (n < 4 || l[3] != ' ' ||
-			    b64_decode(l + 4, n - 4, h->mac, sizeof h->mac, &k, RAW) || k != MAC_LEN)
+			    b64_decode_form(l + 4, n - 4, B64_UNPADDED, h->mac, sizeof h->mac, &k) ||
+			    k != MAC_LEN)
 				return hfail(e, "invalid MAC line");
 			h->mac_len = (size_t)(l - (const char *)in) + 3;
 			h->end = pos;
@@ -560,7 +531,7 @@ static int header_parse(const unsigned char *in, size_t len, struct header *h, s
 				return hfail(e, "truncated");
 			if (n > LINE_COLS)
 				return hfail(e, "stanza body line longer than 64 columns");
-			if (b64_decode(l, n, body, sizeof body, &k, RAW))
+			if (b64_decode_form(l, n, B64_UNPADDED, body, sizeof body, &k))
 				return hfail(e, "invalid base64 in a stanza body");
 			if (buf_append(&h->bodies, body, k))
 				return err_oom(e);
@@ -611,7 +582,8 @@ static int unwrap_x25519(const struct stanza *s, const unsigned char *body,
 
 	if (s->n_args != 2)
 		return hfail(e, "X25519 stanza: wrong number of arguments");
-	if (b64_decode(s->arg[1], s->arg_len[1], salt, AGE_KEY_LEN, &n, RAW) || n != AGE_KEY_LEN)
+	if (b64_decode_form(s->arg[1], s->arg_len[1], B64_UNPADDED, salt, AGE_KEY_LEN, &n) ||
+	    n != AGE_KEY_LEN)
 		return hfail(e, "X25519 stanza: invalid share");
 	if (s->body_len != WRAPPED_LEN)
 		return hfail(e, "X25519 stanza: wrong file key size");
@@ -650,7 +622,8 @@ static int unwrap_scrypt(const struct stanza *s, const unsigned char *body,
 
 	if (s->n_args != 3)
 		return hfail(e, "scrypt stanza: wrong number of arguments");
-	if (b64_decode(s->arg[1], s->arg_len[1], salt, sizeof salt, &n, RAW) || n != sizeof salt)
+	if (b64_decode_form(s->arg[1], s->arg_len[1], B64_UNPADDED, salt, sizeof salt, &n) ||
+	    n != sizeof salt)
 		return hfail(e, "scrypt stanza: invalid salt");
 	/* decimal, no sign, no leading zero */
 	if (s->arg_len[2] > 2 || w[0] < '1' || w[0] > '9' ||
@@ -802,7 +775,7 @@ static int wrap_x25519(struct buf *hdr, const unsigned char pk[AGE_KEY_LEN],
 	hkdf(k->wrap_key, k->shared, sizeof k->shared, salt, sizeof salt, x25519_label);
 	crypto_aead_chacha20poly1305_ietf_encrypt(body, NULL, k->file_key, FILE_KEY_LEN, NULL, 0,
 						  NULL, zero_nonce, k->wrap_key);
-	if (buf_puts(hdr, "-> X25519 ") || put_b64(hdr, salt, AGE_KEY_LEN, RAW) ||
+	if (buf_puts(hdr, "-> X25519 ") || b64_encode(hdr, salt, AGE_KEY_LEN, B64_UNPADDED) ||
 	    buf_putc(hdr, '\n') || put_body(hdr, body, sizeof body))
 		rc = err_oom(e);
 out:
@@ -828,7 +801,7 @@ static int wrap_scrypt(struct buf *hdr, const struct age_recipients *r, struct a
 	crypto_aead_chacha20poly1305_ietf_encrypt(body, NULL, k->file_key, FILE_KEY_LEN, NULL, 0,
 						  NULL, zero_nonce, k->wrap_key);
 	sodium_memzero(k->wrap_key, sizeof k->wrap_key);
-	if (buf_puts(hdr, "-> scrypt ") || put_b64(hdr, salt, sizeof salt, RAW) ||
+	if (buf_puts(hdr, "-> scrypt ") || b64_encode(hdr, salt, sizeof salt, B64_UNPADDED) ||
 	    buf_printf(hdr, " %d\n", log_n) || put_body(hdr, body, sizeof body))
 		return err_oom(e);
 	return 0;
@@ -870,7 +843,7 @@ int age_encrypt(const struct age_recipients *r, const unsigned char *in, size_t 
 		goto out;
 	}
 	crypto_auth_hmacsha256(mac, (unsigned char *)b->p + start, b->len - start, k->mac_key);
-	if (buf_putc(b, ' ') || put_b64(b, mac, sizeof mac, RAW) || buf_putc(b, '\n') ||
+	if (buf_putc(b, ' ') || b64_encode(b, mac, sizeof mac, B64_UNPADDED) || buf_putc(b, '\n') ||
 	    buf_append(b, nonce, sizeof nonce) || stream_seal(b, k->payload_key, in, len)) {
 		rc = err_oom(e);
 		goto out;

@@ -17,49 +17,97 @@ static const uint8_t dec[256] = {
 #undef X
 };
 
-static int run(const char *s, size_t n, unsigned char *out, size_t *len)
+int b64_decode_form(const char *s, size_t n, enum b64_form form, unsigned char *out,
+		    size_t cap, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0;
+	size_t body = n, full, rest, o = 0;
 
-	if (n % 4)
+	if (form == B64_PADDED) {
+		/* a multiple of 4, and at most two '=' that make up the last
+		 * quantum; any other '=' fails below as a non-character */
+		if (n % 4)
+			return -1;
+		if (n && p[n - 1] == '=')
+			body = n - (p[n - 2] == '=' ? 2 : 1);
+	}
+	full = body / 4;
+	rest = body % 4;
+	if (rest == 1 || full * 3 + (rest ? rest - 1 : 0) > cap)
 		return -1;
-	for (size_t i = 0; i < n; i += 4) {
+	for (size_t i = 0; i < full * 4; i += 4) {
 		uint8_t a = dec[p[i]], b = dec[p[i + 1]], c = dec[p[i + 2]], d = dec[p[i + 3]];
-		int last = i + 4 == n;
 
-		if ((a | b) >= 64)
+		if ((a | b | c | d) > 63)
 			return -1;
-		if (c == 64 || d == 64) {
-			/* padding: only in the last quantum, "x===" never, and the
-			 * bits it drops must be zero (canonical) */
-			if (!last || d != 64 || (c == 64 ? (b & 0x0f) : (c > 63 || (c & 0x03))))
-				return -1;
-			if (out) {
-				out[o] = (unsigned char)(a << 2 | b >> 4);
-				if (c != 64)
-					out[o + 1] = (unsigned char)(b << 4 | c >> 2);
-			}
-			o += c == 64 ? 1 : 2;
-			break;
-		}
-		if ((c | d) > 63)
-			return -1;
-		if (out) {
-			out[o] = (unsigned char)(a << 2 | b >> 4);
-			out[o + 1] = (unsigned char)(b << 4 | c >> 2);
-			out[o + 2] = (unsigned char)(c << 6 | d);
-		}
+		out[o] = (unsigned char)(a << 2 | b >> 4);
+		out[o + 1] = (unsigned char)(b << 4 | c >> 2);
+		out[o + 2] = (unsigned char)(c << 6 | d);
 		o += 3;
 	}
-	if (len)
-		*len = o;
+	if (rest) {
+		const unsigned char *q = p + full * 4;
+		uint8_t a = dec[q[0]], b = dec[q[1]], c = rest == 3 ? dec[q[2]] : 0;
+
+		/* the bits past the last byte must be zero (canonical) */
+		if ((a | b | c) > 63 || (rest == 2 ? b & 0x0f : c & 0x03))
+			return -1;
+		out[o++] = (unsigned char)(a << 2 | b >> 4);
+		if (rest == 3)
+			out[o++] = (unsigned char)(b << 4 | c >> 2);
+	}
+	*len = o;
 	return 0;
 }
 
 int b64_decode(const char *s, size_t n, unsigned char *out, size_t *len)
 {
-	return run(s, n, out, len);
+	return b64_decode_form(s, n, B64_PADDED, out, B64_DECODED_MAX(n), len);
+}
+
+void b64_encode_to(char *dst, const void *p, size_t n, enum b64_form form)
+{
+	static const char alpha[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = p;
+	char *o = dst;
+	size_t i;
+
+	for (i = 0; i + 3 <= n; i += 3, o += 4) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		o[0] = alpha[v >> 18];
+		o[1] = alpha[v >> 12 & 63];
+		o[2] = alpha[v >> 6 & 63];
+		o[3] = alpha[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+
+		*o++ = alpha[v >> 18];
+		*o++ = alpha[v >> 12 & 63];
+		if (i + 1 < n)
+			*o++ = alpha[v >> 6 & 63];
+		else if (form == B64_PADDED)
+			*o++ = '=';
+		if (form == B64_PADDED)
+			*o++ = '=';
+	}
+	*o = '\0';
+}
+
+int b64_encode(struct buf *out, const void *p, size_t n, enum b64_form form)
+{
+	size_t need;
+
+	if (out->len > SIZE_MAX - 5 || n > (SIZE_MAX - out->len - 5) / 4 * 3)
+		return -1;
+	need = B64_ENCODED_LEN(n, form);
+	if (buf_reserve(out, out->len + need))
+		return -1;
+	b64_encode_to(out->p + out->len, p, n, form);
+	out->len += need;
+	return 0;
 }
 
 static int b64_char(unsigned char c)

@@ -19,9 +19,8 @@
 #include <linux/magic.h>
 #include <sodium.h>
 
-#include "secretctl/fdio.h"
-
-extern char **environ;
+#include "secretctl/io.h"
+#include "secretctl/spawn.h"
 
 /* Signals that end the process with the plaintext still in the workspace
  * unless we clean up first. */
@@ -471,16 +470,15 @@ done:
 
 int editor_ws_write(struct editor_ws *ws, const void *data, size_t len, struct err *e)
 {
-	int fd;
+	int fd, rc;
 
-	fd = openat(ws->dir_fd, ws->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	if (fd < 0)
-		return err_errno(e, ERR_IO, errno, "cannot create '%s'", ws->file);
-	if (fchmod(fd, 0600) != 0 || fdio_write_all(fd, data, len) != 0) {
-		int err = errno;
+	/* no unlink on failure: editor_ws_destroy zeroes what was written */
+	if ((rc = io_create_excl(ws->dir_fd, ws->name, 0600, ws->file, &fd, e)))
+		return rc;
+	if (io_write_all(fd, data, len) != 0) {
+		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", ws->file);
 		close(fd);
-		return err_errno(e, ERR_IO, err, "cannot write '%s'", ws->file);
+		return rc;
 	}
 	if (close(fd) != 0)
 		return err_errno(e, ERR_IO, errno, "cannot write '%s'", ws->file);
@@ -490,7 +488,7 @@ int editor_ws_write(struct editor_ws *ws, const void *data, size_t len, struct e
 int editor_ws_read(struct editor_ws *ws, struct secmem *out, struct err *e)
 {
 	struct stat st;
-	int fd, rc = 0;
+	int fd, rc;
 
 	secmem_clear(out);
 	fd = openat(ws->dir_fd, ws->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -501,41 +499,13 @@ int editor_ws_read(struct editor_ws *ws, struct secmem *out, struct err *e)
 			return err_set(e, ERR_INPUT, "'%s' is now a symbolic link", ws->file);
 		return err_errno(e, ERR_IO, errno, "cannot open '%s'", ws->file);
 	}
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, &st) != 0)
 		rc = err_errno(e, ERR_IO, errno, "cannot stat '%s'", ws->file);
-	} else if (!S_ISREG(st.st_mode)) {
+	else if (!S_ISREG(st.st_mode))
 		rc = err_set(e, ERR_INPUT, "'%s' is not a regular file", ws->file);
-	} else if ((unsigned long long)st.st_size > EDITOR_FILE_MAX) {
-		rc = err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", ws->file,
-			     EDITOR_FILE_MAX >> 20);
-	} else if (secmem_reserve(out, (size_t)st.st_size + 1)) {
-		rc = err_oom(e);
-	}
-	while (!rc) {
-		ssize_t r;
-
-		if (out->len + 1 >= out->cap && secmem_reserve(out, out->cap * 2)) {
-			rc = err_oom(e);
-			break;
-		}
-		r = read(fd, out->p + out->len, out->cap - out->len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = err_errno(e, ERR_IO, errno, "cannot read '%s'", ws->file);
-			break;
-		}
-		if (r == 0)
-			break;
-		out->len += (size_t)r;
-		out->p[out->len] = '\0';
-		if (out->len > EDITOR_FILE_MAX)
-			rc = err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", ws->file,
-				     EDITOR_FILE_MAX >> 20);
-	}
+	else
+		rc = io_read_fd_secret(fd, ws->file, EDITOR_FILE_MAX, out, e);
 	close(fd);
-	if (rc)
-		secmem_clear(out);
 	return rc;
 }
 
@@ -555,52 +525,41 @@ int editor_run(struct editor_ws *ws, struct err *e)
 {
 	const char *cmd = editor_command();
 	struct buf script = { 0 };
-	sigset_t old;
-	siginfo_t info;
-	pid_t pid;
-	int st, rc = 0;
+	struct spawn_result r;
+	sigset_t ws_set;
+	int rc, status, sig;
 
 	if (!ws_armed || ws->dir_fd < 0)
 		return err_set(e, ERR_FAIL, "no edit workspace");
 	if (buf_printf(&script, "%s \"$1\"", cmd))
 		return err_oom(e);
-	block_ws_signals(&old);
-	pid = fork();
-	if (pid == 0) {
-		/* what the caller had: exec resets handlers, keeps SIG_IGN */
-		for (size_t i = 0; i < N_WS_SIGNALS; i++)
-			sigaction(ws_signals[i], &ws_old[i], NULL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		execle("/bin/sh", "sh", "-c", script.p, "sh", ws->file, (char *)NULL, environ);
-		_exit(127);
+	sigemptyset(&ws_set);
+	for (size_t i = 0; i < N_WS_SIGNALS; i++)
+		sigaddset(&ws_set, ws_signals[i]);
+	/* on the terminal, with our environment (no secrets) and the file's
+	 * name only; ws_child is the editor's shell while it runs, for
+	 * ws_on_signal (the child starts with our handlers reset, SIG_IGN kept) */
+	{
+		const char *argv[] = { "sh", "-c", script.p, "sh", ws->file, NULL };
+		struct spawn_opts o = { .program = "/bin/sh", .argv = argv, .live = &ws_child,
+					.live_signals = &ws_set };
+
+		rc = spawn_run(&o, &r, e);
 	}
-	if (pid < 0) {
-		rc = err_errno(e, ERR_EXTERNAL, errno, "cannot start the editor '%s'", cmd);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		buf_free(&script);
-		return rc;
-	}
-	ws_child = pid;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	buf_free(&script);
-	/* WNOWAIT: the pid stays ours (a zombie) until ws_child is cleared, so
-	 * the handler never signals a recycled pid */
-	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) != 0 && errno == EINTR)
-		;
-	block_ws_signals(&old);
-	ws_child = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	if (rc)
+		return err_wrap(e, "cannot start the editor '%s'", cmd);
+	status = r.status;
+	sig = r.signal;
+	spawn_result_free(&r);
+	if (status == 0)
 		return 0;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+	if (!sig && status == 127)
 		return err_set(e, ERR_EXTERNAL, "cannot run the editor '%s' (exit status 127)", cmd);
-	if (WIFEXITED(st))
-		return err_set(e, ERR_EXTERNAL, "the editor '%s' exited with status %d", cmd,
-			       WEXITSTATUS(st));
-	return err_set(e, ERR_EXTERNAL, "the editor '%s' was killed by signal %d (%s)", cmd,
-		       WTERMSIG(st), strsignal(WTERMSIG(st)));
+	if (!sig)
+		return err_set(e, ERR_EXTERNAL, "the editor '%s' exited with status %d", cmd, status);
+	return err_set(e, ERR_EXTERNAL, "the editor '%s' was killed by signal %d (%s)", cmd, sig,
+		       strsignal(sig));
 }
 
 int editor_ws_destroy(struct editor_ws *ws, struct err *e)
@@ -752,8 +711,8 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 		size_t n = 0;
 		int eof = 0, a;
 
-		if (fdio_write_all(fd, (const unsigned char *)question, strlen(question)) ||
-		    fdio_write_all(fd, (const unsigned char *)(def ? " [Y/n] " : " [y/N] "), 7)) {
+		if (io_write_all(fd, (const unsigned char *)question, strlen(question)) ||
+		    io_write_all(fd, (const unsigned char *)(def ? " [Y/n] " : " [y/N] "), 7)) {
 			rc = err_errno(e, ERR_IO, errno, "cannot write to the terminal");
 			break;
 		}
@@ -778,7 +737,7 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 		if (rc)
 			break;
 		if (eof) { /* Ctrl-D: no, and a line break the terminal did not echo */
-			fdio_write_all(fd, (const unsigned char *)"\n", 1);
+			io_write_all(fd, (const unsigned char *)"\n", 1);
 			break;
 		}
 		a = n < sizeof line ? editor_parse_answer(line, n, def) : -1;
@@ -786,7 +745,7 @@ int editor_ask(const char *question, int def, int *yes, struct err *e)
 			*yes = a;
 			break;
 		}
-		fdio_write_all(fd, (const unsigned char *)"please answer y or n\n", 21);
+		io_write_all(fd, (const unsigned char *)"please answer y or n\n", 21);
 	}
 	close(fd);
 	return rc;

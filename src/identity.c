@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "secretctl/io.h"
 #include "secretctl/keyring.h"
 #include "secretctl/tty.h"
 
@@ -91,47 +92,18 @@ static int check_private(int fd, const char *path, struct err *e)
  * ERR_NOTFOUND when it does not exist, else ERR_IO/ERR_INPUT/ERR_NOKEY. */
 static int read_capped(const char *path, int private, struct secmem *out, struct err *e)
 {
-	unsigned char tmp[4096];
-	ssize_t n;
-	int fd, too_big = 0;
+	int fd, rc;
 
 	secmem_clear(out);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return err_errno(e, errno == ENOENT || errno == ENOTDIR ? ERR_NOTFOUND : ERR_IO,
 				 errno, "cannot open '%s'", path);
-	if (private && check_private(fd, path, e)) {
-		close(fd);
-		return e->code;
-	}
-	for (;;) {
-		n = read(fd, tmp, sizeof tmp);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if ((size_t)n > IDENTITY_FILE_MAX - out->len) {
-			too_big = 1;
-			break;
-		}
-		if (secmem_append(out, tmp, (size_t)n)) {
-			sodium_memzero(tmp, sizeof tmp);
-			close(fd);
-			secmem_clear(out);
-			return err_oom(e);
-		}
-	}
-	if (n < 0)
-		err_errno(e, ERR_IO, errno, "cannot read '%s'", path);
-	else if (too_big)
-		err_set(e, ERR_INPUT, "'%s' is larger than %u bytes", path, IDENTITY_FILE_MAX);
-	sodium_memzero(tmp, sizeof tmp);
+	rc = private ? check_private(fd, path, e) : 0;
+	if (!rc)
+		rc = io_read_fd_secret(fd, path, IDENTITY_FILE_MAX, out, e);
 	close(fd);
-	if (n < 0 || too_big) {
-		secmem_clear(out);
-		return e->code;
-	}
-	return 0;
+	return rc;
 }
 
 /* Load a file's identities into out. *asked is set when the user was
@@ -301,69 +273,22 @@ static int make_parents(const char *path, struct err *e)
 	return rc;
 }
 
-static int fsync_parent(const char *path)
-{
-	char *p = strdup(path), *slash;
-	int fd, rc;
-
-	if (!p)
-		return -1;
-	slash = strrchr(p, '/');
-	if (!slash)
-		strcpy(p, ".");
-	else if (slash == p)
-		p[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(p);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int identity_create_file(const char *path, struct age_identity *out, struct err *e)
 {
 	struct secmem text = { 0 };
-	size_t off = 0;
-	int fd, rc;
+	int rc;
 
 	rc = make_parents(path, e);
 	if (rc)
 		return rc;
-	/* O_EXCL|O_NOFOLLOW: never overwrite, never follow a planted symlink. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return err_set(e, ERR_IO, "'%s' already exists", path);
-		return err_errno(e, ERR_IO, errno, "cannot create '%s'", path);
-	}
 	age_identity_generate(out);
 	rc = identity_file_text(out, &text, e);
-	if (!rc && fchmod(fd, 0600) != 0)
-		rc = err_errno(e, ERR_IO, errno, "cannot chmod '%s'", path);
-	while (!rc && off < text.len) {
-		ssize_t w = write(fd, text.p + off, text.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			rc = err_errno(e, ERR_IO, w < 0 ? errno : EIO, "cannot write '%s'", path);
-		else
-			off += (size_t)w;
-	}
-	if (!rc && fsync(fd) != 0)
-		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", path);
-	if (close(fd) != 0 && !rc)
-		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", path);
-	if (!rc && fsync_parent(path) != 0)
-		rc = err_errno(e, ERR_IO, errno, "cannot sync the directory of '%s'", path);
-	if (rc) {
-		unlink(path); /* no half-written key file */
+	/* O_EXCL|O_NOFOLLOW: never overwrite, never follow a planted symlink;
+	 * nothing half-written is left */
+	if (!rc && (rc = io_write_new(path, 0600, text.p, text.len, e)) && e->sub == EEXIST)
+		err_set(e, ERR_IO, "'%s' already exists", path);
+	if (rc)
 		sodium_memzero(out, sizeof *out);
-	}
 	secmem_free(&text);
 	return rc;
 }

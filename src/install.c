@@ -1,6 +1,5 @@
 #include "secretctl/install.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,10 +15,8 @@
 
 #include <linux/openat2.h>
 
-#include <sodium.h>
-
 #include "secretctl/buf.h"
-#include "secretctl/fdio.h"
+#include "secretctl/io.h"
 #include "secretctl/secmem.h"
 
 /* ---- POSIX ACLs as the kernel's xattr (linux/posix_acl_xattr.h): a le32
@@ -692,7 +689,7 @@ static int file_diff(int dfd, const struct stat *st, const struct install_target
 	unsigned char raw[ACL_BYTES];
 	struct secmem old = { 0 };
 	struct stat st2;
-	ssize_t n = 0, x;
+	ssize_t n, x;
 	int fd, en;
 
 	*why = 0;
@@ -725,14 +722,9 @@ static int file_diff(int dfd, const struct stat *st, const struct install_target
 			goto acl;
 		}
 		/* one byte more than expected shows a file that grew meanwhile */
-		while (old.len < len + 1) {
-			n = read(fd, old.p + old.len, len + 1 - old.len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			old.len += (size_t)n;
-		}
+		n = io_read_full(fd, old.p, len + 1);
+		if (n >= 0)
+			old.len = (size_t)n;
 		if (n < 0 || old.len != len || (len && secmem_equal(old.p, data, len) != 0))
 			*why |= INSTALL_WHY_CONTENT;
 	}
@@ -745,63 +737,6 @@ out:
 	secmem_free(&old);
 	close(fd);
 	return 0;
-}
-
-static int tmp_name(const char *name, struct buf *out)
-{
-	unsigned char r[8];
-
-	randombytes_buf(r, sizeof r);
-	out->len = 0;
-	return buf_printf(out, ".%s.secretctl-%02x%02x%02x%02x%02x%02x%02x%02x.tmp", name, r[0], r[1],
-			  r[2], r[3], r[4], r[5], r[6], r[7]);
-}
-
-/* Temporary names of NAME left by a killed install (the lock is held, so
- * none is in use). */
-static void remove_stale(int dfd, const char *name)
-{
-	size_t nl = strlen(name);
-	struct dirent *d;
-	DIR *dir;
-	int fd;
-
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
-	while ((d = readdir(dir)) != NULL) {
-		const char *s = d->d_name;
-		size_t l = strlen(s);
-		if (l == nl + 32 && s[0] == '.' && memcmp(s + 1, name, nl) == 0 &&
-		    memcmp(s + 1 + nl, ".secretctl-", 11) == 0 && memcmp(s + l - 4, ".tmp", 4) == 0)
-			unlinkat(dfd, s, 0);
-	}
-	closedir(dir);
-}
-
-/* Give an O_TMPFILE file a name. AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH;
- * /proc/self/fd works for anyone, also when not dumpable (a task may
- * always look at its own fds). */
-static int link_tmpfile(int fd, int dfd, const char *name)
-{
-	char proc[64];
-	int root = geteuid() == 0;
-
-	if (root && linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
-		return 0;
-	if (root && errno == EEXIST)
-		return -1;
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) == 0)
-		return 0;
-	if (!root && errno == ENOENT)
-		return linkat(fd, "", dfd, name, AT_EMPTY_PATH);
-	return -1;
 }
 
 /* The checks before the directory: NAME, mode, readers; the ACL the file
@@ -876,111 +811,93 @@ out:
 	return rc;
 }
 
+/* What io_replace needs to know of the target. */
+struct put {
+	const struct install_target *t;
+	const unsigned char *acl;
+	size_t acl_len;
+	int dir_fd;
+	struct buf shown; /* dir/NAME */
+};
+
+/* The written file gets its owner, mode and ACL before it has a name. */
+static int put_written(int fd, void *ctx, struct err *e)
+{
+	const struct put *p = ctx;
+	const struct install_target *t = p->t;
+
+	if (fchown(fd, t->uid, t->gid) != 0)
+		return err_errno(e, ERR_IO, errno, "cannot give '%s' owner %lu:%lu", p->shown.p,
+				 (unsigned long)t->uid, (unsigned long)t->gid);
+	if (fchmod(fd, t->mode) != 0)
+		return err_errno(e, ERR_IO, errno, "cannot give '%s' mode %04o", p->shown.p,
+				 (unsigned)t->mode);
+	/* a default ACL of the directory would have been inherited */
+	if (p->acl_len ? fsetxattr(fd, ACL_XATTR, p->acl, p->acl_len, 0) != 0
+		       : fremovexattr(fd, ACL_XATTR) != 0 && errno != ENODATA && errno != EOPNOTSUPP)
+		return err_errno(e, ERR_IO, errno, "cannot set the ACL of '%s'", p->shown.p);
+	return 0;
+}
+
+/* Synced: the readers get search on the directory right before the file
+ * they may read appears. */
+static int put_synced(void *ctx, struct err *e)
+{
+	const struct put *p = ctx;
+	int granted;
+
+	return dir_grant(p->dir_fd, p->t, 1, &granted, e);
+}
+
 int install_file(const struct install_target *t, const void *data, size_t len,
 		 enum install_result *res, struct err *e)
 {
 	unsigned char acl[ACL_BYTES];
-	struct buf tmp = { 0 };
+	struct put p = { .t = t, .acl = acl };
+	struct io_replace r = { .dir_fd = -1 };
+	enum io_done done;
 	struct stat st;
-	size_t acl_len;
 	mode_t want_mode;
 	unsigned why;
-	int dfd = -1, fd = -1, exists = 0, named = 0, tmp_linked = 0, granted, rc;
+	int exists = 0, granted, rc;
 
 	*res = INSTALL_UNCHANGED;
-	if ((rc = check_target(t, acl, &acl_len, &want_mode, e)))
+	if ((rc = check_target(t, acl, &p.acl_len, &want_mode, e)))
 		return rc;
-	if ((rc = open_dir(t, NULL, &dfd, e)))
+	if ((rc = open_dir(t, NULL, &r.dir_fd, e)))
 		goto out;
-	if (flock(dfd, LOCK_EX) != 0) {
+	if (flock(r.dir_fd, LOCK_EX) != 0) {
 		rc = err_errno(e, ERR_IO, errno, "cannot lock directory '%s'", t->dir);
 		goto out;
 	}
-	if ((rc = stat_name(dfd, t, &st, &exists, e)))
+	if ((rc = stat_name(r.dir_fd, t, &st, &exists, e)))
 		goto out;
-	if (exists && file_diff(dfd, &st, t, want_mode, acl, acl_len, data, len, &why) == 0 &&
-	    !why) {
-		rc = dir_grant(dfd, t, 1, &granted, e);
-		goto out;
-	}
-	remove_stale(dfd, t->name);
-
-	fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, INSTALL_FILE_MODE);
-	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-		named = 1;
-		if (tmp_name(t->name, &tmp)) {
-			rc = err_oom(e);
-			goto out;
-		}
-		fd = openat(dfd, tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    INSTALL_FILE_MODE);
-	}
-	if (fd < 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot create a file in '%s'", t->dir);
+	if (exists &&
+	    file_diff(r.dir_fd, &st, t, want_mode, acl, p.acl_len, data, len, &why) == 0 && !why) {
+		rc = dir_grant(r.dir_fd, t, 1, &granted, e);
 		goto out;
 	}
-	if (fdio_write_all(fd, data, len) != 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot write '%s/%s'", t->dir, t->name);
-		goto fail;
+	if (buf_printf(&p.shown, "%s/%s", t->dir, t->name)) {
+		rc = err_oom(e);
+		goto out;
 	}
-	if (fchown(fd, t->uid, t->gid) != 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot give '%s/%s' owner %lu:%lu", t->dir,
-			       t->name, (unsigned long)t->uid, (unsigned long)t->gid);
-		goto fail;
-	}
-	if (fchmod(fd, t->mode) != 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot give '%s/%s' mode %04o", t->dir, t->name,
-			       (unsigned)t->mode);
-		goto fail;
-	}
-	/* a default ACL of the directory would have been inherited */
-	if (acl_len ? fsetxattr(fd, ACL_XATTR, acl, acl_len, 0) != 0
-		    : fremovexattr(fd, ACL_XATTR) != 0 && errno != ENODATA && errno != EOPNOTSUPP) {
-		rc = err_errno(e, ERR_IO, errno, "cannot set the ACL of '%s/%s'", t->dir, t->name);
-		goto fail;
-	}
-	if (fsync(fd) != 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot write '%s/%s'", t->dir, t->name);
-		goto fail;
-	}
-	if ((rc = dir_grant(dfd, t, 1, &granted, e)))
-		goto fail;
-	if (!named) {
-		/* a new name: link it straight there; linkat never replaces */
-		if (!exists && link_tmpfile(fd, dfd, t->name) == 0)
-			goto linked;
-		if (!exists && errno != EEXIST) {
-			rc = err_errno(e, ERR_IO, errno, "cannot link '%s/%s'", t->dir, t->name);
-			goto fail;
-		}
-		exists = 1;
-		if (tmp_name(t->name, &tmp)) {
-			rc = err_oom(e);
-			goto fail;
-		}
-		if (link_tmpfile(fd, dfd, tmp.p) != 0) {
-			rc = err_errno(e, ERR_IO, errno, "cannot link '%s/%s'", t->dir, tmp.p);
-			goto fail;
-		}
-		tmp_linked = 1;
-	}
-	if (renameat(dfd, tmp.p, dfd, t->name) != 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot replace '%s/%s'", t->dir, t->name);
-		goto fail;
-	}
-linked:
-	*res = exists ? INSTALL_REPLACED : INSTALL_CREATED;
-	if (fsync(dfd) != 0)
-		rc = err_errno(e, ERR_IO, errno, "cannot sync directory '%s'", t->dir);
-	goto out;
-fail:
-	if (named || tmp_linked)
-		unlinkat(dfd, tmp.p, 0);
+	p.dir_fd = r.dir_fd;
+	r.dir = t->dir;
+	r.name = t->name;
+	r.shown = p.shown.p;
+	/* mode 0400 from the first byte; owner, mode and ACL before the name */
+	r.mode = INSTALL_FILE_MODE;
+	/* the directory's lock is held: temporary names of NAME are stale */
+	r.flags = IO_REPLACE_TMPFILE | IO_REPLACE_CLEAN | (exists ? 0 : IO_REPLACE_NEW);
+	r.written = put_written;
+	r.synced = put_synced;
+	r.ctx = &p;
+	rc = io_replace(&r, data, len, &done, e);
+	if (done != IO_DONE_NOTHING)
+		*res = done == IO_DONE_CREATED ? INSTALL_CREATED : INSTALL_REPLACED;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	buf_free(&tmp);
+	if (r.dir_fd >= 0)
+		close(r.dir_fd);
+	buf_free(&p.shown);
 	return rc;
 }

@@ -2,24 +2,16 @@
 #include "secretctl/podman.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "secretctl/envfmt.h"
 #include "secretctl/secmem.h"
+#include "secretctl/spawn.h"
 #include "secretctl/utf8.h"
-
-extern char **environ;
 
 /* ---- version ---- */
 
@@ -230,168 +222,29 @@ void podman_result_free(struct podman_result *r)
 	r->status = 0;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* Read what is there into b (kept up to the cap); 1 at EOF. */
-static int drain(int fd, struct buf *b)
-{
-	char tmp[8192];
-	ssize_t n = read(fd, tmp, sizeof tmp);
-
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : 1;
-	if (n == 0)
-		return 1;
-	if (b->len < PODMAN_CAPTURE_MAX &&
-	    buf_append(b, tmp, (size_t)n > PODMAN_CAPTURE_MAX - b->len ? PODMAN_CAPTURE_MAX - b->len
-								     : (size_t)n))
-		return -1;
-	return 0;
-}
-
-/* The program's file, looked up in $PATH as execvp would. Done before the
- * spawn so "not installed" never depends on how posix_spawn reports a
- * failed exec (under valgrind, or a libc that forks, it becomes exit 127). */
-static int find_program(const char *program, struct buf *out, struct err *e)
-{
-	const char *path = getenv("PATH"), *p, *colon;
-	struct stat st;
-
-	if (strchr(program, '/')) {
-		if (access(program, X_OK) != 0)
-			return err_errno(e, ERR_EXTERNAL, errno, "cannot run %s", program);
-		return buf_puts(out, program) ? err_oom(e) : 0;
-	}
-	for (p = path && *path ? path : "/usr/bin:/bin"; ; p = colon + 1) {
-		colon = strchr(p, ':');
-		out->len = 0;
-		if (buf_append(out, p, colon ? (size_t)(colon - p) : strlen(p)) ||
-		    (out->len && buf_putc(out, '/')) || buf_puts(out, program))
-			return err_oom(e);
-		if (stat(out->p, &st) == 0 && S_ISREG(st.st_mode) && access(out->p, X_OK) == 0)
-			return 0;
-		if (!colon)
-			break;
-	}
-	return err_set(e, ERR_EXTERNAL,
-		       "%s is not installed (not found in PATH); install it, or name the program "
-		       "with --podman",
-		       program);
-}
-
 int podman_spawn(const char *program, const char *const *argv, const unsigned char *in,
 		 size_t in_len, struct podman_result *r, struct err *e)
 {
-	posix_spawn_file_actions_t fa;
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
-	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
-	int devnull = -1, rc = 0, st, err_no;
-	struct buf file = { 0 };
-	size_t off = 0;
-	pid_t pid;
+	struct spawn_opts o = { .program = program, .argv = argv,
+				.in = in ? SPAWN_PIPE : SPAWN_NULL, .in_data = in, .in_len = in_len,
+				.out = SPAWN_PIPE, .err = SPAWN_PIPE,
+				.capture_max = PODMAN_CAPTURE_MAX };
+	struct spawn_result sr;
+	int rc;
 
 	memset(r, 0, sizeof *r);
-	rc = find_program(program, &file, e);
-	if (rc) {
-		buf_free(&file);
-		return rc;
-	}
-	if (in)
-		rc = pipe2(pin, O_CLOEXEC);
-	else
-		rc = (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ? -1 : 0;
-	if (rc || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC)) {
-		rc = err_errno(e, ERR_IO, errno, "cannot make pipes for %s", program);
-		goto out;
-	}
-	if (posix_spawn_file_actions_init(&fa)) {
-		rc = err_oom(e);
-		goto out;
-	}
-	/* dup2 clears O_CLOEXEC on 0-2; every other fd of ours is CLOEXEC */
-	posix_spawn_file_actions_adddup2(&fa, in ? pin[0] : devnull, 0);
-	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-	err_no = posix_spawn(&pid, file.p, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (err_no) {
-		rc = err_errno(e, ERR_EXTERNAL, err_no, "cannot run %s", program);
-		goto out;
-	}
-	close_fd(&pin[0]);
-	close_fd(&pout[1]);
-	close_fd(&perr[1]);
-	close_fd(&devnull);
-	if (in) {
-		fcntl(pin[1], F_SETFL, O_NONBLOCK);
-		if (in_len == 0)
-			close_fd(&pin[1]);
-	}
-	/* a program that exits before reading its stdin: EPIPE, not a signal */
-	sigaction(SIGPIPE, &ign, &old_pipe);
-	while (pout[0] >= 0 || perr[0] >= 0) {
-		struct pollfd pf[3];
-		int n = 0, io = -1, io_out = -1, io_err = -1;
-
-		if (pin[1] >= 0) {
-			pf[n] = (struct pollfd){ pin[1], POLLOUT, 0 };
-			io = n++;
-		}
-		if (pout[0] >= 0) {
-			pf[n] = (struct pollfd){ pout[0], POLLIN, 0 };
-			io_out = n++;
-		}
-		if (perr[0] >= 0) {
-			pf[n] = (struct pollfd){ perr[0], POLLIN, 0 };
-			io_err = n++;
-		}
-		if (poll(pf, (nfds_t)n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (io >= 0 && pf[io].revents) {
-			ssize_t w = write(pin[1], in + off, in_len - off);
-			if (w > 0)
-				off += (size_t)w;
-			if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == in_len ||
-			    (pf[io].revents & (POLLERR | POLLHUP)))
-				close_fd(&pin[1]);
-		}
-		if (io_out >= 0 && pf[io_out].revents && drain(pout[0], &r->out))
-			close_fd(&pout[0]);
-		if (io_err >= 0 && pf[io_err].revents && drain(perr[0], &r->err))
-			close_fd(&perr[0]);
-	}
-	close_fd(&pin[1]);
-	sigaction(SIGPIPE, &old_pipe, NULL);
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			rc = err_errno(e, ERR_EXTERNAL, errno, "cannot wait for %s", program);
-			goto out;
-		}
-	}
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	/* the buffers are text for messages and parsing: never NULL */
-	if ((!r->out.p && buf_puts(&r->out, "")) || (!r->err.p && buf_puts(&r->err, "")))
-		rc = err_oom(e);
-out:
-	close_fd(&pin[0]);
-	close_fd(&pin[1]);
-	close_fd(&pout[0]);
-	close_fd(&pout[1]);
-	close_fd(&perr[0]);
-	close_fd(&perr[1]);
-	close_fd(&devnull);
-	buf_free(&file);
+	rc = spawn_run(&o, &sr, e);
+	if (rc == ERR_EXTERNAL && e->sub == ENOENT)
+		return err_set(e, ERR_EXTERNAL,
+			       "%s is not installed (not found in PATH); install it, or name the "
+			       "program with --podman",
+			       program);
 	if (rc)
-		podman_result_free(r);
-	return rc;
+		return rc;
+	r->status = sr.status;
+	r->out = sr.out;
+	r->err = sr.err;
+	return 0;
 }
 
 /* "podman secret create NAME: exit status 125: Error: ..." */

@@ -3,7 +3,6 @@
  * decrypts and authenticates them. */
 #include "secretctl/store.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -19,7 +18,7 @@
 
 #include "secretctl/age.h"
 #include "secretctl/b64.h"
-#include "secretctl/fdio.h"
+#include "secretctl/io.h"
 
 #define AD_VALUE "secretctl/v1/value"
 #define AD_COMMENT "secretctl/v1/comment"
@@ -229,60 +228,6 @@ static void ad_build(unsigned char *ad, size_t *adlen, int kind, const char *pat
 
 /* ---- loading ------------------------------------------------------------ */
 
-/* Read fd to its end into out (or, for secrets, sout), straight into the
- * buffer: a regular file's size sizes it once (no copy through a chunk,
- * no regrowth). The cap is checked as bytes arrive, so a pipe or a file
- * that grows cannot push past it. */
-static int read_fd(int fd, const char *path, struct buf *out, struct secmem *sout,
-		   struct err *e)
-{
-	struct stat st;
-	size_t want = 65536;
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		if ((uintmax_t)st.st_size > STORE_MAX_SIZE) /* refused before reading */
-			return err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", path,
-				       STORE_MAX_SIZE >> 20);
-		want = (size_t)st.st_size + 1; /* +1: see the end of the file at once */
-		/* sized exactly (buf_reserve would round up to a power of two) */
-		if (out && !out->p) {
-			out->p = malloc(want + 1);
-			if (!out->p)
-				return err_oom(e);
-			out->cap = want + 1;
-		}
-	}
-	for (;;) {
-		size_t len = out ? out->len : sout->len, cap;
-		unsigned char *p;
-		ssize_t n;
-
-		if (out ? buf_reserve(out, len + want) : secmem_reserve(sout, len + want))
-			return err_oom(e);
-		p = out ? (unsigned char *)out->p : sout->p;
-		cap = out ? out->cap : sout->cap;
-		n = read(fd, p + len, cap - 1 - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_errno(e, ERR_IO, errno, "cannot read '%s'", path);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		p[len] = 0;
-		if (out)
-			out->len = len;
-		else
-			sout->len = len;
-		if (len > STORE_MAX_SIZE)
-			return err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", path,
-				       STORE_MAX_SIZE >> 20);
-		want = 65536;
-	}
-	return 0;
-}
-
 /* From this size on, a store's text is read into huge pages. */
 #define STORE_BIG_TEXT ((size_t)64 << 10)
 
@@ -293,73 +238,49 @@ static int read_fd(int fd, const char *path, struct buf *out, struct secmem *sou
  * pages, where at 1000 keys they were 80 faults of small pages (~0.13 ms
  * here). read(), not mmap of the file: a file changed in place after the
  * MAC check must not change the text parsed. A file that grew past its
- * size at fstat goes on in read_fd's malloc'ed buffer. */
+ * size at fstat goes on in io_read_fd's malloc'ed buffer. */
 static int read_store_text(int fd, const char *path, const struct stat *st, struct store *s,
 			   struct err *e)
 {
-	size_t size = (size_t)st->st_size, len = 0, mapped;
+	size_t size = (size_t)st->st_size, mapped;
+	ssize_t len;
 	char *p;
 
 	if ((uintmax_t)st->st_size > STORE_MAX_SIZE || size < STORE_BIG_TEXT)
-		return read_fd(fd, path, &s->text, NULL, e);
+		return io_read_fd(fd, path, STORE_MAX_SIZE, &s->text, e);
 	p = buf_big_alloc(3 * size + 1, &mapped);
 	if (!p)
-		return read_fd(fd, path, &s->text, NULL, e);
-	while (len < mapped - 1) {
-		ssize_t n = read(fd, p + len, mapped - 1 - len);
+		return io_read_fd(fd, path, STORE_MAX_SIZE, &s->text, e);
+	len = io_read_full(fd, p, mapped - 1);
+	if (len < 0) {
+		int err = errno;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int err = errno;
-
-			buf_big_free(p, mapped);
-			return err_errno(e, ERR_IO, err, "cannot read '%s'", path);
-		}
-		if (n == 0 && len > STORE_MAX_SIZE) { /* grew since fstat */
-			buf_big_free(p, mapped);
-			return err_set(e, ERR_INPUT, "'%s' is larger than %u MiB", path,
-				       STORE_MAX_SIZE >> 20);
-		}
-		if (n == 0) {
-			p[len] = '\0';
-			s->text = (struct buf){ p, len, mapped };
-			s->text_mapped = mapped;
-			return 0;
-		}
-		len += (size_t)n;
+		buf_big_free(p, mapped);
+		return err_errno(e, ERR_IO, err, "cannot read '%s'", path);
 	}
-	if (buf_append(&s->text, p, len)) {
+	if ((size_t)len < mapped - 1 && (size_t)len <= STORE_MAX_SIZE) {
+		p[len] = '\0';
+		s->text = (struct buf){ p, (size_t)len, mapped };
+		s->text_mapped = mapped;
+		return 0;
+	}
+	/* grew since fstat: on in a malloc'ed buffer, which io_read_fd caps */
+	if (buf_append(&s->text, p, (size_t)len)) {
 		buf_big_free(p, mapped);
 		return err_oom(e);
 	}
 	buf_big_free(p, mapped);
-	return read_fd(fd, path, &s->text, NULL, e);
-}
-
-static int read_path(const char *path, struct buf *out, struct secmem *sout, struct err *e)
-{
-	int fd, rc;
-
-	if (strcmp(path, "-") == 0)
-		return read_fd(0, "standard input", out, sout, e);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return err_errno(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, errno,
-				 "cannot open '%s'", path);
-	rc = read_fd(fd, path, out, sout, e);
-	close(fd);
-	return rc;
+	return io_read_fd(fd, path, STORE_MAX_SIZE, &s->text, e);
 }
 
 int store_read_file(const char *path, struct buf *out, struct err *e)
 {
-	return read_path(path, out, NULL, e);
+	return io_read_file(path, STORE_MAX_SIZE, out, e);
 }
 
 int store_read_secret_file(const char *path, struct secmem *out, struct err *e)
 {
-	return read_path(path, NULL, out, e);
+	return io_read_file_secret(path, STORE_MAX_SIZE, out, e);
 }
 
 static void slot_free(struct keyslot *sl)
@@ -714,7 +635,7 @@ static int check_mac1(const struct store *s, const struct subkeys *k, struct err
 	if (rc)
 		return rc;
 	if (!s->doc.mac ||
-	    strlen(s->doc.mac) != sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_ORIGINAL) - 1 ||
+	    strlen(s->doc.mac) != B64_ENCODED_LEN(sizeof mac, B64_PADDED) ||
 	    b64_decode(s->doc.mac, strlen(s->doc.mac), want, &maclen) != 0 ||
 	    maclen != sizeof mac)
 		return err_set(e, ERR_INPUT, "%s: malformed mac", s->path);
@@ -882,12 +803,8 @@ int store_repair(struct store *s, const struct identity_opts *io, struct secmem 
 		return err_oom(e);
 	mac2(k, s->text.p, s->text.len, a, b, mac);
 	secmem_release(k);
-	if (buf_append(text, s->text.p, a) || buf_reserve(text, text->len + MAC_B64_LEN + 1))
-		return err_oom(e);
-	sodium_bin2base64(text->p + text->len, MAC_B64_LEN + 1, mac, MAC_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
-	text->len += MAC_B64_LEN;
-	if (buf_append(text, s->text.p + b, s->text.len - b))
+	if (buf_append(text, s->text.p, a) || b64_encode(text, mac, MAC_LEN, B64_PADDED) ||
+	    buf_append(text, s->text.p + b, s->text.len - b))
 		return err_oom(e);
 	return 0;
 }
@@ -946,17 +863,6 @@ int store_value(struct store *s, const struct store_ref *ref, struct secmem *out
 }
 
 /* ---- encryption --------------------------------------------------------- */
-
-static int put_b64(struct buf *out, const unsigned char *p, size_t n)
-{
-	size_t bl = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-
-	if (buf_reserve(out, out->len + bl))
-		return -1;
-	sodium_bin2base64(out->p + out->len, bl, p, n, sodium_base64_VARIANT_ORIGINAL);
-	out->len += bl - 1;
-	return 0;
-}
 
 /* One metadata line: indentation, text, line break. */
 static int meta_line(struct buf *out, size_t indent, const char *eol, const char *fmt, ...)
@@ -1099,7 +1005,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 		} else if (bad || new_token(k, it->kind, path.p, path.len, pt, n, &payload, &plen)) {
 			bad = 1;
 		} else {
-			bad |= put_b64(out, payload, plen);
+			bad |= b64_encode(out, payload, plen, B64_PADDED);
 			free(payload);
 		}
 		if (it->kind == SPLICE_VALUE && it->eol) /* the region's own line break */
@@ -1120,8 +1026,7 @@ int store_encrypt(const struct store *s, const char *plain, size_t len, struct b
 	}
 	/* every byte of the new text is known but the mac's own */
 	mac2(k, out->p + start, out->len - start, mac_at - start, mac_at - start + MAC_B64_LEN, mac);
-	sodium_bin2base64(out->p + mac_at, MAC_B64_LEN + 1, mac, MAC_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
+	b64_encode_to(out->p + mac_at, mac, MAC_LEN, B64_PADDED);
 	out->p[mac_at + MAC_B64_LEN] = d.eol && d.eol[0] == '\r' ? '\r' : '\n';
 out:
 	secmem_release(k);
@@ -1415,121 +1320,41 @@ static int dir_of(const char *path, struct buf *dir, const char **base)
 	return buf_append(dir, path, slash == path ? 1 : (size_t)(slash - path));
 }
 
-/* Remove the temp files of this store that a killed writer left behind:
- * exactly "." BASE ".secretctl-" 16 hex ".tmp", regular files only. Called
- * by store_save only while the store's lock is held (every writer takes it
- * in store_load), so such a file cannot belong to a live writer. (Only
- * create_only saves take no lock, and they fail anyway when the store
- * exists.) Best effort: a failure here never fails the save. */
-static int is_stale_tmp(const char *name, const char *base)
-{
-	size_t nb = strlen(base);
-	static const char mid[] = ".secretctl-";
-
-	if (name[0] != '.' || strncmp(name + 1, base, nb) != 0)
-		return 0;
-	name += 1 + nb;
-	if (strncmp(name, mid, sizeof mid - 1) != 0)
-		return 0;
-	name += sizeof mid - 1;
-	for (int i = 0; i < 16; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-			return 0;
-	return strcmp(name + 16, ".tmp") == 0;
-}
-
-static void remove_stale_tmps(int dfd, const char *base)
-{
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	struct stat st;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (is_stale_tmp(de->d_name, base) &&
-		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-			unlinkat(dfd, de->d_name, 0);
-	closedir(d);
-}
-
 int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
 	       struct err *e)
 {
-	struct buf dir = { 0 }, tmp = { 0 };
-	const char *base;
-	unsigned char rnd[8];
-	int fd = -1, dfd = -1, rc = 0;
+	struct buf dir = { 0 };
+	struct io_replace r = { .dir_fd = -1 };
+	enum io_done done;
+	int rc;
 
 	*written = 0;
 	if (s->exists && !create_only && s->text.len == len && memcmp(s->text.p, text, len) == 0)
 		return 0;
-	if (dir_of(s->path, &dir, &base)) {
+	if (dir_of(s->path, &dir, &r.name)) {
 		rc = err_oom(e);
 		goto out;
 	}
-	dfd = open(dir.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
+	r.dir_fd = open(dir.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r.dir_fd < 0) {
 		rc = err_errno(e, ERR_IO, errno, "cannot open directory '%s'", dir.p);
 		goto out;
 	}
-	if (s->locked)
-		remove_stale_tmps(dfd, base);
-	randombytes_buf(rnd, sizeof rnd);
-	if (buf_printf(&tmp, ".%s.secretctl-%02x%02x%02x%02x%02x%02x%02x%02x.tmp", base, rnd[0],
-		       rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7])) {
-		rc = err_oom(e);
-		goto out;
-	}
-	fd = openat(dfd, tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    s->mode ? s->mode : 0600);
-	if (fd < 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot create a temporary file in '%s'", dir.p);
-		goto out;
-	}
-	if (fchmod(fd, s->mode ? s->mode : 0600) != 0 || fdio_write_all(fd, text, len) != 0 ||
-	    fsync(fd) != 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", s->path);
-		goto unlink;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = err_errno(e, ERR_IO, errno, "cannot write '%s'", s->path);
-		goto unlink;
-	}
-	fd = -1;
-	if (create_only) {
-		/* link() never replaces: a store that appeared meanwhile is kept */
-		if (linkat(dfd, tmp.p, dfd, base, 0) != 0) {
-			rc = errno == EEXIST
-				     ? err_set(e, ERR_IO, "cannot create '%s': it already exists", s->path)
-				     : err_errno(e, ERR_IO, errno, "cannot create '%s'", s->path);
-			goto unlink;
-		}
-		unlinkat(dfd, tmp.p, 0);
-	} else if (renameat(dfd, tmp.p, dfd, base) != 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot replace '%s'", s->path);
-		goto unlink;
-	}
-	if (fsync(dfd) != 0) {
-		rc = err_errno(e, ERR_IO, errno, "cannot sync directory '%s'", dir.p);
-		goto out;
-	}
-	*written = 1;
-	goto out;
-unlink:
-	unlinkat(dfd, tmp.p, 0);
+	r.dir = dir.p;
+	r.shown = s->path;
+	r.mode = s->mode ? s->mode : 0600;
+	/* Temp files a killed writer left are removed only while the store's
+	 * lock is held (every writer takes it in store_load), so none can
+	 * belong to a live writer. (Only create_only saves take no lock, and
+	 * they fail anyway when the store exists.) A new store is linked,
+	 * never renamed over one that appeared meanwhile. */
+	r.flags = (s->locked ? IO_REPLACE_CLEAN : 0) | (create_only ? IO_REPLACE_EXCL : 0);
+	rc = io_replace(&r, text, len, &done, e);
+	*written = rc == 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
+	if (r.dir_fd >= 0)
+		close(r.dir_fd);
 	buf_free(&dir);
-	buf_free(&tmp);
 	return rc;
 }
 

@@ -8,6 +8,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "secretctl/io.h"
+
 /* Signals that would leave the terminal with echo off if they ended or
  * stopped the process mid-prompt. */
 static const int tty_signals[] = { SIGALRM, SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM,
@@ -38,19 +40,7 @@ int tty_available(void)
 
 static int write_str(int fd, const char *s)
 {
-	size_t n = strlen(s);
-
-	while (n) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return io_write_all(fd, s, strlen(s));
 }
 
 /* Read a line from fd byte by byte (no stdio buffer keeps a copy). 0, or

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "secretctl/age.h"
+#include "secretctl/io.h"
 
 static int die(struct err *e)
 {
@@ -26,35 +27,14 @@ static int usage(void)
 	return ERR_USAGE;
 }
 
-/* Whole stream or file into secret memory. */
-static int slurp(FILE *f, const char *name, struct secmem *m, struct err *e)
-{
-	size_t n;
+/* A test driver's inputs may be large; the cap only keeps a mistake from
+ * eating the machine. */
+#define AGETOOL_READ_MAX ((size_t)1 << 30)
 
-	for (;;) {
-		if (secmem_reserve(m, m->len + 65536))
-			return err_oom(e);
-		n = fread(m->p + m->len, 1, 65536, f);
-		m->len += n;
-		m->p[m->len] = 0;
-		if (n < 65536)
-			break;
-	}
-	if (ferror(f))
-		return err_errno(e, ERR_IO, errno, "cannot read %s", name);
-	return 0;
-}
-
+/* Whole stream ("-") or file into secret memory. */
 static int slurp_file(const char *path, struct secmem *m, struct err *e)
 {
-	FILE *f = fopen(path, "rb");
-	int rc;
-
-	if (!f)
-		return err_errno(e, ERR_IO, errno, "cannot open '%s'", path);
-	rc = slurp(f, path, m, e);
-	fclose(f);
-	return rc;
+	return io_read_file_secret(path, AGETOOL_READ_MAX, m, e);
 }
 
 static int write_out(const void *p, size_t n, struct err *e)
@@ -105,7 +85,7 @@ static int cmd_encrypt(int argc, char **argv, struct err *e)
 		r.passphrase_len = pass.len;
 	}
 	if (!rc)
-		rc = slurp(stdin, "stdin", &in, e);
+		rc = slurp_file("-", &in, e);
 	if (!rc)
 		rc = age_encrypt(&r, in.p, in.len, armor, &out, e);
 	if (!rc)
@@ -145,7 +125,7 @@ static int cmd_decrypt(int argc, char **argv, struct err *e)
 		k.passphrase_len = pass.len;
 	}
 	if (!rc)
-		rc = slurp(stdin, "stdin", &in, e);
+		rc = slurp_file("-", &in, e);
 	if (!rc)
 		rc = age_decrypt(in.p, in.len, &k, &out, e);
 	/* like age: what was authenticated before a payload failure is released */
@@ -189,7 +169,7 @@ static int cmd_recipient(struct err *e)
 	struct secmem text = { 0 };
 	char rcp[AGE_RECIPIENT_MAX];
 	size_t i;
-	int rc = slurp(stdin, "stdin", &text, e);
+	int rc = slurp_file("-", &text, e);
 
 	if (!rc)
 		rc = age_identity_file_parse(text.p, text.len, &ids, e);

@@ -22,6 +22,7 @@
 #include "secretctl/buf.h"
 #include "secretctl/envfmt.h"
 #include "secretctl/err.h"
+#include "secretctl/io.h"
 #include "secretctl/secmem.h"
 
 static int die(int code, const char *msg)
@@ -30,53 +31,16 @@ static int die(int code, const char *msg)
 	return code;
 }
 
-static int read_fd(int fd, struct secmem *m)
-{
-	unsigned char tmp[65536];
-	ssize_t n;
+#define ENVTOOL_READ_MAX ((size_t)1 << 30)
 
-	for (;;) {
-		n = read(fd, tmp, sizeof tmp);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (secmem_append(m, tmp, (size_t)n))
-			return -1;
-	}
+static int read_stdin(struct secmem *m, struct err *e)
+{
+	return io_read_fd_secret(0, "standard input", ENVTOOL_READ_MAX, m, e);
 }
 
 static int read_path(const char *path, struct secmem *m, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return err_errno(e, ERR_IO, errno, "cannot open '%s'", path);
-	r = read_fd(fd, m);
-	close(fd);
-	if (r)
-		return err_errno(e, ERR_IO, errno, "cannot read '%s'", path);
-	return 0;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return io_read_file_secret(path, ENVTOOL_READ_MAX, m, e);
 }
 
 static void put_hex(const char *name, size_t name_len, const unsigned char *v, size_t n)
@@ -118,8 +82,7 @@ static int cmd_render(int argc, char **argv)
 		const char *name = argv[1 + 2 * i];
 
 		if (argc == 2) {
-			if (read_fd(0, &vals[i]))
-				r = err_errno(&e, ERR_IO, errno, "cannot read standard input");
+			r = read_stdin(&vals[i], &e);
 		} else {
 			r = read_path(argv[2 + 2 * i], &vals[i], &e);
 		}
@@ -133,7 +96,7 @@ static int cmd_render(int argc, char **argv)
 	}
 	if (r == 0)
 		r = envfmt_render(d, v, n, &out, &e);
-	if (r == 0 && (write_all(1, out.p, out.len) || close(1)))
+	if (r == 0 && (io_write_all(1, out.p, out.len) || close(1)))
 		r = err_errno(&e, ERR_IO, errno, "cannot write standard output");
 	for (i = 0; i < n; i++) {
 		secmem_free(&vals[i]);
@@ -167,11 +130,12 @@ static int cmd_hex(int argc, char **argv)
 static int cmd_hex_nul(int argc, char **argv)
 {
 	struct secmem m = { 0 };
+	struct err e;
 	size_t off = 0;
 	int i;
 
-	if (read_fd(0, &m))
-		return die(ERR_IO, "cannot read standard input");
+	if (read_stdin(&m, &e))
+		return die(e.code, e.msg);
 	for (i = 0; i < argc; i++) {
 		const unsigned char *z = off < m.len ? memchr(m.p + off, 0, m.len - off) : NULL;
 
@@ -193,10 +157,11 @@ static int cmd_hex_nul(int argc, char **argv)
 static int cmd_unquote_generator(void)
 {
 	struct secmem in = { 0 }, val = { 0 };
+	struct err e;
 	size_t i = 0;
 
-	if (read_fd(0, &in))
-		return die(ERR_IO, "cannot read standard input");
+	if (read_stdin(&in, &e))
+		return die(e.code, e.msg);
 	while (i < in.len) {
 		const unsigned char *p = in.p;
 		size_t name = i, eq;

@@ -20,6 +20,7 @@
 #include "secretctl/buf.h"
 #include "secretctl/err.h"
 #include "secretctl/identity.h"
+#include "secretctl/io.h"
 #include "secretctl/secmem.h"
 #include "secretctl/splice.h"
 #include "secretctl/store.h"
@@ -28,19 +29,13 @@ enum { R_EQUAL, R_UNSUP, R_REJECT, R_MISMATCH };
 
 static int read_file(const char *name, struct buf *b)
 {
-	FILE *f = fopen(name, "rb");
-	char tmp[65536];
-	size_t n;
+	struct err e;
 
-	if (!f) {
-		fprintf(stderr, "fastscan: cannot open '%s'\n", name);
+	if (io_read_file(name, STORE_MAX_SIZE, b, &e)) {
+		fprintf(stderr, "%s: %s\n", "fastscan", e.msg);
 		return -1;
 	}
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		if (buf_append(b, tmp, n))
-			break;
-	fclose(f);
-	return buf_append(b, "", 0);
+	return 0;
 }
 
 /* Both scanners on t[0, len). */

@@ -23,6 +23,7 @@
 
 #include "secretctl/age.h"
 #include "secretctl/identity.h"
+#include "secretctl/io.h"
 #include "secretctl/tty.h"
 
 static int fail(const struct err *e)
@@ -177,19 +178,9 @@ int main(int argc, char **argv)
 		r.passphrase = (const unsigned char *)argv[2];
 		r.passphrase_len = strlen(argv[2]);
 		r.log_n = 10;
-		f = fopen(argv[3], "rb");
-		if (!f)
-			return usage();
-		{
-			unsigned char tmp[4096];
-			size_t n;
-
-			while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-				if (secmem_append(&m, tmp, n))
-					return ERR_FAIL;
-			fclose(f);
-		}
-		rc = age_encrypt(&r, m.p, m.len, 1, &out, &e);
+		rc = io_read_file_secret(argv[3], IDENTITY_FILE_MAX, &m, &e);
+		if (!rc)
+			rc = age_encrypt(&r, m.p, m.len, 1, &out, &e);
 		if (!rc && ((f = fopen(argv[4], "wb")) == NULL || fwrite(out.p, 1, out.len, f) != out.len ||
 			    fclose(f)))
 			rc = err_set(&e, ERR_IO, "cannot write %s", argv[4]);

@@ -18,40 +18,31 @@
 #include <sodium.h>
 #include <yaml.h>
 
+#include "secretctl/b64.h"
 #include "secretctl/buf.h"
 #include "secretctl/err.h"
+#include "secretctl/io.h"
 #include "secretctl/path.h"
 #include "secretctl/secmem.h"
 #include "secretctl/splice.h"
+#include "secretctl/store.h"
 
 static const char *prog = "splicetool";
 
 static int read_file(const char *name, struct buf *b)
 {
-	FILE *f = fopen(name, "rb");
-	char tmp[65536];
-	size_t n;
+	struct err e;
 
-	if (!f) {
-		fprintf(stderr, "%s: cannot open '%s'\n", prog, name);
+	if (io_read_file(name, STORE_MAX_SIZE, b, &e)) {
+		fprintf(stderr, "%s: %s\n", prog, e.msg);
 		return -1;
 	}
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		if (buf_append(b, tmp, n))
-			break;
-	fclose(f);
-	return buf_append(b, "", 0);
+	return 0;
 }
 
 static int b64_put(struct buf *out, const void *p, size_t n)
 {
-	size_t cap = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
-
-	if (buf_reserve(out, out->len + cap))
-		return -1;
-	sodium_bin2base64(out->p + out->len, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
-	out->len += cap - 1;
-	return 0;
+	return b64_encode(out, p, n, B64_PADDED);
 }
 
 static int b64_get(const char *p, size_t n, struct buf *out)
@@ -59,10 +50,8 @@ static int b64_get(const char *p, size_t n, struct buf *out)
 	size_t bl;
 
 	out->len = 0;
-	if (buf_reserve(out, n))
-		return -1;
-	if (sodium_base642bin((unsigned char *)out->p, n + 1, p, n, NULL, &bl, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0)
+	if (buf_reserve(out, B64_DECODED_MAX(n)) ||
+	    b64_decode(p, n, (unsigned char *)out->p, &bl) != 0)
 		return -1;
 	out->len = bl;
 	out->p[bl] = 0;

@@ -2,32 +2,21 @@
  *   yedittool set FILE PATH < value    prints the new text
  *   yedittool unset FILE PATH          prints the new text
  * Exit status: the error's code, with one line "yedittool: message". */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "secretctl/err.h"
+#include "secretctl/io.h"
 #include "secretctl/path.h"
 #include "secretctl/secmem.h"
+#include "secretctl/store.h"
 #include "secretctl/yedit.h"
-
-static int slurp(FILE *f, struct secmem *m)
-{
-	unsigned char b[8192];
-	size_t n;
-
-	while ((n = fread(b, 1, sizeof b, f)) > 0)
-		if (secmem_append(m, b, n))
-			return -1;
-	return ferror(f) ? -1 : 0;
-}
 
 int main(int argc, char **argv)
 {
 	struct secmem text = { 0 }, val = { 0 }, out = { 0 };
 	struct path p = { 0 };
 	struct err e = { 0 };
-	FILE *f;
 	int rc, set;
 
 	if (argc != 4 || (strcmp(argv[1], "set") && strcmp(argv[1], "unset"))) {
@@ -39,17 +28,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "yedittool: cannot initialise libsodium\n");
 		return ERR_FAIL;
 	}
-	f = fopen(argv[2], "rb");
-	if (!f) {
-		err_errno(&e, ERR_IO, errno, "cannot open '%s'", argv[2]);
+	if (io_read_file_secret(argv[2], STORE_MAX_SIZE, &text, &e) ||
+	    (set && io_read_file_secret("-", STORE_MAX_SIZE, &val, &e)))
 		goto fail;
-	}
-	rc = slurp(f, &text);
-	fclose(f);
-	if (rc || (set && slurp(stdin, &val))) {
-		err_set(&e, ERR_IO, "cannot read input");
-		goto fail;
-	}
 	if (secmem_reserve(&text, 0) || secmem_reserve(&val, 0)) {
 		err_oom(&e);
 		goto fail;
