@@ -1,9 +1,7 @@
 /* encrypt / decrypt: a whole plaintext view to a store and back. */
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "secretctl/io.h"
 #include "stores.h"
 
 enum { OPT_OUT };
@@ -32,7 +30,7 @@ int cmd_encrypt(const struct cli_cmd *cmd, const struct cli_args *a, const char 
 
 	(void)cmd;
 	(void)store;
-	if (store_read_secret_file(a->pos[0], &plain, &e)) {
+	if (io_read_file_secret(a->pos[0], STORE_MAX_SIZE, &plain, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -57,48 +55,20 @@ out:
 	return rc;
 }
 
-static int write_new_file(const char *path, const unsigned char *p, size_t n)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	size_t off = 0;
-
-	if (fd < 0)
-		return cli_error(ERR_IO, "cannot create '%s': %s", path,
-				 errno == EEXIST ? "it already exists" : strerror(errno));
-	while (off < n) {
-		ssize_t w = write(fd, p + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int err = errno;
-			close(fd);
-			unlink(path);
-			return cli_error(ERR_IO, "cannot write '%s': %s", path, strerror(err));
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		int err = errno;
-		unlink(path);
-		return cli_error(ERR_IO, "cannot write '%s': %s", path, strerror(err));
-	}
-	return 0;
-}
-
 int cmd_decrypt(const struct cli_cmd *cmd, const struct cli_args *a, const char *path)
 {
+	const char *to = a->opt[OPT_OUT].count ? a->opt[OPT_OUT].value : NULL;
 	struct secmem plain = { 0 };
 	struct store s = { 0 };
+	struct err e;
 	int rc;
 
 	(void)cmd;
 	rc = cli_store_open(path, a, 0, &s, &plain);
-	if (!rc) {
-		if (a->opt[OPT_OUT].count)
-			rc = write_new_file(a->opt[OPT_OUT].value, plain.p, plain.len);
-		else
-			rc = cli_write_stdout(plain.p, plain.len);
-	}
+	if (!rc && to && io_write_new(to, 0600, plain.p, plain.len, &e))
+		rc = cli_fail(&e);
+	else if (!rc && !to)
+		rc = cli_write_stdout(plain.p, plain.len);
 	secmem_free(&plain);
 	store_free(&s);
 	return rc;

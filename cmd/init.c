@@ -1,6 +1,7 @@
 /* init: a new store, empty or from a plaintext view. */
 #include <unistd.h>
 
+#include "secretctl/io.h"
 #include "stores.h"
 
 enum { OPT_FROM };
@@ -24,7 +25,8 @@ int cmd_init(const struct cli_cmd *cmd, const struct cli_args *a, const char *pa
 		rc = cli_error(ERR_IO, "cannot create '%s': it already exists", path);
 		goto out;
 	}
-	if (a->opt[OPT_FROM].count && store_read_secret_file(a->opt[OPT_FROM].value, &plain, &e)) {
+	if (a->opt[OPT_FROM].count &&
+	    io_read_file_secret(a->opt[OPT_FROM].value, STORE_MAX_SIZE, &plain, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}

@@ -7,20 +7,15 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "secretctl/install.h"
+#include "secretctl/io.h"
+#include "secretctl/spawn.h"
 #include "values.h"
-
-extern char **environ;
 
 enum { OPT_DIR, OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_READER, OPT_SUDO, OPT_MKDIR, OPT_UID,
        OPT_DRY_RUN };
@@ -176,7 +171,7 @@ int cmd_install_write(const struct cli_cmd *cmd, const struct cli_args *a, const
 	}
 	if ((rc = map_readers(&a->opt[OPT_READER], (uid_t)uid, &readers)))
 		goto out;
-	if (store_read_secret_file("-", &data, &e)) {
+	if (io_read_file_secret("-", STORE_MAX_SIZE, &data, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -196,34 +191,23 @@ out:
 
 /* ---- install --sudo: spawn the write step ---- */
 
-static void drain(int fd, struct buf *b)
-{
-	char chunk[4096];
-	ssize_t n;
-
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		if (b->len < 65536)
-			buf_append(b, chunk, (size_t)n);
-	}
-}
+/* stderr of sudo kept for the message */
+#define SUDO_ERR_MAX 65536
 
 static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const void *data,
 		    size_t len)
 {
 	char self[PATH_MAX], uidtext[24];
 	const char *argv[16 + 2 * SUDO_MAX_READERS];
-	posix_spawn_file_actions_t fa;
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	struct buf errb = { 0 };
+	/* the value goes on the pipe, never in argv or the environment */
+	struct spawn_opts o = { .program = "sudo", .argv = argv, .in = SPAWN_PIPE, .in_data = data,
+				.in_len = len, .out = SPAWN_INHERIT, .err = SPAWN_PIPE,
+				.capture_max = SUDO_ERR_MAX };
+	struct spawn_result r = { 0 };
 	struct passwd *pw;
-	int in[2] = { -1, -1 }, er[2] = { -1, -1 }, st = 0, rc, k = 0;
-	const unsigned char *p = data;
-	pid_t pid;
+	struct err e;
 	ssize_t n;
+	int rc, k = 0;
 
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n <= 0)
@@ -253,64 +237,24 @@ static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const
 	argv[k++] = name;
 	argv[k] = NULL;
 
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(er, O_CLOEXEC) != 0) {
-		rc = cli_error(ERR_FAIL, "cannot make a pipe: %s", strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, er[1], 2);
-	/* the value goes on the pipe, never in argv or the environment */
-	rc = posix_spawnp(&pid, "sudo", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(er[1]);
-	in[0] = er[1] = -1;
-	if (rc != 0) {
-		rc = cli_error(ERR_EXTERNAL, "cannot run sudo: %s", strerror(rc));
-		goto out;
-	}
 	/* sudo may refuse before reading: a closed pipe is not our failure */
-	sigaction(SIGPIPE, &ign, &old);
-	while (len) {
-		n = write(in[1], p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		p += n;
-		len -= (size_t)n;
-	}
-	close(in[1]);
-	in[1] = -1;
-	sigaction(SIGPIPE, &old, NULL);
-	drain(er[0], &errb);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st)) {
-		rc = cli_error(ERR_EXTERNAL, "sudo install-write was killed by signal %d", WTERMSIG(st));
-		goto out;
-	}
-	rc = WEXITSTATUS(st);
-	if (rc != 0 && errb.p && strncmp(errb.p, "sudo:", 5) == 0 && !strstr(errb.p, "secretctl:")) {
+	if (spawn_run(&o, &r, &e))
+		return cli_fail(&e);
+	if (r.signal) {
+		rc = cli_error(ERR_EXTERNAL, "sudo install-write was killed by signal %d", r.signal);
+	} else if ((rc = r.status) != 0 && strncmp(r.err.p, "sudo:", 5) == 0 &&
+		   !strstr(r.err.p, "secretctl:")) {
 		pw = getpwuid(uid);
-		errb.p[strcspn(errb.p, "\n")] = '\0';
+		r.err.p[strcspn(r.err.p, "\n")] = '\0';
 		rc = cli_error(ERR_EXTERNAL,
 			       "sudo -n did not run install-write (%s); this sudoers line would allow it: "
 			       "%s ALL=(root) NOPASSWD: %s install-write --uid %lu * "
 			       "(with 'Defaults!%s !log_input' beside it: the value is on sudo's stdin)",
-			       errb.p, pw ? pw->pw_name : uidtext, self, (unsigned long)uid, self);
-	} else if (errb.len) {
-		fwrite(errb.p, 1, errb.len, stderr);
+			       r.err.p, pw ? pw->pw_name : uidtext, self, (unsigned long)uid, self);
+	} else if (r.err.len) {
+		fwrite(r.err.p, 1, r.err.len, stderr);
 	}
-out:
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (er[i] >= 0)
-			close(er[i]);
-	}
-	buf_free(&errb);
+	spawn_result_free(&r);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "secretctl/age.h"
 #include "secretctl/identity.h"
+#include "secretctl/io.h"
 #include "secretctl/keyring.h"
 
 enum { OPT_DELETE_FILE, OPT_VERBOSE };
@@ -28,7 +29,8 @@ static int shred_file(const char *path)
 	static const unsigned char zero[4096];
 	struct stat st;
 	off_t left;
-	int fd;
+	size_t n;
+	int fd, rc = 0;
 
 	fd = open(path, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
@@ -37,21 +39,15 @@ static int shred_file(const char *path)
 		close(fd);
 		return cli_error(ERR_IO, "cannot overwrite '%s': not a regular file", path);
 	}
-	for (left = st.st_size; left > 0;) {
-		ssize_t w = write(fd, zero, left < (off_t)sizeof zero ? (size_t)left : sizeof zero);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			return cli_error(ERR_IO, "cannot overwrite '%s': %s", path,
-					 strerror(w < 0 ? errno : EIO));
-		}
-		left -= w;
+	for (left = st.st_size; left > 0 && rc == 0; left -= (off_t)n) {
+		n = left < (off_t)sizeof zero ? (size_t)left : sizeof zero;
+		rc = io_write_all(fd, zero, n);
 	}
-	if (fsync(fd) != 0) {
+	if (rc != 0 || fsync(fd) != 0) {
+		int err = errno;
+
 		close(fd);
-		return cli_error(ERR_IO, "cannot overwrite '%s': %s", path, strerror(errno));
+		return cli_error(ERR_IO, "cannot overwrite '%s': %s", path, strerror(err));
 	}
 	close(fd);
 	if (unlink(path) != 0)

@@ -1,6 +1,7 @@
 /* set / unset: change one value without an editor. */
 #include <string.h>
 
+#include "secretctl/io.h"
 #include "secretctl/yedit.h"
 #include "stores.h"
 
@@ -37,9 +38,9 @@ static int change(const struct cli_cmd *cmd, const struct cli_args *a, const cha
 		goto out;
 	}
 	/* read the value before taking the lock: stdin may be slow */
-	if (is_set && store_read_secret_file(a->opt[OPT_VALUE_FILE].count ? a->opt[OPT_VALUE_FILE].value
-									   : "-",
-					     &value, &e)) {
+	if (is_set && io_read_file_secret(a->opt[OPT_VALUE_FILE].count ? a->opt[OPT_VALUE_FILE].value
+									: "-",
+					  STORE_MAX_SIZE, &value, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "secretctl/age.h"
+#include "secretctl/io.h"
 #include "secretctl/tty.h"
 
 #include "stores.h"
@@ -84,7 +85,7 @@ static int add_recipients_file(struct store *s, const char *file, struct err *e)
 	char *line, *save = NULL;
 	int rc, n = 0;
 
-	rc = store_read_file(file, &text, e);
+	rc = io_read_file(file, STORE_MAX_SIZE, &text, e);
 	for (line = rc ? NULL : strtok_r(text.p, "\n", &save); line && !rc;
 	     line = strtok_r(NULL, "\n", &save)) {
 		size_t len = strlen(line);
