@@ -1250,12 +1250,36 @@ int splice_scan_store(const char *text, size_t len, struct splice_doc *out, stru
 	return scan(text, len, 1, out, e);
 }
 
+void splice_arena_free(struct splice_doc *d)
+{
+	struct splice_arena *m = d->arena;
+	struct splice_arena_blk *k;
+
+	if (!m)
+		return;
+	k = m->keys;
+	while (k) {
+		struct splice_arena_blk *next = k->next;
+
+		free(k);
+		k = next;
+	}
+	if (m->mapped)
+		buf_big_free(m, m->mapped);
+	else if (!m->lent)
+		free(m);
+	d->arena = NULL;
+	d->nodes = NULL;
+	d->items = NULL;
+	d->cap_nodes = d->cap_items = 0;
+}
+
 void splice_doc_free(struct splice_doc *d)
 {
 	size_t i;
 
 	if (d->arena) { /* a fast scan's nodes, items and keys */
-		splice_fast_arena_free(d);
+		splice_arena_free(d);
 	} else {
 		free(d->items);
 		for (i = 0; i < d->n_nodes; i++)

@@ -44,8 +44,6 @@ struct fkey {
 	size_t key_len;
 };
 
-struct fast_mem;
-
 struct fs {
 	const unsigned char *t;
 	size_t len;
@@ -65,7 +63,7 @@ struct fs {
 	 * sized once. 4-byte entries: 64 KB at 10 000 keys. */
 	uint32_t *tab;
 	size_t tab_mask;
-	struct fast_mem *mem;
+	struct splice_arena *mem;
 	unsigned char *room; /* splice_scan_store_fast_in's */
 	size_t room_len;
 	/* the current line */
@@ -103,18 +101,8 @@ static int oom(struct fs *s)
  * the text, but for a single-quoted one with '' in it, decoded into a
  * small malloc'ed block. */
 
-struct key_blk {
-	struct key_blk *next;
-	size_t used, cap;
-};
-
-struct fast_mem {
-	size_t mapped;        /* buf_big_alloc'ed, this size; 0: malloc'ed or lent */
-	int lent;             /* in the caller's room: not freed here */
-	struct key_blk *keys; /* decoded keys */
-};
-
-#define MEM_HEAD 64 /* struct fast_mem, rounded for the arrays' alignment */
+#define MEM_HEAD 64 /* struct splice_arena, rounded for the arrays' alignment */
+_Static_assert(sizeof(struct splice_arena) <= MEM_HEAD, "the block's head");
 #define KEY_BLOCK 4096
 
 /* A block with room for cap_nodes nodes, cap_items items and the table of
@@ -126,7 +114,7 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 	size_t tab = s->tab_mask + 1, mapped = 0, size;
 	size_t o_tab = MEM_HEAD + cap_nodes * sizeof *d->nodes;
 	size_t o_items = o_tab + tab * sizeof *s->tab;
-	struct fast_mem *m, *old = s->mem;
+	struct splice_arena *m, *old = s->mem;
 	unsigned char *b;
 
 	size = o_items + cap_items * sizeof *d->items;
@@ -144,7 +132,7 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 	}
 	if (!old) /* the table starts empty */
 		memset(b + o_tab, 0, tab * sizeof *s->tab);
-	m = (struct fast_mem *)(void *)b;
+	m = (struct splice_arena *)(void *)b;
 	m->mapped = mapped;
 	m->lent = b == s->room;
 	m->keys = old ? old->keys : NULL;
@@ -153,7 +141,7 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 		memcpy(b + o_tab, s->tab, tab * sizeof *s->tab);
 		memcpy(b + o_items, d->items, d->n_items * sizeof *d->items);
 		old->keys = NULL; /* moved to m */
-		splice_fast_arena_free(d);
+		splice_arena_free(d);
 	}
 	d->nodes = (struct splice_node *)(void *)(b + MEM_HEAD);
 	d->cap_nodes = cap_nodes;
@@ -165,34 +153,10 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 	return 0;
 }
 
-void splice_fast_arena_free(struct splice_doc *d)
-{
-	struct fast_mem *m = d->arena;
-	struct key_blk *k;
-
-	if (!m)
-		return;
-	k = m->keys;
-	while (k) {
-		struct key_blk *next = k->next;
-
-		free(k);
-		k = next;
-	}
-	if (m->mapped)
-		buf_big_free(m, m->mapped);
-	else if (!m->lent)
-		free(m);
-	d->arena = NULL;
-	d->nodes = NULL;
-	d->items = NULL;
-	d->cap_nodes = d->cap_items = 0;
-}
-
 /* n bytes for a decoded key, kept until splice_doc_free. */
 static char *key_alloc(struct fs *s, size_t n)
 {
-	struct key_blk *b = s->mem->keys;
+	struct splice_arena_blk *b = s->mem->keys;
 	char *p;
 
 	if (!b || b->cap - b->used < n) {

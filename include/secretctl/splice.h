@@ -121,8 +121,22 @@ struct splice_doc {
 	size_t cap_key_start;
 	/* splice_scan_store_fast only: the one block that holds its nodes and
 	 * items (so these arrays are never to be grown), and its decoded keys;
-	 * splice_doc_free frees it (splice_fast_arena_free) instead of them. */
-	void *arena;
+	 * splice_doc_free frees it (splice_arena_free) instead of them. */
+	struct splice_arena *arena;
+};
+
+/* The head of a block that holds a doc's nodes and items in one (the fast
+ * scanner's): how the block was allocated, so that splice_doc_free gives
+ * it back without knowing the scanner that made it, and the blocks of
+ * decoded keys (malloc'ed), chained. */
+struct splice_arena_blk {
+	struct splice_arena_blk *next;
+	size_t used, cap;
+};
+struct splice_arena {
+	size_t mapped;                 /* buf_big_alloc'ed, this size; 0: malloc'ed or lent */
+	int lent;                      /* in memory the caller lent: not freed */
+	struct splice_arena_blk *keys; /* decoded keys */
 };
 
 /* Both scans replace *out (call splice_doc_free after, also on failure; a
@@ -212,7 +226,7 @@ int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t r
 			      struct err *e);
 /* Frees d->arena and what it holds: d->nodes, d->items, the decoded keys
  * (splice_doc_free calls it). */
-void splice_fast_arena_free(struct splice_doc *d);
+void splice_arena_free(struct splice_doc *d);
 /* For tests: 0 when a and b agree on every field the scanners fill
  * (items, nodes with keys (so paths), slots, mac, meta_start/meta_end, meta_at,
  * final_newline, version, indent, eol, prolog_end; not the capacities),
