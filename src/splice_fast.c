@@ -11,9 +11,7 @@
  * its messages. Errors are never reported from here (but out of memory). */
 #include "secretctl/splice.h"
 
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1087,105 +1085,6 @@ int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t r
 		const char *nl = memchr(text, '\n', len);
 
 		out->eol = nl && nl > text && nl[-1] == '\r' ? "\r\n" : "\n";
-	}
-	return 0;
-}
-
-/* ---- comparison (tests) ---- */
-
-__attribute__((format(printf, 3, 4))) static int differ(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && n) {
-		va_start(ap, fmt);
-		vsnprintf(why, n, fmt, ap);
-		va_end(ap);
-	}
-	return 1;
-}
-
-static int str_eq(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, char *why,
-			size_t why_len)
-{
-	if (why && why_len)
-		why[0] = '\0';
-	if (a->n_items != b->n_items)
-		return differ(why, why_len, "n_items %zu != %zu", a->n_items, b->n_items);
-	if (a->n_nodes != b->n_nodes)
-		return differ(why, why_len, "n_nodes %zu != %zu", a->n_nodes, b->n_nodes);
-	for (size_t i = 0; i < a->n_items; i++) {
-		const struct splice_item *x = &a->items[i], *y = &b->items[i];
-
-#define F(f)                                                                                   \
-	if (x->f != y->f)                                                                      \
-		return differ(why, why_len, "item %zu (line %u): " #f " %zu != %zu", i, y->line, \
-			      (size_t)x->f, (size_t)y->f)
-		F(kind);
-		F(start);
-		F(end);
-		F(anchor_start);
-		F(anchor_len);
-		F(b64_start);
-		F(b64_len);
-		F(eol);
-		F(node);
-		F(line);
-		F(col);
-#undef F
-	}
-	for (size_t i = 0; i < a->n_nodes; i++) {
-		const struct splice_node *x = &a->nodes[i], *y = &b->nodes[i];
-
-#define F(f)                                                                                   \
-	if (x->f != y->f)                                                                      \
-		return differ(why, why_len, "node %zu (line %u): " #f " %zu != %zu", i, y->line, \
-			      (size_t)x->f, (size_t)y->f)
-		F(type);
-		F(parent);
-		F(first_child);
-		F(next_sibling);
-		F(key_len);
-		F(item);
-		F(target);
-		F(n_children);
-		F(index);
-		F(flow);
-		F(indent);
-		F(is_key);
-		F(line);
-		F(col);
-#undef F
-		if ((!x->key) != (!y->key) || (x->key && memcmp(x->key, y->key, x->key_len) != 0))
-			return differ(why, why_len, "node %zu: key", i);
-	}
-	if (a->meta_at != b->meta_at || a->final_newline != b->final_newline ||
-	    a->meta_start != b->meta_start || a->meta_end != b->meta_end ||
-	    a->version != b->version || a->indent != b->indent || a->prolog_end != b->prolog_end)
-		return differ(why, why_len,
-			      "doc: meta_at %zu/%zu final_newline %d/%d meta %zu-%zu/%zu-%zu "
-			      "version %ld/%ld indent %zu/%zu prolog_end %zu/%zu",
-			      a->meta_at, b->meta_at, a->final_newline, b->final_newline, a->meta_start,
-			      a->meta_end, b->meta_start, b->meta_end, a->version, b->version,
-			      a->indent, b->indent, a->prolog_end, b->prolog_end);
-	if (!str_eq(a->eol, b->eol))
-		return differ(why, why_len, "eol");
-	if (!str_eq(a->mac, b->mac) || a->mac_start != b->mac_start || a->mac_end != b->mac_end)
-		return differ(why, why_len, "mac");
-	if (a->n_slots != b->n_slots)
-		return differ(why, why_len, "n_slots %zu != %zu", a->n_slots, b->n_slots);
-	for (size_t i = 0; i < a->n_slots; i++) {
-		const struct splice_slot *x = &a->slots[i], *y = &b->slots[i];
-
-		if (!str_eq(x->recipient, y->recipient) || x->scrypt != y->scrypt ||
-		    !str_eq(x->data_key, y->data_key) || x->line != y->line || x->col != y->col)
-			return differ(why, why_len, "slot %zu (line %u/%u col %u/%u)", i, x->line,
-				      y->line, x->col, y->col);
 	}
 	return 0;
 }

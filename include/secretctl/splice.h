@@ -227,12 +227,6 @@ int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t r
 /* Frees d->arena and what it holds: d->nodes, d->items, the decoded keys
  * (splice_doc_free calls it). */
 void splice_arena_free(struct splice_doc *d);
-/* For tests: 0 when a and b agree on every field the scanners fill
- * (items, nodes with keys (so paths), slots, mac, meta_start/meta_end, meta_at,
- * final_newline, version, indent, eol, prolog_end; not the capacities),
- * else 1 with the first difference described in why[0, why_len). */
-int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, char *why,
-			size_t why_len);
 
 void splice_doc_free(struct splice_doc *d);
 
