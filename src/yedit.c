@@ -4,8 +4,8 @@
  * replacements applied to the original text. */
 #include "secretctl/yedit.h"
 #include "secretctl/utf8.h"
+#include "secretctl/yedit_render.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,6 @@
 #define NONE ((size_t)-1)
 /* libyaml: an implicit key must fit in 1024 characters. */
 #define KEY_MAX 1000
-#define BIN_COLS 76
 #define TAG_BINARY "tag:yaml.org,2002:binary"
 #define MAX_EDITS 4
 #define PATH_SHOW 200
@@ -57,12 +56,6 @@ struct ydoc {
 struct edit {
 	size_t start, end;
 	struct secmem text;
-};
-
-struct rend {
-	struct secmem head; /* the one-line form, or a block's header */
-	struct secmem body; /* block: its lines, each ending in a line break */
-	int block, keep;
 };
 
 /* One set/unset operation. */
@@ -629,232 +622,6 @@ static const char *show_path(const struct path *p, size_t n, char *buf, size_t c
 	return buf;
 }
 
-/* ---- rendering ---- */
-
-/* A character that may stand as itself in a plain or block scalar: what
- * libyaml reads as printable and not as a line break or BOM. */
-static int text_char(uint32_t c)
-{
-	return (c >= 0x20 && c <= 0x7E) ||
-	       (c >= 0xA0 && c <= 0xD7FF && c != 0x2028 && c != 0x2029) ||
-	       (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF) || (c >= 0x10000 && c <= 0x10FFFF);
-}
-
-static int ascii_alnum(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* Is v safe as a plain scalar (reads back as the same text, as a string,
- * not a null)? Deliberately conservative. */
-static int plain_ok(const unsigned char *v, size_t n, int flow, int key)
-{
-	size_t i, l;
-	uint32_t cp;
-
-	if (n == 0 || v[0] == ' ' || v[n - 1] == ' ' || v[n - 1] == ':')
-		return 0;
-	if ((n == 1 && v[0] == '~') ||
-	    (n == 4 && (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4))))
-		return 0;
-	if (key && n == 2 && !memcmp(v, "<<", 2))
-		return 0; /* the merge key */
-	if (n >= 3 && (!memcmp(v, "---", 3) || !memcmp(v, "...", 3)))
-		return 0; /* document markers at column 0 */
-	if (strchr("-?:,[]{}#&*!|>'\"%@`", v[0]) && !(v[0] == '-' && n > 1 && ascii_alnum(v[1])))
-		return 0;
-	for (i = 0; i < n; i += l) {
-		l = utf8_decode(v + i, n - i, &cp);
-		if (!l || !text_char(cp))
-			return 0;
-		if (cp == ':' && i + 1 < n && v[i + 1] == ' ')
-			return 0;
-		if (cp == '#' && i > 0 && v[i - 1] == ' ')
-			return 0;
-		if (flow && cp < 0x80 && strchr(",[]{}:", (int)cp))
-			return 0;
-	}
-	return 1;
-}
-
-/* Can v be a literal block (it has a line break, some text, and only
- * characters a block carries as themselves)? */
-static int literal_ok(const unsigned char *v, size_t n)
-{
-	size_t i, l;
-	uint32_t cp;
-	int nl = 0, text = 0;
-
-	for (i = 0; i < n; i += l) {
-		l = utf8_decode(v + i, n - i, &cp);
-		if (!l)
-			return 0;
-		if (cp == '\n')
-			nl = 1;
-		else if (cp == '\t' || text_char(cp))
-			text = 1;
-		else
-			return 0;
-	}
-	return nl && text;
-}
-
-static int put(struct secmem *m, const char *s)
-{
-	return secmem_append(m, s, strlen(s));
-}
-
-static int put_spaces(struct secmem *m, size_t n)
-{
-	static const char sp[] = "                                ";
-
-	while (n) {
-		size_t k = n < sizeof sp - 1 ? n : sizeof sp - 1;
-
-		if (secmem_append(m, sp, k))
-			return -1;
-		n -= k;
-	}
-	return 0;
-}
-
-static int render_dq(const unsigned char *v, size_t n, struct secmem *out)
-{
-	size_t i, l;
-	uint32_t cp;
-	char esc[16];
-
-	if (put(out, "\""))
-		return -1;
-	for (i = 0; i < n; i += l) {
-		const char *s = NULL;
-
-		l = utf8_decode(v + i, n - i, &cp);
-		if (!l)
-			return -1;
-		switch (cp) {
-		case '"': s = "\\\""; break;
-		case '\\': s = "\\\\"; break;
-		case 0: s = "\\0"; break;
-		case '\t': s = "\\t"; break;
-		case '\n': s = "\\n"; break;
-		case '\r': s = "\\r"; break;
-		case 0x2028: s = "\\L"; break;
-		case 0x2029: s = "\\P"; break;
-		default:
-			if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
-				snprintf(esc, sizeof esc, "\\x%02X", (unsigned)cp);
-				s = esc;
-			} else if (cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF) {
-				snprintf(esc, sizeof esc, "\\u%04X", (unsigned)cp);
-				s = esc;
-			}
-		}
-		if (s ? put(out, s) : secmem_append(out, v + i, l))
-			return -1;
-	}
-	return put(out, "\"");
-}
-
-/* Lines of a block scalar at column `col`. */
-static int block_lines(const unsigned char *v, size_t n, size_t col, const char *eol,
-		       struct secmem *body)
-{
-	size_t i = 0, j;
-
-	while (i < n) {
-		for (j = i; j < n && v[j] != '\n'; j++)
-			;
-		if (j > i && (put_spaces(body, col) || secmem_append(body, v + i, j - i)))
-			return -1;
-		if (put(body, eol))
-			return -1;
-		i = j + 1;
-	}
-	return 0;
-}
-
-static void rend_free(struct rend *r)
-{
-	secmem_free(&r->head);
-	secmem_free(&r->body);
-	r->block = r->keep = 0;
-}
-
-static int render(const unsigned char *v, size_t n, size_t indent, unsigned flags, const char *eol,
-		  int verbatim_bin, struct rend *r, struct err *e)
-{
-	int inl = (flags & (YEDIT_FLOW | YEDIT_INLINE)) != 0;
-	const char *btag = verbatim_bin ? "!<" TAG_BINARY ">" : "!!binary";
-
-	r->block = r->keep = 0;
-	if (utf8_invalid(v, n) != n) {
-		struct secmem b64 = { 0 };
-		size_t blen = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
-
-		if (secmem_reserve(&b64, blen))
-			return err_oom(e);
-		sodium_bin2base64((char *)b64.p, blen, v, n, sodium_base64_VARIANT_ORIGINAL);
-		b64.len = strlen((char *)b64.p);
-		if (inl || b64.len <= BIN_COLS) {
-			if (put(&r->head, btag) || put(&r->head, inl ? " \"" : " ") ||
-			    secmem_append(&r->head, b64.p, b64.len) || (inl && put(&r->head, "\"")))
-				goto oom_b64;
-		} else {
-			size_t i;
-
-			r->block = 1;
-			if (put(&r->head, btag) || put(&r->head, " |"))
-				goto oom_b64;
-			for (i = 0; i < b64.len; i += BIN_COLS)
-				if (put_spaces(&r->body, indent + 2) ||
-				    secmem_append(&r->body, b64.p + i,
-						  b64.len - i < BIN_COLS ? b64.len - i : BIN_COLS) ||
-				    put(&r->body, eol))
-					goto oom_b64;
-		}
-		secmem_free(&b64);
-		return 0;
-oom_b64:
-		secmem_free(&b64);
-		return err_oom(e);
-	}
-	if (plain_ok(v, n, (flags & YEDIT_FLOW) != 0, 0))
-		return secmem_append(&r->head, v, n) ? err_oom(e) : 0;
-	if (!inl && memchr(v, '\n', n) && literal_ok(v, n)) {
-		size_t trail = 0;
-
-		while (trail < n && v[n - 1 - trail] == '\n')
-			trail++;
-		r->block = 1;
-		r->keep = trail > 1;
-		/* Indentation is detected from the first line: say it when
-		 * that line starts with a blank or is empty. */
-		if (put(&r->head, "|") ||
-		    ((v[0] == ' ' || v[0] == '\t' || v[0] == '\n') && put(&r->head, "2")) ||
-		    put(&r->head, trail == 0 ? "-" : trail == 1 ? "" : "+") ||
-		    block_lines(v, n, indent + 2, eol, &r->body))
-			return err_oom(e);
-		return 0;
-	}
-	return render_dq(v, n, &r->head) ? err_oom(e) : 0;
-}
-
-int yedit_render_scalar(const unsigned char *v, size_t len, size_t indent, unsigned flags,
-			struct secmem *out, struct err *e)
-{
-	struct rend r = { 0 };
-	const char *eol = (flags & YEDIT_CRLF) ? "\r\n" : "\n";
-	int rc;
-
-	rc = render(v, len, indent, flags, eol, 0, &r, e);
-	if (!rc && (secmem_append(out, r.head.p, r.head.len) ||
-		    (r.block && (put(out, eol) || secmem_append(out, r.body.p, r.body.len)))))
-		rc = err_oom(e);
-	rend_free(&r);
-	return rc;
-}
-
 /* Would the lines from q on stay outside a block scalar whose lines are at
  * column ci? (Deeper lines, and blank lines under keep chomping, would be
  * read as part of it.) */
@@ -882,16 +649,17 @@ static int block_fits(const struct ydoc *d, size_t q, size_t ci, int keep)
 
 /* Render the operation's value for an entry at column col; a block style
  * only when the text from `after` on cannot join it. */
-static int render_value(struct yop *o, size_t col, int flow, size_t after, struct rend *r)
+static int render_value(struct yop *o, size_t col, int flow, size_t after, struct yedit_rend *r)
 {
 	unsigned flags = flow ? YEDIT_FLOW : 0;
 	int rc;
 
-	rc = render(o->v, o->vlen, col, flags, o->d.eol, o->d.verbatim_bin, r, o->e);
+	rc = yedit_render(o->v, o->vlen, col, flags, o->d.eol, o->d.verbatim_bin, r, o->e);
 	if (rc || !r->block || block_fits(&o->d, after, col + 2, r->keep))
 		return rc;
-	rend_free(r);
-	return render(o->v, o->vlen, col, flags | YEDIT_INLINE, o->d.eol, o->d.verbatim_bin, r, o->e);
+	yedit_rend_free(r);
+	return yedit_render(o->v, o->vlen, col, flags | YEDIT_INLINE, o->d.eol, o->d.verbatim_bin,
+			    r, o->e);
 }
 
 /* A new key, quoted when needed. */
@@ -904,7 +672,7 @@ static int render_key(struct yop *o, size_t seg, int flow, struct secmem *out)
 	if (utf8_invalid(k, n) != n)
 		return err_set(o->e, ERR_INPUT, "'%s': a key must be valid UTF-8",
 			       show_path(o->p, seg + 1, pb, sizeof pb));
-	if (plain_ok(k, n, flow, 1) ? secmem_append(out, k, n) : render_dq(k, n, out))
+	if (yedit_render_key(k, n, flow, out))
 		return err_oom(o->e);
 	if (out->len - before > KEY_MAX)
 		return err_set(o->e, ERR_INPUT, "'%s': key is too long (at most %d characters)",
@@ -981,7 +749,7 @@ static int insert_lines(struct yop *o, size_t pos, const struct secmem *text, in
 	if (pos == d->len && pos > d->bom && !is_break(d->t[pos - 1])) {
 		if (!block_last)
 			n -= strlen(d->eol);
-		if (put(m, d->eol))
+		if (yedit_put(m, d->eol))
 			return err_oom(o->e);
 	}
 	return secmem_append(m, text->p, n) ? err_oom(o->e) : 0;
@@ -996,25 +764,25 @@ static int gen_after(struct yop *o, size_t seg, size_t col, size_t after, struct
 		     int *block_last)
 {
 	const char *eol = o->d.eol;
-	struct rend r = { 0 };
+	struct yedit_rend r = { 0 };
 	int rc;
 
 	if (seg < o->p->n) {
-		if (put(m, eol) || put_spaces(m, col + 2))
+		if (yedit_put(m, eol) || yedit_put_spaces(m, col + 2))
 			return err_oom(o->e);
 		if ((rc = render_key(o, seg, 0, m)))
 			return rc;
-		if (put(m, ":"))
+		if (yedit_put(m, ":"))
 			return err_oom(o->e);
 		return gen_after(o, seg + 1, col + 2, after, m, block_last);
 	}
 	if ((rc = render_value(o, col, 0, after, &r)))
 		return rc;
 	*block_last = r.block;
-	if (put(m, " ") || secmem_append(m, r.head.p, r.head.len) || put(m, eol) ||
+	if (yedit_put(m, " ") || secmem_append(m, r.head.p, r.head.len) || yedit_put(m, eol) ||
 	    secmem_append(m, r.body.p, r.body.len))
 		rc = err_oom(o->e);
-	rend_free(&r);
+	yedit_rend_free(&r);
 	return rc;
 }
 
@@ -1024,11 +792,11 @@ static int gen_entry(struct yop *o, size_t seg, size_t col, size_t after, struct
 {
 	int rc;
 
-	if (put_spaces(m, col))
+	if (yedit_put_spaces(m, col))
 		return err_oom(o->e);
 	if ((rc = render_key(o, seg, 0, m)))
 		return rc;
-	if (put(m, ":"))
+	if (yedit_put(m, ":"))
 		return err_oom(o->e);
 	return gen_after(o, seg + 1, col, after, m, block_last);
 }
@@ -1040,15 +808,15 @@ static int gen_item(struct yop *o, size_t seg, size_t col, size_t after, struct 
 {
 	int rc;
 
-	if (put_spaces(m, col) || put(m, "-"))
+	if (yedit_put_spaces(m, col) || yedit_put(m, "-"))
 		return err_oom(o->e);
 	if (seg == o->p->n)
 		return gen_after(o, seg, col, after, m, block_last);
-	if (put(m, " "))
+	if (yedit_put(m, " "))
 		return err_oom(o->e);
 	if ((rc = render_key(o, seg, 0, m)))
 		return rc;
-	if (put(m, ":"))
+	if (yedit_put(m, ":"))
 		return err_oom(o->e);
 	return gen_after(o, seg + 1, col + 2, after, m, block_last);
 }
@@ -1057,27 +825,27 @@ static int gen_item(struct yop *o, size_t seg, size_t col, size_t after, struct 
  * value alone (seg == n). */
 static int gen_flow(struct yop *o, size_t seg, struct secmem *m)
 {
-	struct rend r = { 0 };
+	struct yedit_rend r = { 0 };
 	int rc;
 
 	if (seg == o->p->n) {
 		rc = render_value(o, 0, 1, o->d.len, &r);
 		if (!rc && secmem_append(m, r.head.p, r.head.len))
 			rc = err_oom(o->e);
-		rend_free(&r);
+		yedit_rend_free(&r);
 		return rc;
 	}
 	if ((rc = render_key(o, seg, 1, m)))
 		return rc;
-	if (put(m, ": "))
+	if (yedit_put(m, ": "))
 		return err_oom(o->e);
 	if (seg + 1 == o->p->n)
 		return gen_flow(o, seg + 1, m);
-	if (put(m, "{"))
+	if (yedit_put(m, "{"))
 		return err_oom(o->e);
 	if ((rc = gen_flow(o, seg + 1, m)))
 		return rc;
-	return put(m, "}") ? err_oom(o->e) : 0;
+	return yedit_put(m, "}") ? err_oom(o->e) : 0;
 }
 
 /* Where a bare null's value goes: right after its ':' or '-'. *colon: a
@@ -1112,7 +880,7 @@ static int set_scalar(struct yop *o, size_t k)
 {
 	const struct ydoc *d = &o->d;
 	const struct ynode *n = &d->v[k];
-	struct rend r = { 0 };
+	struct yedit_rend r = { 0 };
 	struct secmem *m;
 	size_t col = owner_col(d, k), rs, re, ve, rest = 0, rest_end = 0, after;
 	int rc, colon = 0, bare = is_bare_null(d, k), oldblock = is_block_scalar(n);
@@ -1149,36 +917,36 @@ static int set_scalar(struct yop *o, size_t k)
 		re = after; /* the block's lines go below the rest of this line */
 	m = edit_add(o, rs, re);
 	if (!m) {
-		rend_free(&r);
+		yedit_rend_free(&r);
 		return err_oom(o->e);
 	}
 	rc = 0;
-	if (put(m, lead) ||
-	    (n->anchor && (put(m, "&") || put(m, n->anchor) || put(m, " "))) ||
+	if (yedit_put(m, lead) ||
+	    (n->anchor && (yedit_put(m, "&") || yedit_put(m, n->anchor) || yedit_put(m, " "))) ||
 	    secmem_append(m, r.head.p, r.head.len))
 		rc = err_oom(o->e);
 	else if (oldblock) {
 		/* keep the header's comment ("|#c" is valid, "v#c" is not); the
 		 * old lines ended in a break */
-		if ((rest < rest_end && d->t[rest] == '#' && put(m, " ")) ||
+		if ((rest < rest_end && d->t[rest] == '#' && yedit_put(m, " ")) ||
 		    secmem_append(m, d->t + rest, rest_end - rest) ||
-		    ((r.block || (re > 0 && is_break(d->t[re - 1]))) && put(m, d->eol)) ||
+		    ((r.block || (re > 0 && is_break(d->t[re - 1]))) && yedit_put(m, d->eol)) ||
 		    secmem_append(m, r.body.p, r.body.len))
 			rc = err_oom(o->e);
 	} else if (!r.block) {
 		/* libyaml takes "\"v\"#c" as a comment; "v#c" would be one plain */
-		if (re < d->len && d->t[re] == '#' && put(m, " "))
+		if (re < d->len && d->t[re] == '#' && yedit_put(m, " "))
 			rc = err_oom(o->e);
 	} else {
 		size_t le = line_end(d, ve);
 
 		/* the file's line break, not the line's own: a lone CR before
 		 * an empty first line would read as one CRLF */
-		if (secmem_append(m, d->t + ve, le - ve) || put(m, d->eol) ||
+		if (secmem_append(m, d->t + ve, le - ve) || yedit_put(m, d->eol) ||
 		    secmem_append(m, r.body.p, r.body.len))
 			rc = err_oom(o->e);
 	}
-	rend_free(&r);
+	yedit_rend_free(&r);
 	return rc;
 }
 
@@ -1203,9 +971,9 @@ static int set_new(struct yop *o, size_t par, size_t seg)
 			return rc;
 		if (d->v[par].in_flow) {
 			x = edit_add(o, pos, pos);
-			if (!x || put(x, colon ? ": {" : " {"))
+			if (!x || yedit_put(x, colon ? ": {" : " {"))
 				return err_oom(o->e);
-			return (rc = gen_flow(o, seg, x)) ? rc : put(x, "}") ? err_oom(o->e) : 0;
+			return (rc = gen_flow(o, seg, x)) ? rc : yedit_put(x, "}") ? err_oom(o->e) : 0;
 		}
 		col = owner_col(d, par) + 2;
 		pos = line_after(d, pos);
@@ -1226,24 +994,24 @@ static int set_new(struct yop *o, size_t par, size_t seg)
 			    d->v[d->v[last].prev].tail > pos)
 				pos = d->v[d->v[last].prev].tail;
 			x = edit_add(o, pos, pos);
-			if (!x || put(x, ", "))
+			if (!x || yedit_put(x, ", "))
 				return err_oom(o->e);
 			if (d->v[par].type == Y_MAP)
 				return gen_flow(o, seg, x);
 			if (seg == o->p->n)
 				return gen_flow(o, seg, x);
-			if (put(x, "{"))
+			if (yedit_put(x, "{"))
 				return err_oom(o->e);
-			return (rc = gen_flow(o, seg, x)) ? rc : put(x, "}") ? err_oom(o->e) : 0;
+			return (rc = gen_flow(o, seg, x)) ? rc : yedit_put(x, "}") ? err_oom(o->e) : 0;
 		}
 		if (d->v[par].in_flow || d->v[par].parent == NONE) { /* "{}" -> "{new}" */
 			x = edit_add(o, d->v[par].end - 1, d->v[par].end - 1);
 			if (!x)
 				return err_oom(o->e);
 			if (d->v[par].type == Y_SEQ && seg < o->p->n) {
-				if (put(x, "{"))
+				if (yedit_put(x, "{"))
 					return err_oom(o->e);
-				return (rc = gen_flow(o, seg, x)) ? rc : put(x, "}") ? err_oom(o->e) : 0;
+				return (rc = gen_flow(o, seg, x)) ? rc : yedit_put(x, "}") ? err_oom(o->e) : 0;
 			}
 			return gen_flow(o, seg, x);
 		} else { /* an empty "{}" / "[]" block value becomes a block collection */
@@ -1553,7 +1321,7 @@ static int unset_node(struct yop *o, size_t k)
 	}
 	if (map && implicit_pair(d, par)) { /* "[k: v]" -> "[{}]" */
 		m = edit_add(o, es, ee);
-		return !m || put(m, "{}") ? err_oom(o->e) : 0;
+		return !m || yedit_put(m, "{}") ? err_oom(o->e) : 0;
 	}
 	if (d->v[par].flow) {
 		size_t ns = nxt == NONE ? 0 : map ? entry_start(d, nxt) : d->v[nxt].start;
@@ -1569,7 +1337,7 @@ static int unset_node(struct yop *o, size_t k)
 			return err_oom(o->e);
 		/* "[!t, x]" -> "[!t ]": a tag needs a blank after it */
 		if (nxt == NONE && prv != NONE && d->v[prv].type == Y_SCALAR && !d->v[prv].vlen &&
-		    d->v[prv].start < d->v[prv].end && put(m, " "))
+		    d->v[prv].start < d->v[prv].end && yedit_put(m, " "))
 			return err_oom(o->e);
 		return 0;
 	}
@@ -1584,13 +1352,13 @@ static int unset_node(struct yop *o, size_t k)
 		 * mapping has an anchor or tag that needs a node, or "..."
 		 * follows (libyaml reads "..." alone as an error) */
 		if (par == d->root && !d->v[par].anchor && !d->v[par].tagged) {
-			if (d->explicit_end && (put(m, "{}") || put(m, d->eol)))
+			if (d->explicit_end && (yedit_put(m, "{}") || yedit_put(m, d->eol)))
 				return err_oom(o->e);
 			return 0;
 		}
 		/* the last entry: the parent stays a collection */
 		m = edit_add(o, empty_pos(d, par), empty_pos(d, par));
-		if (!m || put(m, map ? " {}" : " []"))
+		if (!m || yedit_put(m, map ? " {}" : " []"))
 			return err_oom(o->e);
 		return 0;
 	}
@@ -1602,7 +1370,7 @@ static int unset_node(struct yop *o, size_t k)
 	}
 	if (prv == NONE) {
 		m = edit_add(o, es, ee);
-		if (!m || put(m, map ? "{}" : "[]"))
+		if (!m || yedit_put(m, map ? "{}" : "[]"))
 			return err_oom(o->e);
 		return 0;
 	}
