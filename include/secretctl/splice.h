@@ -165,6 +165,9 @@ int splice_scan_store(const char *text, size_t len, struct splice_doc *out, stru
 size_t splice_lookup(const struct splice_doc *d, const struct path *p);
 /* Follow an alias to its anchored node (other nodes: themselves). */
 size_t splice_resolve(const struct splice_doc *d, size_t node);
+/* The child of node (not an alias) that seg names, as splice_lookup
+ * matches it, or SPLICE_NONE. */
+size_t splice_child(const struct splice_doc *d, size_t node, const struct path_seg *seg);
 
 /* Length of the line break that ends p[0, n): 0 if none. */
 size_t splice_eol_len(const unsigned char *p, size_t n);
@@ -195,6 +198,9 @@ int splice_node_canonical(const struct splice_doc *d, size_t node, struct buf *o
 int splice_value(const char *text, size_t len, const struct splice_doc *d, size_t node,
 		 const unsigned char *region, size_t region_len, struct secmem *out,
 		 struct err *e);
+/* The bytes of a !!binary value v[0, n) (base64, blanks and line breaks
+ * allowed), appended to out. ERR_INPUT when it is not base64. */
+int splice_binary_decode(const char *v, size_t n, struct secmem *out, struct err *e);
 
 /* ---- fast path (splice_fast.c) ----
  * store_load's first try: a line scanner for the common subset of stores
