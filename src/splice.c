@@ -34,6 +34,7 @@ struct frame {
 	char *key;       /* mapping: the key of the value to come */
 	size_t key_len;
 	yaml_mark_t key_mark;
+	size_t key_at;   /* its byte offset */
 };
 
 struct anchor {
@@ -129,19 +130,23 @@ size_t splice_token_end(const struct splice_item *it, const unsigned char *regio
  * nearly in order, so this is linear overall. */
 static size_t to_byte(struct scan *s, size_t ch)
 {
-	while (s->cm_ch < ch && s->cm_by < s->len) {
-		s->cm_by += u8_width(s->t[s->cm_by]);
-		if (s->cm_by > s->len)
-			s->cm_by = s->len;
-		s->cm_ch++;
+	size_t c = s->cm_ch, b = s->cm_by; /* in registers: the text could alias s */
+
+	while (c < ch && b < s->len) {
+		b += u8_width(s->t[b]);
+		c++;
 	}
-	while (s->cm_ch > ch && s->cm_by > 0) {
-		s->cm_by--;
-		while (s->cm_by > 0 && (s->t[s->cm_by] & 0xC0) == 0x80)
-			s->cm_by--;
-		s->cm_ch--;
+	if (b > s->len)
+		b = s->len;
+	while (c > ch && b > 0) {
+		b--;
+		while (b > 0 && (s->t[b] & 0xC0) == 0x80)
+			b--;
+		c--;
 	}
-	return s->cm_by;
+	s->cm_ch = c;
+	s->cm_by = b;
+	return b;
 }
 
 /* 1-based line and column (characters) of a byte offset, for errors that
@@ -369,7 +374,7 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 	struct splice_node *n;
 	size_t idx = node_alloc(s, type, m);
 	char num[32];
-	int rc;
+	int rc = 0;
 
 	if (idx == SPLICE_NONE || !f)
 		return idx;
@@ -377,11 +382,12 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 	splice_link_child(d, f->node, &f->last, idx);
 	if (f->mapping) {
 		if (d->key_start)
-			d->key_start[idx] = to_byte(s, f->key_mark.index);
+			d->key_start[idx] = f->key_at;
 		n->key = f->key;
 		n->key_len = f->key_len;
 		f->key = NULL;
-		rc = path_push(&s->path, n->key, n->key_len);
+		if (s->store) /* only a store's messages name the PATH */
+			rc = path_push(&s->path, n->key, n->key_len);
 		if (rc == 0) {
 			rc = splice_keyset_add(&s->keys, s->d->nodes, idx, 0);
 			if (rc > 0) {
@@ -394,7 +400,7 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 				return SPLICE_NONE;
 			}
 		}
-	} else {
+	} else if (s->store) {
 		snprintf(num, sizeof num, "%zu", n->index);
 		rc = path_push(&s->path, num, strlen(num));
 	}
@@ -415,7 +421,8 @@ static void child_done(struct scan *s, size_t size)
 	if (!f)
 		return;
 	f->size = f->size + size < f->size ? SIZE_MAX : f->size + size;
-	path_pop(&s->path);
+	if (s->store)
+		path_pop(&s->path);
 	if (f->mapping)
 		f->expect_key = 1;
 }
@@ -846,6 +853,7 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 		return err_oom(s->e);
 	f->key_len = n;
 	f->key_mark = ev->start_mark;
+	f->key_at = b0;
 	f->expect_key = 0;
 	return 0;
 }
@@ -869,6 +877,7 @@ static int on_alias(struct scan *s, struct frame *f, const yaml_event_t *ev)
 			return err_oom(s->e);
 		f->key_len = t->key_len;
 		f->key_mark = ev->start_mark;
+		f->key_at = to_byte(s, ev->start_mark.index);
 		f->expect_key = 0;
 		return 0;
 	}
@@ -1162,6 +1171,26 @@ static int finish_store(struct scan *s)
 	return 0;
 }
 
+/* The doc's arrays sized once for about a node and an item a line,
+ * rather than grown by copying as the events come. */
+static int presize(struct scan *s)
+{
+	struct splice_doc *d = s->d;
+	const unsigned char *p = s->t, *end = s->t + s->len;
+	size_t n = 16;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	if (buf_array_grow((void **)&d->nodes, &d->cap_nodes, n, sizeof *d->nodes) ||
+	    buf_array_grow((void **)&d->items, &d->cap_items, n, sizeof *d->items) ||
+	    (!s->store &&
+	     buf_array_grow((void **)&d->key_start, &d->cap_key_start, n, sizeof *d->key_start)))
+		return err_oom(s->e);
+	return 0;
+}
+
 static void scan_free(struct scan *s)
 {
 	size_t i;
@@ -1203,6 +1232,8 @@ static int scan(const char *text, size_t len, int store, struct splice_doc *d, s
 	/* UTF-8 only: marks are then characters of this very text */
 	yaml_parser_set_encoding(&s.yp, YAML_UTF8_ENCODING);
 	yaml_parser_set_input_string(&s.yp, (const unsigned char *)text, len);
+	if ((rc = presize(&s)))
+		goto out;
 	for (;;) {
 		rc = ev_next(&s);
 		if (!rc)
