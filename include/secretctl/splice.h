@@ -16,7 +16,8 @@
 #define SPLICE_NONE ((size_t)-1)
 /* Aliases may add at most this many nodes to a document's expanded tree
  * (an alias adds as many as the tree it names holds). A document beyond
- * it is refused when scanned, so no walk of any tree runs away. */
+ * it is refused when scanned, so no walk of any tree runs away
+ * (splice_scan_edit excepted: nothing walks its aliases). */
 #define SPLICE_MAX_ALIAS_NODES 100000
 
 enum splice_kind {
@@ -60,7 +61,10 @@ struct splice_node {
 			       * indentation level, from which |N counts) */
 	int is_key;           /* a scalar used as a mapping key that has an anchor and so can be
 			       * the target of an alias: not in the tree (parent SPLICE_NONE),
-			       * its decoded value in key/key_len, item SPLICE_NONE */
+			       * its decoded value in key/key_len, item SPLICE_NONE. From
+			       * splice_scan_edit every key is such a node, right before its
+			       * value's (an alias used as a key: an SPLICE_ALIAS one; only an
+			       * anchored key has key/key_len) */
 	unsigned line, col;
 	size_t parent, first_child, next_sibling; /* SPLICE_NONE when absent */
 	/* key of this node in its parent mapping (decoded), else NULL: key_len
@@ -72,6 +76,22 @@ struct splice_node {
 	size_t target;        /* SPLICE_ALIAS: the anchored node it refers to */
 	size_t n_children;
 	size_t index;         /* position among the parent's children (a sequence index) */
+};
+
+/* Where a node is in a plaintext view (splice_scan_edit): byte offsets of
+ * its events, for editing the text around it. */
+#define SPLICE_SPAN_ANCHOR 0x1 /* it has an anchor */
+#define SPLICE_SPAN_TAG 0x2    /* it has a tag */
+#define SPLICE_SPAN_BINARY 0x4 /* the tag is !!binary */
+struct splice_span {
+	size_t start;         /* its first event's start: its properties, if any */
+	size_t end;           /* its last event's end (a collection's end event: after '}' or
+			       * ']'; libyaml puts a block collection's at the next token) */
+	size_t gap;           /* the end of the event before its first */
+	size_t val, vlen;     /* a value scalar: libyaml's value (!!binary not decoded) at
+			       * splice_doc.vals.p + val */
+	unsigned char style;  /* a scalar: libyaml's yaml_scalar_style_t */
+	unsigned char flags;  /* SPLICE_SPAN_* */
 };
 
 /* Parsed metadata block (store only). */
@@ -119,6 +139,14 @@ struct splice_doc {
 	 * SPLICE_NONE (the root, sequence items, anchored keys) */
 	size_t *key_start;
 	size_t cap_key_start;
+	/* splice_scan_edit only (else NULL, empty): a span for each node, and
+	 * the value scalars' values (secrets: in secmem) */
+	struct splice_span *span;
+	size_t cap_span;
+	struct secmem vals;
+	/* plaintext: a %TAG directive redefines "!!" (so a new !!binary
+	 * value needs the verbatim tag) */
+	int verbatim_binary;
 	/* splice_scan_store_fast only: the one block that holds its nodes and
 	 * items (so these arrays are never to be grown), and its decoded keys;
 	 * splice_doc_free frees it (splice_arena_free) instead of them. */
@@ -150,6 +178,16 @@ struct splice_arena {
  * regions and comments in file order, with the node tree. ERR_INPUT with
  * "line L, column C: why" on invalid input. */
 int splice_scan_plain(const char *text, size_t len, struct splice_doc *out, struct err *e);
+
+/* The plaintext view's tree for editing it (yedit): libyaml's rules and
+ * the tree's own (one document; scalar keys (an alias as a key names a
+ * key); defined aliases; at most 256 levels) only. What a store adds to them
+ * (splice_scan_plain's rules on the top level, keys, aliases and
+ * comments) is checked when the edited view is encrypted; so the top
+ * level may be any node (node 0), and there are no comment items. A UTF-8
+ * BOM is skipped, UTF-16 refused. Also fills span, vals, and a node for
+ * every key. ERR_INPUT with "line L, column C: why" as yedit words it. */
+int splice_scan_edit(const char *text, size_t len, struct splice_doc *out, struct err *e);
 
 /* Scan an encrypted store: every value scalar must be a " !enc B64" token
  * (implicit nulls excepted), comments are "#!enc B64" tokens, the metadata
