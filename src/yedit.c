@@ -135,7 +135,9 @@ static size_t gap_indicator(const struct ydoc *d, size_t a, size_t b, const char
 
 /* ---- the node tree ---- */
 
-static int doc_parse(struct ydoc *d, const char *t, size_t len, struct err *e)
+/* t's tree (splice_scan_edit), its line break, and whether it is an empty
+ * store; anything but a mapping at the top is refused. */
+static int doc_open(struct ydoc *d, const char *t, size_t len, struct err *e)
 {
 	const struct splice_node *r;
 	size_t i;
@@ -776,10 +778,11 @@ lines:
 
 /* ---- lookup ---- */
 
-/* Walk p. *node: the node (NONE when missing); then *par is the deepest
- * existing collection (or bare null when `create`) and *depth the first
- * missing segment. */
-static int walk(struct yop *o, int create, size_t *node, size_t *par, size_t *depth)
+/* Where p leads, a segment at a time (splice_child), without going
+ * through an alias. *node: the node (NONE when missing); then *par is the
+ * deepest existing collection (or bare null when `create`) and *depth the
+ * first missing segment. What stops it otherwise is the error. */
+static int locate(struct yop *o, int create, size_t *node, size_t *par, size_t *depth)
 {
 	const struct ydoc *d = &o->d;
 	const struct path *p = o->p;
@@ -847,7 +850,7 @@ static int verify(struct yop *o, const struct secmem *out, size_t before)
 	size_t node;
 	int ok = 0;
 
-	if (doc_parse(&chk, (const char *)out->p, out->len, &e2)) {
+	if (doc_open(&chk, (const char *)out->p, out->len, &e2)) {
 		splice_doc_free(&chk.s);
 		err_set(o->e, ERR_INPUT, "cannot edit this place safely: the result would not parse (%s); edit it by hand",
 			e2.msg);
@@ -871,7 +874,7 @@ static int verify(struct yop *o, const struct secmem *out, size_t before)
 	return ok ? 0 : err_set(o->e, ERR_FAIL, "internal error: the edited text does not read back");
 }
 
-/* Set the node walk found at PATH, or what it did not find. */
+/* Set the node locate found at PATH, or what it did not find. */
 static int set_at(struct yop *o, size_t node, size_t par, size_t depth)
 {
 	const struct ydoc *d = &o->d;
@@ -924,7 +927,7 @@ static size_t empty_pos(const struct ydoc *d, size_t k)
 	return q != NONE ? q + 1 : gap(d, k);
 }
 
-/* Remove the node walk found at PATH; *before: its parent's entries. */
+/* Remove the node locate found at PATH; *before: its parent's entries. */
 static int unset_node(struct yop *o, size_t k, size_t *before)
 {
 	const struct ydoc *d = &o->d;
@@ -1020,8 +1023,8 @@ static int run(struct yop *o, const char *text, size_t len, struct secmem *out)
 
 	if (o->p->n > 0 && o->p->v[0].len == 9 && !memcmp(o->p->v[0].s, "secretctl", 9))
 		rc = err_set(o->e, ERR_INPUT, "the top-level key 'secretctl' is reserved for the store");
-	else if (!(rc = doc_parse(&o->d, text, len, o->e)) &&
-		 !(rc = walk(o, o->set, &node, &par, &depth)))
+	else if (!(rc = doc_open(&o->d, text, len, o->e)) &&
+		 !(rc = locate(o, o->set, &node, &par, &depth)))
 		rc = o->set ? set_at(o, node, par, depth) : unset_node(o, node, &before);
 	if (!rc)
 		rc = edits_apply(o, out);
