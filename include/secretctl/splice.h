@@ -144,8 +144,8 @@ struct splice_doc {
 	struct splice_span *span;
 	size_t cap_span;
 	struct secmem vals;
-	/* plaintext: a %TAG directive redefines "!!" (so a new !!binary
-	 * value needs the verbatim tag) */
+	/* a %TAG directive redefines "!!" (so a new !!binary value needs the
+	 * verbatim tag) */
 	int verbatim_binary;
 	/* splice_scan_store_fast only: the one block that holds its nodes and
 	 * items (so these arrays are never to be grown), and its decoded keys;
@@ -268,8 +268,9 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t room_len,
 			      struct splice_doc *out, struct splice_fast_info *info,
 			      struct err *e);
-/* Frees d->arena and what it holds: d->nodes, d->items, the decoded keys
- * (splice_doc_free calls it). */
+/* (splice.c) Frees d->arena and what it holds: d->nodes, d->items, the
+ * decoded keys. splice_doc_free calls it, and the fast scanner when it
+ * moves to a bigger block. */
 void splice_arena_free(struct splice_doc *d);
 
 void splice_doc_free(struct splice_doc *d);
