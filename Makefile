@@ -88,12 +88,12 @@ $(LIBA): $(LIB_OBJ)
 $(BIN): $(CMD_OBJ) $(LIBA)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(LIBA) $(LIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA) $(wildcard include/secretctl/*.h)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA) $(wildcard include/secretctl/*.h tests/tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) $(TEST_CFLAGS_$*) -o $@ $< $(ALL_LDFLAGS) \
 		$(TEST_LIBS_$*) $(LIBA) $(CMOCKA_LIBS) $(LIBS)
 
-$(BUILD)/tests/tools/%: tests/tools/%.c $(LIBA) $(wildcard include/secretctl/*.h)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIBA) $(wildcard include/secretctl/*.h tests/tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(LIBA) $(LIBS)
 

@@ -15,6 +15,7 @@
 
 #define META_KEY "secretctl"
 #define ENC_TAG "!enc"
+#define TAG_BINARY "tag:yaml.org,2002:binary"
 /* Collections nested deeper are refused: the tree walks (ls, extract, the
  * path lists) stop at 256 levels, and would drop deeper leaves silently. */
 #define MAX_NESTING 256
@@ -34,6 +35,7 @@ struct frame {
 	char *key;       /* mapping: the key of the value to come */
 	size_t key_len;
 	yaml_mark_t key_mark;
+	size_t key_at;   /* its byte offset */
 };
 
 struct anchor {
@@ -42,10 +44,13 @@ struct anchor {
 	size_t size; /* nodes in its expanded tree; 0 while its collection is open */
 };
 
+enum scan_mode { SCAN_PLAIN, SCAN_STORE, SCAN_EDIT };
+
 struct scan {
 	const unsigned char *t;
 	size_t len;
 	int store;
+	int edit; /* splice_scan_edit: libyaml's rules and the tree's only, spans */
 	struct splice_doc *d;
 	struct err *e;
 	yaml_parser_t yp;
@@ -129,19 +134,23 @@ size_t splice_token_end(const struct splice_item *it, const unsigned char *regio
  * nearly in order, so this is linear overall. */
 static size_t to_byte(struct scan *s, size_t ch)
 {
-	while (s->cm_ch < ch && s->cm_by < s->len) {
-		s->cm_by += u8_width(s->t[s->cm_by]);
-		if (s->cm_by > s->len)
-			s->cm_by = s->len;
-		s->cm_ch++;
+	size_t c = s->cm_ch, b = s->cm_by; /* in registers: the text could alias s */
+
+	while (c < ch && b < s->len) {
+		b += u8_width(s->t[b]);
+		c++;
 	}
-	while (s->cm_ch > ch && s->cm_by > 0) {
-		s->cm_by--;
-		while (s->cm_by > 0 && (s->t[s->cm_by] & 0xC0) == 0x80)
-			s->cm_by--;
-		s->cm_ch--;
+	if (b > s->len)
+		b = s->len;
+	while (c > ch && b > 0) {
+		b--;
+		while (b > 0 && (s->t[b] & 0xC0) == 0x80)
+			b--;
+		c--;
 	}
-	return s->cm_by;
+	s->cm_ch = c;
+	s->cm_by = b;
+	return b;
 }
 
 /* 1-based line and column (characters) of a byte offset, for errors that
@@ -189,6 +198,10 @@ static int yaml_fail(struct scan *s)
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return err_oom(s->e);
+	if (s->edit) /* yedit's words */
+		return err_set(s->e, ERR_INPUT, "line %zu, column %zu: %s%s%s",
+			       p->problem_mark.line + 1, p->problem_mark.column + 1, problem,
+			       p->context ? " " : "", p->context ? p->context : "");
 	if (p->error == YAML_READER_ERROR) {
 		size_t line, col;
 
@@ -347,12 +360,18 @@ static size_t node_alloc(struct scan *s, enum splice_node_type type, const yaml_
 	struct splice_doc *d = s->d;
 	size_t idx = splice_node_new(d, type, (unsigned)(m->line + 1), (unsigned)(m->column + 1));
 
-	if (idx != SPLICE_NONE && !s->store) {
+	if (idx != SPLICE_NONE && !s->store && !s->edit) {
 		if (buf_array_grow((void **)&d->key_start, &d->cap_key_start, idx + 1,
 				   sizeof *d->key_start))
 			idx = SPLICE_NONE;
 		else
 			d->key_start[idx] = SPLICE_NONE;
+	}
+	if (idx != SPLICE_NONE && s->edit) {
+		if (buf_array_grow((void **)&d->span, &d->cap_span, idx + 1, sizeof *d->span))
+			idx = SPLICE_NONE;
+		else
+			memset(&d->span[idx], 0, sizeof d->span[idx]);
 	}
 	if (idx == SPLICE_NONE)
 		err_oom(s->e);
@@ -369,7 +388,7 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 	struct splice_node *n;
 	size_t idx = node_alloc(s, type, m);
 	char num[32];
-	int rc;
+	int rc = 0;
 
 	if (idx == SPLICE_NONE || !f)
 		return idx;
@@ -377,12 +396,13 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 	splice_link_child(d, f->node, &f->last, idx);
 	if (f->mapping) {
 		if (d->key_start)
-			d->key_start[idx] = to_byte(s, f->key_mark.index);
+			d->key_start[idx] = f->key_at;
 		n->key = f->key;
 		n->key_len = f->key_len;
 		f->key = NULL;
-		rc = path_push(&s->path, n->key, n->key_len);
-		if (rc == 0) {
+		if (s->store) /* only a store's messages name the PATH */
+			rc = path_push(&s->path, n->key, n->key_len);
+		if (rc == 0 && !s->edit) {
 			rc = splice_keyset_add(&s->keys, s->d->nodes, idx, 0);
 			if (rc > 0) {
 				struct buf pb = { 0 };
@@ -394,7 +414,7 @@ static size_t node_new(struct scan *s, enum splice_node_type type, const yaml_ma
 				return SPLICE_NONE;
 			}
 		}
-	} else {
+	} else if (s->store) {
 		snprintf(num, sizeof num, "%zu", n->index);
 		rc = path_push(&s->path, num, strlen(num));
 	}
@@ -415,7 +435,8 @@ static void child_done(struct scan *s, size_t size)
 	if (!f)
 		return;
 	f->size = f->size + size < f->size ? SIZE_MAX : f->size + size;
-	path_pop(&s->path);
+	if (s->store)
+		path_pop(&s->path);
 	if (f->mapping)
 		f->expect_key = 1;
 }
@@ -435,6 +456,30 @@ static int push_frame(struct scan *s, size_t node, int mapping)
 	f->size = 1;
 	f->anchor = SPLICE_NONE;
 	return 0;
+}
+
+/* splice_scan_edit: node's span, from its (first) event, at [b0, b1). */
+static void span_fill(struct scan *s, size_t node, const yaml_event_t *ev, size_t b0, size_t b1)
+{
+	struct splice_span *sp = &s->d->span[node];
+	const yaml_char_t *anchor = NULL, *tag = NULL;
+
+	sp->start = b0;
+	sp->end = b1;
+	sp->gap = s->prev_end;
+	if (ev->type == YAML_SCALAR_EVENT) {
+		anchor = ev->data.scalar.anchor;
+		tag = ev->data.scalar.tag;
+		sp->style = (unsigned char)ev->data.scalar.style;
+	} else if (ev->type == YAML_MAPPING_START_EVENT) {
+		anchor = ev->data.mapping_start.anchor;
+		tag = ev->data.mapping_start.tag;
+	} else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+		anchor = ev->data.sequence_start.anchor;
+		tag = ev->data.sequence_start.tag;
+	}
+	sp->flags = (anchor ? SPLICE_SPAN_ANCHOR : 0) | (tag ? SPLICE_SPAN_TAG : 0) |
+		    (tag && !strcmp((const char *)tag, TAG_BINARY) ? SPLICE_SPAN_BINARY : 0);
 }
 
 /* ---- regions ---- */
@@ -561,6 +606,17 @@ static int on_value_scalar(struct scan *s, const yaml_event_t *ev)
 	node = node_new(s, SPLICE_SCALAR, sm);
 	if (node == SPLICE_NONE)
 		return s->e->code ? s->e->code : err_oom(s->e);
+	if (s->edit) {
+		struct splice_span *sp = &s->d->span[node];
+
+		span_fill(s, node, ev, b0, b1);
+		sp->val = s->d->vals.len;
+		sp->vlen = ev->data.scalar.length;
+		if (secmem_append(&s->d->vals, ev->data.scalar.value, sp->vlen))
+			return err_oom(s->e);
+		/* a secret: not left in memory libyaml frees */
+		sodium_memzero(s->ev.data.scalar.value, sp->vlen);
+	}
 	if (ev->data.scalar.anchor && anchor_add(s, (const char *)ev->data.scalar.anchor, node, 1))
 		return s->e->code;
 	/* an implicit null stays as it is: nothing to encrypt */
@@ -590,7 +646,7 @@ static int on_value_scalar(struct scan *s, const yaml_event_t *ev)
 		}
 		it.eol = (int)splice_eol_len(s->t + it.start, it.end - it.start);
 	}
-	if (cover(s, it.start, it.end) || item_add(s, &it))
+	if ((!s->edit && cover(s, it.start, it.end)) || item_add(s, &it))
 		return s->e->code;
 	s->d->nodes[node].item = s->d->n_items - 1;
 	child_done(s, 1);
@@ -814,16 +870,17 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 	size_t n = ev->data.scalar.length;
 	size_t b0 = to_byte(s, ev->start_mark.index), b1 = to_byte(s, ev->end_mark.index);
 
-	if (cover(s, b0, b1))
+	if (!s->edit && cover(s, b0, b1)) /* (for the comment scan) */
 		return s->e->code;
 	/* "" or a null key (a bare '?'): no PATH segment is empty, and none
 	 * holds a NUL byte (a command-line argument cannot) */
-	if (n == 0)
+	if (n == 0 && !s->edit)
 		return fail_at(s, ev->start_mark, "an empty mapping key, which no PATH can name");
-	if (memchr(v, '\0', n))
+	if (memchr(v, '\0', n) && !s->edit)
 		return fail_at(s, ev->start_mark, "a mapping key with a NUL byte, which no PATH can name");
-	if (ev->data.scalar.anchor) {
-		/* keys are plaintext in both views, so an alias may name one */
+	if (ev->data.scalar.anchor || s->edit) {
+		/* keys are plaintext in both views, so an alias may name one; an
+		 * edit needs every key's place */
 		size_t k = node_alloc(s, SPLICE_SCALAR, &ev->start_mark);
 		struct splice_node *kn;
 
@@ -831,13 +888,17 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 			return s->e->code;
 		kn = &s->d->nodes[k];
 		kn->is_key = 1;
-		if (!(kn->key = buf_memdup0(v, n)))
-			return err_oom(s->e);
-		kn->key_len = n;
-		if (anchor_add(s, (const char *)ev->data.scalar.anchor, k, 1))
-			return s->e->code;
+		if (s->edit)
+			span_fill(s, k, ev, b0, b1);
+		if (ev->data.scalar.anchor) {
+			if (!(kn->key = buf_memdup0(v, n)))
+				return err_oom(s->e);
+			kn->key_len = n;
+			if (anchor_add(s, (const char *)ev->data.scalar.anchor, k, 1))
+				return s->e->code;
+		}
 	}
-	if (s->depth == 1 && n == strlen(META_KEY) && memcmp(v, META_KEY, n) == 0) {
+	if (s->depth == 1 && !s->edit && n == strlen(META_KEY) && memcmp(v, META_KEY, n) == 0) {
 		if (!s->store)
 			return fail_at(s, ev->start_mark, "the top-level key '%s' is reserved", META_KEY);
 		s->meta_key = b0;
@@ -847,19 +908,36 @@ static int on_key_scalar(struct scan *s, struct frame *f, const yaml_event_t *ev
 		return err_oom(s->e);
 	f->key_len = n;
 	f->key_mark = ev->start_mark;
+	f->key_at = b0;
 	f->expect_key = 0;
+	return 0;
+}
+
+/* An alias node for ev: in the tree, or a key's (splice_scan_edit). */
+static int alias_node(struct scan *s, const yaml_event_t *ev, size_t target, int key)
+{
+	size_t node = key ? node_alloc(s, SPLICE_ALIAS, &ev->start_mark)
+			  : node_new(s, SPLICE_ALIAS, &ev->start_mark);
+
+	if (node == SPLICE_NONE)
+		return s->e->code;
+	s->d->nodes[node].target = target;
+	s->d->nodes[node].is_key = key;
+	if (s->edit)
+		span_fill(s, node, ev, to_byte(s, ev->start_mark.index),
+			  to_byte(s, ev->end_mark.index));
 	return 0;
 }
 
 static int on_alias(struct scan *s, struct frame *f, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
-	size_t a = anchor_find(s, name), target, node;
+	size_t a = anchor_find(s, name), target;
 
 	if (a == SPLICE_NONE)
 		return fail_at(s, ev->start_mark, "undefined alias '*%s'", name);
 	target = s->an[a].node;
-	if (f->mapping && f->expect_key) {
+	if (f && f->mapping && f->expect_key) {
 		const struct splice_node *t = &s->d->nodes[target];
 
 		/* a value is encrypted in the store: its key could not be read */
@@ -870,30 +948,32 @@ static int on_alias(struct scan *s, struct frame *f, const yaml_event_t *ev)
 			return err_oom(s->e);
 		f->key_len = t->key_len;
 		f->key_mark = ev->start_mark;
+		f->key_at = to_byte(s, ev->start_mark.index);
 		f->expect_key = 0;
-		return 0;
+		/* an edit must not remove the anchor this key uses */
+		return s->edit ? alias_node(s, ev, target, 1) : 0;
 	}
 	/* a value must be a token: a key is clear text, which nothing
 	 * authenticates as a value (a store writer could anchor any key and
 	 * have its text read at another path) */
-	if (s->d->nodes[target].is_key)
+	if (s->d->nodes[target].is_key && !s->edit)
 		return fail_at(s, ev->start_mark,
 			       "alias '*%s' names a mapping key, which is clear text: an alias used as a value must name a value",
 			       name);
 	/* every walk of the tree (PATH lookups, ls, completion, the lists in
-	 * messages) is bounded by the size of the expanded tree */
-	if (!s->an[a].size)
+	 * messages) is bounded by the size of the expanded tree (an edit
+	 * walks no alias) */
+	if (!s->an[a].size && !s->edit)
 		return fail_at(s, ev->start_mark, "alias '*%s' is inside the collection it names",
 			       name);
 	s->alias_nodes += s->an[a].size;
-	if (s->an[a].size > SPLICE_MAX_ALIAS_NODES || s->alias_nodes > SPLICE_MAX_ALIAS_NODES)
+	if ((s->an[a].size > SPLICE_MAX_ALIAS_NODES || s->alias_nodes > SPLICE_MAX_ALIAS_NODES) &&
+	    !s->edit)
 		return fail_at(s, ev->start_mark,
 			       "aliases would expand the document by more than %d nodes",
 			       SPLICE_MAX_ALIAS_NODES);
-	node = node_new(s, SPLICE_ALIAS, &ev->start_mark);
-	if (node == SPLICE_NONE)
+	if (alias_node(s, ev, target, 0))
 		return s->e->code;
-	s->d->nodes[node].target = target;
 	child_done(s, s->an[a].size);
 	return 0;
 }
@@ -909,7 +989,7 @@ static int on_collection(struct scan *s, const yaml_event_t *ev)
 	size_t node, eb;
 	unsigned indent = (unsigned)ev->end_mark.column;
 
-	if (!f && (!mapping || flow))
+	if (!f && (!mapping || flow) && !s->edit)
 		return fail_at(s, ev->start_mark, "the top level must be a block mapping");
 	if (f && f->mapping && f->expect_key)
 		return fail_at(s, ev->start_mark, "a mapping key must be a scalar");
@@ -925,6 +1005,9 @@ static int on_collection(struct scan *s, const yaml_event_t *ev)
 	node = node_new(s, mapping ? SPLICE_MAPPING : SPLICE_SEQUENCE, &ev->start_mark);
 	if (node == SPLICE_NONE)
 		return s->e->code;
+	if (s->edit)
+		span_fill(s, node, ev, to_byte(s, ev->start_mark.index),
+			  to_byte(s, ev->end_mark.index));
 	s->d->nodes[node].flow = flow;
 	s->d->nodes[node].indent = flow ? 0 : indent;
 	if (!f)
@@ -943,13 +1026,20 @@ static int on_document_start(struct scan *s, const yaml_event_t *ev)
 	const yaml_tag_directive_t *td;
 
 	if (s->docs++)
-		return fail_at(s, ev->start_mark,
-			       "several documents: a store is one YAML document");
+		return s->edit ? err_set(s->e, ERR_INPUT,
+					 "line %zu: the plaintext holds more than one YAML document",
+					 ev->start_mark.line + 1)
+			       : fail_at(s, ev->start_mark,
+					 "several documents: a store is one YAML document");
 	for (td = ev->data.document_start.tag_directives.start;
-	     td && td != ev->data.document_start.tag_directives.end; td++)
-		if (strcmp((const char *)td->handle, "!") == 0)
+	     td && td != ev->data.document_start.tag_directives.end; td++) {
+		if (strcmp((const char *)td->handle, "!") == 0 && !s->edit)
 			return fail_at(s, ev->start_mark,
 				       "a %%TAG directive redefines '!' (the store's own tag handle)");
+		if (strcmp((const char *)td->handle, "!!") == 0 &&
+		    strcmp((const char *)td->prefix, "tag:yaml.org,2002:") != 0)
+			s->d->verbatim_binary = 1;
+	}
 	if (ev->data.document_start.version_directive ||
 	    ev->data.document_start.tag_directives.start !=
 		    ev->data.document_start.tag_directives.end)
@@ -993,6 +1083,8 @@ static int handle(struct scan *s)
 		if (!f)
 			return err_set(s->e, ERR_FAIL, "splice: unbalanced collection end");
 		free(f->key);
+		if (s->edit)
+			s->d->span[f->node].end = to_byte(s, ev->end_mark.index);
 		if (f->anchor != SPLICE_NONE) /* complete: aliases may name it now */
 			s->an[f->anchor].size = f->size;
 		s->depth--;
@@ -1004,13 +1096,15 @@ static int handle(struct scan *s)
 			if (ev->data.scalar.length == 0 && !ev->data.scalar.tag &&
 			    !ev->data.scalar.anchor && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
 				return root_empty(s);
+			if (s->edit) /* any top level: yedit says what it edits */
+				return on_value_scalar(s, ev);
 			return fail_at(s, ev->start_mark, "the top level must be a block mapping");
 		}
 		if (f->mapping && f->expect_key)
 			return on_key_scalar(s, f, ev);
 		return on_value_scalar(s, ev);
 	case YAML_ALIAS_EVENT:
-		if (!f)
+		if (!f && !s->edit)
 			return fail_at(s, ev->start_mark, "the top level must be a block mapping");
 		return on_alias(s, f, ev);
 	}
@@ -1163,6 +1257,29 @@ static int finish_store(struct scan *s)
 	return 0;
 }
 
+/* The doc's arrays sized once for about a node and an item a line (an
+ * edit: two nodes, the key's and the value's), rather than grown by
+ * copying as the events come. */
+static int presize(struct scan *s)
+{
+	struct splice_doc *d = s->d;
+	const unsigned char *p = s->t, *end = s->t + s->len;
+	size_t n = 16;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	n *= s->edit ? 2 : 1;
+	if (buf_array_grow((void **)&d->nodes, &d->cap_nodes, n, sizeof *d->nodes) ||
+	    buf_array_grow((void **)&d->items, &d->cap_items, n, sizeof *d->items) ||
+	    (s->edit && buf_array_grow((void **)&d->span, &d->cap_span, n, sizeof *d->span)) ||
+	    (!s->store && !s->edit &&
+	     buf_array_grow((void **)&d->key_start, &d->cap_key_start, n, sizeof *d->key_start)))
+		return err_oom(s->e);
+	return 0;
+}
+
 static void scan_free(struct scan *s)
 {
 	size_t i;
@@ -1181,7 +1298,8 @@ static void scan_free(struct scan *s)
 	splice_keyset_free(&s->keys);
 }
 
-static int scan(const char *text, size_t len, int store, struct splice_doc *d, struct err *e)
+static int scan(const char *text, size_t len, enum scan_mode mode, struct splice_doc *d,
+		struct err *e)
 {
 	struct scan s;
 	struct splice_item *com = NULL;
@@ -1195,15 +1313,25 @@ static int scan(const char *text, size_t len, int store, struct splice_doc *d, s
 	memset(&s, 0, sizeof s);
 	s.t = (const unsigned char *)text;
 	s.len = len;
-	s.store = store;
+	s.store = mode == SCAN_STORE;
+	s.edit = mode == SCAN_EDIT;
 	s.d = d;
 	s.e = e;
 	s.doc_end = SPLICE_NONE;
+	if (s.edit && len >= 2 && (!memcmp(text, "\xff\xfe", 2) || !memcmp(text, "\xfe\xff", 2)))
+		return err_set(e, ERR_INPUT, "the plaintext is UTF-16; only UTF-8 is supported");
 	if (!yaml_parser_initialize(&s.yp))
 		return err_oom(e);
-	/* UTF-8 only: marks are then characters of this very text */
-	yaml_parser_set_encoding(&s.yp, YAML_UTF8_ENCODING);
+	/* UTF-8 only: marks are then characters of this very text. An edit
+	 * lets libyaml find the encoding, as yedit always did: it skips a
+	 * UTF-8 BOM, and marks count from after it. */
+	if (!s.edit)
+		yaml_parser_set_encoding(&s.yp, YAML_UTF8_ENCODING);
+	else if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		s.cm_by = 3;
 	yaml_parser_set_input_string(&s.yp, (const unsigned char *)text, len);
+	if ((rc = presize(&s)))
+		goto out;
 	for (;;) {
 		rc = ev_next(&s);
 		if (!rc)
@@ -1213,15 +1341,15 @@ static int scan(const char *text, size_t len, int store, struct splice_doc *d, s
 		if (s.ev.type == YAML_STREAM_END_EVENT)
 			break;
 	}
-	if (store && !s.meta_seen) {
+	if (s.store && !s.meta_seen) {
 		rc = fail_at(&s, s.ev.start_mark, "no metadata block '%s': not a secretctl store",
 			     META_KEY);
 		goto out;
 	}
-	rc = find_comments(&s, &com, &ncom, &capcom);
+	rc = s.edit ? 0 : find_comments(&s, &com, &ncom, &capcom);
 	if (!rc)
 		rc = merge_comments(&s, com, ncom);
-	if (!rc && store)
+	if (!rc && s.store)
 		rc = finish_store(&s);
 	if (rc)
 		goto out;
@@ -1231,7 +1359,7 @@ static int scan(const char *text, size_t len, int store, struct splice_doc *d, s
 			break;
 		}
 	}
-	if (!store) {
+	if (!s.store) {
 		d->meta_at = s.doc_end != SPLICE_NONE ? s.doc_end : len;
 		d->final_newline = d->meta_at == 0 || splice_eol_len(s.t, d->meta_at) > 0;
 	}
@@ -1243,12 +1371,41 @@ out:
 
 int splice_scan_plain(const char *text, size_t len, struct splice_doc *out, struct err *e)
 {
-	return scan(text, len, 0, out, e);
+	return scan(text, len, SCAN_PLAIN, out, e);
+}
+
+int splice_scan_edit(const char *text, size_t len, struct splice_doc *out, struct err *e)
+{
+	return scan(text, len, SCAN_EDIT, out, e);
 }
 
 int splice_scan_store(const char *text, size_t len, struct splice_doc *out, struct err *e)
 {
-	return scan(text, len, 1, out, e);
+	return scan(text, len, SCAN_STORE, out, e);
+}
+
+void splice_arena_free(struct splice_doc *d)
+{
+	struct splice_arena *m = d->arena;
+	struct splice_arena_blk *k;
+
+	if (!m)
+		return;
+	k = m->keys;
+	while (k) {
+		struct splice_arena_blk *next = k->next;
+
+		free(k);
+		k = next;
+	}
+	if (m->mapped)
+		buf_big_free(m, m->mapped);
+	else if (!m->lent)
+		free(m);
+	d->arena = NULL;
+	d->nodes = NULL;
+	d->items = NULL;
+	d->cap_nodes = d->cap_items = 0;
 }
 
 void splice_doc_free(struct splice_doc *d)
@@ -1256,7 +1413,7 @@ void splice_doc_free(struct splice_doc *d)
 	size_t i;
 
 	if (d->arena) { /* a fast scan's nodes, items and keys */
-		splice_fast_arena_free(d);
+		splice_arena_free(d);
 	} else {
 		free(d->items);
 		for (i = 0; i < d->n_nodes; i++)
@@ -1270,5 +1427,7 @@ void splice_doc_free(struct splice_doc *d)
 	free(d->slots);
 	free(d->mac);
 	free(d->key_start);
+	free(d->span);
+	secmem_free(&d->vals);
 	memset(d, 0, sizeof *d);
 }

@@ -11,9 +11,7 @@
  * its messages. Errors are never reported from here (but out of memory). */
 #include "secretctl/splice.h"
 
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,8 +42,6 @@ struct fkey {
 	size_t key_len;
 };
 
-struct fast_mem;
-
 struct fs {
 	const unsigned char *t;
 	size_t len;
@@ -65,7 +61,7 @@ struct fs {
 	 * sized once. 4-byte entries: 64 KB at 10 000 keys. */
 	uint32_t *tab;
 	size_t tab_mask;
-	struct fast_mem *mem;
+	struct splice_arena *mem;
 	unsigned char *room; /* splice_scan_store_fast_in's */
 	size_t room_len;
 	/* the current line */
@@ -103,18 +99,8 @@ static int oom(struct fs *s)
  * the text, but for a single-quoted one with '' in it, decoded into a
  * small malloc'ed block. */
 
-struct key_blk {
-	struct key_blk *next;
-	size_t used, cap;
-};
-
-struct fast_mem {
-	size_t mapped;        /* buf_big_alloc'ed, this size; 0: malloc'ed or lent */
-	int lent;             /* in the caller's room: not freed here */
-	struct key_blk *keys; /* decoded keys */
-};
-
-#define MEM_HEAD 64 /* struct fast_mem, rounded for the arrays' alignment */
+#define MEM_HEAD 64 /* struct splice_arena, rounded for the arrays' alignment */
+_Static_assert(sizeof(struct splice_arena) <= MEM_HEAD, "the block's head");
 #define KEY_BLOCK 4096
 
 /* A block with room for cap_nodes nodes, cap_items items and the table of
@@ -126,7 +112,7 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 	size_t tab = s->tab_mask + 1, mapped = 0, size;
 	size_t o_tab = MEM_HEAD + cap_nodes * sizeof *d->nodes;
 	size_t o_items = o_tab + tab * sizeof *s->tab;
-	struct fast_mem *m, *old = s->mem;
+	struct splice_arena *m, *old = s->mem;
 	unsigned char *b;
 
 	size = o_items + cap_items * sizeof *d->items;
@@ -144,7 +130,7 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 	}
 	if (!old) /* the table starts empty */
 		memset(b + o_tab, 0, tab * sizeof *s->tab);
-	m = (struct fast_mem *)(void *)b;
+	m = (struct splice_arena *)(void *)b;
 	m->mapped = mapped;
 	m->lent = b == s->room;
 	m->keys = old ? old->keys : NULL;
@@ -153,7 +139,7 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 		memcpy(b + o_tab, s->tab, tab * sizeof *s->tab);
 		memcpy(b + o_items, d->items, d->n_items * sizeof *d->items);
 		old->keys = NULL; /* moved to m */
-		splice_fast_arena_free(d);
+		splice_arena_free(d);
 	}
 	d->nodes = (struct splice_node *)(void *)(b + MEM_HEAD);
 	d->cap_nodes = cap_nodes;
@@ -165,34 +151,10 @@ static int mem_block(struct fs *s, size_t cap_nodes, size_t cap_items)
 	return 0;
 }
 
-void splice_fast_arena_free(struct splice_doc *d)
-{
-	struct fast_mem *m = d->arena;
-	struct key_blk *k;
-
-	if (!m)
-		return;
-	k = m->keys;
-	while (k) {
-		struct key_blk *next = k->next;
-
-		free(k);
-		k = next;
-	}
-	if (m->mapped)
-		buf_big_free(m, m->mapped);
-	else if (!m->lent)
-		free(m);
-	d->arena = NULL;
-	d->nodes = NULL;
-	d->items = NULL;
-	d->cap_nodes = d->cap_items = 0;
-}
-
 /* n bytes for a decoded key, kept until splice_doc_free. */
 static char *key_alloc(struct fs *s, size_t n)
 {
-	struct key_blk *b = s->mem->keys;
+	struct splice_arena_blk *b = s->mem->keys;
 	char *p;
 
 	if (!b || b->cap - b->used < n) {
@@ -1124,105 +1086,6 @@ int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t r
 		const char *nl = memchr(text, '\n', len);
 
 		out->eol = nl && nl > text && nl[-1] == '\r' ? "\r\n" : "\n";
-	}
-	return 0;
-}
-
-/* ---- comparison (tests) ---- */
-
-__attribute__((format(printf, 3, 4))) static int differ(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && n) {
-		va_start(ap, fmt);
-		vsnprintf(why, n, fmt, ap);
-		va_end(ap);
-	}
-	return 1;
-}
-
-static int str_eq(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, char *why,
-			size_t why_len)
-{
-	if (why && why_len)
-		why[0] = '\0';
-	if (a->n_items != b->n_items)
-		return differ(why, why_len, "n_items %zu != %zu", a->n_items, b->n_items);
-	if (a->n_nodes != b->n_nodes)
-		return differ(why, why_len, "n_nodes %zu != %zu", a->n_nodes, b->n_nodes);
-	for (size_t i = 0; i < a->n_items; i++) {
-		const struct splice_item *x = &a->items[i], *y = &b->items[i];
-
-#define F(f)                                                                                   \
-	if (x->f != y->f)                                                                      \
-		return differ(why, why_len, "item %zu (line %u): " #f " %zu != %zu", i, y->line, \
-			      (size_t)x->f, (size_t)y->f)
-		F(kind);
-		F(start);
-		F(end);
-		F(anchor_start);
-		F(anchor_len);
-		F(b64_start);
-		F(b64_len);
-		F(eol);
-		F(node);
-		F(line);
-		F(col);
-#undef F
-	}
-	for (size_t i = 0; i < a->n_nodes; i++) {
-		const struct splice_node *x = &a->nodes[i], *y = &b->nodes[i];
-
-#define F(f)                                                                                   \
-	if (x->f != y->f)                                                                      \
-		return differ(why, why_len, "node %zu (line %u): " #f " %zu != %zu", i, y->line, \
-			      (size_t)x->f, (size_t)y->f)
-		F(type);
-		F(parent);
-		F(first_child);
-		F(next_sibling);
-		F(key_len);
-		F(item);
-		F(target);
-		F(n_children);
-		F(index);
-		F(flow);
-		F(indent);
-		F(is_key);
-		F(line);
-		F(col);
-#undef F
-		if ((!x->key) != (!y->key) || (x->key && memcmp(x->key, y->key, x->key_len) != 0))
-			return differ(why, why_len, "node %zu: key", i);
-	}
-	if (a->meta_at != b->meta_at || a->final_newline != b->final_newline ||
-	    a->meta_start != b->meta_start || a->meta_end != b->meta_end ||
-	    a->version != b->version || a->indent != b->indent || a->prolog_end != b->prolog_end)
-		return differ(why, why_len,
-			      "doc: meta_at %zu/%zu final_newline %d/%d meta %zu-%zu/%zu-%zu "
-			      "version %ld/%ld indent %zu/%zu prolog_end %zu/%zu",
-			      a->meta_at, b->meta_at, a->final_newline, b->final_newline, a->meta_start,
-			      a->meta_end, b->meta_start, b->meta_end, a->version, b->version,
-			      a->indent, b->indent, a->prolog_end, b->prolog_end);
-	if (!str_eq(a->eol, b->eol))
-		return differ(why, why_len, "eol");
-	if (!str_eq(a->mac, b->mac) || a->mac_start != b->mac_start || a->mac_end != b->mac_end)
-		return differ(why, why_len, "mac");
-	if (a->n_slots != b->n_slots)
-		return differ(why, why_len, "n_slots %zu != %zu", a->n_slots, b->n_slots);
-	for (size_t i = 0; i < a->n_slots; i++) {
-		const struct keyslot *x = &a->slots[i], *y = &b->slots[i];
-
-		if (!str_eq(x->recipient, y->recipient) || x->scrypt != y->scrypt ||
-		    !str_eq(x->data_key, y->data_key) || x->line != y->line || x->col != y->col)
-			return differ(why, why_len, "slot %zu (line %u/%u col %u/%u)", i, x->line,
-				      y->line, x->col, y->col);
 	}
 	return 0;
 }

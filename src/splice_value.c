@@ -17,6 +17,24 @@ size_t splice_resolve(const struct splice_doc *d, size_t node)
 	return node;
 }
 
+size_t splice_child(const struct splice_doc *d, size_t node, const struct path_seg *seg)
+{
+	const struct splice_node *n = &d->nodes[node];
+	size_t c = n->first_child, idx;
+
+	if (n->type == SPLICE_MAPPING) {
+		while (c != SPLICE_NONE && (d->nodes[c].key_len != seg->len ||
+					    memcmp(d->nodes[c].key, seg->s, seg->len) != 0))
+			c = d->nodes[c].next_sibling;
+		return c;
+	}
+	if (n->type != SPLICE_SEQUENCE || !path_seg_index(seg, &idx) || idx >= n->n_children)
+		return SPLICE_NONE;
+	while (c != SPLICE_NONE && d->nodes[c].index != idx)
+		c = d->nodes[c].next_sibling;
+	return c;
+}
+
 size_t splice_lookup(const struct splice_doc *d, const struct path *p)
 {
 	size_t node = 0, i;
@@ -24,29 +42,12 @@ size_t splice_lookup(const struct splice_doc *d, const struct path *p)
 	if (!d->n_nodes)
 		return SPLICE_NONE;
 	for (i = 0; i < p->n; i++) {
-		const struct path_seg *seg = &p->v[i];
-		const struct splice_node *n;
-		size_t c, idx;
-
 		node = splice_resolve(d, node);
 		if (node >= d->n_nodes)
 			return SPLICE_NONE;
-		n = &d->nodes[node];
-		c = n->first_child;
-		if (n->type == SPLICE_MAPPING) {
-			while (c != SPLICE_NONE && (d->nodes[c].key_len != seg->len ||
-						    memcmp(d->nodes[c].key, seg->s, seg->len) != 0))
-				c = d->nodes[c].next_sibling;
-		} else if (n->type == SPLICE_SEQUENCE && path_seg_index(seg, &idx) &&
-			   idx < n->n_children) {
-			while (c != SPLICE_NONE && d->nodes[c].index != idx)
-				c = d->nodes[c].next_sibling;
-		} else {
+		node = splice_child(d, node, &p->v[i]);
+		if (node == SPLICE_NONE)
 			return SPLICE_NONE;
-		}
-		if (c == SPLICE_NONE)
-			return SPLICE_NONE;
-		node = c;
 	}
 	return splice_resolve(d, node);
 }
@@ -183,25 +184,30 @@ static int plain_as_is(const unsigned char *r, size_t n)
 	return 1;
 }
 
-/* A scalar event's value into out; !!binary decoded (whitespace allowed). */
-static int take(const yaml_event_t *ev, struct secmem *out, struct err *e)
+int splice_binary_decode(const char *v, size_t n, struct secmem *out, struct err *e)
 {
-	const char *v = (const char *)ev->data.scalar.value;
-	size_t vlen = ev->data.scalar.length, cap, bl;
+	size_t cap = n / 4 * 3 + 3, bl;
 	const char *end;
 
-	if (!ev->data.scalar.tag || strcmp((const char *)ev->data.scalar.tag, TAG_BINARY) != 0)
-		return secmem_append(out, v, vlen) ? err_oom(e) : 0;
-	cap = vlen / 4 * 3 + 3;
 	if (secmem_reserve(out, out->len + cap))
 		return err_oom(e);
-	if (sodium_base642bin(out->p + out->len, cap, v, vlen, " \t\r\n", &bl, &end,
+	if (sodium_base642bin(out->p + out->len, cap, v, n, " \t\r\n", &bl, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    end != v + vlen)
+	    end != v + n)
 		return err_set(e, ERR_INPUT, "malformed !!binary value (bad base64)");
 	out->len += bl;
 	out->p[out->len] = 0;
 	return 0;
+}
+
+/* A scalar event's value into out; !!binary decoded. */
+static int take(const yaml_event_t *ev, struct secmem *out, struct err *e)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+
+	if (!ev->data.scalar.tag || strcmp((const char *)ev->data.scalar.tag, TAG_BINARY) != 0)
+		return secmem_append(out, v, ev->data.scalar.length) ? err_oom(e) : 0;
+	return splice_binary_decode(v, ev->data.scalar.length, out, e);
 }
 
 int splice_value(const char *text, size_t len, const struct splice_doc *d, size_t node,

@@ -1,57 +1,32 @@
 /* yedit: set / unset on a plaintext view by splicing its text (see
- * yedit.h for the rules). The document is parsed with libyaml into a small
- * node tree carrying byte offsets; an edit is a few (start, end, text)
- * replacements applied to the original text. */
+ * yedit.h for the rules). splice_scan_edit gives the node tree with byte
+ * offsets; an edit is a few (start, end, text) replacements applied to the
+ * original text, and the result is scanned again to check it. */
 #include "secretctl/yedit.h"
+#include "secretctl/splice.h"
 #include "secretctl/utf8.h"
+#include "secretctl/yedit_render.h"
 
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 #include <yaml.h>
 
-#define NONE ((size_t)-1)
+#define NONE SPLICE_NONE
 /* libyaml: an implicit key must fit in 1024 characters. */
 #define KEY_MAX 1000
-#define BIN_COLS 76
-#define TAG_BINARY "tag:yaml.org,2002:binary"
 #define MAX_EDITS 4
 #define PATH_SHOW 200
 
-enum ytype { Y_SCALAR, Y_MAP, Y_SEQ, Y_ALIAS };
-
-struct ynode {
-	enum ytype type;
-	int flow;         /* a flow collection */
-	int in_flow;      /* inside a flow collection */
-	int style;        /* scalar: yaml_scalar_style_t */
-	int tagged;       /* has a tag property */
-	int binary;       /* tag is !!binary */
-	size_t start;     /* bytes: from the node's properties ... */
-	size_t end;       /* ... to its end (block collection: its tail) */
-	size_t evend;     /* collection: end of its start event ('{' '[') */
-	size_t tail;      /* end of its last leaf: whole-line edits end there */
-	size_t gap;       /* start of the gap before it (indicator search) */
-	size_t parent, first, last, next, prev, n;
-	size_t val, vlen; /* scalar: value in ydoc.vals */
-	char *anchor;     /* anchor name; alias: the name it refers to */
-	size_t target;    /* alias: the anchored node */
-	size_t line;      /* 1-based, for messages */
-};
-
+/* A plaintext view and its tree: splice_scan_edit's, where every mapping
+ * value's key is a node of its own, right before the value's. */
 struct ydoc {
 	const char *t;
 	size_t len, bom;
-	struct ynode *v;
-	size_t n, cap;
-	struct secmem vals; /* scalar values: secrets, so secmem */
-	size_t root;        /* NONE: empty store */
-	const char *eol;
-	int verbatim_bin;   /* a %TAG redefines "!!" */
-	int explicit_end;   /* "..." ends the document */
+	const char *eol; /* the first line break, as it is (a lone CR too) */
+	size_t root;     /* 0, or NONE: an empty store */
+	struct splice_doc s;
 };
 
 struct edit {
@@ -59,16 +34,11 @@ struct edit {
 	struct secmem text;
 };
 
-struct rend {
-	struct secmem head; /* the one-line form, or a block's header */
-	struct secmem body; /* block: its lines, each ending in a line break */
-	int block, keep;
-};
-
 /* One set/unset operation. */
 struct yop {
 	struct ydoc d;
 	const struct path *p;
+	int set;
 	const unsigned char *v;
 	size_t vlen;
 	struct edit ed[MAX_EDITS];
@@ -81,32 +51,17 @@ static int is_break(char c)
 	return c == '\n' || c == '\r';
 }
 
-/* ---- text positions ---- */
-
-/* libyaml marks count characters (a UTF-8 sequence is one, CRLF two, a
- * leading BOM none): walk a cursor to the byte offset. Marks mostly grow,
- * so this stays linear. */
-struct ycur {
-	const unsigned char *t;
-	size_t len, base, ci, bi;
-};
-
-static size_t cur_byte(struct ycur *c, size_t ci)
+static const struct splice_node *nd(const struct ydoc *d, size_t k)
 {
-	while (c->ci < ci && c->bi < c->len) {
-		c->bi++;
-		while (c->bi < c->len && (c->t[c->bi] & 0xC0) == 0x80)
-			c->bi++;
-		c->ci++;
-	}
-	while (c->ci > ci && c->bi > c->base) {
-		c->bi--;
-		while (c->bi > c->base && (c->t[c->bi] & 0xC0) == 0x80)
-			c->bi--;
-		c->ci--;
-	}
-	return c->bi;
+	return &d->s.nodes[k];
 }
+
+static const struct splice_span *sp(const struct ydoc *d, size_t k)
+{
+	return &d->s.span[k];
+}
+
+/* ---- text positions ---- */
 
 static size_t line_start(const struct ydoc *d, size_t pos)
 {
@@ -180,51 +135,73 @@ static size_t gap_indicator(const struct ydoc *d, size_t a, size_t b, const char
 
 /* ---- the node tree ---- */
 
-static void doc_free(struct ydoc *d)
+/* t's tree (splice_scan_edit), its line break, and whether it is an empty
+ * store; anything but a mapping at the top is refused. */
+static int doc_open(struct ydoc *d, const char *t, size_t len, struct err *e)
 {
+	const struct splice_node *r;
 	size_t i;
+	int rc;
 
-	for (i = 0; i < d->n; i++)
-		free(d->v[i].anchor);
-	free(d->v);
-	secmem_free(&d->vals);
-	d->v = NULL;
-	d->n = d->cap = 0;
-}
-
-static size_t node_new(struct ydoc *d)
-{
-	struct ynode *nv;
-	size_t k;
-
-	if (d->n == d->cap) {
-		size_t ncap = d->cap ? d->cap * 2 : 32;
-
-		nv = realloc(d->v, ncap * sizeof *nv);
-		if (!nv)
-			return NONE;
-		d->v = nv;
-		d->cap = ncap;
-	}
-	k = d->n++;
-	memset(&d->v[k], 0, sizeof d->v[k]);
-	d->v[k].parent = d->v[k].first = d->v[k].last = NONE;
-	d->v[k].next = d->v[k].prev = d->v[k].target = NONE;
-	return k;
+	memset(d, 0, sizeof *d);
+	d->t = t;
+	d->len = len;
+	d->bom = len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3) ? 3 : 0;
+	for (i = 0; i < len && !is_break(t[i]); i++)
+		;
+	d->eol = i == len || t[i] == '\n' ? "\n" : i + 1 < len && t[i + 1] == '\n' ? "\r\n" : "\r";
+	if ((rc = splice_scan_edit(t, len, &d->s, e)))
+		return rc;
+	r = nd(d, 0);
+	/* no node, or "---" alone: an empty store */
+	d->root = r->type == SPLICE_MAPPING && !r->flow && !r->n_children ? NONE : 0;
+	if (d->root != NONE && r->type != SPLICE_MAPPING)
+		return err_set(e, ERR_INPUT, "the top level of the plaintext is not a mapping");
+	return 0;
 }
 
 static int is_bare_null(const struct ydoc *d, size_t k)
 {
-	const struct ynode *n = &d->v[k];
+	const struct splice_span *n = sp(d, k);
 
-	return n->type == Y_SCALAR && n->style == YAML_PLAIN_SCALAR_STYLE && n->vlen == 0 &&
-	       n->start == n->end && !n->anchor && !n->tagged;
+	return nd(d, k)->type == SPLICE_SCALAR && n->style == YAML_PLAIN_SCALAR_STYLE &&
+	       n->vlen == 0 && n->start == n->end && !n->flags;
 }
 
-static int is_block_scalar(const struct ynode *n)
+static int is_block_scalar(const struct ydoc *d, size_t k)
 {
-	return n->type == Y_SCALAR &&
-	       (n->style == YAML_LITERAL_SCALAR_STYLE || n->style == YAML_FOLDED_SCALAR_STYLE);
+	return nd(d, k)->type == SPLICE_SCALAR && (sp(d, k)->style == YAML_LITERAL_SCALAR_STYLE ||
+						    sp(d, k)->style == YAML_FOLDED_SCALAR_STYLE);
+}
+
+static int in_flow(const struct ydoc *d, size_t k)
+{
+	while ((k = nd(d, k)->parent) != NONE)
+		if (nd(d, k)->flow)
+			return 1;
+	return 0;
+}
+
+/* The child of collection par before its child k (NONE: its last child),
+ * or NONE. */
+static size_t child_before(const struct ydoc *d, size_t par, size_t k)
+{
+	size_t c = nd(d, par)->first_child, prev = NONE;
+
+	for (; c != k; c = nd(d, c)->next_sibling)
+		prev = c;
+	return prev;
+}
+
+/* An alias's name (after its '*'), for "%.*s". */
+static int alias_len(const struct ydoc *d, size_t k)
+{
+	return (int)(sp(d, k)->end - sp(d, k)->start - 1);
+}
+
+static const char *alias_name(const struct ydoc *d, size_t k)
+{
+	return d->t + sp(d, k)->start + 1;
 }
 
 /* A block scalar's header "[props] |2+ # comment": *ind = the '|'/'>'
@@ -282,29 +259,24 @@ static size_t block_tail(const struct ydoc *d, size_t start, size_t end)
 	}
 }
 
-static size_t find_anchor(const struct ydoc *d, const char *name, size_t before)
+/* Where node k ends for edits (whole-line edits end there): a block scalar
+ * before the blank lines after it, a block collection with its last child. */
+static size_t tail(const struct ydoc *d, size_t k)
 {
-	while (before-- > 0)
-		if (d->v[before].type != Y_ALIAS && d->v[before].anchor &&
-		    !strcmp(d->v[before].anchor, name))
-			return before;
-	return NONE;
-}
+	const struct splice_node *n = nd(d, k);
 
-static int dup_anchor(struct ynode *n, const yaml_char_t *a)
-{
-	if (!a)
-		return 0;
-	n->anchor = strdup((const char *)a);
-	return n->anchor ? 0 : -1;
+	if (!n->flow && (n->type == SPLICE_MAPPING || n->type == SPLICE_SEQUENCE))
+		return n->n_children ? tail(d, child_before(d, k, NONE)) : sp(d, k)->start;
+	return is_block_scalar(d, k) ? block_tail(d, sp(d, k)->start, sp(d, k)->end)
+				     : sp(d, k)->end;
 }
 
 /* The end of collection k's properties (anchor, tag; maybe on separate
  * lines), or its start. */
 static size_t skip_props(const struct ydoc *d, size_t k)
 {
-	size_t p = d->v[k].start, q = p;
-	int n = (d->v[k].anchor != NULL) + d->v[k].tagged;
+	size_t p = sp(d, k)->start, q = p;
+	int n = !!(sp(d, k)->flags & SPLICE_SPAN_ANCHOR) + !!(sp(d, k)->flags & SPLICE_SPAN_TAG);
 
 	while (n-- > 0) {
 		while (p < d->len && (d->t[p] == ' ' || d->t[p] == '\t' || is_break(d->t[p])))
@@ -324,231 +296,49 @@ static int implicit_pair(const struct ydoc *d, size_t k)
 	size_t p = skip_props(d, k);
 
 	while (p < d->len && (d->t[p] == ' ' || d->t[p] == '\t' || is_break(d->t[p]) ||
-			      d->t[p] == '#')) {
-		if (d->t[p] == '#')
-			p = line_end(d, p);
-		else
-			p++;
-	}
-	return d->v[k].type == Y_MAP && d->v[k].flow && (p >= d->len || d->t[p] != '{');
+			      d->t[p] == '#'))
+		p = d->t[p] == '#' ? line_end(d, p) : p + 1;
+	return nd(d, k)->type == SPLICE_MAPPING && nd(d, k)->flow &&
+	       (p >= d->len || d->t[p] != '{');
 }
 
-/* Add a node for an event; the new node opens when it is a collection. */
-static size_t add_node(struct ydoc *d, size_t cur, size_t prev_end, enum ytype type, size_t s,
-		       size_t en)
+/* Where the gap before node k starts (indicators are looked for there):
+ * after the event before it, but for a block collection's first key or
+ * item after the collection's properties (its start event is at its first
+ * indicator, and a tag may hold '?' or '-'). */
+static size_t gap(const struct ydoc *d, size_t k)
 {
-	size_t k = node_new(d);
-	struct ynode *n;
+	size_t v = nd(d, k)->is_key ? k + 1 : k, par = nd(d, v)->parent;
 
-	if (k == NONE)
-		return NONE;
-	n = &d->v[k];
-	n->type = type;
-	n->start = s;
-	n->end = n->tail = n->evend = en;
-	n->parent = cur;
-	if (cur == NONE) {
-		n->gap = d->bom;
-		if (d->root == NONE)
-			d->root = k;
-		return k;
-	}
-	n->in_flow = d->v[cur].flow || d->v[cur].in_flow;
-	/* A block collection's start mark is at its properties, else at its
-	 * first indicator ('-', '?'): the first child's gap starts after the
-	 * properties (a tag may hold '?' or '-'). */
-	if (d->v[cur].first == NONE)
-		n->gap = d->v[cur].flow ? d->v[cur].evend : skip_props(d, cur);
-	else
-		n->gap = prev_end;
-	if (d->v[cur].last != NONE) {
-		d->v[d->v[cur].last].next = k;
-		n->prev = d->v[cur].last;
-	} else {
-		d->v[cur].first = k;
-	}
-	d->v[cur].last = k;
-	d->v[cur].n++;
-	return k;
-}
-
-static int parse_error(yaml_parser_t *ps, struct err *e)
-{
-	if (ps->error == YAML_MEMORY_ERROR)
-		return err_oom(e);
-	return err_set(e, ERR_INPUT, "line %zu, column %zu: %s%s%s", ps->problem_mark.line + 1,
-		       ps->problem_mark.column + 1, ps->problem ? ps->problem : "invalid YAML",
-		       ps->context ? " " : "", ps->context ? ps->context : "");
-}
-
-static int doc_parse(struct ydoc *d, const char *t, size_t len, struct err *e)
-{
-	yaml_parser_t ps;
-	yaml_event_t ev;
-	struct ycur c;
-	size_t cur = NONE, prev_end = 0, i;
-	int docs = 0, rc = 0, done = 0;
-
-	memset(d, 0, sizeof *d);
-	d->t = t;
-	d->len = len;
-	d->root = NONE;
-	d->eol = "\n";
-	if (len >= 3 && !memcmp(t, "\xef\xbb\xbf", 3))
-		d->bom = 3;
-	else if (len >= 2 && (!memcmp(t, "\xff\xfe", 2) || !memcmp(t, "\xfe\xff", 2)))
-		return err_set(e, ERR_INPUT, "the plaintext is UTF-16; only UTF-8 is supported");
-	for (i = 0; i < len; i++)
-		if (is_break(t[i])) {
-			d->eol = t[i] == '\n' ? "\n" : i + 1 < len && t[i + 1] == '\n' ? "\r\n" : "\r";
-			break;
-		}
-	c.t = (const unsigned char *)t;
-	c.len = len;
-	c.base = c.bi = d->bom;
-	c.ci = 0;
-	if (!yaml_parser_initialize(&ps))
-		return err_oom(e);
-	yaml_parser_set_input_string(&ps, (const unsigned char *)t, len);
-	while (!done && !rc) {
-		size_t s, en, k;
-		struct ynode *n;
-
-		if (!yaml_parser_parse(&ps, &ev)) {
-			rc = parse_error(&ps, e);
-			break;
-		}
-		s = cur_byte(&c, ev.start_mark.index);
-		en = cur_byte(&c, ev.end_mark.index);
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = 1;
-			break;
-		case YAML_DOCUMENT_END_EVENT:
-			d->explicit_end = !ev.data.document_end.implicit;
-			break;
-		case YAML_DOCUMENT_START_EVENT: {
-			yaml_tag_directive_t *td;
-
-			if (++docs > 1) {
-				rc = err_set(e, ERR_INPUT,
-					     "line %zu: the plaintext holds more than one YAML document",
-					     ev.start_mark.line + 1);
-				break;
-			}
-			for (td = ev.data.document_start.tag_directives.start;
-			     td && td != ev.data.document_start.tag_directives.end; td++)
-				if (!strcmp((char *)td->handle, "!!") &&
-				    strcmp((char *)td->prefix, "tag:yaml.org,2002:"))
-					d->verbatim_bin = 1;
-			break;
-		}
-		case YAML_SCALAR_EVENT:
-			k = add_node(d, cur, prev_end, Y_SCALAR, s, en);
-			if (k == NONE) {
-				rc = err_oom(e);
-				break;
-			}
-			n = &d->v[k];
-			n->line = ev.start_mark.line + 1;
-			n->style = ev.data.scalar.style;
-			n->tagged = ev.data.scalar.tag != NULL;
-			n->binary = n->tagged && !strcmp((char *)ev.data.scalar.tag, TAG_BINARY);
-			n->val = d->vals.len;
-			n->vlen = ev.data.scalar.length;
-			if (secmem_append(&d->vals, ev.data.scalar.value, ev.data.scalar.length) ||
-			    dup_anchor(n, ev.data.scalar.anchor))
-				rc = err_oom(e);
-			if (is_block_scalar(n))
-				n->tail = n->end = block_tail(d, s, en);
-			/* The value is a secret: do not leave it in freed memory. */
-			sodium_memzero(ev.data.scalar.value, ev.data.scalar.length);
-			break;
-		case YAML_ALIAS_EVENT:
-			k = add_node(d, cur, prev_end, Y_ALIAS, s, en);
-			if (k == NONE || dup_anchor(&d->v[k], ev.data.alias.anchor)) {
-				rc = err_oom(e);
-				break;
-			}
-			d->v[k].line = ev.start_mark.line + 1;
-			d->v[k].target = find_anchor(d, d->v[k].anchor, k);
-			break;
-		case YAML_MAPPING_START_EVENT:
-		case YAML_SEQUENCE_START_EVENT: {
-			int map = ev.type == YAML_MAPPING_START_EVENT;
-
-			k = add_node(d, cur, prev_end, map ? Y_MAP : Y_SEQ, s, en);
-			if (k == NONE) {
-				rc = err_oom(e);
-				break;
-			}
-			n = &d->v[k];
-			n->line = ev.start_mark.line + 1;
-			n->flow = map ? ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
-				      : ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
-			n->tagged = (map ? ev.data.mapping_start.tag : ev.data.sequence_start.tag) != NULL;
-			if (dup_anchor(n, map ? ev.data.mapping_start.anchor
-					      : ev.data.sequence_start.anchor))
-				rc = err_oom(e);
-			cur = k;
-			break;
-		}
-		case YAML_MAPPING_END_EVENT:
-		case YAML_SEQUENCE_END_EVENT:
-			n = &d->v[cur];
-			if (n->flow)
-				n->end = n->tail = en;
-			else
-				n->end = n->tail = n->last != NONE ? d->v[n->last].tail : n->start;
-			cur = n->parent;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
-		prev_end = en;
-	}
-	yaml_parser_delete(&ps);
-	if (rc)
-		return rc;
-	if (d->root != NONE) {
-		if (is_bare_null(d, d->root))
-			d->root = NONE; /* "---" alone: an empty store */
-		else if (d->v[d->root].type != Y_MAP)
-			return err_set(e, ERR_INPUT, "the top level of the plaintext is not a mapping");
-	}
-	return 0;
+	if (par != NONE && !nd(d, par)->flow && nd(d, par)->first_child == v &&
+	    (v != k || nd(d, par)->type == SPLICE_SEQUENCE))
+		return skip_props(d, par);
+	return sp(d, k)->gap;
 }
 
 /* ---- entries ---- */
 
-/* Where a mapping entry starts: its '?' or its key. */
-static size_t entry_start(const struct ydoc *d, size_t key)
+/* Where node k's entry starts: at its indicator in set before it ('?' of
+ * a key (so a mapping entry starts at lead(value - 1, "?")), '-' of a
+ * block sequence item), else at k. */
+static size_t lead(const struct ydoc *d, size_t k, const char *set)
 {
-	size_t q = gap_indicator(d, d->v[key].gap, d->v[key].start, "?");
+	size_t q = gap_indicator(d, gap(d, k), sp(d, k)->start, set);
 
-	return q != NONE ? q : d->v[key].start;
-}
-
-/* A block sequence item's '-'. */
-static size_t item_dash(const struct ydoc *d, size_t k)
-{
-	size_t q = gap_indicator(d, d->v[k].gap, d->v[k].start, "-");
-
-	return q != NONE ? q : d->v[k].start;
+	return q != NONE ? q : sp(d, k)->start;
 }
 
 /* Where the entry holding node k (a mapping value or a sequence item)
  * starts. */
 static size_t owner_start(const struct ydoc *d, size_t k)
 {
-	size_t par = d->v[k].parent;
+	size_t par = nd(d, k)->parent;
 
 	if (par == NONE)
-		return d->v[k].start;
-	if (d->v[par].type == Y_MAP)
-		return entry_start(d, d->v[k].prev);
-	return d->v[par].flow ? d->v[k].start : item_dash(d, k);
+		return sp(d, k)->start;
+	if (nd(d, par)->type == SPLICE_MAPPING)
+		return lead(d, k - 1, "?");
+	return nd(d, par)->flow ? sp(d, k)->start : lead(d, k, "-");
 }
 
 /* The column of the collection holding node k: block lines of k's value go
@@ -558,43 +348,11 @@ static size_t owner_col(const struct ydoc *d, size_t k)
 	return column(d, owner_start(d, k));
 }
 
-static const unsigned char *node_val(const struct ydoc *d, size_t k)
-{
-	return d->vals.p + d->v[k].val;
-}
-
-static size_t map_find(const struct ydoc *d, size_t m, const char *key, size_t klen)
-{
-	size_t c;
-
-	for (c = d->v[m].first; c != NONE && d->v[c].next != NONE; c = d->v[d->v[c].next].next)
-		if (d->v[c].type == Y_SCALAR && d->v[c].vlen == klen &&
-		    (klen == 0 || !memcmp(node_val(d, c), key, klen)))
-			return d->v[c].next;
-	return NONE;
-}
-
-static size_t child_at(const struct ydoc *d, size_t s, size_t idx)
-{
-	size_t c = d->v[s].first;
-
-	while (c != NONE && idx--)
-		c = d->v[c].next;
-	return c;
-}
-
-static size_t entries(const struct ydoc *d, size_t k)
-{
-	if (k == NONE)
-		return 0;
-	return d->v[k].type == Y_MAP ? d->v[k].n / 2 : d->v[k].n;
-}
-
 /* The last node of k's subtree (nodes are in document order). */
 static size_t subtree_end(const struct ydoc *d, size_t k)
 {
-	while (d->v[k].last != NONE)
-		k = d->v[k].last;
+	while (nd(d, k)->n_children)
+		k = child_before(d, k, NONE);
 	return k;
 }
 
@@ -629,273 +387,48 @@ static const char *show_path(const struct path *p, size_t n, char *buf, size_t c
 	return buf;
 }
 
-/* ---- rendering ---- */
-
-/* A character that may stand as itself in a plain or block scalar: what
- * libyaml reads as printable and not as a line break or BOM. */
-static int text_char(uint32_t c)
-{
-	return (c >= 0x20 && c <= 0x7E) ||
-	       (c >= 0xA0 && c <= 0xD7FF && c != 0x2028 && c != 0x2029) ||
-	       (c >= 0xE000 && c <= 0xFFFD && c != 0xFEFF) || (c >= 0x10000 && c <= 0x10FFFF);
-}
-
-static int ascii_alnum(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* Is v safe as a plain scalar (reads back as the same text, as a string,
- * not a null)? Deliberately conservative. */
-static int plain_ok(const unsigned char *v, size_t n, int flow, int key)
-{
-	size_t i, l;
-	uint32_t cp;
-
-	if (n == 0 || v[0] == ' ' || v[n - 1] == ' ' || v[n - 1] == ':')
-		return 0;
-	if ((n == 1 && v[0] == '~') ||
-	    (n == 4 && (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4))))
-		return 0;
-	if (key && n == 2 && !memcmp(v, "<<", 2))
-		return 0; /* the merge key */
-	if (n >= 3 && (!memcmp(v, "---", 3) || !memcmp(v, "...", 3)))
-		return 0; /* document markers at column 0 */
-	if (strchr("-?:,[]{}#&*!|>'\"%@`", v[0]) && !(v[0] == '-' && n > 1 && ascii_alnum(v[1])))
-		return 0;
-	for (i = 0; i < n; i += l) {
-		l = utf8_decode(v + i, n - i, &cp);
-		if (!l || !text_char(cp))
-			return 0;
-		if (cp == ':' && i + 1 < n && v[i + 1] == ' ')
-			return 0;
-		if (cp == '#' && i > 0 && v[i - 1] == ' ')
-			return 0;
-		if (flow && cp < 0x80 && strchr(",[]{}:", (int)cp))
-			return 0;
-	}
-	return 1;
-}
-
-/* Can v be a literal block (it has a line break, some text, and only
- * characters a block carries as themselves)? */
-static int literal_ok(const unsigned char *v, size_t n)
-{
-	size_t i, l;
-	uint32_t cp;
-	int nl = 0, text = 0;
-
-	for (i = 0; i < n; i += l) {
-		l = utf8_decode(v + i, n - i, &cp);
-		if (!l)
-			return 0;
-		if (cp == '\n')
-			nl = 1;
-		else if (cp == '\t' || text_char(cp))
-			text = 1;
-		else
-			return 0;
-	}
-	return nl && text;
-}
-
-static int put(struct secmem *m, const char *s)
-{
-	return secmem_append(m, s, strlen(s));
-}
-
-static int put_spaces(struct secmem *m, size_t n)
-{
-	static const char sp[] = "                                ";
-
-	while (n) {
-		size_t k = n < sizeof sp - 1 ? n : sizeof sp - 1;
-
-		if (secmem_append(m, sp, k))
-			return -1;
-		n -= k;
-	}
-	return 0;
-}
-
-static int render_dq(const unsigned char *v, size_t n, struct secmem *out)
-{
-	size_t i, l;
-	uint32_t cp;
-	char esc[16];
-
-	if (put(out, "\""))
-		return -1;
-	for (i = 0; i < n; i += l) {
-		const char *s = NULL;
-
-		l = utf8_decode(v + i, n - i, &cp);
-		if (!l)
-			return -1;
-		switch (cp) {
-		case '"': s = "\\\""; break;
-		case '\\': s = "\\\\"; break;
-		case 0: s = "\\0"; break;
-		case '\t': s = "\\t"; break;
-		case '\n': s = "\\n"; break;
-		case '\r': s = "\\r"; break;
-		case 0x2028: s = "\\L"; break;
-		case 0x2029: s = "\\P"; break;
-		default:
-			if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
-				snprintf(esc, sizeof esc, "\\x%02X", (unsigned)cp);
-				s = esc;
-			} else if (cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF) {
-				snprintf(esc, sizeof esc, "\\u%04X", (unsigned)cp);
-				s = esc;
-			}
-		}
-		if (s ? put(out, s) : secmem_append(out, v + i, l))
-			return -1;
-	}
-	return put(out, "\"");
-}
-
-/* Lines of a block scalar at column `col`. */
-static int block_lines(const unsigned char *v, size_t n, size_t col, const char *eol,
-		       struct secmem *body)
-{
-	size_t i = 0, j;
-
-	while (i < n) {
-		for (j = i; j < n && v[j] != '\n'; j++)
-			;
-		if (j > i && (put_spaces(body, col) || secmem_append(body, v + i, j - i)))
-			return -1;
-		if (put(body, eol))
-			return -1;
-		i = j + 1;
-	}
-	return 0;
-}
-
-static void rend_free(struct rend *r)
-{
-	secmem_free(&r->head);
-	secmem_free(&r->body);
-	r->block = r->keep = 0;
-}
-
-static int render(const unsigned char *v, size_t n, size_t indent, unsigned flags, const char *eol,
-		  int verbatim_bin, struct rend *r, struct err *e)
-{
-	int inl = (flags & (YEDIT_FLOW | YEDIT_INLINE)) != 0;
-	const char *btag = verbatim_bin ? "!<" TAG_BINARY ">" : "!!binary";
-
-	r->block = r->keep = 0;
-	if (utf8_invalid(v, n) != n) {
-		struct secmem b64 = { 0 };
-		size_t blen = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
-
-		if (secmem_reserve(&b64, blen))
-			return err_oom(e);
-		sodium_bin2base64((char *)b64.p, blen, v, n, sodium_base64_VARIANT_ORIGINAL);
-		b64.len = strlen((char *)b64.p);
-		if (inl || b64.len <= BIN_COLS) {
-			if (put(&r->head, btag) || put(&r->head, inl ? " \"" : " ") ||
-			    secmem_append(&r->head, b64.p, b64.len) || (inl && put(&r->head, "\"")))
-				goto oom_b64;
-		} else {
-			size_t i;
-
-			r->block = 1;
-			if (put(&r->head, btag) || put(&r->head, " |"))
-				goto oom_b64;
-			for (i = 0; i < b64.len; i += BIN_COLS)
-				if (put_spaces(&r->body, indent + 2) ||
-				    secmem_append(&r->body, b64.p + i,
-						  b64.len - i < BIN_COLS ? b64.len - i : BIN_COLS) ||
-				    put(&r->body, eol))
-					goto oom_b64;
-		}
-		secmem_free(&b64);
-		return 0;
-oom_b64:
-		secmem_free(&b64);
-		return err_oom(e);
-	}
-	if (plain_ok(v, n, (flags & YEDIT_FLOW) != 0, 0))
-		return secmem_append(&r->head, v, n) ? err_oom(e) : 0;
-	if (!inl && memchr(v, '\n', n) && literal_ok(v, n)) {
-		size_t trail = 0;
-
-		while (trail < n && v[n - 1 - trail] == '\n')
-			trail++;
-		r->block = 1;
-		r->keep = trail > 1;
-		/* Indentation is detected from the first line: say it when
-		 * that line starts with a blank or is empty. */
-		if (put(&r->head, "|") ||
-		    ((v[0] == ' ' || v[0] == '\t' || v[0] == '\n') && put(&r->head, "2")) ||
-		    put(&r->head, trail == 0 ? "-" : trail == 1 ? "" : "+") ||
-		    block_lines(v, n, indent + 2, eol, &r->body))
-			return err_oom(e);
-		return 0;
-	}
-	return render_dq(v, n, &r->head) ? err_oom(e) : 0;
-}
-
-int yedit_render_scalar(const unsigned char *v, size_t len, size_t indent, unsigned flags,
-			struct secmem *out, struct err *e)
-{
-	struct rend r = { 0 };
-	const char *eol = (flags & YEDIT_CRLF) ? "\r\n" : "\n";
-	int rc;
-
-	rc = render(v, len, indent, flags, eol, 0, &r, e);
-	if (!rc && (secmem_append(out, r.head.p, r.head.len) ||
-		    (r.block && (put(out, eol) || secmem_append(out, r.body.p, r.body.len)))))
-		rc = err_oom(e);
-	rend_free(&r);
-	return rc;
-}
-
 /* Would the lines from q on stay outside a block scalar whose lines are at
  * column ci? (Deeper lines, and blank lines under keep chomping, would be
  * read as part of it.) */
 static int block_fits(const struct ydoc *d, size_t q, size_t ci, int keep)
 {
 	while (q < d->len) {
-		size_t sp = 0;
+		size_t blanks = 0;
 
 		while (q < d->len && d->t[q] == ' ') {
 			q++;
-			sp++;
+			blanks++;
 		}
 		if (q >= d->len)
-			return sp == 0;
+			return blanks == 0;
 		if (is_break(d->t[q])) {
-			if (keep || sp >= ci)
+			if (keep || blanks >= ci)
 				return 0;
 			q += d->t[q] == '\r' && q + 1 < d->len && d->t[q + 1] == '\n' ? 2 : 1;
 			continue;
 		}
-		return sp < ci;
+		return blanks < ci;
 	}
 	return 1;
 }
 
 /* Render the operation's value for an entry at column col; a block style
  * only when the text from `after` on cannot join it. */
-static int render_value(struct yop *o, size_t col, int flow, size_t after, struct rend *r)
+static int render_value(struct yop *o, size_t col, int flow, size_t after, struct yedit_rend *r)
 {
 	unsigned flags = flow ? YEDIT_FLOW : 0;
 	int rc;
 
-	rc = render(o->v, o->vlen, col, flags, o->d.eol, o->d.verbatim_bin, r, o->e);
+	rc = yedit_render(o->v, o->vlen, col, flags, o->d.eol, o->d.s.verbatim_binary, r, o->e);
 	if (rc || !r->block || block_fits(&o->d, after, col + 2, r->keep))
 		return rc;
-	rend_free(r);
-	return render(o->v, o->vlen, col, flags | YEDIT_INLINE, o->d.eol, o->d.verbatim_bin, r, o->e);
+	yedit_rend_free(r);
+	return yedit_render(o->v, o->vlen, col, flags | YEDIT_INLINE, o->d.eol,
+			    o->d.s.verbatim_binary, r, o->e);
 }
 
-/* A new key, quoted when needed. */
-static int render_key(struct yop *o, size_t seg, int flow, struct secmem *out)
+/* A new key, quoted when needed, and then `then` (": " or ":"). */
+static int render_key(struct yop *o, size_t seg, int flow, const char *then, struct secmem *out)
 {
 	const unsigned char *k = (const unsigned char *)o->p->v[seg].s;
 	size_t n = o->p->v[seg].len, before = out->len;
@@ -904,12 +437,12 @@ static int render_key(struct yop *o, size_t seg, int flow, struct secmem *out)
 	if (utf8_invalid(k, n) != n)
 		return err_set(o->e, ERR_INPUT, "'%s': a key must be valid UTF-8",
 			       show_path(o->p, seg + 1, pb, sizeof pb));
-	if (plain_ok(k, n, flow, 1) ? secmem_append(out, k, n) : render_dq(k, n, out))
+	if (yedit_render_key(k, n, flow, out))
 		return err_oom(o->e);
 	if (out->len - before > KEY_MAX)
 		return err_set(o->e, ERR_INPUT, "'%s': key is too long (at most %d characters)",
 			       show_path(o->p, seg + 1, pb, sizeof pb), KEY_MAX);
-	return 0;
+	return yedit_put(out, then) ? err_oom(o->e) : 0;
 }
 
 /* ---- edits ---- */
@@ -981,7 +514,7 @@ static int insert_lines(struct yop *o, size_t pos, const struct secmem *text, in
 	if (pos == d->len && pos > d->bom && !is_break(d->t[pos - 1])) {
 		if (!block_last)
 			n -= strlen(d->eol);
-		if (put(m, d->eol))
+		if (yedit_put(m, d->eol))
 			return err_oom(o->e);
 	}
 	return secmem_append(m, text->p, n) ? err_oom(o->e) : 0;
@@ -996,88 +529,72 @@ static int gen_after(struct yop *o, size_t seg, size_t col, size_t after, struct
 		     int *block_last)
 {
 	const char *eol = o->d.eol;
-	struct rend r = { 0 };
+	struct yedit_rend r = { 0 };
 	int rc;
 
 	if (seg < o->p->n) {
-		if (put(m, eol) || put_spaces(m, col + 2))
+		if (yedit_put(m, eol) || yedit_put_spaces(m, col + 2))
 			return err_oom(o->e);
-		if ((rc = render_key(o, seg, 0, m)))
+		if ((rc = render_key(o, seg, 0, ":", m)))
 			return rc;
-		if (put(m, ":"))
-			return err_oom(o->e);
 		return gen_after(o, seg + 1, col + 2, after, m, block_last);
 	}
 	if ((rc = render_value(o, col, 0, after, &r)))
 		return rc;
 	*block_last = r.block;
-	if (put(m, " ") || secmem_append(m, r.head.p, r.head.len) || put(m, eol) ||
+	if (yedit_put(m, " ") || secmem_append(m, r.head.p, r.head.len) || yedit_put(m, eol) ||
 	    secmem_append(m, r.body.p, r.body.len))
 		rc = err_oom(o->e);
-	rend_free(&r);
+	yedit_rend_free(&r);
 	return rc;
 }
 
-/* New block mapping entries for segments [seg, n) at column col. */
-static int gen_entry(struct yop *o, size_t seg, size_t col, size_t after, struct secmem *m,
-		     int *block_last)
+/* New block entries for segments [seg, n) at column col: a mapping's
+ * ("key: ..."), or a sequence item ("- ..."): a scalar, or a compact
+ * mapping. */
+static int gen_entry(struct yop *o, size_t seg, size_t col, int item, size_t after,
+		     struct secmem *m, int *block_last)
 {
 	int rc;
 
-	if (put_spaces(m, col))
+	if (yedit_put_spaces(m, col) || (item && yedit_put(m, seg < o->p->n ? "- " : "-")))
 		return err_oom(o->e);
-	if ((rc = render_key(o, seg, 0, m)))
+	if (item && seg == o->p->n)
+		return gen_after(o, seg, col, after, m, block_last);
+	if ((rc = render_key(o, seg, 0, ":", m)))
 		return rc;
-	if (put(m, ":"))
-		return err_oom(o->e);
-	return gen_after(o, seg + 1, col, after, m, block_last);
+	return gen_after(o, seg + 1, item ? col + 2 : col, after, m, block_last);
 }
 
-/* A new block sequence item ("- ...") at column col for segments
- * [seg, n): a scalar, or a compact mapping. */
-static int gen_item(struct yop *o, size_t seg, size_t col, size_t after, struct secmem *m,
-		    int *block_last)
+static int gen_flow(struct yop *o, size_t seg, struct secmem *m);
+
+/* gen_flow in braces: open (ending in '{'), then "}". m NULL: out of memory. */
+static int gen_braced(struct yop *o, size_t seg, const char *open, struct secmem *m)
 {
 	int rc;
 
-	if (put_spaces(m, col) || put(m, "-"))
+	if (!m || yedit_put(m, open))
 		return err_oom(o->e);
-	if (seg == o->p->n)
-		return gen_after(o, seg, col, after, m, block_last);
-	if (put(m, " "))
-		return err_oom(o->e);
-	if ((rc = render_key(o, seg, 0, m)))
-		return rc;
-	if (put(m, ":"))
-		return err_oom(o->e);
-	return gen_after(o, seg + 1, col + 2, after, m, block_last);
+	return (rc = gen_flow(o, seg, m)) ? rc : yedit_put(m, "}") ? err_oom(o->e) : 0;
 }
 
 /* Flow text for segments [seg, n): "key: {key2: value}" (map) or the
  * value alone (seg == n). */
 static int gen_flow(struct yop *o, size_t seg, struct secmem *m)
 {
-	struct rend r = { 0 };
+	struct yedit_rend r = { 0 };
 	int rc;
 
 	if (seg == o->p->n) {
 		rc = render_value(o, 0, 1, o->d.len, &r);
 		if (!rc && secmem_append(m, r.head.p, r.head.len))
 			rc = err_oom(o->e);
-		rend_free(&r);
+		yedit_rend_free(&r);
 		return rc;
 	}
-	if ((rc = render_key(o, seg, 1, m)))
+	if ((rc = render_key(o, seg, 1, ": ", m)))
 		return rc;
-	if (put(m, ": "))
-		return err_oom(o->e);
-	if (seg + 1 == o->p->n)
-		return gen_flow(o, seg + 1, m);
-	if (put(m, "{"))
-		return err_oom(o->e);
-	if ((rc = gen_flow(o, seg + 1, m)))
-		return rc;
-	return put(m, "}") ? err_oom(o->e) : 0;
+	return seg + 1 == o->p->n ? gen_flow(o, seg + 1, m) : gen_braced(o, seg + 1, "{", m);
 }
 
 /* Where a bare null's value goes: right after its ':' or '-'. *colon: a
@@ -1085,37 +602,33 @@ static int gen_flow(struct yop *o, size_t seg, struct secmem *m)
 static int null_pos(struct yop *o, size_t k, size_t *pos, int *colon)
 {
 	const struct ydoc *d = &o->d;
-	size_t par = d->v[k].parent, q;
-	int map = d->v[par].type == Y_MAP;
+	size_t par = nd(d, k)->parent, q;
+	int map = nd(d, par)->type == SPLICE_MAPPING;
 
 	*colon = 0;
-	q = gap_indicator(d, d->v[k].gap, d->v[k].start, map ? ":" : "-");
+	q = gap_indicator(d, gap(d, k), sp(d, k)->start, map ? ":" : "-");
 	if (q != NONE) {
 		*pos = q + 1;
 		return 0;
 	}
-	if (map && d->v[par].flow) {
-		*pos = d->v[k].gap;
-		*colon = 1;
+	if (nd(d, par)->flow) { /* "{a}", "[a, ]" */
+		*pos = map ? gap(d, k) : sp(d, k)->start;
+		*colon = map;
 		return 0;
 	}
-	if (!map && d->v[par].flow) {
-		*pos = d->v[k].start;
-		return 0;
-	}
-	return err_set(o->e, ERR_INPUT, "line %zu: explicit key without ':'; edit this entry by hand",
-		       d->v[k].line);
+	return err_set(o->e, ERR_INPUT, "line %u: explicit key without ':'; edit this entry by hand",
+		       nd(d, k)->line);
 }
 
 /* Set an existing scalar k. */
 static int set_scalar(struct yop *o, size_t k)
 {
 	const struct ydoc *d = &o->d;
-	const struct ynode *n = &d->v[k];
-	struct rend r = { 0 };
+	const struct splice_span *n = sp(d, k);
+	struct yedit_rend r = { 0 };
 	struct secmem *m;
 	size_t col = owner_col(d, k), rs, re, ve, rest = 0, rest_end = 0, after;
-	int rc, colon = 0, bare = is_bare_null(d, k), oldblock = is_block_scalar(n);
+	int rc, colon = 0, bare = is_bare_null(d, k), oldblock = is_block_scalar(d, k);
 	const char *lead = "";
 
 	if (bare) {
@@ -1125,7 +638,7 @@ static int set_scalar(struct yop *o, size_t k)
 		lead = colon ? ": " : " ";
 	} else {
 		rs = n->start;
-		re = ve = n->end;
+		re = ve = tail(d, k);
 	}
 	if (oldblock) {
 		size_t ind, q;
@@ -1136,49 +649,49 @@ static int set_scalar(struct yop *o, size_t k)
 		/* a block scalar may start a line at its parent's column; no
 		 * other value may: move the new one up behind the indicator */
 		if (only_blanks(d, line_start(d, rs), rs) && column(d, rs) <= col &&
-		    (q = gap_indicator(d, n->gap, n->start, ":-")) != NONE) {
+		    (q = gap_indicator(d, gap(d, k), n->start, ":-")) != NONE) {
 			rs = q + 1;
 			lead = " ";
 		}
 	} else {
 		after = line_after(d, ve);
 	}
-	if ((rc = render_value(o, col, n->in_flow, after, &r)))
+	if ((rc = render_value(o, col, in_flow(d, k), after, &r)))
 		return rc;
 	if (!oldblock && r.block)
 		re = after; /* the block's lines go below the rest of this line */
 	m = edit_add(o, rs, re);
-	if (!m) {
-		rend_free(&r);
-		return err_oom(o->e);
-	}
 	rc = 0;
-	if (put(m, lead) ||
-	    (n->anchor && (put(m, "&") || put(m, n->anchor) || put(m, " "))) ||
+	/* the anchor stays: "&name " (an anchored value has an item) */
+	if (!m || yedit_put(m, lead) ||
+	    ((n->flags & SPLICE_SPAN_ANCHOR) &&
+	     (secmem_append(m, d->t + d->s.items[nd(d, k)->item].anchor_start - 1,
+			    d->s.items[nd(d, k)->item].anchor_len + 1) ||
+	      yedit_put(m, " "))) ||
 	    secmem_append(m, r.head.p, r.head.len))
 		rc = err_oom(o->e);
 	else if (oldblock) {
 		/* keep the header's comment ("|#c" is valid, "v#c" is not); the
 		 * old lines ended in a break */
-		if ((rest < rest_end && d->t[rest] == '#' && put(m, " ")) ||
+		if ((rest < rest_end && d->t[rest] == '#' && yedit_put(m, " ")) ||
 		    secmem_append(m, d->t + rest, rest_end - rest) ||
-		    ((r.block || (re > 0 && is_break(d->t[re - 1]))) && put(m, d->eol)) ||
+		    ((r.block || (re > 0 && is_break(d->t[re - 1]))) && yedit_put(m, d->eol)) ||
 		    secmem_append(m, r.body.p, r.body.len))
 			rc = err_oom(o->e);
 	} else if (!r.block) {
 		/* libyaml takes "\"v\"#c" as a comment; "v#c" would be one plain */
-		if (re < d->len && d->t[re] == '#' && put(m, " "))
+		if (re < d->len && d->t[re] == '#' && yedit_put(m, " "))
 			rc = err_oom(o->e);
 	} else {
 		size_t le = line_end(d, ve);
 
 		/* the file's line break, not the line's own: a lone CR before
 		 * an empty first line would read as one CRLF */
-		if (secmem_append(m, d->t + ve, le - ve) || put(m, d->eol) ||
+		if (secmem_append(m, d->t + ve, le - ve) || yedit_put(m, d->eol) ||
 		    secmem_append(m, r.body.p, r.body.len))
 			rc = err_oom(o->e);
 	}
-	rend_free(&r);
+	yedit_rend_free(&r);
 	return rc;
 }
 
@@ -1193,86 +706,69 @@ static int set_new(struct yop *o, size_t par, size_t seg)
 
 	if (par == NONE) { /* empty store: the first top-level key */
 		pos = d->len;
-		rc = gen_entry(o, seg, 0, pos, &m, &blast);
+		rc = gen_entry(o, seg, 0, 0, pos, &m, &blast);
 		goto lines;
 	}
-	if (d->v[par].type == Y_SEQ)
+	if (nd(d, par)->type == SPLICE_SEQUENCE)
 		seg++; /* the index (== length): append */
-	if (d->v[par].type == Y_SCALAR) { /* a bare null becomes a mapping */
+	if (nd(d, par)->type == SPLICE_SCALAR) { /* a bare null becomes a mapping */
 		if ((rc = null_pos(o, par, &pos, &colon)))
 			return rc;
-		if (d->v[par].in_flow) {
-			x = edit_add(o, pos, pos);
-			if (!x || put(x, colon ? ": {" : " {"))
-				return err_oom(o->e);
-			return (rc = gen_flow(o, seg, x)) ? rc : put(x, "}") ? err_oom(o->e) : 0;
-		}
+		if (in_flow(d, par))
+			return gen_braced(o, seg, colon ? ": {" : " {", edit_add(o, pos, pos));
 		col = owner_col(d, par) + 2;
 		pos = line_after(d, pos);
-		rc = gen_entry(o, seg, col, pos, &m, &blast);
+		rc = gen_entry(o, seg, col, 0, pos, &m, &blast);
 		goto lines;
 	}
-	if (d->v[par].flow) {
-		size_t last = d->v[par].last;
+	if (nd(d, par)->flow) {
+		size_t last = child_before(d, par, NONE);
+		int map = nd(d, par)->type == SPLICE_MAPPING;
 
 		if (implicit_pair(d, par))
 			return err_set(o->e, ERR_INPUT,
-				       "line %zu: a single-pair mapping in a flow sequence takes no other key; edit it by hand",
-				       d->v[par].line);
+				       "line %u: a single-pair mapping in a flow sequence takes no other key; edit it by hand",
+				       nd(d, par)->line);
 
-		if (last != NONE) { /* ", new" after the last entry */
-			pos = d->v[last].tail;
-			if (d->v[par].type == Y_MAP && d->v[last].prev != NONE &&
-			    d->v[d->v[last].prev].tail > pos)
-				pos = d->v[d->v[last].prev].tail;
+		if (last != NONE) { /* ", new" after the last entry (or its key) */
+			pos = tail(d, last);
+			if (map && tail(d, last - 1) > pos)
+				pos = tail(d, last - 1);
 			x = edit_add(o, pos, pos);
-			if (!x || put(x, ", "))
+			if (!x || yedit_put(x, ", "))
 				return err_oom(o->e);
-			if (d->v[par].type == Y_MAP)
-				return gen_flow(o, seg, x);
-			if (seg == o->p->n)
-				return gen_flow(o, seg, x);
-			if (put(x, "{"))
-				return err_oom(o->e);
-			return (rc = gen_flow(o, seg, x)) ? rc : put(x, "}") ? err_oom(o->e) : 0;
+			/* a new item that is a mapping goes in braces */
+			return !map && seg < o->p->n ? gen_braced(o, seg, "{", x)
+						     : gen_flow(o, seg, x);
 		}
-		if (d->v[par].in_flow || d->v[par].parent == NONE) { /* "{}" -> "{new}" */
-			x = edit_add(o, d->v[par].end - 1, d->v[par].end - 1);
+		if (in_flow(d, par) || par == d->root) { /* "{}" -> "{new}" */
+			x = edit_add(o, sp(d, par)->end - 1, sp(d, par)->end - 1);
 			if (!x)
 				return err_oom(o->e);
-			if (d->v[par].type == Y_SEQ && seg < o->p->n) {
-				if (put(x, "{"))
-					return err_oom(o->e);
-				return (rc = gen_flow(o, seg, x)) ? rc : put(x, "}") ? err_oom(o->e) : 0;
-			}
-			return gen_flow(o, seg, x);
+			return !map && seg < o->p->n ? gen_braced(o, seg, "{", x)
+						     : gen_flow(o, seg, x);
 		} else { /* an empty "{}" / "[]" block value becomes a block collection */
-			size_t ds = d->v[par].start, de = d->v[par].end;
+			size_t ds = sp(d, par)->start, de = sp(d, par)->end;
 
 			while (ds < de && d->t[ds] != '{' && d->t[ds] != '[')
 				ds++; /* keep its anchor/tag */
-			while (ds > d->v[par].gap && (d->t[ds - 1] == ' ' || d->t[ds - 1] == '\t'))
+			while (ds > gap(d, par) && (d->t[ds - 1] == ' ' || d->t[ds - 1] == '\t'))
 				ds--;
 			if (!edit_add(o, ds, de))
 				return err_oom(o->e);
 			col = owner_col(d, par) + 2;
 			pos = line_after(d, de);
-			if (d->v[par].type == Y_MAP)
-				rc = gen_entry(o, seg, col, pos, &m, &blast);
-			else
-				rc = gen_item(o, seg, col, pos, &m, &blast);
+			rc = gen_entry(o, seg, col, !map, pos, &m, &blast);
 			goto lines;
 		}
 	}
 	/* a block collection: after its last entry, at its first entry's column */
-	pos = line_after(d, d->v[par].tail);
-	if (d->v[par].type == Y_MAP) {
-		col = column(d, entry_start(d, d->v[par].first));
-		rc = gen_entry(o, seg, col, pos, &m, &blast);
-	} else {
-		col = column(d, item_dash(d, d->v[par].first));
-		rc = gen_item(o, seg, col, pos, &m, &blast);
-	}
+	pos = line_after(d, tail(d, par));
+	if (nd(d, par)->type == SPLICE_MAPPING)
+		col = column(d, lead(d, nd(d, par)->first_child - 1, "?"));
+	else
+		col = column(d, lead(d, nd(d, par)->first_child, "-"));
+	rc = gen_entry(o, seg, col, nd(d, par)->type == SPLICE_SEQUENCE, pos, &m, &blast);
 lines:
 	if (!rc)
 		rc = insert_lines(o, pos, &m, blast);
@@ -1282,25 +778,11 @@ lines:
 
 /* ---- lookup ---- */
 
-static int seg_index(const struct path_seg *s, size_t *idx)
-{
-	size_t i, v = 0;
-
-	if (s->len == 0 || (s->len > 1 && s->s[0] == '0'))
-		return 0;
-	for (i = 0; i < s->len; i++) {
-		if (s->s[i] < '0' || s->s[i] > '9' || v > (((size_t)-1) - 9) / 10)
-			return 0;
-		v = v * 10 + (size_t)(s->s[i] - '0');
-	}
-	*idx = v;
-	return 1;
-}
-
-/* Walk p. *node: the node (NONE when missing); then *par is the deepest
- * existing collection (or bare null when `create`) and *depth the first
- * missing segment. */
-static int walk(struct yop *o, int create, size_t *node, size_t *par, size_t *depth)
+/* Where p leads, a segment at a time (splice_child), without going
+ * through an alias. *node: the node (NONE when missing); then *par is the
+ * deepest existing collection (or bare null when `create`) and *depth the
+ * first missing segment. What stops it otherwise is the error. */
+static int locate(struct yop *o, int create, size_t *node, size_t *par, size_t *depth)
 {
 	const struct ydoc *d = &o->d;
 	const struct path *p = o->p;
@@ -1308,196 +790,110 @@ static int walk(struct yop *o, int create, size_t *node, size_t *par, size_t *de
 	char pb[PATH_SHOW], qb[PATH_SHOW];
 
 	*node = *par = NONE;
-	*depth = 0;
-	if (cur == NONE) {
-		if (p->n == 0)
-			return err_set(o->e, ERR_INPUT, "the store is empty: no top-level mapping");
-		return 0;
-	}
-	for (i = 0; i < p->n; i++) {
-		const struct ynode *n = &d->v[cur];
+	if (cur == NONE && p->n == 0)
+		return err_set(o->e, ERR_INPUT, "the store is empty: no top-level mapping");
+	for (i = 0; cur != NONE && i < p->n; i++) {
+		const struct splice_node *n = nd(d, cur);
 
-		switch (n->type) {
-		case Y_ALIAS:
+		if (n->type == SPLICE_ALIAS)
 			return err_set(o->e, ERR_INPUT,
-				       "'%s' goes through the alias '%s' (*%s, line %zu); edit where &%s is defined",
+				       "'%s' goes through the alias '%s' (*%.*s, line %u); edit where &%.*s is defined",
 				       show_path(p, p->n, pb, sizeof pb),
-				       show_path(p, i, qb, sizeof qb), n->anchor, n->line,
-				       n->anchor);
-		case Y_MAP:
-			nx = map_find(d, cur, p->v[i].s, p->v[i].len);
-			if (nx == NONE) {
-				*par = cur;
-				*depth = i;
-				return 0;
-			}
-			cur = nx;
-			break;
-		case Y_SEQ:
-			if (!seg_index(&p->v[i], &idx))
-				return err_set(o->e, ERR_INPUT,
-					       "'%s': '%s' is a sequence; '%.*s' is not an index",
-					       show_path(p, p->n, pb, sizeof pb),
-					       show_path(p, i, qb, sizeof qb),
-					       (int)(p->v[i].len < 64 ? p->v[i].len : 64), p->v[i].s);
-			if (idx < n->n) {
-				cur = child_at(d, cur, idx);
+				       show_path(p, i, qb, sizeof qb), alias_len(d, cur),
+				       alias_name(d, cur), n->line, alias_len(d, cur),
+				       alias_name(d, cur));
+		if (n->type == SPLICE_SCALAR) {
+			if (create && is_bare_null(d, cur))
 				break;
-			}
-			if (idx == n->n && create) {
-				*par = cur;
-				*depth = i;
-				return 0;
-			}
-			return err_set(o->e, ERR_NOTFOUND,
-				       "'%s' not found: '%s' has %zu item%s",
-				       show_path(p, p->n, pb, sizeof pb),
-				       show_path(p, i, qb, sizeof qb), n->n, n->n == 1 ? "" : "s");
-		case Y_SCALAR:
-			if (create && is_bare_null(d, cur)) {
-				*par = cur;
-				*depth = i;
-				return 0;
-			}
 			return err_set(o->e, ERR_INPUT, "'%s': '%s' is a scalar, not a mapping",
 				       show_path(p, p->n, pb, sizeof pb),
 				       show_path(p, i, qb, sizeof qb));
 		}
+		nx = splice_child(&d->s, cur, &p->v[i]);
+		if (nx != NONE) {
+			cur = nx;
+			continue;
+		}
+		if (n->type == SPLICE_MAPPING ||
+		    (create && path_seg_index(&p->v[i], &idx) && idx == n->n_children))
+			break;
+		if (!path_seg_index(&p->v[i], &idx))
+			return err_set(o->e, ERR_INPUT,
+				       "'%s': '%s' is a sequence; '%.*s' is not an index",
+				       show_path(p, p->n, pb, sizeof pb),
+				       show_path(p, i, qb, sizeof qb),
+				       (int)(p->v[i].len < 64 ? p->v[i].len : 64), p->v[i].s);
+		return err_set(o->e, ERR_NOTFOUND, "'%s' not found: '%s' has %zu item%s",
+			       show_path(p, p->n, pb, sizeof pb), show_path(p, i, qb, sizeof qb),
+			       n->n_children, n->n_children == 1 ? "" : "s");
 	}
-	*node = cur;
-	*depth = p->n;
-	return 0;
-}
-
-static int check_reserved(const struct path *p, struct err *e)
-{
-	if (p->n > 0 && p->v[0].len == 9 && !memcmp(p->v[0].s, "secretctl", 9))
-		return err_set(e, ERR_INPUT, "the top-level key 'secretctl' is reserved for the store");
+	*depth = i;
+	if (i < p->n)
+		*par = cur;
+	else
+		*node = cur;
 	return 0;
 }
 
 /* ---- read back ---- */
 
-/* The value of scalar k as the store reads it (!!binary decoded). */
-static int node_bytes(const struct ydoc *d, size_t k, struct secmem *out)
+/* The edited text must parse: when it does not, the edit ran into layout
+ * this module does not handle (the message says where), refused. And it
+ * must read back: the value at PATH as the store reads it, !!binary
+ * decoded (set), the parent with one entry less than before (unset). */
+static int verify(struct yop *o, const struct secmem *out, size_t before)
 {
-	const unsigned char *v = node_val(d, k);
-	size_t n = d->v[k].vlen, bl;
-
-	secmem_clear(out);
-	if (!d->v[k].binary)
-		return secmem_append(out, v, n);
-	if (secmem_reserve(out, n))
-		return -1;
-	if (sodium_base642bin(out->p, out->cap, (const char *)v, n, " \t\r\n", &bl, NULL,
-			      sodium_base64_VARIANT_ORIGINAL))
-		return -1;
-	out->len = bl;
-	return 0;
-}
-
-/* The edited text must parse. When it does not, the edit ran into layout
- * this module does not handle (the message says where): refuse. */
-static int verify_parse(struct yop *o, struct yop *chk, const struct secmem *out)
-{
-	struct err e2;
-
-	if (!doc_parse(&chk->d, (const char *)out->p, out->len, &e2))
-		return 0;
-	err_set(o->e, ERR_INPUT, "cannot edit this place safely: the result would not parse (%s); edit it by hand",
-		e2.msg);
-	o->e->sub = YEDIT_E_LAYOUT;
-	return o->e->code;
-}
-
-static int verify_set(struct yop *o, const struct secmem *out)
-{
-	struct yop chk = { 0 };
-	struct err e2;
-	struct secmem got = { 0 };
-	size_t node, par, depth;
-	int ok, rc;
-
-	chk.p = o->p;
-	chk.e = &e2;
-	if ((rc = verify_parse(o, &chk, out))) {
-		doc_free(&chk.d);
-		return rc;
-	}
-	ok = !walk(&chk, 0, &node, &par, &depth) && node != NONE &&
-	     chk.d.v[node].type == Y_SCALAR && !node_bytes(&chk.d, node, &got) &&
-	     got.len == o->vlen && (!o->vlen || !sodium_memcmp(got.p, o->v, o->vlen));
-	secmem_free(&got);
-	doc_free(&chk.d);
-	return ok ? 0 : err_set(o->e, ERR_FAIL, "internal error: the edited text does not read back");
-}
-
-static int verify_unset(struct yop *o, const struct secmem *out, size_t before)
-{
-	struct yop chk = { 0 };
+	struct ydoc chk;
 	struct path pp = *o->p;
+	struct secmem got = { 0 };
 	struct err e2;
-	size_t node, par, depth;
-	int ok, rc;
+	size_t node;
+	int ok = 0;
 
-	pp.n--;
-	chk.p = &pp;
-	chk.e = &e2;
-	if ((rc = verify_parse(o, &chk, out))) {
-		doc_free(&chk.d);
-		return rc;
+	if (doc_open(&chk, (const char *)out->p, out->len, &e2)) {
+		splice_doc_free(&chk.s);
+		err_set(o->e, ERR_INPUT, "cannot edit this place safely: the result would not parse (%s); edit it by hand",
+			e2.msg);
+		o->e->sub = YEDIT_E_LAYOUT;
+		return o->e->code;
 	}
-	if (pp.n == 0)
-		ok = entries(&chk.d, chk.d.root) + 1 == before;
-	else
-		ok = !walk(&chk, 0, &node, &par, &depth) && node != NONE &&
-		     entries(&chk.d, node) + 1 == before;
-	doc_free(&chk.d);
+	pp.n -= !o->set;
+	node = splice_lookup(&chk.s, &pp);
+	if (!o->set) {
+		ok = node != NONE && nd(&chk, node)->n_children + 1 == before;
+	} else if (node != NONE && nd(&chk, node)->type == SPLICE_SCALAR) {
+		const struct splice_span *n = sp(&chk, node);
+		const char *v = (const char *)chk.s.vals.p + n->val;
+
+		ok = !((n->flags & SPLICE_SPAN_BINARY) ? splice_binary_decode(v, n->vlen, &got, &e2)
+						       : secmem_append(&got, v, n->vlen)) &&
+		     got.len == o->vlen && (!o->vlen || !sodium_memcmp(got.p, o->v, o->vlen));
+	}
+	secmem_free(&got);
+	splice_doc_free(&chk.s);
 	return ok ? 0 : err_set(o->e, ERR_FAIL, "internal error: the edited text does not read back");
 }
 
-int yedit_set(const char *text, size_t len, const struct path *p, const unsigned char *value,
-	      size_t vlen, struct secmem *out, struct err *e)
+/* Set the node locate found at PATH, or what it did not find. */
+static int set_at(struct yop *o, size_t node, size_t par, size_t depth)
 {
-	struct yop o = { 0 };
-	size_t node, par, depth;
+	const struct ydoc *d = &o->d;
 	char pb[PATH_SHOW];
-	int rc;
 
-	if ((rc = check_reserved(p, e)))
-		return rc;
-	o.p = p;
-	o.v = value;
-	o.vlen = vlen;
-	o.e = e;
-	if ((rc = doc_parse(&o.d, text, len, e)) || (rc = walk(&o, 1, &node, &par, &depth)))
-		goto done;
-	if (node == NONE) {
-		rc = set_new(&o, par, depth);
-	} else if (o.d.v[node].type == Y_ALIAS) {
-		rc = err_set(e, ERR_INPUT, "'%s' is an alias (*%s); set the node where &%s is defined",
-			     show_path(p, p->n, pb, sizeof pb), o.d.v[node].anchor,
-			     o.d.v[node].anchor);
-	} else if (o.d.v[node].type != Y_SCALAR) {
-		if (p->n == 0)
-			rc = err_set(e, ERR_INPUT, "cannot set the top level: give a PATH");
-		else
-			rc = err_set(e, ERR_INPUT, "'%s' is a %s; only a scalar value can be set",
-				     show_path(p, p->n, pb, sizeof pb),
-				     o.d.v[node].type == Y_MAP ? "mapping" : "sequence");
-	} else {
-		rc = set_scalar(&o, node);
-	}
-	if (!rc)
-		rc = edits_apply(&o, out);
-	if (!rc)
-		rc = verify_set(&o, out);
-	if (rc)
-		secmem_clear(out);
-done:
-	edits_free(&o);
-	doc_free(&o.d);
-	return rc;
+	if (node == NONE)
+		return set_new(o, par, depth);
+	if (nd(d, node)->type == SPLICE_ALIAS)
+		return err_set(o->e, ERR_INPUT,
+			       "'%s' is an alias (*%.*s); set the node where &%.*s is defined",
+			       show_path(o->p, o->p->n, pb, sizeof pb), alias_len(d, node),
+			       alias_name(d, node), alias_len(d, node), alias_name(d, node));
+	if (nd(d, node)->type == SPLICE_SCALAR)
+		return set_scalar(o, node);
+	if (o->p->n == 0)
+		return err_set(o->e, ERR_INPUT, "cannot set the top level: give a PATH");
+	return err_set(o->e, ERR_INPUT, "'%s' is a %s; only a scalar value can be set",
+		       show_path(o->p, o->p->n, pb, sizeof pb),
+		       nd(d, node)->type == SPLICE_MAPPING ? "mapping" : "sequence");
 }
 
 /* ---- unset ---- */
@@ -1509,12 +905,13 @@ static int check_anchors(struct yop *o, size_t a, size_t b)
 	const struct ydoc *d = &o->d;
 	size_t i;
 
-	for (i = 0; i < d->n; i++)
-		if (d->v[i].type == Y_ALIAS && (i < a || i > b) && d->v[i].target != NONE &&
-		    d->v[i].target >= a && d->v[i].target <= b)
+	for (i = 0; i < d->s.n_nodes; i++)
+		if (nd(d, i)->type == SPLICE_ALIAS && (i < a || i > b) && nd(d, i)->target >= a &&
+		    nd(d, i)->target <= b)
 			return err_set(o->e, ERR_INPUT,
-				       "cannot remove &%s: the alias *%s on line %zu uses it",
-				       d->v[i].anchor, d->v[i].anchor, d->v[i].line);
+				       "cannot remove &%.*s: the alias *%.*s on line %u uses it",
+				       alias_len(d, i), alias_name(d, i), alias_len(d, i),
+				       alias_name(d, i), nd(d, i)->line);
 	return 0;
 }
 
@@ -1524,52 +921,59 @@ static size_t empty_pos(const struct ydoc *d, size_t k)
 {
 	size_t p = skip_props(d, k), q;
 
-	if (p > d->v[k].start)
+	if (p > sp(d, k)->start)
 		return p;
-	q = gap_indicator(d, d->v[k].gap, d->v[k].start, ":-?");
-	return q != NONE ? q + 1 : d->v[k].gap;
+	q = gap_indicator(d, gap(d, k), sp(d, k)->start, ":-?");
+	return q != NONE ? q + 1 : gap(d, k);
 }
 
-static int unset_node(struct yop *o, size_t k)
+/* Remove the node locate found at PATH; *before: its parent's entries. */
+static int unset_node(struct yop *o, size_t k, size_t *before)
 {
 	const struct ydoc *d = &o->d;
-	size_t par = d->v[k].parent, first = k, es, ee, nxt, prv, ls;
-	int map = d->v[par].type == Y_MAP, rc;
+	size_t par, first = k, es, ee, ls, nxt, prv;
+	char pb[PATH_SHOW];
+	int map, rc;
 	struct secmem *m;
 
+	if (o->p->n == 0)
+		return err_set(o->e, ERR_INPUT, "cannot remove the top level: give a PATH");
+	if (k == NONE)
+		return err_set(o->e, ERR_NOTFOUND, "'%s' not found",
+			       show_path(o->p, o->p->n, pb, sizeof pb));
+	par = nd(d, k)->parent;
+	*before = nd(d, par)->n_children;
+	nxt = nd(d, k)->next_sibling;
+	prv = child_before(d, par, k);
+	map = nd(d, par)->type == SPLICE_MAPPING;
 	if (map)
-		first = d->v[k].prev; /* the key */
+		first = k - 1; /* the key */
 	if ((rc = check_anchors(o, first, subtree_end(d, k))))
 		return rc;
-	ee = d->v[k].tail > d->v[first].tail ? d->v[k].tail : d->v[first].tail;
-	if (map) {
-		es = entry_start(d, first);
-		nxt = d->v[k].next; /* next key */
-		prv = d->v[first].prev; /* previous value */
-	} else {
-		es = d->v[par].flow ? d->v[k].start : item_dash(d, k);
-		nxt = d->v[k].next;
-		prv = d->v[k].prev;
-	}
+	ee = tail(d, k) > tail(d, first) ? tail(d, k) : tail(d, first);
+	if (map)
+		es = lead(d, k - 1, "?");
+	else
+		es = nd(d, par)->flow ? sp(d, k)->start : lead(d, k, "-");
 	if (map && implicit_pair(d, par)) { /* "[k: v]" -> "[{}]" */
 		m = edit_add(o, es, ee);
-		return !m || put(m, "{}") ? err_oom(o->e) : 0;
+		return !m || yedit_put(m, "{}") ? err_oom(o->e) : 0;
 	}
-	if (d->v[par].flow) {
-		size_t ns = nxt == NONE ? 0 : map ? entry_start(d, nxt) : d->v[nxt].start;
+	if (nd(d, par)->flow) {
+		size_t ns = nxt == NONE ? 0 : map ? lead(d, nxt - 1, "?") : sp(d, nxt)->start;
 
 		if (nxt != NONE)
 			m = edit_add(o, es, ns);
-		else if (prv != NONE)
-			m = edit_add(o, map && d->v[d->v[prv].prev].tail > d->v[prv].tail
-					       ? d->v[d->v[prv].prev].tail : d->v[prv].tail, ee);
+		else if (prv != NONE) /* from the end of the entry before (its key's, maybe) */
+			m = edit_add(o, map && tail(d, prv - 1) > tail(d, prv) ? tail(d, prv - 1)
+									     : tail(d, prv), ee);
 		else /* the only entry: a trailing comma goes too */
-			m = edit_add(o, es, d->v[par].end - 1);
+			m = edit_add(o, es, sp(d, par)->end - 1);
 		if (!m)
 			return err_oom(o->e);
 		/* "[!t, x]" -> "[!t ]": a tag needs a blank after it */
-		if (nxt == NONE && prv != NONE && d->v[prv].type == Y_SCALAR && !d->v[prv].vlen &&
-		    d->v[prv].start < d->v[prv].end && put(m, " "))
+		if (nxt == NONE && prv != NONE && nd(d, prv)->type == SPLICE_SCALAR &&
+		    !sp(d, prv)->vlen && sp(d, prv)->start < sp(d, prv)->end && yedit_put(m, " "))
 			return err_oom(o->e);
 		return 0;
 	}
@@ -1583,65 +987,68 @@ static int unset_node(struct yop *o, size_t k)
 		/* the last top-level key leaves an empty store, unless the
 		 * mapping has an anchor or tag that needs a node, or "..."
 		 * follows (libyaml reads "..." alone as an error) */
-		if (par == d->root && !d->v[par].anchor && !d->v[par].tagged) {
-			if (d->explicit_end && (put(m, "{}") || put(m, d->eol)))
+		if (par == d->root && !sp(d, par)->flags) {
+			if (d->s.meta_at < d->len && (yedit_put(m, "{}") || yedit_put(m, d->eol)))
 				return err_oom(o->e);
 			return 0;
 		}
 		/* the last entry: the parent stays a collection */
 		m = edit_add(o, empty_pos(d, par), empty_pos(d, par));
-		if (!m || put(m, map ? " {}" : " []"))
+		if (!m || yedit_put(m, map ? " {}" : " []"))
 			return err_oom(o->e);
 		return 0;
 	}
 	/* compact ("- key: v"): pull the next entry up, or leave "{}"/"[]" */
 	if (nxt != NONE) {
-		size_t ns = map ? entry_start(d, nxt) : item_dash(d, nxt);
+		size_t ns = map ? lead(d, nxt - 1, "?") : lead(d, nxt, "-");
 
 		return edit_add(o, es, ns) ? 0 : err_oom(o->e);
 	}
 	if (prv == NONE) {
 		m = edit_add(o, es, ee);
-		if (!m || put(m, map ? "{}" : "[]"))
+		if (!m || yedit_put(m, map ? "{}" : "[]"))
 			return err_oom(o->e);
 		return 0;
 	}
-	return err_set(o->e, ERR_INPUT, "line %zu: cannot remove this entry; edit it by hand",
-		       d->v[first].line);
+	return err_set(o->e, ERR_INPUT, "line %u: cannot remove this entry; edit it by hand",
+		       nd(d, first)->line);
+}
+
+/* Set (o->set) or unset o->p in text: the edits, applied to a copy of
+ * the text, which is checked before it is returned in out. */
+static int run(struct yop *o, const char *text, size_t len, struct secmem *out)
+{
+	size_t node, par, depth, before = 0;
+	int rc;
+
+	if (o->p->n > 0 && o->p->v[0].len == 9 && !memcmp(o->p->v[0].s, "secretctl", 9))
+		rc = err_set(o->e, ERR_INPUT, "the top-level key 'secretctl' is reserved for the store");
+	else if (!(rc = doc_open(&o->d, text, len, o->e)) &&
+		 !(rc = locate(o, o->set, &node, &par, &depth)))
+		rc = o->set ? set_at(o, node, par, depth) : unset_node(o, node, &before);
+	if (!rc)
+		rc = edits_apply(o, out);
+	if (!rc)
+		rc = verify(o, out, before);
+	if (rc)
+		secmem_clear(out);
+	edits_free(o);
+	splice_doc_free(&o->d.s);
+	return rc;
+}
+
+int yedit_set(const char *text, size_t len, const struct path *p, const unsigned char *value,
+	      size_t vlen, struct secmem *out, struct err *e)
+{
+	struct yop o = { .p = p, .set = 1, .v = value, .vlen = vlen, .e = e };
+
+	return run(&o, text, len, out);
 }
 
 int yedit_unset(const char *text, size_t len, const struct path *p, struct secmem *out,
 		struct err *e)
 {
-	struct yop o = { 0 };
-	size_t node, par, depth, before = 0;
-	char pb[PATH_SHOW];
-	int rc;
+	struct yop o = { .p = p, .e = e };
 
-	if ((rc = check_reserved(p, e)))
-		return rc;
-	o.p = p;
-	o.e = e;
-	if ((rc = doc_parse(&o.d, text, len, e)) || (rc = walk(&o, 0, &node, &par, &depth)))
-		goto done;
-	if (p->n == 0) {
-		rc = err_set(e, ERR_INPUT, "cannot remove the top level: give a PATH");
-		goto done;
-	}
-	if (node == NONE) {
-		rc = err_set(e, ERR_NOTFOUND, "'%s' not found", show_path(p, p->n, pb, sizeof pb));
-		goto done;
-	}
-	before = entries(&o.d, o.d.v[node].parent);
-	rc = unset_node(&o, node);
-	if (!rc)
-		rc = edits_apply(&o, out);
-	if (!rc)
-		rc = verify_unset(&o, out, before);
-	if (rc)
-		secmem_clear(out);
-done:
-	edits_free(&o);
-	doc_free(&o.d);
-	return rc;
+	return run(&o, text, len, out);
 }

@@ -17,7 +17,8 @@
 #define SPLICE_NONE ((size_t)-1)
 /* Aliases may add at most this many nodes to a document's expanded tree
  * (an alias adds as many as the tree it names holds). A document beyond
- * it is refused when scanned, so no walk of any tree runs away. */
+ * it is refused when scanned, so no walk of any tree runs away
+ * (splice_scan_edit excepted: nothing walks its aliases). */
 #define SPLICE_MAX_ALIAS_NODES 100000
 
 enum splice_kind {
@@ -61,7 +62,10 @@ struct splice_node {
 			       * indentation level, from which |N counts) */
 	int is_key;           /* a scalar used as a mapping key that has an anchor and so can be
 			       * the target of an alias: not in the tree (parent SPLICE_NONE),
-			       * its decoded value in key/key_len, item SPLICE_NONE */
+			       * its decoded value in key/key_len, item SPLICE_NONE. From
+			       * splice_scan_edit every key is such a node, right before its
+			       * value's (an alias used as a key: an SPLICE_ALIAS one; only an
+			       * anchored key has key/key_len) */
 	unsigned line, col;
 	size_t parent, first_child, next_sibling; /* SPLICE_NONE when absent */
 	/* key of this node in its parent mapping (decoded), else NULL: key_len
@@ -73,6 +77,22 @@ struct splice_node {
 	size_t target;        /* SPLICE_ALIAS: the anchored node it refers to */
 	size_t n_children;
 	size_t index;         /* position among the parent's children (a sequence index) */
+};
+
+/* Where a node is in a plaintext view (splice_scan_edit): byte offsets of
+ * its events, for editing the text around it. */
+#define SPLICE_SPAN_ANCHOR 0x1 /* it has an anchor */
+#define SPLICE_SPAN_TAG 0x2    /* it has a tag */
+#define SPLICE_SPAN_BINARY 0x4 /* the tag is !!binary */
+struct splice_span {
+	size_t start;         /* its first event's start: its properties, if any */
+	size_t end;           /* its last event's end (a collection's end event: after '}' or
+			       * ']'; libyaml puts a block collection's at the next token) */
+	size_t gap;           /* the end of the event before its first */
+	size_t val, vlen;     /* a value scalar: libyaml's value (!!binary not decoded) at
+			       * splice_doc.vals.p + val */
+	unsigned char style;  /* a scalar: libyaml's yaml_scalar_style_t */
+	unsigned char flags;  /* SPLICE_SPAN_* */
 };
 
 struct splice_doc {
@@ -112,10 +132,32 @@ struct splice_doc {
 	 * SPLICE_NONE (the root, sequence items, anchored keys) */
 	size_t *key_start;
 	size_t cap_key_start;
+	/* splice_scan_edit only (else NULL, empty): a span for each node, and
+	 * the value scalars' values (secrets: in secmem) */
+	struct splice_span *span;
+	size_t cap_span;
+	struct secmem vals;
+	/* a %TAG directive redefines "!!" (so a new !!binary value needs the
+	 * verbatim tag) */
+	int verbatim_binary;
 	/* splice_scan_store_fast only: the one block that holds its nodes and
 	 * items (so these arrays are never to be grown), and its decoded keys;
-	 * splice_doc_free frees it (splice_fast_arena_free) instead of them. */
-	void *arena;
+	 * splice_doc_free frees it (splice_arena_free) instead of them. */
+	struct splice_arena *arena;
+};
+
+/* The head of a block that holds a doc's nodes and items in one (the fast
+ * scanner's): how the block was allocated, so that splice_doc_free gives
+ * it back without knowing the scanner that made it, and the blocks of
+ * decoded keys (malloc'ed), chained. */
+struct splice_arena_blk {
+	struct splice_arena_blk *next;
+	size_t used, cap;
+};
+struct splice_arena {
+	size_t mapped;                 /* buf_big_alloc'ed, this size; 0: malloc'ed or lent */
+	int lent;                      /* in memory the caller lent: not freed */
+	struct splice_arena_blk *keys; /* decoded keys */
 };
 
 /* Both scans replace *out (call splice_doc_free after, also on failure; a
@@ -129,6 +171,16 @@ struct splice_doc {
  * regions and comments in file order, with the node tree. ERR_INPUT with
  * "line L, column C: why" on invalid input. */
 int splice_scan_plain(const char *text, size_t len, struct splice_doc *out, struct err *e);
+
+/* The plaintext view's tree for editing it (yedit): libyaml's rules and
+ * the tree's own (one document; scalar keys (an alias as a key names a
+ * key); defined aliases; at most 256 levels) only. What a store adds to them
+ * (splice_scan_plain's rules on the top level, keys, aliases and
+ * comments) is checked when the edited view is encrypted; so the top
+ * level may be any node (node 0), and there are no comment items. A UTF-8
+ * BOM is skipped, UTF-16 refused. Also fills span, vals, and a node for
+ * every key. ERR_INPUT with "line L, column C: why" as yedit words it. */
+int splice_scan_edit(const char *text, size_t len, struct splice_doc *out, struct err *e);
 
 /* Scan an encrypted store: every value scalar must be a " !enc B64" token
  * (implicit nulls excepted), comments are "#!enc B64" tokens, the metadata
@@ -144,6 +196,9 @@ int splice_scan_store(const char *text, size_t len, struct splice_doc *out, stru
 size_t splice_lookup(const struct splice_doc *d, const struct path *p);
 /* Follow an alias to its anchored node (other nodes: themselves). */
 size_t splice_resolve(const struct splice_doc *d, size_t node);
+/* The child of node (not an alias) that seg names, as splice_lookup
+ * matches it, or SPLICE_NONE. */
+size_t splice_child(const struct splice_doc *d, size_t node, const struct path_seg *seg);
 
 /* Length of the line break that ends p[0, n): 0 if none. */
 size_t splice_eol_len(const unsigned char *p, size_t n);
@@ -174,6 +229,9 @@ int splice_node_canonical(const struct splice_doc *d, size_t node, struct buf *o
 int splice_value(const char *text, size_t len, const struct splice_doc *d, size_t node,
 		 const unsigned char *region, size_t region_len, struct secmem *out,
 		 struct err *e);
+/* The bytes of a !!binary value v[0, n) (base64, blanks and line breaks
+ * allowed), appended to out. ERR_INPUT when it is not base64. */
+int splice_binary_decode(const char *v, size_t n, struct secmem *out, struct err *e);
 
 /* ---- fast path (splice_fast.c) ----
  * store_load's first try: a line scanner for the common subset of stores
@@ -203,15 +261,10 @@ int splice_scan_store_fast(const char *text, size_t len, struct splice_doc *out,
 int splice_scan_store_fast_in(const char *text, size_t len, void *room, size_t room_len,
 			      struct splice_doc *out, struct splice_fast_info *info,
 			      struct err *e);
-/* Frees d->arena and what it holds: d->nodes, d->items, the decoded keys
- * (splice_doc_free calls it). */
-void splice_fast_arena_free(struct splice_doc *d);
-/* For tests: 0 when a and b agree on every field the scanners fill
- * (items, nodes with keys (so paths), slots, mac, meta_start/meta_end, meta_at,
- * final_newline, version, indent, eol, prolog_end; not the capacities),
- * else 1 with the first difference described in why[0, why_len). */
-int splice_fast_doc_cmp(const struct splice_doc *a, const struct splice_doc *b, char *why,
-			size_t why_len);
+/* (splice.c) Frees d->arena and what it holds: d->nodes, d->items, the
+ * decoded keys. splice_doc_free calls it, and the fast scanner when it
+ * moves to a bigger block. */
+void splice_arena_free(struct splice_doc *d);
 
 void splice_doc_free(struct splice_doc *d);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "secretctl/splice.h"
+#include "../tools/splice_cmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

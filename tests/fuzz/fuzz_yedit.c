@@ -9,7 +9,8 @@
  *    set must read back (yedit checks that itself; a failure of that check
  *    is ERR_FAIL, which aborts here).
  *   clang -fsanitize=fuzzer,address,undefined -Iinclude -D_GNU_SOURCE \
- *     tests/fuzz/fuzz_yedit.c src/yedit.c src/path.c src/err.c src/secmem.c src/buf.c \
+ *     tests/fuzz/fuzz_yedit.c src/yedit.c src/yedit_render.c src/splice.c \
+ *     src/splice_value.c src/utf8.c src/path.c src/err.c src/secmem.c src/buf.c \
  *     $(pkg-config --cflags --libs yaml-0.1 libsodium) */
 #include <stdint.h>
 #include <stdlib.h>

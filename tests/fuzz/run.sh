@@ -52,7 +52,7 @@ export TOP SHARED OUT FUZZ_OUT CC CFLAGS PKG_CFLAGS LIBS DEMO_ID
 link() {
 	src=$TOP/tests/fuzz/$1.c
 	if [ -x "$OUT/$1" ] && [ "$OUT/$1" -nt "$src" ] && [ "$OUT/$1" -nt "$OUT/lib/libfuzz.a" ] &&
-		[ -z "$(find "$TOP"/tests/fuzz -name '*.h' -newer "$OUT/$1" | head -1)" ]; then
+		[ -z "$(find "$TOP"/tests/fuzz "$TOP"/tests/tools -name '*.h' -newer "$OUT/$1" | head -1)" ]; then
 		return 0
 	fi
 	ld=$(sed -n 's/.*FUZZ_LDFLAGS: *//p' "$src" | sed 's/ *\*\/.*//')

@@ -24,6 +24,7 @@
 #include "secretctl/secmem.h"
 #include "secretctl/splice.h"
 #include "secretctl/store.h"
+#include "splice_cmp.h"
 
 enum { R_EQUAL, R_UNSUP, R_REJECT, R_MISMATCH };
 

@@ -979,6 +979,74 @@ static void test_store_payloads(void **state)
 	splice_doc_free(&d);
 }
 
+/* splice_scan_edit: every key a node right before its value, spans of the
+ * events, values; what a store refuses but an edit may meet. */
+#define ES(lit) lit, sizeof lit - 1
+
+static void test_scan_edit(void **state)
+{
+	static const char t[] = "\xef\xbb\xbf" "a: &x 'v'\n"
+				"m: !t\n  k: |\n    lit\n\n"
+				"s: [1, *x]\n"
+				"&K q: 2\n"
+				"n:\n  *K : 3\n";
+	struct splice_doc d = { 0 };
+	struct err e;
+	size_t a, m, k, s, q, n;
+	(void)state;
+
+	assert_int_equal(splice_scan_edit(t, sizeof t - 1, &d, &e), 0);
+	a = lookup(&d, "a");
+	assert_true(a > 0 && d.nodes[a - 1].is_key && d.nodes[a - 1].parent == SPLICE_NONE);
+	assert_int_equal(d.span[a - 1].start, 3); /* after the BOM */
+	assert_int_equal(d.span[a - 1].end, 4);
+	assert_int_equal(d.span[a].start, 6); /* "&x 'v'" */
+	assert_int_equal(d.span[a].end, 12);
+	assert_int_equal(d.span[a].gap, 4);   /* the key's end: ":" is in the gap */
+	assert_int_equal(d.span[a].flags, SPLICE_SPAN_ANCHOR);
+	assert_int_equal(d.span[a].style, YAML_SINGLE_QUOTED_SCALAR_STYLE);
+	assert_memory_equal(d.vals.p + d.span[a].val, "v", d.span[a].vlen);
+	m = lookup(&d, "m");
+	assert_int_equal(d.span[m].flags, SPLICE_SPAN_TAG);
+	k = lookup(&d, "m/k");
+	assert_memory_equal(d.vals.p + d.span[k].val, "lit\n", d.span[k].vlen);
+	s = lookup(&d, "s");
+	assert_true(d.nodes[s].flow);
+	assert_int_equal(t[d.span[s].end - 1], ']');
+	q = lookup(&d, "q");
+	assert_true(d.nodes[q - 1].is_key && d.nodes[q - 1].key_len == 1);
+	/* an alias as a key: a node of its own (naming its anchor), found by the key */
+	n = lookup(&d, "n/q");
+	assert_true(n != SPLICE_NONE && d.nodes[n - 1].type == SPLICE_ALIAS &&
+		    d.nodes[n - 1].is_key && d.nodes[n - 1].target == q - 1);
+	assert_false(d.verbatim_binary);
+	assert_null(d.key_start);
+	splice_doc_free(&d);
+
+	/* the store's rules are the encryption's to check */
+	assert_int_equal(splice_scan_edit(ES("- a\n"), &d, &e), 0);
+	assert_int_equal(d.nodes[0].type, SPLICE_SEQUENCE);
+	assert_int_equal(splice_scan_edit(ES("{a: 1, a: 2}"), &d, &e), 0);
+	assert_int_equal(splice_scan_edit(ES("a: \"q\"#c\nsecretctl: 1\n"), &d, &e), 0);
+	assert_int_equal(d.n_items, 2); /* the two values, no comment */
+	assert_int_equal(splice_scan_edit(ES("a: &A x\nb: {&K k: *K}\n"), &d, &e), 0);
+	assert_int_equal(
+		splice_scan_edit(ES("%TAG !! tag:example.com,2000:\n--- {a: 1}\n"), &d, &e), 0);
+	assert_true(d.verbatim_binary);
+	/* the tree's own, and yedit's words */
+	assert_int_equal(splice_scan_edit(ES("a: *x\n"), &d, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "undefined alias"));
+	assert_int_equal(splice_scan_edit(ES("? [a]\n: 1\n"), &d, &e), ERR_INPUT);
+	assert_int_equal(splice_scan_edit(ES("a: 1\n---\nb: 2\n"), &d, &e), ERR_INPUT);
+	assert_string_equal(e.msg, "line 2: the plaintext holds more than one YAML document");
+	assert_int_equal(splice_scan_edit(ES("\xff\xfe" "a\0"), &d, &e), ERR_INPUT);
+	assert_non_null(strstr(e.msg, "UTF-16"));
+	assert_int_equal(splice_scan_edit(ES("a: [b\n"), &d, &e), ERR_INPUT);
+	assert_string_equal(e.msg, "line 2, column 1: did not find expected ',' or ']' "
+				   "while parsing a flow sequence");
+	splice_doc_free(&d);
+}
+
 static void test_store_errors(void **state)
 {
 	(void)state;
@@ -1025,6 +1093,7 @@ int main(void)
 		cmocka_unit_test(test_empty_store),	  cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_plain_errors),	  cmocka_unit_test(test_store_scan),
 		cmocka_unit_test(test_store_errors),	  cmocka_unit_test(test_plain_as_is),
+		cmocka_unit_test(test_scan_edit),
 	};
 
 	if (secmem_init())

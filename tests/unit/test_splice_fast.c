@@ -15,6 +15,7 @@
 
 #include "secretctl/b64.h"
 #include "secretctl/splice.h"
+#include "../tools/splice_cmp.h"
 
 #define T " !enc QUJD"  /* a value token (base64 of "ABC") */
 #define C "#!enc QUJD"  /* a comment token */
