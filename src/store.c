@@ -273,16 +273,6 @@ static int read_store_text(int fd, const char *path, const struct stat *st, stru
 	return io_read_fd(fd, path, STORE_MAX_SIZE, &s->text, e);
 }
 
-int store_read_file(const char *path, struct buf *out, struct err *e)
-{
-	return io_read_file(path, STORE_MAX_SIZE, out, e);
-}
-
-int store_read_secret_file(const char *path, struct secmem *out, struct err *e)
-{
-	return io_read_file_secret(path, STORE_MAX_SIZE, out, e);
-}
-
 static void slot_free(struct keyslot *sl)
 {
 	free(sl->recipient);

@@ -181,10 +181,4 @@ int store_merge_keys(struct store *out, const char *path, const struct store *ba
  * so it may be freed whether or not anything filled it. */
 void store_free(struct store *s);
 
-/* Read a whole file (size cap STORE_MAX_SIZE) into secret or plain memory:
- * io_read_file and io_read_file_secret with that cap, kept while cmd/
- * calls them. */
-int store_read_file(const char *path, struct buf *out, struct err *e);
-int store_read_secret_file(const char *path, struct secmem *out, struct err *e);
-
 #endif

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "secretctl/age.h"
+#include "secretctl/io.h"
 #include "secretctl/store.h"
 
 #include "testfs.h"
@@ -288,14 +289,14 @@ static void save_fails(int *which, int errnum, int code)
 	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), 0);
 	reload(&t, &s, &plain);
 	assert_int_equal(store_encrypt(&t, "a: changed\n", 11, &next, &e), 0);
-	assert_int_equal(store_read_file(path, &before, &e), 0);
+	assert_int_equal(io_read_file(path, STORE_MAX_SIZE, &before, &e), 0);
 	*which = errnum;
 	assert_int_equal(store_save(&t, next.p, next.len, 0, &written, &e), code);
 	*which = 0;
 	assert_false(written);
 	assert_non_null(strstr(e.msg, strerror(errnum)));
 	buf_free(&next);
-	assert_int_equal(store_read_file(path, &next, &e), 0);
+	assert_int_equal(io_read_file(path, STORE_MAX_SIZE, &next, &e), 0);
 	assert_int_equal(next.len, before.len);
 	assert_memory_equal(next.p, before.p, before.len);
 	assert_int_equal(test_count_entries(dir), 1);
@@ -340,7 +341,7 @@ static void test_create_only_never_replaces(void **state)
 	make_store(&s, sample, &text);
 	assert_int_equal(store_save(&s, text.p, text.len, 1, &written, &e), ERR_IO);
 	assert_non_null(strstr(e.msg, "already exists"));
-	assert_int_equal(store_read_file(path, &now, &e), 0);
+	assert_int_equal(io_read_file(path, STORE_MAX_SIZE, &now, &e), 0);
 	assert_string_equal(now.p, "precious\n");
 	assert_int_equal(test_count_entries(dir), 1);
 	buf_free(&text);
