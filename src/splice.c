@@ -76,6 +76,8 @@ struct scan {
 
 /* ---- text helpers ---- */
 
+/* The byte length of the character whose first byte is c, in text libyaml
+ * has already read as UTF-8 (a skip, not a decoder: utf8_decode checks). */
 static size_t u8_width(unsigned char c)
 {
 	if (c < 0x80)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "secretctl/b64.h"
+#include "secretctl/utf8.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -213,23 +214,10 @@ static unsigned col_of(const struct fs *s, size_t p)
 static size_t u8_char(const unsigned char *p, size_t n)
 {
 	uint32_t v;
-	size_t w, i;
+	size_t w = utf8_decode(p, n, &v);
 
-	if (p[0] < 0xC2 || p[0] > 0xF4)
-		return 0;
-	w = p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
-	if (n < w)
-		return 0;
-	v = p[0] & (w == 2 ? 0x1F : w == 3 ? 0x0F : 0x07);
-	for (i = 1; i < w; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3F);
-	}
-	if ((w == 3 && v < 0x800) || (w == 4 && (v < 0x10000 || v > 0x10FFFF)))
-		return 0;
-	if (v < 0xA0 || (v >= 0xD800 && v <= 0xDFFF) || v == 0x2028 || v == 0x2029 ||
-	    v == 0xFEFF || v == 0xFFFE || v == 0xFFFF)
+	if (!w || v < 0xA0 || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE ||
+	    v == 0xFFFF)
 		return 0;
 	return w;
 }
