@@ -683,6 +683,24 @@ static int meta_scalar(struct scan *s, const char *what, const char **v, size_t 
 	return 0;
 }
 
+/* The next field name of a metadata mapping into field (counted as
+ * covered), or "" at the mapping's end. */
+static int meta_field(struct scan *s, char field[16], yaml_mark_t *fm, const char *unknown)
+{
+	int rc = ev_next(s);
+
+	field[0] = '\0';
+	if (rc || s->ev.type == YAML_MAPPING_END_EVENT)
+		return rc;
+	*fm = s->ev.start_mark;
+	if (s->ev.type != YAML_SCALAR_EVENT || s->ev.data.scalar.length >= 16)
+		return fail_at(s, *fm, "%s", unknown);
+	memcpy(field, s->ev.data.scalar.value, s->ev.data.scalar.length + 1);
+	if (cover(s, to_byte(s, fm->index), to_byte(s, s->ev.end_mark.index)))
+		return s->e->code;
+	return 0;
+}
+
 static int meta_slot(struct scan *s)
 {
 	struct splice_doc *d = s->d;
@@ -706,17 +724,11 @@ static int meta_slot(struct scan *s)
 		char field[16];
 		yaml_mark_t fm;
 
-		rc = ev_next(s);
+		rc = meta_field(s, field, &fm, "metadata: unknown key slot field");
 		if (rc)
 			return rc;
-		if (s->ev.type == YAML_MAPPING_END_EVENT)
+		if (!field[0])
 			break;
-		fm = s->ev.start_mark;
-		if (s->ev.type != YAML_SCALAR_EVENT || s->ev.data.scalar.length >= sizeof field)
-			return fail_at(s, fm, "metadata: unknown key slot field");
-		memcpy(field, s->ev.data.scalar.value, s->ev.data.scalar.length + 1);
-		if (cover(s, to_byte(s, fm.index), to_byte(s, s->ev.end_mark.index)))
-			return s->e->code;
 		if (strcmp(field, "recipient") == 0 || strcmp(field, "passphrase") == 0 ||
 		    strcmp(field, "data_key") == 0) {
 			rc = meta_scalar(s, field, &v, &n);
@@ -765,17 +777,11 @@ static int meta_parse(struct scan *s, yaml_mark_t km)
 		char field[16];
 		yaml_mark_t fm;
 
-		rc = ev_next(s);
+		rc = meta_field(s, field, &fm, "metadata: unknown field");
 		if (rc)
 			return rc;
-		if (s->ev.type == YAML_MAPPING_END_EVENT)
+		if (!field[0])
 			break;
-		fm = s->ev.start_mark;
-		if (s->ev.type != YAML_SCALAR_EVENT || s->ev.data.scalar.length >= sizeof field)
-			return fail_at(s, fm, "metadata: unknown field");
-		memcpy(field, s->ev.data.scalar.value, s->ev.data.scalar.length + 1);
-		if (cover(s, to_byte(s, fm.index), to_byte(s, s->ev.end_mark.index)))
-			return s->e->code;
 		if (strcmp(field, "version") == 0) {
 			char *end;
 
