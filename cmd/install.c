@@ -366,6 +366,10 @@ int cmd_install(const struct cli_cmd *cmd, const struct cli_args *a, const char 
 	size_t len;
 	int rc, sudo = 0, verbose = a->opt[CLI_OPT_VERBOSE].count > 0;
 
+	/* install-write's command line has room for this many (and an ACL
+	 * with more entries is no longer a short list anyway) */
+	if (a->opt[OPT_SUDO].count && a->opt[OPT_READER].count > SUDO_MAX_READERS)
+		return cli_usage(cmd, "--sudo takes at most %d --reader options", SUDO_MAX_READERS);
 	/* neither -e nor -f (CLI_FORM_OPTIONAL): --mkdir alone, or a mistake */
 	if (!f->path)
 		return a->opt[OPT_MKDIR].count ? mkdir_only(cmd, a, me) : cli_usage(cmd, CLI_ONE_FORM);

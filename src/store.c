@@ -288,6 +288,7 @@ static int slot_copy(struct keyslot *to, const struct keyslot *from)
 	to->data_key = buf_memdup0(from->data_key, from->data_key_len);
 	if ((from->recipient && !to->recipient) || !to->data_key) {
 		slot_free(to);
+		memset(to, 0, sizeof *to); /* the caller frees the slot again */
 		return -1;
 	}
 	return 0;

@@ -36,8 +36,8 @@ int io_read_file(const char *path, size_t cap, struct buf *out, struct err *e);
 int io_read_file_secret(const char *path, size_t cap, struct secmem *out, struct err *e);
 
 /* Create path (relative to dir_fd, or AT_FDCWD) with O_CREAT|O_EXCL|
- * O_NOFOLLOW|O_CLOEXEC, write-only, with exactly mode from its first byte
- * (the umask does not narrow it): never an existing file, never through a
+ * O_NOFOLLOW|O_CLOEXEC, write-only, and then given exactly mode (fchmod:
+ * the umask does not narrow it; it is never wider before): never an existing file, never through a
  * symlink, a dangling one included. *fd is the open file. ERR_IO "cannot
  * create 'SHOWN': it already exists" (e->sub EEXIST) or with the reason;
  * shown names the file in messages (NULL: path). */

@@ -203,6 +203,11 @@ run sc install s.yaml -f app/other --dir d --owner no-such-user-x
 assert_rc 6 "an unknown --owner: exit 6"
 run sc install s.yaml -f app/other --dir d --format podman
 assert_rc 2 "--format without -e: exit 2"
+readers=(); for i in $(seq 26); do readers+=(--reader "$((1000 + i))"); done
+run sc install s.yaml -f app/other --dir d --sudo "${readers[@]}"
+assert_rc 2 "--sudo with 26 --reader: exit 2 (install-write takes 25; none is dropped silently)"
+assert_err "^secretctl: install: --sudo takes at most 25 --reader options" "... and says so"
+assert "... and runs nothing: no file" test ! -e d/other
 
 # ---- --mkdir into a temp parent: uid:root 2750 ----
 run sc install s.yaml -f app/other --dir "$T/new" --mkdir --owner nobody
