@@ -229,7 +229,8 @@ int cmd_podman(const struct cli_cmd *cmd, const struct cli_args *a, const char *
 				       why == PODMAN_WHY_EQUAL	  ? "unchanged"
 				       : why == PODMAN_WHY_MISSING ? "would create"
 								   : "would replace",
-				       podman_why_text(why))) {
+				       why == PODMAN_WHY_EQUAL && sh.on ? "reference and labels equal"
+									 : podman_why_text(why))) {
 				rc = cli_error(ERR_FAIL, "out of memory");
 				goto out;
 			}
