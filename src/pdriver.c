@@ -231,11 +231,34 @@ static int data_home(struct buf *out, struct err *e)
 	return buf_printf(out, "%s/.local/share", home) ? err_oom(e) : 0;
 }
 
+/* Is this root of the host, not uid 0 of a user namespace? Rootless
+ * podman runs its secret driver inside the user's namespace, as uid 0:
+ * there, the state is the user's. The initial namespace maps every uid to
+ * itself ("0 0 4294967295"). */
+static int host_root(void)
+{
+	char map[256];
+	unsigned long in, out, n;
+	FILE *f;
+	int host = 1;
+
+	if (geteuid() != 0)
+		return 0;
+	f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return 1;
+	if (!fgets(map, sizeof map, f) || sscanf(map, "%lu %lu %lu", &in, &out, &n) != 3 || in != 0 ||
+	    out != 0 || n != 4294967295ul)
+		host = 0;
+	fclose(f);
+	return host;
+}
+
 int pdriver_dir_path(struct buf *out, struct err *e)
 {
 	int rc;
 
-	if (geteuid() == 0)
+	if (host_root())
 		return buf_puts(out, PDRIVER_ROOT_DIR) ? err_oom(e) : 0;
 	if ((rc = data_home(out, e)))
 		return rc;

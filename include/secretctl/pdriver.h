@@ -51,7 +51,8 @@ int pdriver_ref_parse(const char *s, size_t len, struct pdriver_ref *out, struct
  * length says. */
 int pdriver_id_check(const char *id, struct err *e);
 
-/* The state directory: PDRIVER_ROOT_DIR for root, else
+/* The state directory: PDRIVER_ROOT_DIR for root (of the host: uid 0 in
+ * rootless podman's user namespace is the user), else
  * $XDG_DATA_HOME/secretctl/podman ($XDG_DATA_HOME when set and absolute,
  * else $HOME/.local/share, HOME from the environment or the password
  * database). Appended to out. */
