@@ -659,9 +659,11 @@ int podman_secret_put(const struct podman *p, const struct podman_secret *s,
 	argv[k++] = "create";
 	if (replace)
 		argv[k++] = "--replace";
+	/* named even for the file driver: containers.conf may make another
+	 * driver the default (secretctl(1), "The shell driver") */
+	argv[k++] = "--driver";
+	argv[k++] = s->ref ? "shell" : "file";
 	if (s->ref) {
-		argv[k++] = "--driver";
-		argv[k++] = "shell";
 		for (int i = 0; i < 4; i++) {
 			if (buf_printf(&opts[i], "%s=", ops[i]) ||
 			    podman_driver_cmd(s->driver_bin, ops[i], &opts[i])) {
