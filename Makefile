@@ -79,7 +79,7 @@ all: $(BIN) $(MAN)
 
 $(BUILD)/%.o: %.c $(wildcard include/secretctl/*.h) Makefile
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@

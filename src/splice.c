@@ -1,5 +1,5 @@
-/* splice: scanning a plaintext view or an encrypted store (DESIGN.md §2.1,
- * §2.2). libyaml gives the events and their marks; this file maps marks to
+/* splice: scanning a plaintext view or an encrypted store (docs/FORMAT.md,
+ * 3.1 to 3.4). libyaml gives the events and their marks; this file maps marks to
  * byte offsets, derives value regions from them, and finds the comments
  * that libyaml does not report. */
 #include "secretctl/splice.h"
@@ -486,7 +486,7 @@ static void span_fill(struct scan *s, size_t node, const yaml_event_t *ev, size_
 
 /* ---- regions ---- */
 
-/* §2.2 rule 1: right after the last indicator in [g0, g1), comments
+/* A region's start (FORMAT.md 3.1): right after the last indicator in [g0, g1), comments
  * skipped; g0 when there is none. */
 static size_t region_start(const struct scan *s, size_t g0, size_t g1)
 {

@@ -1,5 +1,5 @@
 /* splice: walking the node tree, and a value re-parsed in its context
- * (DESIGN.md §2.4, §2.5). */
+ * (docs/FORMAT.md, 7.1 and 7.2). */
 #include "secretctl/splice.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
-/* splice: the text side of store format v1 (DESIGN.md §2.1, §2.2): find
- * value regions and comments in a plaintext view; find tokens and the
- * metadata block in an encrypted store; the node tree PATHs walk; a value
- * resolved from its region in context (§2.5). No crypto here: store.c
+/* splice: the text side of the store format (docs/FORMAT.md, sections 3
+ * and 7): find value regions and comments in a plaintext view; find tokens
+ * and the metadata block in an encrypted store; the node tree PATHs walk
+ * (and yedit edits on); a value resolved from its region in context. No crypto here: store.c
  * encrypts and decrypts the byte ranges this module finds. */
 #ifndef SECRETCTL_SPLICE_H
 #define SECRETCTL_SPLICE_H
@@ -215,7 +215,7 @@ int splice_node_path(const struct splice_doc *d, size_t node, struct buf *out);
  * asked, so a scan copies no path per item. 0 or -1. */
 int splice_node_canonical(const struct splice_doc *d, size_t node, struct buf *out);
 
-/* The value of scalar node `node` (§2.5: chomping, escapes, folding,
+/* The value of scalar node `node` (FORMAT.md 7.2: chomping, escapes, folding,
  * !!binary decoded), given `text` (the text `d` was scanned from: a store
  * or a plaintext view) and the node's region in plaintext (for a plaintext
  * view: text + item.start). The region is parsed in its original context

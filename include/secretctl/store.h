@@ -1,4 +1,4 @@
-/* store: store format v1 (DESIGN.md §2): key slots, data key, tokens,
+/* store: the store format (docs/FORMAT.md): key slots, data key, tokens,
  * MAC; encryption of a plaintext view with stable tokens; decryption;
  * locked, atomic saves. Text work is splice's; crypto and files are here. */
 #ifndef SECRETCTL_STORE_H
@@ -53,7 +53,7 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
  * take its mode, without reading it: for a writer that replaces whatever
  * the file holds (edit --merge of a file git left conflicted). */
 int store_lock(struct store *s, const struct store_open *o, struct err *e);
-/* Open the data key with the key sources of §3. */
+/* Open the data key with the key sources (identity.h; secretctl(1), KEY SOURCES). */
 int store_unlock(struct store *s, const struct identity_opts *io, struct err *e);
 /* Check the MAC, then decrypt every token (checking every tag); the
  * plaintext view goes to out (nothing when any check fails). Records the tokens for

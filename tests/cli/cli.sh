@@ -92,7 +92,9 @@ elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	chmod 755 "$T"
 	mkfifo fifo2; chmod 666 fifo2
 	exec 3<>fifo2
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$SECRETCTL" set "$T/nostore.yaml" a/b < fifo2 2>/dev/null 3>&- &
+	# a copy nobody can run (the build tree may be in a 0700 directory)
+	other_user_bin || not_ok "cannot copy secretctl where nobody may run it"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$USECRETCTL" set "$T/nostore.yaml" a/b < fifo2 2>/dev/null 3>&- &
 	pid=$!
 	# A non-dumpable process's /proc files belong to root, not to its user.
 	# So do those of the forked shell before setpriv has switched to nobody,
@@ -105,11 +107,12 @@ elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 		running && [ "$(stat -c %U /proc/$pid/environ 2>/dev/null)" = root ] && break
 		sleep 0.1
 	done
-	running || echo "# $want_comm does not run as nobody: $(cat /proc/$pid/comm 2>&1)"
+	assert "secretctl runs as nobody (else the next check proves nothing)" running
 	owner=$(stat -c %U /proc/$pid/environ 2>&1)
 	assert "the process is not dumpable (PR_SET_DUMPABLE 0; its /proc/PID/environ: $owner)" [ "$owner" = root ]
 	exec 3>&-
 	wait $pid || true
+	other_user_bin_done
 else
 	skip "setpriv or user nobody missing"
 fi

@@ -195,7 +195,11 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 		# not root: a file of a third user is refused even when readable
 		cp "$P/key.txt" "$P/daemon.txt"; chown daemon "$P/daemon.txt"; chmod 644 "$P/daemon.txt"
 		chmod 711 "$T" "$P"
-		run runuser -u nobody -- "$SECRETCTL" keygen -y "$P/daemon.txt"
+		# the build tree may be out of nobody's reach (a clone in a 0700
+		# directory): a copy of the binary it can run
+		other_user_bin || not_ok "cannot copy secretctl where nobody may run it"
+		run runuser -u nobody -- "$USECRETCTL" keygen -y "$P/daemon.txt"
+		other_user_bin_done
 		chmod 700 "$T" "$P"
 		assert_rc 4 "not root: a file owned by another user (mode 0644) is refused (exit 4)"
 		assert_err "^secretctl: identity file '$P/daemon.txt' is owned by uid $(id -u daemon) \(daemon\), not by you \(uid $(id -u nobody)\) or root: use a copy of your own, mode 0600$" \
