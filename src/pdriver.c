@@ -95,9 +95,9 @@ static char *get_field(const char *s, size_t len, const char **why)
 		if (c == '%') {
 			int h = i + 2 < len ? unhex1(s[i + 1]) : -1;
 			int l = i + 2 < len ? unhex1(s[i + 2]) : -1;
-			int b = h << 4 | l;
+			int b = h < 0 || l < 0 ? 0 : h << 4 | l;
 			/* canonical: only bytes that must be escaped, never NUL */
-			if (h < 0 || l < 0 || b == 0 || raw_ok((unsigned char)b)) {
+			if (b == 0 || raw_ok((unsigned char)b)) {
 				*why = "a field has a malformed %-escape";
 				free(out);
 				return NULL;
