@@ -5,12 +5,14 @@
  * (podman-driver): nothing needs to run before a start. */
 #include <errno.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "secretctl/pdriver.h"
 #include "secretctl/podman.h"
+#include "secretctl/tty.h"
 #include "values.h"
 
 enum { OPT_LABEL, OPT_PODMAN, OPT_PREFIX, OPT_DRY_RUN, OPT_DRIVER, OPT_DRIVER_BIN };
@@ -35,19 +37,35 @@ static int realpath_dup(const char *what, const char *p, char **out)
 	return 0;
 }
 
-/* What every reference of the run shares: the store's absolute path, the
- * identities (-i, else $SECRETCTL_IDENTITY) as absolute paths, and the
- * driver binary (--driver-bin, else this one). */
-static int shell_setup(struct shell *sh, const char *store, const struct cli_args *a)
+/* secretctl as $PATH names it when that is this very program (same file):
+ * /usr/local/bin/secretctl outlives an upgrade that moves the file a
+ * symlink there points at, which /proc/self/exe names. 0 when none is. */
+static int path_name(char *out, size_t cap)
 {
-	const struct cli_optval *ids = &a->opt[CLI_OPT_IDENTITY];
-	const char *env = getenv("SECRETCTL_IDENTITY");
+	const char *p = getenv("PATH");
+	struct stat self, st;
+
+	if (!p || stat("/proc/self/exe", &self) != 0)
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, ":");
+		if (n && p[0] == '/' && (size_t)snprintf(out, cap, "%.*s/secretctl", (int)n, p) < cap &&
+		    stat(out, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino)
+			return 1;
+		p += n + (p[n] == ':');
+	}
+	return 0;
+}
+
+/* The driver binary podman will run: --driver-bin, else this program by
+ * its $PATH name, else by /proc/self/exe. Checked before anything else. */
+static int shell_bin(struct shell *sh, const struct cli_args *a)
+{
 	struct err e;
-	int rc;
 
 	if (a->opt[OPT_DRIVER_BIN].count) {
 		snprintf(sh->bin, sizeof sh->bin, "%s", a->opt[OPT_DRIVER_BIN].value);
-	} else {
+	} else if (!path_name(sh->bin, sizeof sh->bin)) {
 		ssize_t n = readlink("/proc/self/exe", sh->bin, sizeof sh->bin - 1);
 		if (n < 0)
 			return cli_error(ERR_IO, "cannot find this program's path (/proc/self/exe): %s; "
@@ -56,6 +74,21 @@ static int shell_setup(struct shell *sh, const char *store, const struct cli_arg
 	}
 	if (podman_driver_bin_check(sh->bin, &e))
 		return cli_fail(&e);
+	/* podman starts containers with no one to ask */
+	if (a->opt[CLI_OPT_PASSFILE].count)
+		return cli_usage(cli_find("podman"), "--driver shell records identity files, not a "
+				 "passphrase: give -i with an identity that has no passphrase");
+	return 0;
+}
+
+/* What every reference of the run shares: the store's absolute path and
+ * the identities (-i, else $SECRETCTL_IDENTITY) as absolute paths. */
+static int shell_setup(struct shell *sh, const char *store, const struct cli_args *a)
+{
+	const struct cli_optval *ids = &a->opt[CLI_OPT_IDENTITY];
+	const char *env = getenv("SECRETCTL_IDENTITY");
+	int rc;
+
 	if ((rc = realpath_dup("store", store, &sh->ref.store)))
 		return rc;
 	if (ids->count > PDRIVER_MAX_IDS)
@@ -78,6 +111,61 @@ static int shell_setup(struct shell *sh, const char *store, const struct cli_arg
 		free(copy);
 	}
 	return rc;
+}
+
+/* What the driver will do at a container start, done now: open the store
+ * with the recorded identities (none: the key sources of this
+ * environment) and no terminal. A reference that could never be looked
+ * up is not made. */
+static int shell_probe(const struct shell *sh)
+{
+	struct identity_opts io = { 0 };
+	struct store s = { 0 };
+	struct err e;
+	int rc;
+
+	io.files = (const char *const *)sh->ref.ids;
+	io.n_files = sh->ref.n_ids;
+	tty_forbid();
+	rc = store_load(sh->ref.store, NULL, &s, &e);
+	if (!rc)
+		rc = store_unlock(&s, &io, &e);
+	store_free(&s);
+	if (rc) {
+		err_wrap(&e, "--driver shell: the driver could not open the store at a container "
+			 "start (no terminal; %s)", sh->ref.n_ids ? "the identities given" :
+			 "the key sources of this environment, no -i");
+		return cli_fail(&e);
+	}
+	return 0;
+}
+
+/* Mark the existing shell-driver secrets whose driver has no reference,
+ * or another one, for their ID (a state directory lost or restored):
+ * they are made again. */
+static void shell_entries(const struct shell *sh, struct podman_existing *cur, size_t n)
+{
+	struct buf dir = { 0 }, line = { 0 };
+	struct err e;
+	int fd = -1;
+
+	if (pdriver_dir_open(0, &fd, &dir, &e))
+		fd = -1;
+	for (size_t i = 0; i < n; i++) {
+		struct pdriver_ref r = { 0 };
+
+		if (!cur[i].exists || strcmp(cur[i].driver, "shell") != 0)
+			continue;
+		line.len = 0;
+		cur[i].entry_lost = fd < 0 || pdriver_entry_get(fd, dir.p, cur[i].id, &r, &e) ||
+				    pdriver_ref_format(&r, &line, &e) || line.len != sh->lines[i].len ||
+				    memcmp(line.p, sh->lines[i].p, line.len) != 0;
+		pdriver_ref_free(&r);
+	}
+	if (fd >= 0)
+		close(fd);
+	buf_free(&dir);
+	buf_free(&line);
 }
 
 const struct cli_opt cmd_podman_opts[] = {
@@ -132,10 +220,12 @@ int cmd_podman(const struct cli_cmd *cmd, const struct cli_args *a, const char *
 		else if (podman_labels_add(&labels, kv, strlen(kv), &e))
 			rc = cli_usage(cmd, "%s", e.msg);
 	}
+	if (!rc && sh.on)
+		rc = shell_bin(&sh, a);
 	if (!rc)
 		rc = cli_values_open(&v, store, f, a);
-	if (!rc && sh.on)
-		rc = shell_setup(&sh, store, a);
+	if (!rc && sh.on && !(rc = shell_setup(&sh, store, a)))
+		rc = shell_probe(&sh);
 	if (rc)
 		goto out;
 	if (name) {
@@ -205,6 +295,8 @@ int cmd_podman(const struct cli_cmd *cmd, const struct cli_args *a, const char *
 		rc = cli_fail(&e);
 		goto out;
 	}
+	if (sh.on)
+		shell_entries(&sh, cur, v.n);
 	for (size_t i = 0; i < v.n; i++) {
 		struct podman_secret sec = { names[i], v.v[i].value, v.v[i].value_len, digests[i],
 					     &labels, NULL, NULL };

@@ -51,7 +51,8 @@ static int do_list(void)
 
 static int do_store(const char *id)
 {
-	struct buf in = { 0 }, dir = { 0 };
+	struct buf dir = { 0 };
+	struct secmem in = { 0 }; /* it may be a value given by mistake */
 	struct pdriver_ref r = { 0 };
 	struct stat st;
 	struct err e;
@@ -59,13 +60,12 @@ static int do_store(const char *id)
 
 	if ((rc = pdriver_id_check(id, &e)))
 		goto out;
-	/* one byte more than a reference may have: a longer input is refused
-	 * whole, unread past that */
-	rc = io_read_fd(0, "standard input", PDRIVER_REF_MAX, &in, &e);
+	/* a longer input than a reference may be is refused whole */
+	rc = io_read_fd_secret(0, "standard input", PDRIVER_REF_MAX, &in, &e);
 	if (rc == ERR_INPUT)
 		rc = err_set(&e, ERR_INPUT, "the secret data is not a secretctl reference: it is "
 			     "longer than a reference can be");
-	if (!rc && (rc = pdriver_ref_parse(in.p, in.len, &r, &e)) != 0) {
+	if (!rc && (rc = pdriver_ref_parse((const char *)in.p, in.len, &r, &e)) != 0) {
 		char why[ERR_MSG_MAX];
 		snprintf(why, sizeof why, "%s", e.msg);
 		err_set(&e, ERR_INPUT, "%s; a shell-driver secret of secretctl holds a reference "
@@ -76,15 +76,12 @@ static int do_store(const char *id)
 	if (!rc)
 		rc = pdriver_dir_open(1, &fd, &dir, &e);
 	if (!rc)
-		rc = pdriver_entry_put(fd, dir.p, id, in.p, in.len, &e);
+		rc = pdriver_entry_put(fd, dir.p, id, (const char *)in.p, in.len, &e);
 out:
 	if (fd >= 0)
 		close(fd);
 	pdriver_ref_free(&r);
-	/* the input may be a value given by mistake: wiped */
-	if (in.p)
-		memset(in.p, 0, in.len);
-	buf_free(&in);
+	secmem_free(&in);
 	buf_free(&dir);
 	return rc ? fail("store", id, &e) : 0;
 }

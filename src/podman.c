@@ -553,6 +553,8 @@ const char *podman_why_text(enum podman_why w)
 		return "no digest label: not made by secretctl";
 	case PODMAN_WHY_REF:
 		return "reference label differs";
+	case PODMAN_WHY_ENTRY:
+		return "the driver has lost its reference";
 	case PODMAN_WHY_DIGEST:
 		return "digest label differs";
 	case PODMAN_WHY_LABELS:
@@ -588,6 +590,8 @@ enum podman_why podman_secret_compare(const struct podman_secret *s,
 		d = podman_labels_get(&cur->labels, PODMAN_REF_LABEL);
 		if (!d || strlen(d) != strcspn(s->ref, "\n") || memcmp(d, s->ref, strlen(d)) != 0)
 			return PODMAN_WHY_REF;
+		if (cur->entry_lost)
+			return PODMAN_WHY_ENTRY;
 	} else {
 		if (cur->driver[0] && strcmp(cur->driver, "file") != 0)
 			return PODMAN_WHY_DRIVER;

@@ -110,6 +110,8 @@ struct podman_existing {
 	char driver[32];   /* "file", "shell", ... */
 	char *lookup_opt;  /* the driver's "lookup" option (NULL: none) */
 	struct podman_labels labels;
+	int entry_lost;    /* shell driver: the driver has no (or another)
+			    * reference for its ID (set by the caller) */
 };
 void podman_existing_free(struct podman_existing *x);
 
@@ -159,6 +161,7 @@ enum podman_why {
 	PODMAN_WHY_DRIVER,    /* another driver, or another driver command */
 	PODMAN_WHY_NO_DIGEST, /* exists without the digest label */
 	PODMAN_WHY_REF,       /* shell driver: the reference label differs */
+	PODMAN_WHY_ENTRY,     /* shell driver: the driver's reference file is gone */
 	PODMAN_WHY_DIGEST,    /* the digest label differs: another value */
 	PODMAN_WHY_LABELS,    /* same digest, the --label set differs */
 	PODMAN_WHY_EQUAL,     /* nothing to do */

@@ -98,6 +98,25 @@ assert_err "^secretctl: ${P}_file: unchanged \(id $id1\)$" "the same reference a
 run sc podman "$STORE" --driver shell -f pod/file "${P}_file" --dry-run
 assert_rc 0 "--dry-run: nothing to change"
 assert_out "^${P}_file: unchanged \(reference and labels equal\)$" "--dry-run says unchanged (reference and labels equal)"
+# the driver's state lost (a home restored from elsewhere): the label still
+# matches, but the secret is made again
+mv "$STATE/$id1" "$T/entry.saved"
+run sc podman "$STORE" --driver shell -f pod/file "${P}_file" --dry-run
+assert_rc 9 "the driver's entry gone: --dry-run says something would change (exit 9)"
+assert_out "^${P}_file: would replace \(the driver has lost its reference\)$" "...would replace: the driver has lost its reference"
+run sc podman "$STORE" --driver shell -f pod/file "${P}_file" -v
+id1=$(id_of "${P}_file")
+if [ "$RC" = 0 ] && [ -f "$STATE/$id1" ] && cmp -s "$STATE/$id1" "$T/entry.saved"; then
+	ok "...and the run makes the secret again, with its entry"
+else not_ok "entry lost, re-run (exit $RC)"; diag <"$T/err"; fi
+# the driver is named as $PATH finds it when that is this program (a
+# symlink outlives an upgrade that moves the file it points at)
+mkdir -p "$T/pbin" && ln -sf "$SECRETCTL_REAL" "$T/pbin/secretctl"
+run env PATH="$T/pbin:$PATH" "$SECRETCTL_REAL" podman "$STORE" --driver shell -f pod/file "${P}_pathname"
+lk=$(podman secret inspect --format '{{.Spec.Driver.Options.lookup}}' "${P}_pathname" 2>&1)
+if [ "$RC" = 0 ] && [ "$lk" = "$T/pbin/secretctl podman-driver lookup" ]; then
+	ok "the driver command names secretctl as \$PATH finds it ($T/pbin/secretctl, a symlink)"
+else not_ok "driver path (exit $RC): '$lk'"; diag <"$T/err"; fi
 for a in "-f pod/bin ${P}_bin" "-f pod/big ${P}_big" "-e pod/scalar ${P}_scalar" "-e pod/env"; do
 	run sc podman "$STORE" --driver shell $a
 	assert_rc 0 "--driver shell $a"
@@ -217,7 +236,18 @@ assert_rc 0 "the store back: the same secret works again"
 # no identity recorded, no terminal, a keyring bus that never answers:
 # lookup gives up within the keyring's 2 s, the container does not start
 unset SECRETCTL_IDENTITY
+# (first: with no identity in podman's environment, the one -i recorded
+# opens the store)
 sc podman "$STORE" --driver shell -f pod/gone "${P}_noid" -i id.txt >/dev/null
+run ctr "${P}_noid" -- "f:/run/secrets/${P}_noid"
+if [ "$RC" = 0 ] && [ "$(cat "$T/out")" = "f:/run/secrets/${P}_noid=$(sc extract "$STORE" -f pod/gone -i id.txt | hex)" ]; then
+	ok "no \$SECRETCTL_IDENTITY where podman runs: the identity -i recorded opens the store"
+else not_ok "recorded identity (exit $RC)"; diag <"$T/err"; fi
+# what the driver could never open is not made: a passphrase, or no key
+# source at all in this environment
+run sc podman "$STORE" --driver shell -f pod/gone "${P}_pp" --passphrase-file id.txt
+assert_rc 2 "--driver shell --passphrase-file: exit 2 (podman starts containers with no one to ask)"
+assert_err "^secretctl: podman: --driver shell records identity files, not a passphrase: give -i with an identity that has no passphrase$" "...and says to give -i"
 python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5)
@@ -246,6 +276,14 @@ if command -v age >/dev/null; then
 	if [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -q "passphrase-protected and there is no terminal to ask on" "$T/err"; then
 		ok "on a terminal, a passphrase-protected identity is refused, never asked for"
 	else not_ok "driver on a terminal (exit $RC)"; diag <"$T/err"; fi
+	# so podman --driver shell -i with it is refused at create, though its
+	# own run could ask (it does the driver's lookup first, with no terminal)
+	run timeout 20 python3 "$TOP/tests/cli/ptyrun.py" -t 15 'assphrase' 'pw' -- \
+		"$SECRETCTL" podman "$STORE" --driver shell -f pod/gone "${P}_ppid" -i "$T/id.age"
+	if [ "$RC" = 4 ] && grep -q "driver could not open the store at a container start (no terminal; the identities given)" "$T/out" "$T/err" &&
+		[ -z "$(id_of "${P}_ppid")" ]; then
+		ok "podman --driver shell -i PASSPHRASE-PROTECTED: refused (exit 4) before podman runs, says why"
+	else not_ok "create with a passphrase-protected identity (exit $RC)"; diag <"$T/out"; diag <"$T/err"; fi
 else
 	skip "age is not installed (passphrase-protected identity)"
 fi
@@ -275,7 +313,7 @@ bad_ref() { # DESC REF WHY
 bad_ref "store: a relative store path is refused" "secretctl-ref/1 s.yaml f pod/x" "its store is not an absolute path"
 bad_ref "store: an unknown form is refused" "secretctl-ref/1 /a.yaml x pod/x" "its form is neither f nor e"
 bad_ref "store: a missing PATH is refused" "secretctl-ref/1 /s.yaml f" "it has fewer than three fields"
-bad_ref "store: a raw space in a field is refused" "secretctl-ref/1 /a b.yaml f pod/x" "its form is neither"
+bad_ref "store: a raw space splits a field (the form is then 'b.yaml'), so it is refused" "secretctl-ref/1 /a b.yaml f pod/x" "its form is neither"
 bad_ref "store: a non-canonical escape (%41 for A) is refused" "secretctl-ref/1 /%41.yaml f pod/x" "a field has a malformed %-escape"
 bad_ref "store: a %00 is refused" "secretctl-ref/1 /a%00.yaml f pod/x" "a field has a malformed %-escape"
 bad_ref "store: an empty field (two spaces) is refused" "secretctl-ref/1 /a.yaml  f pod/x" "it has an empty field"
