@@ -166,6 +166,7 @@ CLI_COMMAND(keygen);
 CLI_COMMAND(keyring);
 CLI_COMMAND(ls);
 CLI_COMMAND(podman);
+CLI_COMMAND(podman_driver);
 CLI_COMMAND(recipients);
 CLI_COMMAND(rotate);
 CLI_COMMAND(set);

@@ -355,7 +355,36 @@ void podman_labels_free(struct podman_labels *l)
 void podman_existing_free(struct podman_existing *x)
 {
 	podman_labels_free(&x->labels);
+	free(x->lookup_opt);
 	memset(x, 0, sizeof *x);
+}
+
+/* ---- the shell driver ---- */
+
+int podman_driver_bin_check(const char *path, struct err *e)
+{
+	size_t n = strlen(path);
+
+	if (path[0] != '/')
+		return err_set(e, ERR_USAGE, "the driver program '%s' is not an absolute path", path);
+	if (n > 1024)
+		return err_set(e, ERR_USAGE, "the driver program's path is %zu bytes; at most 1024", n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		char what[16];
+		if (!is_alnum(c) && !strchr("/._+@-", c))
+			return err_set(e, ERR_USAGE,
+				       "the driver program '%s' has %s, which podman's --driver-opts "
+				       "or /bin/sh -c would split or change; give --driver-bin a path "
+				       "of [A-Za-z0-9/._+@-] only (a symlink will do)",
+				       path, char_what(what, c));
+	}
+	return 0;
+}
+
+int podman_driver_cmd(const char *bin, const char *op, struct buf *out)
+{
+	return buf_printf(out, "%s podman-driver %s", bin, op);
 }
 
 /* ---- existing secrets ---- */
@@ -373,16 +402,20 @@ static int unhex(char *s, size_t len, size_t *out_len)
 	return 0;
 }
 
-/* One line of the inspect format below: ID HEXNAME [HEXKEY=HEXVALUE]... */
+/* One line of the inspect format below: ID HEXNAME xHEXDRIVER xHEXLOOKUP
+ * [HEXKEY=HEXVALUE]... */
 static int parse_line(char *line, const char *const *names, size_t n, struct podman_existing *out,
 		      struct err *e)
 {
 	char *save = NULL, *id = strtok_r(line, " ", &save), *hname = strtok_r(NULL, " ", &save);
+	char *hdriver = strtok_r(NULL, " ", &save), *hlookup = strtok_r(NULL, " ", &save);
 	struct podman_existing *x = NULL;
-	size_t nlen;
+	size_t nlen, dlen, llen;
 	char *tok;
 
-	if (!id || !hname || unhex(hname, strlen(hname), &nlen))
+	if (!id || !hname || unhex(hname, strlen(hname), &nlen) || !hdriver || *hdriver++ != 'x' ||
+	    unhex(hdriver, strlen(hdriver), &dlen) || !hlookup || *hlookup++ != 'x' ||
+	    unhex(hlookup, strlen(hlookup), &llen))
 		return err_set(e, ERR_EXTERNAL, "cannot read podman secret inspect's output");
 	for (size_t i = 0; i < n; i++)
 		if (!out[i].exists && strlen(names[i]) == nlen && memcmp(names[i], hname, nlen) == 0)
@@ -391,6 +424,9 @@ static int parse_line(char *line, const char *const *names, size_t n, struct pod
 		return 0;
 	x->exists = 1;
 	snprintf(x->id, sizeof x->id, "%s", id);
+	snprintf(x->driver, sizeof x->driver, "%s", hdriver);
+	if (llen && !(x->lookup_opt = strdup(hlookup)))
+		return err_oom(e);
 	while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
 		char *eq = strchr(tok, '=');
 		size_t kl, vl;
@@ -415,6 +451,8 @@ int podman_lookup(const struct podman *p, const char *const *names, size_t n,
 	/* Hex keeps any byte a newer podman allows in a name or label
 	 * unambiguous; the name is compared, since inspect also matches IDs. */
 	static const char fmt[] = "{{.ID}} {{printf \"%x\" .Spec.Name}}"
+				  " x{{printf \"%x\" .Spec.Driver.Name}}"
+				  " x{{printf \"%x\" (index .Spec.Driver.Options \"lookup\")}}"
 				  "{{range $k, $v := .Spec.Labels}} {{printf \"%x\" $k}}="
 				  "{{printf \"%x\" $v}}{{end}}";
 	const char **argv = calloc(n + 7, sizeof *argv);
@@ -469,6 +507,9 @@ const char *podman_action_name(enum podman_action a)
 		return "replaced";
 	case PODMAN_RECREATED:
 		return "replaced (removed, then created: podman < 4.7 has no --replace)";
+	case PODMAN_RECREATED_DRIVER:
+		return "replaced (removed, then created: never create --replace across or with "
+		       "the shell driver)";
 	}
 	return "?";
 }
@@ -487,7 +528,11 @@ static int want_labels(const struct podman_secret *s, struct podman_labels *l, s
 			     : podman_labels_add(l, kv.p, kv.len, e);
 	}
 	kv.len = 0;
-	if (!rc)
+	if (!rc && s->ref)
+		rc = buf_printf(&kv, "%s=%.*s", PODMAN_REF_LABEL, (int)strcspn(s->ref, "\n"), s->ref)
+			     ? err_oom(e)
+			     : podman_labels_add(l, kv.p, kv.len, e);
+	else if (!rc)
 		rc = buf_printf(&kv, "%s=%s", PODMAN_DIGEST_LABEL, s->digest)
 			     ? err_oom(e)
 			     : podman_labels_add(l, kv.p, kv.len, e);
@@ -502,8 +547,14 @@ const char *podman_why_text(enum podman_why w)
 	switch (w) {
 	case PODMAN_WHY_MISSING:
 		return "no such secret";
+	case PODMAN_WHY_DRIVER:
+		return "another secret driver or driver command";
 	case PODMAN_WHY_NO_DIGEST:
 		return "no digest label: not made by secretctl";
+	case PODMAN_WHY_REF:
+		return "reference label differs";
+	case PODMAN_WHY_ENTRY:
+		return "the driver has lost its reference";
 	case PODMAN_WHY_DIGEST:
 		return "digest label differs";
 	case PODMAN_WHY_LABELS:
@@ -524,12 +575,33 @@ enum podman_why podman_secret_compare(const struct podman_secret *s,
 
 	if (!cur->exists)
 		return PODMAN_WHY_MISSING;
-	d = podman_labels_get(&cur->labels, PODMAN_DIGEST_LABEL);
-	if (!d)
-		return PODMAN_WHY_NO_DIGEST;
-	if (strlen(d) != PODMAN_DIGEST_HEX_LEN - 1 ||
-	    sodium_memcmp(d, s->digest, PODMAN_DIGEST_HEX_LEN - 1) != 0)
-		return PODMAN_WHY_DIGEST;
+	if (s->ref) {
+		struct buf cmd = { 0 };
+		int same_cmd;
+
+		if (strcmp(cur->driver, "shell") != 0)
+			return PODMAN_WHY_DRIVER;
+		if (podman_driver_cmd(s->driver_bin, "lookup", &cmd))
+			return PODMAN_WHY_DRIVER; /* out of memory: not known equal */
+		same_cmd = cur->lookup_opt && strcmp(cur->lookup_opt, cmd.p) == 0;
+		buf_free(&cmd);
+		if (!same_cmd)
+			return PODMAN_WHY_DRIVER;
+		d = podman_labels_get(&cur->labels, PODMAN_REF_LABEL);
+		if (!d || strlen(d) != strcspn(s->ref, "\n") || memcmp(d, s->ref, strlen(d)) != 0)
+			return PODMAN_WHY_REF;
+		if (cur->entry_lost)
+			return PODMAN_WHY_ENTRY;
+	} else {
+		if (cur->driver[0] && strcmp(cur->driver, "file") != 0)
+			return PODMAN_WHY_DRIVER;
+		d = podman_labels_get(&cur->labels, PODMAN_DIGEST_LABEL);
+		if (!d)
+			return PODMAN_WHY_NO_DIGEST;
+		if (strlen(d) != PODMAN_DIGEST_HEX_LEN - 1 ||
+		    sodium_memcmp(d, s->digest, PODMAN_DIGEST_HEX_LEN - 1) != 0)
+			return PODMAN_WHY_DIGEST;
+	}
 	if (want_labels(s, &want, &e))
 		return PODMAN_WHY_LABELS; /* out of memory: not known equal */
 	same = podman_labels_equal(&want, &cur->labels);
@@ -563,7 +635,13 @@ int podman_secret_put(const struct podman *p, const struct podman_secret *s,
 	struct podman_result r;
 	const char **argv;
 	size_t k = 0;
-	int replace = cur->exists && podman_has_replace(&p->version), rc;
+	/* create --replace only from file driver to file driver: podman 4.x
+	 * deletes the old data through the new driver (containers/podman#27130) */
+	int replace = cur->exists && podman_has_replace(&p->version) && !s->ref &&
+		      (!cur->driver[0] || strcmp(cur->driver, "file") == 0);
+	struct buf opts[4] = { { 0 } };
+	static const char *const ops[4] = { "list", "lookup", "store", "delete" };
+	int rc;
 
 	id[0] = '\0';
 	if (podman_secret_current(s, cur)) {
@@ -573,7 +651,7 @@ int podman_secret_put(const struct podman *p, const struct podman_secret *s,
 	}
 	if (want_labels(s, &want, e))
 		return e->code;
-	argv = calloc(2 * want.n + 9, sizeof *argv);
+	argv = calloc(2 * want.n + 19, sizeof *argv);
 	if (!argv) {
 		podman_labels_free(&want);
 		return err_oom(e);
@@ -585,6 +663,21 @@ int podman_secret_put(const struct podman *p, const struct podman_secret *s,
 	argv[k++] = "create";
 	if (replace)
 		argv[k++] = "--replace";
+	/* named even for the file driver: containers.conf may make another
+	 * driver the default (secretctl(1), "The shell driver") */
+	argv[k++] = "--driver";
+	argv[k++] = s->ref ? "shell" : "file";
+	if (s->ref) {
+		for (int i = 0; i < 4; i++) {
+			if (buf_printf(&opts[i], "%s=", ops[i]) ||
+			    podman_driver_cmd(s->driver_bin, ops[i], &opts[i])) {
+				rc = err_oom(e);
+				goto out;
+			}
+			argv[k++] = "--driver-opts";
+			argv[k++] = opts[i].p;
+		}
+	}
 	{
 		struct buf *kv = calloc(want.n ? want.n : 1, sizeof *kv);
 		if (!kv) {
@@ -619,10 +712,16 @@ int podman_secret_put(const struct podman *p, const struct podman_secret *s,
 		while (n && (r.out.p[n - 1] == '\n' || r.out.p[n - 1] == ' '))
 			n--;
 		snprintf(id, 80, "%.*s", (int)(n > 79 ? 79 : n), r.out.p);
-		*done = !cur->exists ? PODMAN_CREATED : replace ? PODMAN_REPLACED : PODMAN_RECREATED;
+		*done = !cur->exists ? PODMAN_CREATED
+			: replace    ? PODMAN_REPLACED
+			: s->ref || (cur->driver[0] && strcmp(cur->driver, "file") != 0)
+				? PODMAN_RECREATED_DRIVER
+				: PODMAN_RECREATED;
 	}
 	podman_result_free(&r);
 out:
+	for (int i = 0; i < 4; i++)
+		buf_free(&opts[i]);
 	free(argv);
 	podman_labels_free(&want);
 	return rc;

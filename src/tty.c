@@ -23,8 +23,19 @@ static void tty_on_signal(int sig)
 	tty_caught = sig;
 }
 
+static int tty_forbidden;
+
+void tty_forbid(void)
+{
+	tty_forbidden = 1;
+}
+
 static int tty_open(void)
 {
+	if (tty_forbidden) {
+		errno = ENXIO;
+		return -1;
+	}
 	return open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 }
 

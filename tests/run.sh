@@ -199,7 +199,7 @@ fi
 # The jobs, one per line, the longest first. Scripts that add users
 # (useradd locks /etc/passwd), share /etc/secrets (and may rmdir it) or
 # podman's storage run one after another in one job.
-SERIAL=" cli/install cli/install_crash cli/install_reader cli/install_sudo cli/podman cli/podman_rootless cli/readme "
+SERIAL=" cli/install cli/install_crash cli/install_reader cli/install_sudo cli/podman cli/podman_driver cli/podman_rootless cli/readme "
 FIRST=" cli/store_tamper cli/completion cli/crash cli/keyring cli/store_suite cli/splice_fast unit/test_yedit "
 serial=""; first=""; rest=""
 for i in $items; do

@@ -6,7 +6,7 @@ set -g __secretctl_commands completion decrypt edit encrypt extract git-merge in
 # options that take a value, for finding positional arguments
 set -g __secretctl_argopts -e --env -f --file --format --name -i --identity --passphrase-file \
     -o --output -r --recipient -R --recipients-file --work-factor --from --value-file \
-    --dir --owner --group --mode --reader -l --label --podman --prefix --depth -y --public --uid
+    --dir --owner --group --mode --reader -l --label --podman --driver --driver-bin --prefix --depth -y --public --uid
 
 # The positional arguments after the command, before the current token.
 function __secretctl_positionals
@@ -240,6 +240,8 @@ complete -c secretctl -n '__secretctl_using ls' -l depth -x -d 'cut paths N segm
 complete -c secretctl -n '__secretctl_using podman' -s l -l label -x -d 'add a label to every secret (repeatable)'
 complete -c secretctl -n '__secretctl_using podman' -l podman -x -a '(__fish_complete_command)' -d 'the podman to run'
 complete -c secretctl -n '__secretctl_using podman' -l prefix -x -d 'start every secret name with this'
+complete -c secretctl -n '__secretctl_using podman' -l driver -x -a 'file shell' -d 'secret driver (shell: podman keeps a reference)'
+complete -c secretctl -n '__secretctl_using podman' -l driver-bin -r -d 'the secretctl podman runs as driver'
 complete -c secretctl -n '__secretctl_using podman' -l dry-run -d 'say what would change, change nothing'
 complete -c secretctl -n '__secretctl_using recipients' -l no-rotate -d 'rm: keep the data key'
 complete -c secretctl -n '__secretctl_using set' -l value-file -r -F -d 'read the value from FILE, not stdin'

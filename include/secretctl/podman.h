@@ -15,6 +15,8 @@
  * exclusive). */
 #define PODMAN_VALUE_MAX 511999u
 #define PODMAN_DIGEST_LABEL "secretctl.digest"
+/* A shell-driver secret's label: its reference (pdriver.h), without "\n". */
+#define PODMAN_REF_LABEL "secretctl.ref"
 /* 32-byte keyed BLAKE2b, hex, NUL */
 #define PODMAN_DIGEST_HEX_LEN 65
 /* Captured stdout/stderr of one podman run is cut here. */
@@ -105,7 +107,11 @@ void podman_labels_free(struct podman_labels *l);
 struct podman_existing {
 	int exists;
 	char id[80];
+	char driver[32];   /* "file", "shell", ... */
+	char *lookup_opt;  /* the driver's "lookup" option (NULL: none) */
 	struct podman_labels labels;
+	int entry_lost;    /* shell driver: the driver has no (or another)
+			    * reference for its ID (set by the caller) */
 };
 void podman_existing_free(struct podman_existing *x);
 
@@ -115,21 +121,36 @@ void podman_existing_free(struct podman_existing *x);
 int podman_lookup(const struct podman *p, const char *const *names, size_t n,
 		  struct podman_existing *out, struct err *e);
 
-/* One secret to put in place. labels are the user's (the digest label is
- * added here). */
+/* One secret to put in place. labels are the user's (the digest label, or
+ * the reference label, is added here). */
 struct podman_secret {
 	const char *name;
 	const unsigned char *value;
 	size_t len;
-	const char *digest; /* podman_digest() of value */
+	const char *digest; /* podman_digest() of value (file driver) */
 	const struct podman_labels *labels;
+	/* shell driver: the reference line (value and len are it) and the
+	 * secretctl binary podman runs as the driver */
+	const char *ref;
+	const char *driver_bin;
 };
+
+/* Can path be the secretctl binary in podman's --driver-opts? Those are
+ * split at ',' (and read as CSV when they hold a second '='), then run by
+ * /bin/sh -c: an absolute path of [A-Za-z0-9/._+@-] only. 0 or ERR_USAGE. */
+int podman_driver_bin_check(const char *path, struct err *e);
+/* The driver command podman runs for op (list, lookup, store, delete):
+ * "BIN podman-driver OP", appended to out. */
+int podman_driver_cmd(const char *bin, const char *op, struct buf *out);
 
 enum podman_action {
 	PODMAN_UNCHANGED, /* digest and labels already match: nothing run */
 	PODMAN_CREATED,   /* did not exist */
 	PODMAN_REPLACED,  /* create --replace (podman >= 4.7) */
 	PODMAN_RECREATED, /* rm, then create (older podman) */
+	/* rm, then create: a shell-driver secret, or a secret of another
+	 * driver (create --replace deletes through the new driver) */
+	PODMAN_RECREATED_DRIVER,
 };
 const char *podman_action_name(enum podman_action a);
 
@@ -137,7 +158,10 @@ const char *podman_action_name(enum podman_action a);
  * first. */
 enum podman_why {
 	PODMAN_WHY_MISSING,   /* no such secret */
+	PODMAN_WHY_DRIVER,    /* another driver, or another driver command */
 	PODMAN_WHY_NO_DIGEST, /* exists without the digest label */
+	PODMAN_WHY_REF,       /* shell driver: the reference label differs */
+	PODMAN_WHY_ENTRY,     /* shell driver: the driver's reference file is gone */
 	PODMAN_WHY_DIGEST,    /* the digest label differs: another value */
 	PODMAN_WHY_LABELS,    /* same digest, the --label set differs */
 	PODMAN_WHY_EQUAL,     /* nothing to do */

@@ -10,6 +10,11 @@
 /* Longest passphrase read from a terminal (longer: ERR_INPUT). */
 #define TTY_PASSPHRASE_MAX 4096
 
+/* From now on, act as if there were no terminal: for a process that a
+ * program runs in the background (podman's secret driver), where a prompt
+ * on the user's terminal would hang that program. */
+void tty_forbid(void);
+
 /* 1 when /dev/tty can be opened (there is a controlling terminal), else 0. */
 int tty_available(void);
 

@@ -29,7 +29,7 @@ fi
 render secretctl.1
 
 # coverage: every command, every long option, every exit code, every variable
-COMMANDS="$(sc --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }') install-write"
+COMMANDS="$(sc --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }') install-write podman-driver"
 miss=""
 for c in $COMMANDS; do grep -qE "^       $c( |$)" page.txt || miss="$miss $c"; done
 assert "every command has an entry${miss:+ (missing:$miss)}" [ -z "$miss" ]

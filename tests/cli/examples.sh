@@ -16,11 +16,13 @@
 # /etc, which other tests share. The user units run as that user with
 # rootless podman; the system unit as root. Quadlet itself needs podman
 # >= 4.4: a .container's [Container] keys become the podman run options
-# quadlet makes of them (any other key fails the test).
+# quadlet makes of them (any other key fails the test); then, at the end,
+# Debian 13's real quadlet generates each .container's service, and its
+# podman run line runs with file-driver and with shell-driver secrets.
 [ "$(id -u)" = 0 ] && [ -z "${SCT_IN_NS:-}" ] && unshare -m --propagation private true 2>/dev/null &&
 	exec env SCT_IN_NS=1 unshare -m --propagation private bash "$0" "$@"
 . "$(dirname "$0")/lib.sh"
-need podman runc cc setpriv setsid newuidmap od
+need podman runc cc setpriv setsid newuidmap od systemd-analyze
 [ "$(id -u)" = 0 ] || { skip "needs root (a private /etc and a test user)"; exit 0; }
 [ -n "${SCT_IN_NS:-}" ] || { skip "cannot make a private mount namespace (unshare -m)"; exit 0; }
 
@@ -155,7 +157,7 @@ model() {
 		-f | --file) form=f path=$1; shift ;;
 		--dir) dir=$1; shift ;;
 		--prefix) prefix=$1; shift ;;
-		--format | --owner | --group | --mode | --reader | -l | --label | --podman | -i | --identity) shift ;;
+		--format | --owner | --group | --mode | --reader | -l | --label | --podman | -i | --identity | --driver | --driver-bin) shift ;;
 		-*) ;;
 		*) if [ -z "$store" ]; then store=$w; else name=$w; fi ;;
 		esac
@@ -389,4 +391,77 @@ for f in "${!WANT_FILE[@]}"; do want_args+=("f:$f"); done
 run as_user podman run --rm "${PODMAN_RUN[@]}" "${args[@]}" --rootfs "$H/rootfs" /readsecret E: "${want_args[@]}"
 assert_rc 0 "man page: the container starts"
 check_container "man page"
+
+# ---- quadlet for real: every examples/quadlet/*.container ----
+# Debian 12's podman 4.3 has no quadlet; the generator of Debian 13's
+# podman 5.4 runs here (quadlet_fetch). For each .container: the service
+# quadlet -dryrun -user makes, systemd-analyze --user verify on it, and its
+# ExecStart= podman run line run with podman 4.3, once with file-driver
+# secrets and once with shell-driver secrets (secretctl podman --driver
+# shell, no ExecStartPre= needed). Of quadlet's flags only these are
+# dropped: --cgroups=split (it needs a systemd-managed cgroup, and no
+# systemd runs here: "could not find cgroup mount") and -d (detached: the
+# test reads the container's output). The image becomes --rootfs, and the
+# runtime flags every container here needs are added (PODMAN_RUN).
+if ! quadlet_fetch; then
+	skip "quadlet: $QUADLET_WHY"
+else
+	CUR_HOME=$H CUR_UID=$UU
+	# secretctl where systemd looks for a bare command name (verify checks it)
+	mount --bind "$T/bin" /usr/local/bin
+	for U in "$TOP"/examples/quadlet/*.container; do
+		N=$(basename "$U" .container)
+		Q=$T/quadlet/$N
+		mkdir -p "$Q/in" "$Q/user" "$Q/run" && cp "$U" "$Q/in/"
+		run env QUADLET_UNIT_DIRS="$Q/in" "$QUADLET" -dryrun -user
+		sed -n "/^---$N.service---\$/,/^---/{/^---/d;p}" "$T/out" >"$Q/user/$N.service"
+		if [ "$RC" = 0 ] && grep -q '^ExecStart=/usr/bin/podman run ' "$Q/user/$N.service"; then
+			ok "quadlet: $N.container generates $N.service with a podman run line"
+		else not_ok "quadlet $N.container (exit $RC)"; diag <"$T/err"; continue; fi
+		chmod 700 "$Q/run"
+		run env XDG_RUNTIME_DIR="$Q/run" systemd-analyze --user verify "$Q/user/$N.service"
+		assert_rc 0 "quadlet: systemd-analyze --user verify $N.service"
+		start=$(unit_lines "$Q/user/$N.service" ExecStart)
+		start=${start//%N/$N}; start=${start//%n/$N.service}; start=${start//%t/$RUN}
+		start=$(expand "$start")
+		read -ra words <<<"$start"
+		mapfile -t pre < <(unit_lines "$Q/user/$N.service" ExecStartPre)
+		once=()
+		while IFS= read -r l; do once+=("$l"); done < <(sed -n 's/^#   \(secretctl .*\)$/\1/p' "$U")
+		for drv in file shell; do
+			reset_model
+			as_user podman secret rm --all >/dev/null 2>&1
+			rm -f "/etc/secrets/$UU"/*
+			lines=()
+			for l in "${pre[@]}" "${once[@]}"; do
+				l=${l% --driver shell}; l=${l/ --driver shell / }
+				case $l in "secretctl podman "*) [ $drv = shell ] && l="${l%% -i *} --driver shell${l#"${l%% -i *}"}" ;; esac
+				lines+=("$l")
+			done
+			[ ${#pre[@]} -eq 0 ] && [ $drv = shell ] && lines=("${once[@]}")
+			run_unit_lines "quadlet $N ($drv driver)" as_user "${lines[@]}"
+			n_shell=$(as_user podman secret ls --format '{{.Driver}}' | grep -c '^shell$')
+			if [ $drv = shell ]; then assert "quadlet $N: its secrets are shell-driver secrets ($n_shell)" [ "$n_shell" -gt 0 ]
+			else assert "quadlet $N: its secrets are file-driver secrets" [ "$n_shell" = 0 ]; fi
+			args=() dropped=()
+			for ((i = 2; i < ${#words[@]} - 1; i++)); do
+				case ${words[i]} in
+				--cgroups=split | -d) dropped+=("${words[i]}"); continue ;;
+				--env-file) ENVFILES+=("${words[i + 1]}") ;;
+				--secret) secret_wants "${words[i + 1]}" ;;
+				esac
+				args+=("${words[i]}")
+			done
+			assert "quadlet $N: every --secret names a secret its lines make${bad_secret:+ (not:$bad_secret)}" [ -z "$bad_secret" ]
+			want_args=()
+			for f in "${!WANT_FILE[@]}"; do want_args+=("f:$f"); done
+			rm -f "$RUN/$N.cid"
+			run as_user podman run "${args[@]}" "${PODMAN_RUN[@]}" --rootfs "$H/rootfs" /readsecret E: "${want_args[@]}"
+			assert_rc 0 "quadlet $N ($drv driver): its podman run line starts the container (dropped: ${dropped[*]})"
+			check_container "quadlet $N ($drv driver)"
+			rm -f "$RUN/$N.cid"
+		done
+	done
+	umount /usr/local/bin
+fi
 echo "1..$TESTNUM"

@@ -156,3 +156,33 @@ private_tmpfs() {
 	trap 'rm -rf "$T" "$SHM"' EXIT
 	export SECRETCTL_TMPFS_ROOTS=$SHM
 }
+# quadlet_fetch: $QUADLET is the quadlet generator of Debian 13's podman
+# (5.4; Debian 12's podman 4.3 has none), cached in $BUILD/cache/quadlet/.
+# It is fetched with apt-get download from the mirror of
+# /etc/apt/sources.list.d/debian.sources, in a private apt state (the
+# system's sources and lists are not touched), and only unpacked
+# (dpkg-deb -x): nothing is installed. Returns 1 with the reason in
+# $QUADLET_WHY when it cannot be had (offline, no apt-get): skip then.
+quadlet_fetch() {
+	local c="$BUILD/cache/quadlet" d uri a
+	QUADLET=$c/quadlet QUADLET_WHY=""
+	[ -x "$QUADLET" ] && return 0
+	command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
+		{ QUADLET_WHY="apt-get or dpkg-deb is missing"; return 1; }
+	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
+	[ -n "$uri" ] || { QUADLET_WHY="no Debian mirror in /etc/apt/sources.list.d/debian.sources"; return 1; }
+	mkdir -p "$c" && d=$(mktemp -d "$c/fetch.XXXXXX") || { QUADLET_WHY="cannot make $c"; return 1; }
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri trixie main" >"$d/trixie.list"
+	a="-o Dir::Etc::SourceList=$d/trixie.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$d/lists"
+	a="$a -o Dir::Cache=$d/cache -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+	if ! timeout 300 apt-get $a update -qq >"$d/log" 2>&1 ||
+		! (cd "$d" && timeout 300 apt-get $a download podman) >>"$d/log" 2>&1 ||
+		! dpkg-deb -x "$d"/podman_*.deb "$d/x" >>"$d/log" 2>&1 ||
+		! mv "$d/x/usr/libexec/podman/quadlet" "$QUADLET"; then
+		QUADLET_WHY="cannot fetch Debian 13's podman (offline?): $(grep -m1 -E 'Err|E:|W:' "$d/log")"
+		rm -rf "$d"
+		return 1
+	fi
+	rm -rf "$d"
+}

@@ -5,7 +5,7 @@
 # XDG_RUNTIME_DIR it owns. The user, its files, its secrets and podman's
 # pause process are removed on exit.
 . "$(dirname "$0")/lib.sh"
-need podman runc cc useradd userdel runuser newuidmap od
+need podman runc cc useradd userdel runuser newuidmap od base64
 [ "$(id -u)" = 0 ] || { skip "needs root to create a test user"; exit 0; }
 
 U=sctrl$$
@@ -105,6 +105,57 @@ run ctr db_password -- f:/run/secrets/db_password
 if [ "$(cat "$T/out")" = "f:/run/secrets/db_password=$(hex <new.bin)" ]; then
 	ok "rootless: a new container reads the new value"
 else not_ok "rootless: new value not seen"; diag <"$T/out"; fi
+
+# ---- --driver shell: the user's podman asks the user's secretctl ----
+ST=$H/.local/share/secretctl/podman
+# (the file-driver secrets above hold the same values: gone first)
+as_user podman secret rm --all >/dev/null
+run as_user "$H/secretctl" podman "$H/s.yaml" --driver shell -f app/db_password sh_pw -v
+assert_rc 0 "rootless --driver shell: created"
+run as_user "$H/secretctl" podman "$H/s.yaml" --driver shell -e app/env --prefix sh_
+assert_rc 0 "rootless --driver shell -e on a mapping"
+sid=$(as_user podman secret inspect --format '{{.ID}}' sh_pw 2>/dev/null)
+if [ -f "$ST/$sid" ] && [ "$(stat -c '%a %U' "$ST" "$ST/$sid" | tr '\n' ' ')" = "700 $U 600 $U " ] &&
+	[ "$(stat -c %a "$H/.local/share/secretctl")" = 700 ]; then
+	ok "rootless: the entry is in ~/.local/share/secretctl/podman, 0700 directories, a 0600 file of the user"
+else not_ok "rootless state: $(ls -la "$ST" 2>&1)"; fi
+run ctr sh_pw sh_RL_A,type=env,target=A sh_RL_B,type=env,target=B -- f:/run/secrets/sh_pw e:A e:B
+want="f:/run/secrets/sh_pw=$(sc extract s.yaml -f app/db_password | hex)
+e:A=$(cat want_a)
+e:B=$(cat want_b)"
+if [ "$RC" = 0 ] && [ "$(cat "$T/out")" = "$want" ]; then
+	ok "rootless container from shell-driver secrets: exactly extract -f's bytes"
+else not_ok "rootless shell driver (rc $RC)"; { cat "$T/out"; echo "want:"; echo "$want"; grep -v 'shared mount' "$T/err"; } | diag; fi
+hit=""
+for p in app/db_password app/env/RL_A app/env/RL_B; do
+	v=$(sc extract s.yaml -f "$p" | tr -d '\0\n' | head -c 30)
+	b=$(sc extract s.yaml -f "$p" | base64 -w0 | head -c 30)
+	grep -rqaF -- "$v" "$H/.local/share" && hit="$hit $p"
+	grep -rqaF -- "$b" "$H/.local/share" && hit="$hit $p(b64)"
+done
+assert "rootless: no value nor its base64 under the user's container storage or the driver's state${hit:+ (found:$hit)}" [ -z "$hit" ]
+printf 'rotated again' >new2.bin
+sc set s.yaml app/db_password --value-file new2.bin && cp s.yaml "$H/s.yaml" && chown "$U:" "$H/s.yaml"
+run ctr sh_pw -- f:/run/secrets/sh_pw
+if [ "$(cat "$T/out")" = "f:/run/secrets/sh_pw=$(hex <new2.bin)" ]; then
+	ok "rootless: after set, a new container sees the new value (no secretctl podman in between)"
+else not_ok "rootless rotation"; diag <"$T/out"; fi
+ls_ids=$(as_user podman secret ls --format '{{.ID}} {{.Driver}}' | awk '$2 == "shell" { print $1 }' | sort)
+if [ "$(as_user "$H/secretctl" podman-driver list | sort)" = "$ls_ids" ] && [ -n "$ls_ids" ]; then
+	ok "rootless: podman-driver list matches podman secret ls"; else not_ok "rootless list"; fi
+as_user podman secret rm sh_pw >/dev/null
+assert "rootless: podman secret rm removes the user's entry" [ ! -e "$ST/$sid" ]
+# the state directory: a symlink or a directory open to others is refused
+Z=0123456789abcdef012345678
+mv "$ST" "$ST.real" && ln -s "$ST.real" "$ST"
+run as_user env SECRET_ID=$Z "$H/secretctl" podman-driver lookup
+assert_rc 7 "rootless: a symlinked state directory is refused (exit 7)"
+assert_err "^secretctl: podman-driver lookup $Z: '$ST' is not a directory \(a symlink is refused\)$" "...says so"
+rm "$ST" && mv "$ST.real" "$ST" && chmod 750 "$ST"
+run as_user env SECRET_ID=$Z "$H/secretctl" podman-driver lookup
+assert_rc 7 "rootless: a state directory open to the group is refused (exit 7)"
+assert_err "is open to group or others \(mode 0750\): chmod 700" "...says how to fix it"
+chmod 700 "$ST"
 
 cleanup
 trap 'rm -rf "$T"' EXIT

@@ -101,6 +101,12 @@ assert "db_password holds the value" bash -c "[ \"\$(cat '/etc/secrets/$UID_U/db
 run as_user podman secret ls --format '{{.Name}}'
 assert "podman -e app/env --prefix app_ made app_DB_PASSWORD and app_SMTP_URL" bash -c "
 	grep -qx app_DB_PASSWORD '$T/out' && grep -qx app_SMTP_URL '$T/out'"
+rid=$(as_user podman secret inspect --format '{{.ID}} {{.Spec.Driver.Name}}' ref_db_password 2>/dev/null)
+assert "podman --driver shell made ref_db_password, a shell-driver secret" [ "${rid#* }" = shell ]
+run as_user "$USECRETCTL" podman-driver list
+assert "podman-driver list lists its ID" grep -qx "${rid%% *}" "$T/out"
+run as_user env SECRET_ID="${rid%% *}" "$USECRETCTL" podman-driver lookup
+assert "...and podman-driver lookup gives the store's value (hunter2)" [ "$RC:$(cat "$T/out")" = 0:hunter2 ]
 assert "git log -p showed the plaintext (the textconv line)" bash -c "
 	cd '$H/data/config' && runuser -u '$U' -- env -i HOME='$H' PATH='$BIN':/usr/bin:/bin git log -p -1 | grep -q 'DB_PASSWORD: correct horse'"
 

@@ -94,6 +94,11 @@ seed() {
 		fi ;;
 	fuzz_path) printf 'app/env/DB' > "$c/a"; printf 'a~1b/~0c/0' > "$c/b"
 		printf '' > "$c/c"; printf '/a//b/' > "$c/d"; printf 'k\377\376/~2' > "$c/e" ;;
+	fuzz_pdriver) # references as secretctl podman --driver shell writes them
+		printf 'secretctl-ref/1 /home/alice/s.yaml f app/tls.key\n' > "$c/a"
+		printf 'secretctl-ref/1 /s%%2c%%20x.yaml e app/env/DB /id.txt /b%%25.txt' > "$c/b"
+		printf 'secretctl-ref/1 /s.yaml f a~1b/0\n' > "$c/c"
+		printf 'hunter2\n' > "$c/d" ;;
 	fuzz_envfmt) # dialect byte, then values (see the harness)
 		i=0
 		for v in 'plain' 'with space' "it's" 'a"b\\c`d$e' 'multi\nline' 'tab\there' \

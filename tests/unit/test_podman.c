@@ -393,14 +393,17 @@ static void test_lookup(void **state)
 	struct err e;
 
 	(void)state;
-	/* db (6462) exists with two labels; "abc" matched only an ID prefix
-	 * (inspect printed a secret named "other"); "gone" is missing */
-	write_fake("printf 'id1 6462 7365637265746374=6162 78=\\nabc999 6f74686572\\n'; "
+	/* db (6462) exists with two labels, driver file (66696c65), no lookup
+	 * option; "abc" matched only an ID prefix (inspect printed a secret
+	 * named "other"); "gone" is missing */
+	write_fake("printf 'id1 6462 x66696c65 x 7365637265746374=6162 78=\\nabc999 6f74686572 x x\\n'; "
 		   "echo 'Error: inspecting secret: no secret with name or id \"gone\": no such secret' >&2; "
 		   "exit 125");
 	assert_int_equal(podman_lookup(&p, names, 3, x, &e), 0);
 	assert_true(x[0].exists);
 	assert_string_equal(x[0].id, "id1");
+	assert_string_equal(x[0].driver, "file");
+	assert_null(x[0].lookup_opt);
 	assert_int_equal(x[0].labels.n, 2);
 	assert_string_equal(podman_labels_get(&x[0].labels, "secretct"), "ab");
 	assert_string_equal(podman_labels_get(&x[0].labels, "x"), "");
@@ -415,6 +418,18 @@ static void test_lookup(void **state)
 	write_fake("echo 'id1 zz'");
 	assert_int_equal(podman_lookup(&p, names, 3, x, &e), ERR_EXTERNAL);
 	assert_non_null(strstr(e.msg, "cannot read podman secret inspect"));
+	/* the driver and lookup fields must be there, with their 'x' */
+	write_fake("echo 'id1 6462'");
+	assert_int_equal(podman_lookup(&p, names, 3, x, &e), ERR_EXTERNAL);
+	write_fake("echo 'id1 6462 66696c65 x'");
+	assert_int_equal(podman_lookup(&p, names, 3, x, &e), ERR_EXTERNAL);
+	/* a shell-driver secret: its lookup option ("/s podman-driver lookup") */
+	write_fake("printf 'id2 6462 x7368656c6c x2f7320706f646d616e2d647269766572206c6f6f6b7570\\n'");
+	assert_int_equal(podman_lookup(&p, names, 3, x, &e), 0);
+	assert_string_equal(x[0].driver, "shell");
+	assert_string_equal(x[0].lookup_opt, "/s podman-driver lookup");
+	for (int i = 0; i < 3; i++)
+		podman_existing_free(&x[i]);
 }
 
 static void test_put(void **state)
@@ -456,12 +471,12 @@ static void test_put(void **state)
 	fclose(f);
 	unlink(log);
 	assert_string_equal(got,
-		"secret create --label app=x --label secretctl.digest=" "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff -- db -\n"
+		"secret create --driver file --label app=x --label secretctl.digest=" "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff -- db -\n"
 		"   v  \\0   a   l\n"
 		"secret rm -- fullid\n"
-		"secret create --label app=x --label secretctl.digest=" "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff -- db -\n"
+		"secret create --driver file --label app=x --label secretctl.digest=" "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff -- db -\n"
 		"   v  \\0   a   l\n"
-		"secret create --replace --label app=x --label secretctl.digest=" "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff -- db -\n"
+		"secret create --replace --driver file --label app=x --label secretctl.digest=" "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff -- db -\n"
 		"   v  \\0   a   l\n");
 	/* same digest and labels: nothing run at all */
 	podman_labels_free(&cur.labels);
@@ -485,6 +500,64 @@ static void test_put(void **state)
 	write_fake("echo 'Error: no such secret' >&2; exit 125");
 	assert_int_equal(podman_secret_put(&old, &s, &cur, &done, id, &e), ERR_EXTERNAL);
 	assert_string_equal(e.msg, "podman secret rm db: exit status 125: Error: no such secret");
+	podman_existing_free(&cur);
+	podman_labels_free(&user);
+}
+
+/* --driver shell: the reference on stdin, the four driver commands, the
+ * reference label; never --replace, even on podman >= 4.7. */
+static void test_put_shell(void **state)
+{
+	static const char ref[] = "secretctl-ref/1 /s.yaml f app/x\n";
+	struct podman new = { fake, { 4, 7, 0 }, "4.7.0" };
+	struct podman_labels user = { 0 };
+	struct podman_existing cur = { 0 };
+	struct podman_secret s = { "db", (const unsigned char *)ref, sizeof ref - 1, NULL, &user,
+				   ref, "/usr/bin/secretctl" };
+	enum podman_action done;
+	char id[80], log[128], cmd[512], got[1024] = "";
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	snprintf(log, sizeof log, "%s/log", fake_dir);
+	snprintf(cmd, sizeof cmd, "echo \"$*\" >> %s; [ \"$2\" = create ] && cat >> %s; echo newid",
+		 log, log);
+	write_fake(cmd);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_MISSING);
+	cur.exists = 1;
+	snprintf(cur.id, sizeof cur.id, "oldid");
+	snprintf(cur.driver, sizeof cur.driver, "file");
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DRIVER);
+	snprintf(cur.driver, sizeof cur.driver, "shell");
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DRIVER);
+	cur.lookup_opt = strdup("/usr/bin/secretctl podman-driver lookup");
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_REF);
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.ref=secretctl-ref/1 /s.yaml f app/y",
+					   46, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_REF);
+	assert_int_equal(podman_secret_put(&new, &s, &cur, &done, id, &e), 0);
+	assert_int_equal(done, PODMAN_RECREATED_DRIVER);
+	f = fopen(log, "r");
+	assert_non_null(f);
+	assert_true(fread(got, 1, sizeof got - 1, f) > 0);
+	fclose(f);
+	unlink(log);
+	assert_string_equal(got,
+		"secret rm -- oldid\n"
+		"secret create --driver shell --driver-opts list=/usr/bin/secretctl podman-driver list "
+		"--driver-opts lookup=/usr/bin/secretctl podman-driver lookup "
+		"--driver-opts store=/usr/bin/secretctl podman-driver store "
+		"--driver-opts delete=/usr/bin/secretctl podman-driver delete "
+		"--label secretctl.ref=secretctl-ref/1 /s.yaml f app/x -- db -\n"
+		"secretctl-ref/1 /s.yaml f app/x\n");
+	/* the same reference, labels and driver command: unchanged */
+	podman_labels_free(&cur.labels);
+	assert_int_equal(podman_labels_add(&cur.labels, "secretctl.ref=secretctl-ref/1 /s.yaml f app/x",
+					   46, &e), 0);
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_EQUAL);
+	s.driver_bin = "/opt/secretctl";
+	assert_int_equal(podman_secret_compare(&s, &cur), PODMAN_WHY_DRIVER);
 	podman_existing_free(&cur);
 	podman_labels_free(&user);
 }
@@ -557,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_spawn),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_put_shell),
 		cmocka_unit_test(test_put),
 		cmocka_unit_test(test_compare),
 	};
