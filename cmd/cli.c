@@ -138,7 +138,13 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_ar
 			v->value = optarg;
 		}
 	}
-	/* after "--", everything is positional */
+	/* after "--", everything is positional, or the command to run */
+	if ((cmd->flags & CLI_EXECS) && optind > 1 && optind <= argc &&
+	    strcmp(argv[optind - 1], "--") == 0) {
+		out->tail = argv + optind;
+		out->n_tail = argc - optind;
+		optind = argc;
+	}
 	for (; optind < argc; optind++) {
 		if (out->n_pos >= cmd->max_pos || out->n_pos >= CLI_MAX_POS)
 			return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);

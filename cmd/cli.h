@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/types.h>
 
 #include "secretctl/buf.h"
 #include "secretctl/envfmt.h"
@@ -78,6 +80,9 @@ struct cli_args {
 	const char *pos[CLI_MAX_POS]; /* the positionals, STORE taken out */
 	int n_pos;
 	struct cli_form form;
+	/* CLI_EXECS: the arguments after "--", the command to run */
+	char **tail;
+	int n_tail;
 };
 
 /* ---- the runner ---- */
@@ -111,7 +116,19 @@ enum {
 	 * without a form and without STORE (install --mkdir) */
 	CLI_FORM_OPTIONAL = 8,
 	CLI_HIDDEN = 16, /* not listed by secretctl --help (install-write) */
+	/* it execs a command: what follows "--" is a->tail, not positionals;
+	 * main keeps what the command must get back (struct cli_process) */
+	CLI_EXECS = 32,
 };
+
+/* What main changed in this process, as it was before, for a command
+ * that execs another program (CLI_EXECS). */
+struct cli_process {
+	mode_t umask;
+	struct rlimit core; /* RLIMIT_CORE, when core_kept */
+	int core_kept;
+};
+extern struct cli_process cli_process_start;
 
 /* The usage errors the runner gives, for the commands that judge one of
  * these cases themselves. */
@@ -157,6 +174,7 @@ CLI_COMMAND(completion);
 CLI_COMMAND(decrypt);
 CLI_COMMAND(edit);
 CLI_COMMAND(encrypt);
+CLI_COMMAND(exec);
 CLI_COMMAND(extract);
 CLI_COMMAND(git_merge);
 CLI_COMMAND(init);
@@ -173,5 +191,6 @@ CLI_COMMAND(unset);
 CLI_COMMAND(upgrade);
 CLI_COMMAND(verify);
 int cmd_edit_check(const struct cli_cmd *cmd, const struct cli_args *a);
+int cmd_exec_check(const struct cli_cmd *cmd, const struct cli_args *a);
 
 #endif

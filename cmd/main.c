@@ -11,6 +11,8 @@
 #include "secretctl/path.h"
 #include "secretctl/secmem.h"
 
+struct cli_process cli_process_start;
+
 /* Sorted by name; `secretctl --help` lists them in this order. Each
  * entry: name, run, options, positionals (min, max; STORE included),
  * flags, usage, summary. A command is one file (cmd/NAME.c) and a line here. */
@@ -26,6 +28,10 @@ static const struct cli_cmd commands[] = {
 	{ "encrypt", cmd_encrypt, cmd_encrypt_opts, 1, 1, 0,
 	  "PLAIN.yaml [-r R]... [-R FILE] [--passphrase] [-o STORE]",
 	  "turn a plaintext view into a store" },
+	{ "exec", cmd_exec, cmd_exec_opts, 0, 1, CLI_STORE | CLI_EXECS,
+	  "[STORE] [-e PATH]... [--file VAR=PATH]... [--name N] -- COMMAND [ARG]...",
+	  "run a command with secrets in its environment, or as paths that read them",
+	  .check = cmd_exec_check },
 	{ "extract", cmd_extract, cmd_extract_opts, 0, 1, CLI_STORE | CLI_FORM,
 	  "[STORE] (-e|-f) PATH [--format F] [--name N]",
 	  "print a value: env form (-e) or file form (-f)" },
@@ -125,13 +131,17 @@ int main(int argc, char **argv)
 	const char *hint;
 	int rc;
 
-	umask(077);
+	cli_process_start.umask = umask(077);
+	/* A command that execs another program (exec) gives it the core limit
+	 * it would have had: only the soft limit is lowered then. */
+	cmd = argc >= 2 ? cli_find(argv[1]) : NULL;
+	cli_process_start.core_kept = cmd && (cmd->flags & CLI_EXECS);
 	/* Sanitizers trace the process to report leaks; a non-dumpable process
 	 * cannot be traced by its own user. Release builds always harden. */
 #if defined(__SANITIZE_ADDRESS__)
-	rc = secmem_harden_process(1);
+	rc = secmem_harden_process(1, cli_process_start.core_kept ? &cli_process_start.core : NULL);
 #else
-	rc = secmem_harden_process(0);
+	rc = secmem_harden_process(0, cli_process_start.core_kept ? &cli_process_start.core : NULL);
 #endif
 	if (rc != 0) {
 		fprintf(stderr, "secretctl: cannot disable core dumps: %s\n", strerror(-rc));

@@ -149,8 +149,6 @@ int cli_values_open(struct cli_values *v, const char *store, const struct cli_fo
 		    const struct cli_args *a)
 {
 	struct store *s = &v->store;
-	struct buf q = { 0 };
-	struct err e;
 	int rc;
 
 	if (!v->parsed && (rc = cli_values_parse(v, f->path)))
@@ -162,6 +160,19 @@ int cli_values_open(struct cli_values *v, const char *store, const struct cli_fo
 	 * without the key fails here (exit 5), whatever they changed */
 	if ((rc = cli_store_open(store, a, 0, s, NULL)))
 		return rc;
+	return cli_values_find(v, s, f);
+}
+
+int cli_values_find(struct cli_values *v, struct store *s, const struct cli_form *f)
+{
+	struct buf q = { 0 };
+	struct err e;
+	int rc;
+
+	if (!v->parsed && (rc = cli_values_parse(v, f->path)))
+		return rc;
+	if (v->path.n == 0)
+		return cli_error(ERR_USAGE, "PATH must name a key below the top level");
 	if (store_lookup(s, &v->path, STORE_NEAR, &v->ref, &e))
 		return cli_fail(&e);
 	if (!f->env && v->ref.kind != STORE_SCALAR)
