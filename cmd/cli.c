@@ -163,9 +163,17 @@ static int form(const struct cli_cmd *cmd, struct cli_args *a, int *none)
 	struct cli_form *f = &a->form;
 	struct err e;
 
-	*none = !env->count && !file->count;
+	*none = !env->count && !file->count && !a->opt[CLI_OPT_TEMPLATE].count;
 	if (*none && (cmd->flags & CLI_FORM_OPTIONAL))
 		return 0;
+	if (a->opt[CLI_OPT_TEMPLATE].count) {
+		if (env->count || file->count)
+			return cli_usage(cmd, "--template goes without -e or -f");
+		if (a->opt[CLI_OPT_FORMAT].count)
+			return cli_usage(cmd, "--format goes with -e");
+		f->template = a->opt[CLI_OPT_TEMPLATE].value;
+		return 0;
+	}
 	f->env = env->count > 0;
 	if (f->env == (file->count > 0))
 		return cli_usage(cmd, CLI_ONE_FORM);

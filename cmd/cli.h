@@ -43,6 +43,7 @@ enum {
 	CLI_OPT_FILE,
 	CLI_OPT_FORMAT,
 	CLI_OPT_NAME,
+	CLI_OPT_TEMPLATE, /* install --template: a third form, beside -e and -f */
 	CLI_MAX_OPTS
 };
 
@@ -70,6 +71,7 @@ struct cli_form {
 	const char *path;            /* NULL: neither -e nor -f (CLI_FORM_OPTIONAL) */
 	const char *name;            /* --name */
 	enum envfmt_dialect dialect; /* --format, systemd by default */
+	const char *template;        /* --template TEMPLATE instead of -e or -f */
 };
 
 #define CLI_MAX_POS 8
@@ -110,7 +112,8 @@ enum {
 	/* with CLI_STORE: while $SECRETCTL_STORE is set, a single positional
 	 * that names no file is the next argument (install, podman, ls) */
 	CLI_STORE_OR_NEXT = 2,
-	/* -e PATH or -f PATH, exactly one; --format and --name go with -e */
+	/* -e PATH or -f PATH, exactly one; --format and --name go with -e;
+	 * or, for a command that takes it, --template alone */
 	CLI_FORM = 4,
 	/* with CLI_FORM: neither -e nor -f is the command's to judge; it runs
 	 * without a form and without STORE (install --mkdir) */
@@ -185,6 +188,7 @@ CLI_COMMAND(keyring);
 CLI_COMMAND(ls);
 CLI_COMMAND(podman);
 CLI_COMMAND(recipients);
+CLI_COMMAND(render);
 CLI_COMMAND(rotate);
 CLI_COMMAND(set);
 CLI_COMMAND(unset);

@@ -42,6 +42,7 @@ static const struct cli_cmd commands[] = {
 	{ "install", cmd_install, cmd_install_opts, 0, 2,
 	  CLI_STORE | CLI_STORE_OR_NEXT | CLI_FORM | CLI_FORM_OPTIONAL,
 	  "[STORE] (-e|-f) PATH [NAME] [--format F] [--dir D] [--owner U] [--group G] [--mode M] [--reader UID]... [--sudo] [--mkdir] [--dry-run]\n"
+	  "       secretctl install [STORE] --template TEMPLATE NAME [--dir D] [--owner U] [--group G] [--mode M] [--reader UID]... [--sudo] [--mkdir] [--dry-run]\n"
 	  "       secretctl install --mkdir [--dir D] [--owner U] [--dry-run]",
 	  "install a value as a file in /etc/secrets/$UID, atomically" },
 	{ "install-write", cmd_install_write, cmd_install_write_opts, 1, 1, CLI_HIDDEN,
@@ -60,6 +61,8 @@ static const struct cli_cmd commands[] = {
 	  "put values into podman secrets (value on stdin; unchanged ones left alone)" },
 	{ "recipients", cmd_recipients, cmd_recipients_opts, 0, 3, 0,
 	  "[STORE] [add R | rm R] [--no-rotate]", "list, add or remove the store's key slots" },
+	{ "render", cmd_render, cmd_render_opts, 1, 2, CLI_STORE, "[STORE] TEMPLATE [-o FILE]",
+	  "fill a template's {{ PATH | filter }} placeholders with values" },
 	{ "rotate", cmd_rotate, cmd_rotate_opts, 0, 1, CLI_STORE, "[STORE]",
 	  "new data key, every token re-encrypted" },
 	{ "set", cmd_set, cmd_set_opts, 1, 2, CLI_STORE, "[STORE] PATH [--value-file F]",

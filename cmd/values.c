@@ -28,23 +28,37 @@ static int kids_fn(void *ctx, const struct store_ref *r, const struct buf *path,
 	return 0;
 }
 
+int cli_not_scalar_msg(const struct store *s, const struct store_ref *ref, const char *pstr,
+		       const char *hint, struct buf *out)
+{
+	struct kids k = { { 0 }, 0 };
+	struct buf prefix = { 0 }, q = { 0 };
+	int rc;
+
+	out->len = 0;
+	rc = buf_puts(&prefix, pstr) ? -1 : store_leaves(s, ref, &prefix, kids_fn, &k) < 0 ? -1 : 0;
+	if (!rc)
+		rc = buf_printf(out, "%s is a %s of %zu %s; %sone of: %s",
+				cli_quote(&q, pstr, strlen(pstr)),
+				ref->kind == STORE_MAPPING ? "mapping" : "sequence", ref->n_children,
+				ref->kind == STORE_MAPPING ? "keys" : "items", hint,
+				k.list.p ? k.list.p : "(none)") ? -1 : 0;
+	buf_free(&k.list);
+	buf_free(&prefix);
+	buf_free(&q);
+	return rc;
+}
+
 /* "app/env is a mapping of 3 keys; use -e, or one of: app/env/A, ..." */
 static int not_scalar(const struct store *s, const struct store_ref *ref, const char *pstr,
 		      const char *hint)
 {
-	struct kids k = { { 0 }, 0 };
-	struct buf prefix = { 0 };
-	int rc;
+	struct buf msg = { 0 };
+	int rc = cli_not_scalar_msg(s, ref, pstr, hint, &msg)
+			 ? cli_error(ERR_FAIL, "out of memory")
+			 : cli_error(ERR_INPUT, "%s", msg.p);
 
-	buf_puts(&prefix, pstr);
-	store_leaves(s, ref, &prefix, kids_fn, &k);
-	rc = cli_error(ERR_INPUT, "%s is a %s of %zu %s; %sone of: %s",
-		       cli_quote(&prefix, pstr, strlen(pstr)),
-		       ref->kind == STORE_MAPPING ? "mapping" : "sequence", ref->n_children,
-		       ref->kind == STORE_MAPPING ? "keys" : "items", hint,
-		       k.list.p ? k.list.p : "(none)");
-	buf_free(&k.list);
-	buf_free(&prefix);
+	buf_free(&msg);
 	return rc;
 }
 
