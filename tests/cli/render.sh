@@ -163,6 +163,12 @@ assert "json and yaml refuse all $(echo $NOT_UTF8 | wc -w) values that are not U
 printf '{{ app/nul }}' >"$T/x.tmpl"
 run sc render "$A" "$T/x.tmpl"
 assert "raw carries a NUL" bash -c "[ $RC = 0 ] && printf 'a\\0b' | cmp -s - '$T/out'"
+# the template on stdin: its errors say so
+printf 'ok\n  {{ app/env | json }}\n' >"$T/x.tmpl"
+run_in "$T/x.tmpl" sc render "$A" -
+assert_rc 6 "render STORE -: a mapping in the template on stdin (exit 6)"
+assert_err "^secretctl: template on standard input, line 2, column 3: app/env is a mapping of 2 keys" \
+	"render STORE -: the message names standard input, line and column"
 # a syntax error is found before any key is asked for
 printf 'x {{ a | nope }}\n' >"$T/x.tmpl"
 run env -u SECRETCTL_IDENTITY HOME="$T/nohome" "$SECRETCTL" render "$A" "$T/x.tmpl"
