@@ -138,7 +138,13 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli_ar
 			v->value = optarg;
 		}
 	}
-	/* after "--", everything is positional */
+	/* after "--", everything is positional, or the command to run */
+	if ((cmd->flags & CLI_EXECS) && optind > 1 && optind <= argc &&
+	    strcmp(argv[optind - 1], "--") == 0) {
+		out->tail = argv + optind;
+		out->n_tail = argc - optind;
+		optind = argc;
+	}
 	for (; optind < argc; optind++) {
 		if (out->n_pos >= cmd->max_pos || out->n_pos >= CLI_MAX_POS)
 			return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
@@ -157,9 +163,17 @@ static int form(const struct cli_cmd *cmd, struct cli_args *a, int *none)
 	struct cli_form *f = &a->form;
 	struct err e;
 
-	*none = !env->count && !file->count;
+	*none = !env->count && !file->count && !a->opt[CLI_OPT_TEMPLATE].count;
 	if (*none && (cmd->flags & CLI_FORM_OPTIONAL))
 		return 0;
+	if (a->opt[CLI_OPT_TEMPLATE].count) {
+		if (env->count || file->count)
+			return cli_usage(cmd, "--template goes without -e or -f");
+		if (a->opt[CLI_OPT_FORMAT].count)
+			return cli_usage(cmd, "--format goes with -e");
+		f->template = a->opt[CLI_OPT_TEMPLATE].value;
+		return 0;
+	}
 	f->env = env->count > 0;
 	if (f->env == (file->count > 0))
 		return cli_usage(cmd, CLI_ONE_FORM);

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/types.h>
 
 #include "secretctl/buf.h"
 #include "secretctl/envfmt.h"
@@ -41,6 +43,7 @@ enum {
 	CLI_OPT_FILE,
 	CLI_OPT_FORMAT,
 	CLI_OPT_NAME,
+	CLI_OPT_TEMPLATE, /* install --template: a third form, beside -e and -f */
 	CLI_MAX_OPTS
 };
 
@@ -68,6 +71,7 @@ struct cli_form {
 	const char *path;            /* NULL: neither -e nor -f (CLI_FORM_OPTIONAL) */
 	const char *name;            /* --name */
 	enum envfmt_dialect dialect; /* --format, systemd by default */
+	const char *template;        /* --template TEMPLATE instead of -e or -f */
 };
 
 #define CLI_MAX_POS 8
@@ -78,6 +82,9 @@ struct cli_args {
 	const char *pos[CLI_MAX_POS]; /* the positionals, STORE taken out */
 	int n_pos;
 	struct cli_form form;
+	/* CLI_EXECS: the arguments after "--", the command to run */
+	char **tail;
+	int n_tail;
 };
 
 /* ---- the runner ---- */
@@ -105,13 +112,26 @@ enum {
 	/* with CLI_STORE: while $SECRETCTL_STORE is set, a single positional
 	 * that names no file is the next argument (install, podman, ls) */
 	CLI_STORE_OR_NEXT = 2,
-	/* -e PATH or -f PATH, exactly one; --format and --name go with -e */
+	/* -e PATH or -f PATH, exactly one; --format and --name go with -e;
+	 * or, for a command that takes it, --template alone */
 	CLI_FORM = 4,
 	/* with CLI_FORM: neither -e nor -f is the command's to judge; it runs
 	 * without a form and without STORE (install --mkdir) */
 	CLI_FORM_OPTIONAL = 8,
 	CLI_HIDDEN = 16, /* not listed by secretctl --help (install-write) */
+	/* it execs a command: what follows "--" is a->tail, not positionals;
+	 * main keeps what the command must get back (struct cli_process) */
+	CLI_EXECS = 32,
 };
+
+/* What main changed in this process, as it was before, for a command
+ * that execs another program (CLI_EXECS). */
+struct cli_process {
+	mode_t umask;
+	struct rlimit core; /* RLIMIT_CORE, when core_kept */
+	int core_kept;
+};
+extern struct cli_process cli_process_start;
 
 /* The usage errors the runner gives, for the commands that judge one of
  * these cases themselves. */
@@ -157,6 +177,7 @@ CLI_COMMAND(completion);
 CLI_COMMAND(decrypt);
 CLI_COMMAND(edit);
 CLI_COMMAND(encrypt);
+CLI_COMMAND(exec);
 CLI_COMMAND(extract);
 CLI_COMMAND(git_merge);
 CLI_COMMAND(init);
@@ -168,11 +189,13 @@ CLI_COMMAND(ls);
 CLI_COMMAND(podman);
 CLI_COMMAND(podman_driver);
 CLI_COMMAND(recipients);
+CLI_COMMAND(render);
 CLI_COMMAND(rotate);
 CLI_COMMAND(set);
 CLI_COMMAND(unset);
 CLI_COMMAND(upgrade);
 CLI_COMMAND(verify);
 int cmd_edit_check(const struct cli_cmd *cmd, const struct cli_args *a);
+int cmd_exec_check(const struct cli_cmd *cmd, const struct cli_args *a);
 
 #endif

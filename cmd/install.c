@@ -27,6 +27,8 @@ const struct cli_opt cmd_install_opts[] = {
 	{ "env", 'e', 1, CLI_OPT_ENV, "PATH", "env form: NAME=value lines" },
 	{ "file", 'f', 1, CLI_OPT_FILE, "PATH", "file form: the value's exact bytes" },
 	{ "format", 0, 1, CLI_OPT_FORMAT, "F", "env dialect: systemd (default), podman, docker, shell, json" },
+	{ "template", 0, 1, CLI_OPT_TEMPLATE, "TEMPLATE",
+	  "install TEMPLATE with its {{ PATH | filter }} placeholders filled (NAME required)" },
 	{ "dir", 0, 1, OPT_DIR, "DIR", "directory (default /etc/secrets/$UID)" },
 	{ "owner", 0, 1, OPT_OWNER, "USER", "file owner (default: you; $SUDO_UID under sudo)" },
 	{ "group", 0, 1, OPT_GROUP, "GROUP", "file group (default root)" },
@@ -357,6 +359,7 @@ int cmd_install(const struct cli_cmd *cmd, const struct cli_args *a, const char 
 	struct install_target t = { .gid = 0, .mode = INSTALL_FILE_MODE };
 	enum install_result r = INSTALL_UNCHANGED;
 	struct cli_values v = { 0 };
+	struct cli_template tmpl = { 0 };
 	struct secmem out = { 0 };
 	struct err e;
 	const char *name;
@@ -370,10 +373,16 @@ int cmd_install(const struct cli_cmd *cmd, const struct cli_args *a, const char 
 	 * with more entries is no longer a short list anyway) */
 	if (a->opt[OPT_SUDO].count && a->opt[OPT_READER].count > SUDO_MAX_READERS)
 		return cli_usage(cmd, "--sudo takes at most %d --reader options", SUDO_MAX_READERS);
-	/* neither -e nor -f (CLI_FORM_OPTIONAL): --mkdir alone, or a mistake */
-	if (!f->path)
+	/* neither -e nor -f nor --template (CLI_FORM_OPTIONAL): --mkdir
+	 * alone, or a mistake */
+	if (!f->path && !f->template)
 		return a->opt[OPT_MKDIR].count ? mkdir_only(cmd, a, me) : cli_usage(cmd, CLI_ONE_FORM);
-	/* NAME: the second positional, else the PATH's last segment */
+	/* NAME: the second positional, else the PATH's last segment; a
+	 * template has no name of its own */
+	if (f->template && !a->n_pos) {
+		rc = cli_usage(cmd, "--template needs NAME, the installed file's name");
+		goto out;
+	}
 	if (a->n_pos) {
 		name = a->pos[0];
 	} else {
@@ -401,6 +410,9 @@ int cmd_install(const struct cli_cmd *cmd, const struct cli_args *a, const char 
 		rc = cli_fail(&e);
 		goto out;
 	}
+	/* a template's syntax is checked before any store is opened */
+	if (f->template && (rc = cli_template_load(&tmpl, f->template)))
+		goto out;
 	/* before any key is asked for: can we write there at all? */
 	if (geteuid() != 0 && faccessat(AT_FDCWD, t.dir, W_OK | X_OK, AT_EACCESS) != 0 &&
 	    (errno == EACCES || errno == EPERM || (errno == ENOENT && t.mkdir))) {
@@ -424,13 +436,17 @@ int cmd_install(const struct cli_cmd *cmd, const struct cli_args *a, const char 
 	t.readers = readers;
 	t.n_readers = (size_t)a->opt[OPT_READER].count;
 
-	rc = cli_values_open(&v, store, f, a);
-	if (!rc && f->env)
-		rc = cli_render_env(&v, f->dialect, &out);
+	if (f->template) {
+		rc = cli_template_fill(&tmpl, store, a, &out);
+	} else {
+		rc = cli_values_open(&v, store, f, a);
+		if (!rc && f->env)
+			rc = cli_render_env(&v, f->dialect, &out);
+	}
 	if (rc)
 		goto out;
-	data = f->env ? (const void *)out.p : (const void *)v.v[0].value;
-	len = f->env ? out.len : v.v[0].value_len;
+	data = f->env || f->template ? (const void *)out.p : (const void *)v.v[0].value;
+	len = f->env || f->template ? out.len : v.v[0].value_len;
 	if (a->opt[OPT_DRY_RUN].count) {
 		/* under --sudo too: decided as the caller, sudo never runs */
 		struct install_plan p;
@@ -452,5 +468,6 @@ out:
 	free(readers);
 	secmem_free(&out);
 	cli_values_free(&v);
+	cli_template_free(&tmpl);
 	return rc;
 }

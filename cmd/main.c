@@ -11,6 +11,8 @@
 #include "secretctl/path.h"
 #include "secretctl/secmem.h"
 
+struct cli_process cli_process_start;
+
 /* Sorted by name; `secretctl --help` lists them in this order. Each
  * entry: name, run, options, positionals (min, max; STORE included),
  * flags, usage, summary. A command is one file (cmd/NAME.c) and a line here. */
@@ -26,6 +28,10 @@ static const struct cli_cmd commands[] = {
 	{ "encrypt", cmd_encrypt, cmd_encrypt_opts, 1, 1, 0,
 	  "PLAIN.yaml [-r R]... [-R FILE] [--passphrase] [-o STORE]",
 	  "turn a plaintext view into a store" },
+	{ "exec", cmd_exec, cmd_exec_opts, 0, 1, CLI_STORE | CLI_EXECS,
+	  "[STORE] [-e PATH]... [--file VAR=PATH]... [--name N] -- COMMAND [ARG]...",
+	  "run a command with secrets in its environment, or as paths that read them",
+	  .check = cmd_exec_check },
 	{ "extract", cmd_extract, cmd_extract_opts, 0, 1, CLI_STORE | CLI_FORM,
 	  "[STORE] (-e|-f) PATH [--format F] [--name N]",
 	  "print a value: env form (-e) or file form (-f)" },
@@ -36,6 +42,7 @@ static const struct cli_cmd commands[] = {
 	{ "install", cmd_install, cmd_install_opts, 0, 2,
 	  CLI_STORE | CLI_STORE_OR_NEXT | CLI_FORM | CLI_FORM_OPTIONAL,
 	  "[STORE] (-e|-f) PATH [NAME] [--format F] [--dir D] [--owner U] [--group G] [--mode M] [--reader UID]... [--sudo] [--mkdir] [--dry-run]\n"
+	  "       secretctl install [STORE] --template TEMPLATE NAME [--dir D] [--owner U] [--group G] [--mode M] [--reader UID]... [--sudo] [--mkdir] [--dry-run]\n"
 	  "       secretctl install --mkdir [--dir D] [--owner U] [--dry-run]",
 	  "install a value as a file in /etc/secrets/$UID, atomically" },
 	{ "install-write", cmd_install_write, cmd_install_write_opts, 1, 1, CLI_HIDDEN,
@@ -57,6 +64,8 @@ static const struct cli_cmd commands[] = {
 	  "podman's shell secret driver: podman runs it with $SECRET_ID (see secretctl(1))" },
 	{ "recipients", cmd_recipients, cmd_recipients_opts, 0, 3, 0,
 	  "[STORE] [add R | rm R] [--no-rotate]", "list, add or remove the store's key slots" },
+	{ "render", cmd_render, cmd_render_opts, 1, 2, CLI_STORE, "[STORE] TEMPLATE [-o FILE]",
+	  "fill a template's {{ PATH | filter }} placeholders with values" },
 	{ "rotate", cmd_rotate, cmd_rotate_opts, 0, 1, CLI_STORE, "[STORE]",
 	  "new data key, every token re-encrypted" },
 	{ "set", cmd_set, cmd_set_opts, 1, 2, CLI_STORE, "[STORE] PATH [--value-file F]",
@@ -128,13 +137,17 @@ int main(int argc, char **argv)
 	const char *hint;
 	int rc;
 
-	umask(077);
+	cli_process_start.umask = umask(077);
+	/* A command that execs another program (exec) gives it the core limit
+	 * it would have had: only the soft limit is lowered then. */
+	cmd = argc >= 2 ? cli_find(argv[1]) : NULL;
+	cli_process_start.core_kept = cmd && (cmd->flags & CLI_EXECS);
 	/* Sanitizers trace the process to report leaks; a non-dumpable process
 	 * cannot be traced by its own user. Release builds always harden. */
 #if defined(__SANITIZE_ADDRESS__)
-	rc = secmem_harden_process(1);
+	rc = secmem_harden_process(1, cli_process_start.core_kept ? &cli_process_start.core : NULL);
 #else
-	rc = secmem_harden_process(0);
+	rc = secmem_harden_process(0, cli_process_start.core_kept ? &cli_process_start.core : NULL);
 #endif
 	if (rc != 0) {
 		fprintf(stderr, "secretctl: cannot disable core dumps: %s\n", strerror(-rc));

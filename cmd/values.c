@@ -28,23 +28,37 @@ static int kids_fn(void *ctx, const struct store_ref *r, const struct buf *path,
 	return 0;
 }
 
+int cli_not_scalar_msg(const struct store *s, const struct store_ref *ref, const char *pstr,
+		       const char *hint, struct buf *out)
+{
+	struct kids k = { { 0 }, 0 };
+	struct buf prefix = { 0 }, q = { 0 };
+	int rc;
+
+	out->len = 0;
+	rc = buf_puts(&prefix, pstr) ? -1 : store_leaves(s, ref, &prefix, kids_fn, &k) < 0 ? -1 : 0;
+	if (!rc)
+		rc = buf_printf(out, "%s is a %s of %zu %s; %sone of: %s",
+				cli_quote(&q, pstr, strlen(pstr)),
+				ref->kind == STORE_MAPPING ? "mapping" : "sequence", ref->n_children,
+				ref->kind == STORE_MAPPING ? "keys" : "items", hint,
+				k.list.p ? k.list.p : "(none)") ? -1 : 0;
+	buf_free(&k.list);
+	buf_free(&prefix);
+	buf_free(&q);
+	return rc;
+}
+
 /* "app/env is a mapping of 3 keys; use -e, or one of: app/env/A, ..." */
 static int not_scalar(const struct store *s, const struct store_ref *ref, const char *pstr,
 		      const char *hint)
 {
-	struct kids k = { { 0 }, 0 };
-	struct buf prefix = { 0 };
-	int rc;
+	struct buf msg = { 0 };
+	int rc = cli_not_scalar_msg(s, ref, pstr, hint, &msg)
+			 ? cli_error(ERR_FAIL, "out of memory")
+			 : cli_error(ERR_INPUT, "%s", msg.p);
 
-	buf_puts(&prefix, pstr);
-	store_leaves(s, ref, &prefix, kids_fn, &k);
-	rc = cli_error(ERR_INPUT, "%s is a %s of %zu %s; %sone of: %s",
-		       cli_quote(&prefix, pstr, strlen(pstr)),
-		       ref->kind == STORE_MAPPING ? "mapping" : "sequence", ref->n_children,
-		       ref->kind == STORE_MAPPING ? "keys" : "items", hint,
-		       k.list.p ? k.list.p : "(none)");
-	buf_free(&k.list);
-	buf_free(&prefix);
+	buf_free(&msg);
 	return rc;
 }
 
@@ -149,8 +163,6 @@ int cli_values_open(struct cli_values *v, const char *store, const struct cli_fo
 		    const struct cli_args *a)
 {
 	struct store *s = &v->store;
-	struct buf q = { 0 };
-	struct err e;
 	int rc;
 
 	if (!v->parsed && (rc = cli_values_parse(v, f->path)))
@@ -162,6 +174,19 @@ int cli_values_open(struct cli_values *v, const char *store, const struct cli_fo
 	 * without the key fails here (exit 5), whatever they changed */
 	if ((rc = cli_store_open(store, a, 0, s, NULL)))
 		return rc;
+	return cli_values_find(v, s, f);
+}
+
+int cli_values_find(struct cli_values *v, struct store *s, const struct cli_form *f)
+{
+	struct buf q = { 0 };
+	struct err e;
+	int rc;
+
+	if (!v->parsed && (rc = cli_values_parse(v, f->path)))
+		return rc;
+	if (v->path.n == 0)
+		return cli_error(ERR_USAGE, "PATH must name a key below the top level");
 	if (store_lookup(s, &v->path, STORE_NEAR, &v->ref, &e))
 		return cli_fail(&e);
 	if (!f->env && v->ref.kind != STORE_SCALAR)

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "secretctl/envfmt.h"
 #include "secretctl/store.h"
+#include "secretctl/template.h"
 
 /* What -e/-f PATH names in a store, and the values it hands out. A zeroed
  * struct is empty. */
@@ -30,8 +31,37 @@ int cli_values_parse(struct cli_values *v, const char *path);
  * you mean", 6 for a wrong kind). */
 int cli_values_open(struct cli_values *v, const char *store, const struct cli_form *f,
 		    const struct cli_args *a);
+/* The same on a store already open (v->store is not used): for a command
+ * that hands out several PATHs of one store (exec). */
+int cli_values_find(struct cli_values *v, struct store *s, const struct cli_form *f);
 void cli_values_free(struct cli_values *v);
+/* "PATH is a mapping of N keys; HINTone of: A, B, ..." (what is there) in
+ * out, which is reset first; -1 when out of memory. */
+int cli_not_scalar_msg(const struct store *s, const struct store_ref *ref, const char *pstr,
+		       const char *hint, struct buf *out);
 /* Env form of the values in dialect d (all or nothing; errors printed). */
 int cli_render_env(const struct cli_values *v, enum envfmt_dialect d, struct secmem *out);
+
+
+/* A template (render, install --template; cmd/render.c). A zeroed struct
+ * is empty. */
+struct cli_template {
+	const char *file;  /* as given; "-" is standard input */
+	struct secmem text;
+	struct template t;
+	struct buf shown;  /* "template 'FILE'", for messages */
+};
+/* Read and parse file, before any store is opened: a syntax error is
+ * exit 6, "template 'FILE', line L, column C: why"; errors printed. */
+int cli_template_load(struct cli_template *t, const char *file);
+/* Open store and fill t into out (secure memory): every placeholder
+ * looked up, then every value decrypted and filtered, before out holds
+ * anything: on error out is empty. Errors printed with the placeholder's
+ * line and column: 3 no such PATH (with "did you mean"), 6 a bad PATH, a
+ * mapping or sequence, a value a filter cannot carry; 4 and 5 as the
+ * store's. */
+int cli_template_fill(struct cli_template *t, const char *store, const struct cli_args *a,
+		      struct secmem *out);
+void cli_template_free(struct cli_template *t);
 
 #endif

@@ -178,10 +178,15 @@ int secmem_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-int secmem_harden_process(int traceable)
+int secmem_harden_process(int traceable, struct rlimit *keep)
 {
 	struct rlimit rl = { 0, 0 };
 
+	if (keep) {
+		if (getrlimit(RLIMIT_CORE, keep) != 0)
+			return -errno;
+		rl.rlim_max = keep->rlim_max;
+	}
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)
 		return -errno;
 	if (!traceable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)

@@ -2,11 +2,11 @@
 # completionsdir); `secretctl completion fish` prints this file. Key paths
 # come from `secretctl ls STORE --prefix P --depth 1`: no identity is needed.
 
-set -g __secretctl_commands completion decrypt edit encrypt extract git-merge init install keygen keyring ls podman recipients rotate set unset upgrade verify
+set -g __secretctl_commands completion decrypt edit encrypt exec extract git-merge init install keygen keyring ls podman recipients render rotate set unset upgrade verify
 # options that take a value, for finding positional arguments
 set -g __secretctl_argopts -e --env -f --file --format --name -i --identity --passphrase-file \
     -o --output -r --recipient -R --recipients-file --work-factor --from --value-file \
-    --dir --owner --group --mode --reader -l --label --podman --driver --driver-bin --prefix --depth -y --public --uid
+    --dir --owner --group --mode --reader -l --label --podman --driver --driver-bin --prefix --depth -y --public --uid --template
 
 # The positional arguments after the command, before the current token.
 function __secretctl_positionals
@@ -83,7 +83,7 @@ end
 
 function __secretctl_needs_store
     set -l cmd (__secretctl_cmd); or return 1
-    contains -- $cmd decrypt edit encrypt extract git-merge init install podman rotate upgrade verify; or return 1
+    contains -- $cmd decrypt edit encrypt exec extract git-merge init install podman render rotate upgrade verify; or return 1
     set -l n (count (__secretctl_positionals))
     # edit STORE --merge BASE OURS THEIRS; git-merge BASE OURS THEIRS
     if contains -- $cmd edit git-merge
@@ -171,6 +171,7 @@ complete -c secretctl -n __fish_use_subcommand -a completion -d 'print the compl
 complete -c secretctl -n __fish_use_subcommand -a decrypt -d 'print the whole plaintext view of a store'
 complete -c secretctl -n __fish_use_subcommand -a edit -d 'edit the plaintext view in $EDITOR, re-encrypt, save'
 complete -c secretctl -n __fish_use_subcommand -a encrypt -d 'turn a plaintext view into a store'
+complete -c secretctl -n __fish_use_subcommand -a exec -d 'run a command with its secrets in its environment or as paths'
 complete -c secretctl -n __fish_use_subcommand -a extract -d 'print a value: env form (-e) or file form (-f)'
 complete -c secretctl -n __fish_use_subcommand -a git-merge -d "git's merge driver for stores"
 complete -c secretctl -n __fish_use_subcommand -a init -d 'create a new store'
@@ -180,6 +181,7 @@ complete -c secretctl -n __fish_use_subcommand -a keyring -d 'identities in the 
 complete -c secretctl -n __fish_use_subcommand -a ls -d 'list the key paths of a store (needs no key)'
 complete -c secretctl -n __fish_use_subcommand -a podman -d 'put values into podman secrets'
 complete -c secretctl -n __fish_use_subcommand -a recipients -d 'list, add or remove key slots'
+complete -c secretctl -n __fish_use_subcommand -a render -d "fill a template's placeholders with values"
 complete -c secretctl -n __fish_use_subcommand -a rotate -d 'new data key, every token re-encrypted'
 complete -c secretctl -n __fish_use_subcommand -a set -d 'set one value (from stdin)'
 complete -c secretctl -n __fish_use_subcommand -a unset -d 'remove one key'
@@ -192,9 +194,10 @@ complete -c secretctl -n __secretctl_needs_store -a '(__secretctl_store_files)'
 complete -c secretctl -n '__secretctl_using ls set unset' -a '(__secretctl_store_or_path)'
 complete -c secretctl -n '__secretctl_using recipients' -a '(__secretctl_recipients_args)'
 complete -c secretctl -n '__secretctl_using keyring' -a '(__secretctl_keyring_args)'
+complete -c secretctl -n '__secretctl_using render; and test (count (__secretctl_positionals)) -eq 1' -F
 
 # options every command that opens a store takes
-set -l keycmds decrypt edit encrypt extract git-merge init install podman recipients rotate set unset upgrade verify
+set -l keycmds decrypt edit encrypt exec extract git-merge init install podman recipients render rotate set unset upgrade verify
 complete -c secretctl -n "__secretctl_using $keycmds" -s i -l identity -r -F -d 'identity file (repeatable)'
 complete -c secretctl -n "__secretctl_using $keycmds" -l passphrase-file -r -F -d 'read the store passphrase from FILE'
 complete -c secretctl -n "__secretctl_using $keycmds keyring install-write" -s v -l verbose -d 'say what is done'
@@ -207,10 +210,13 @@ complete -c secretctl -n "__secretctl_using $newcmds" -s R -l recipients-file -r
 complete -c secretctl -n "__secretctl_using $newcmds" -l passphrase -d 'add a passphrase (scrypt) slot'
 complete -c secretctl -n "__secretctl_using $newcmds" -l work-factor -x -d 'scrypt work factor log2 (default 18)'
 # -e / -f take a key path
-complete -c secretctl -n '__secretctl_using extract install podman' -s e -l env -x -a '(__secretctl_keys)' -d 'env form'
+complete -c secretctl -n '__secretctl_using extract install podman exec' -s e -l env -x -a '(__secretctl_keys)' -d 'env form'
+complete -c secretctl -n '__secretctl_using exec' -l file -x -d 'VAR=PATH: VAR names a path that reads the value'
+# exec STORE ... -- COMMAND: the command, then what it completes
+complete -c secretctl -n '__secretctl_using exec; and contains -- -- (commandline -opc)' -x -a '(__fish_complete_subcommand --fcs-skip=(math (contains -i -- -- (commandline -opc))))'
 complete -c secretctl -n '__secretctl_using extract install podman' -s f -l file -x -a '(__secretctl_keys)' -d 'file form'
 complete -c secretctl -n '__secretctl_using extract install' -l format -x -a 'systemd podman docker shell json' -d 'env dialect'
-complete -c secretctl -n '__secretctl_using extract' -l name -x -d 'env form of a scalar: the variable name'
+complete -c secretctl -n '__secretctl_using extract exec' -l name -x -d 'env form of a scalar: the variable name'
 complete -c secretctl -n '__secretctl_using extract install podman' -l verify -d 'no effect: the MAC is always checked'
 # per command
 complete -c secretctl -n '__secretctl_using decrypt' -s o -l output -r -F -d 'write the plaintext to FILE (never overwritten)'
@@ -230,6 +236,8 @@ complete -c secretctl -n '__secretctl_using install install-write' -l reader -x 
 complete -c secretctl -n '__secretctl_using install' -l sudo -d "write through 'sudo -n secretctl install-write'"
 complete -c secretctl -n '__secretctl_using install install-write' -l mkdir -d 'create a missing directory'
 complete -c secretctl -n '__secretctl_using install' -l dry-run -d 'say what would change, change nothing'
+complete -c secretctl -n '__secretctl_using install' -l template -r -F -d 'install TEMPLATE filled in (NAME required)'
+complete -c secretctl -n '__secretctl_using render' -s o -l output -r -F -d 'write to a new FILE, mode 0600'
 complete -c secretctl -n '__secretctl_using install-write' -l uid -x -d "the sudo caller's uid"
 complete -c secretctl -n '__secretctl_using keygen' -s o -l output -r -F -d 'write the identity to FILE (never overwritten)'
 complete -c secretctl -n '__secretctl_using keygen' -s y -l public -r -F -d 'print the recipients of identity file FILE'

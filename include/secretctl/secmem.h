@@ -6,6 +6,7 @@
 #define SECRETCTL_SECMEM_H
 
 #include <stddef.h>
+#include <sys/resource.h>
 
 /* A growable byte buffer. p is always NUL-terminated past len (when not
  * NULL), so text can be used as a C string. A zeroed struct is empty. */
@@ -19,8 +20,10 @@ struct secmem {
 int secmem_init(void);
 /* Process hardening: RLIMIT_CORE 0 and, unless traceable (sanitizer
  * builds, whose leak checker traces the process), PR_SET_DUMPABLE 0.
- * Returns 0 or -errno. */
-int secmem_harden_process(int traceable);
+ * With keep, the limit as it was is saved there and only the soft limit
+ * is lowered, so that it can be given back to a program this process
+ * execs (the hard limit cannot be raised again). Returns 0 or -errno. */
+int secmem_harden_process(int traceable, struct rlimit *keep);
 
 /* Make room for at least cap bytes (+1 for the NUL). 0 or -1 (ENOMEM). */
 int secmem_reserve(struct secmem *m, size_t cap);

@@ -164,7 +164,10 @@ opts_of() { sc "$1" --help | sed -n '/^options:/,$p' | grep -oE -- '--[a-z][a-z-
 
 # The cases every shell runs: LINE then the expected candidates.
 CASES=(
-	"secretctl ex"                                "extract"
+	"secretctl ex"                                "exec|extract"
+	"secretctl exec store.yaml -e app/env/"       "app/env/API_TOKEN|app/env/DB_PASSWORD"
+	"secretctl ren"                               "render"
+	"secretctl install store.yaml --te"           "--template"
 	"secretctl extract store.yaml --f"            "--file|--format"
 	"secretctl extract store.yaml -e "            "app/|db/|last"
 	"secretctl extract store.yaml -e app/"        "app/anch/|app/a~1b~0c|app/colon:inside|app/env/|app/nested/|app/single 'q'|app/tls.key|app/with space/"
@@ -276,6 +279,9 @@ EOF
 	bash_complete "secretctl extract store.yaml -e app/colon:" cands
 	check "bash: a key with ':' completes past readline's word break" "app/colon:inside" cands
 	run_cases bash bash_complete
+	# exec ... -- COMMAND: the command's name
+	bash_complete "secretctl exec store.yaml -e app/env -- secretct" cands
+	check "bash: exec -- completes the command" "secretctl" cands
 fi
 
 # --- zsh: an interactive zsh on a pty (zpty), TAB, every match recorded
@@ -310,6 +316,10 @@ EOF
 	zsh_complete "secretctl extract store.yaml -e app/colon:" cands
 	check "zsh: a key with ':' completes" "app/colon:inside" cands
 	run_cases zsh zsh_complete
+	zsh_complete "secretctl exec store.yaml -e app/env -- secretct" cands
+	check "zsh: exec -- completes the command" "secretctl" cands
+	zsh_complete "secretctl exec store.yaml -e app/env -- secretctl ren" cands
+	check "zsh: exec -- secretctl completes secretctl's own arguments" "render" cands
 fi
 
 # --- fish: complete -C
@@ -323,4 +333,6 @@ else
 	fish_complete "secretctl extract store.yaml -e app/colon:" cands
 	check "fish: a key with ':' completes" "app/colon:inside" cands
 	run_cases fish fish_complete
+	fish_complete "secretctl exec store.yaml -e app/env -- secretct" cands
+	check "fish: exec -- completes the command" "secretctl" cands
 fi

@@ -90,6 +90,7 @@ else
 	mkdir -p "$ROOT/usr/lib/systemd" "$ROOT/etc/systemd/system"
 	cp -r /usr/lib/systemd/system "$ROOT/usr/lib/systemd/"  # the targets units refer to
 	[ -e "$ROOT/usr/bin/podman" ] || cp /bin/true "$ROOT/usr/bin/podman"  # stands in for podman
+	[ -e "$ROOT/usr/bin/caddy" ] || cp /bin/true "$ROOT/usr/bin/caddy"  # and for caddy (examples/template)
 	units=""
 	for u in "$TOP"/examples/*/*.service; do
 		cp "$u" "$ROOT/etc/systemd/system/"

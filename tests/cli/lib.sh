@@ -186,3 +186,40 @@ quadlet_fetch() {
 	fi
 	rm -rf "$d"
 }
+# nasty_store DIR: a store DIR/s.yaml (identity DIR/id.txt, exported as
+# $SECRETCTL_IDENTITY) whose values are what quoting gets wrong: nasty/bN
+# is the single byte N (1-255), and nasty/NAME for the names in
+# $NASTY_NAMES (quotes, line breaks, a trailing newline, unicode, "{{").
+# DIR/v/KEY holds each value's bytes, for oracles.
+NASTY_NAMES="quotes dq nl trail crlf uni empty braces dollar mixed"
+nasty_store() {
+	local d=$1
+	mkdir -p "$d/v" || return 1
+	python3 - "$d" <<'PY' || return 1
+import base64, os, sys
+d = sys.argv[1]
+vals = {"b%d" % b: bytes([b]) for b in range(1, 256)}
+vals.update({
+    "quotes": b"it's \"quoted\" 'twice'",
+    "dq": b'"',
+    "nl": b"line one\nline two\n\nend",
+    "trail": b"value with a newline\n",
+    "crlf": b"dos\r\nline\r\n",
+    "uni": "caf\u00e9 \u2028 \u0085 \ufeff \U0001f511 \u00a0end".encode(),
+    "empty": b"",
+    "braces": b"{{ nasty/quotes }} and }} {{",
+    "dollar": b"$HOME `id` $(id) \\n \\",
+    "mixed": b"-----BEGIN KEY-----\n\tA:B #c\n'\"\\\n-----END KEY-----\n",
+})
+with open(os.path.join(d, "plain.yaml"), "w") as f:
+    f.write("nasty:\n")
+    for k, v in vals.items():
+        f.write("  %s: !!binary %s\n" % (k, base64.b64encode(v).decode() if v else '""'))
+        with open(os.path.join(d, "v", k), "wb") as o:
+            o.write(v)
+PY
+	sc keygen -o "$d/id.txt" 2>/dev/null &&
+		sc encrypt "$d/plain.yaml" -r "$(sc keygen -y "$d/id.txt")" -o "$d/s.yaml" || return 1
+	rm -f "$d/plain.yaml"
+	export SECRETCTL_IDENTITY=$d/id.txt
+}

@@ -128,6 +128,9 @@ run unshare -m bash -c "mount --make-rprivate / && mount --bind '$BIN' /usr/loca
 assert_rc 0 "every command of the man page's EXAMPLES runs as written (as the same user)"
 assert "... and its install made app.env from ~/secrets.yaml" \
 	grep -qx 'TOKEN=from-the-man-page' "/etc/secrets/$UID_U/app.env"
+assert "... and its render and install --template filled the template" bash -c "
+	grep -qx 'token = \"from-the-man-page\"' '$H/app.conf' &&
+	cmp -s '$H/app.conf' '/etc/secrets/$UID_U/app.conf'"
 
 # the quadlet lines README shows are the example unit's, which tests/cli run
 while IFS= read -r l; do

@@ -109,6 +109,11 @@ seed() {
 			done
 			i=$((i + 1))
 		done ;;
+	fuzz_template)
+		printf 'a = {{ app/x | trim | json }}\nb={{app/y}}}}{{ "{{" }}end' > "$c/a"
+		printf 'k: {{ k | yaml }}\nv={{ v | sh }}\n{{ x | trim | trim | raw }}' > "$c/b"
+		printf '{{ a\n}}' > "$c/c"; printf '{{ | json }}' > "$c/d"; printf '{{ a | jsno }}' > "$c/e"
+		printf '\303\251\000\377{{ a | json }}' > "$c/f" ;;
 	fuzz_identity) seed_identity "$c" ;;
 	fuzz_store) seed_store "$c" ;;
 	fuzz_cli) seed_store "$c"; cp "$TOP"/tests/fuzz/regress/fuzz_store/* "$c/" 2>/dev/null || true ;;
