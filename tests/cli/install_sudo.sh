@@ -109,6 +109,17 @@ run as_user "$USECRETCTL" install s.yaml -f app/key --sudo -v
 assert_err "^secretctl: $DIR/key: replaced$" "and back to 0400: replaced"
 same "through sudo" "$((n + 2))" "$(sudo_runs)"
 ino=$(stat -c '%i %y' "$DIR/key")
+# a template goes the same way: rendered as the caller, written by sudo
+printf 'key = {{ app/key | json }}\n' > "$H/key.tmpl" && chmod 644 "$H/key.tmpl"
+run as_user "$USECRETCTL" install s.yaml --template key.tmpl key.conf --sudo -v
+assert_err "^secretctl: $DIR/key.conf: created$" "install --template --sudo: created through sudo"
+same "through sudo" "$((n + 3))" "$(sudo_runs)"
+same "the rendered text, $U:root 0400" "key = \"key-bytes\" 400 $U:0" "$(cat "$DIR/key.conf") $(stat -c '%a %u:%g' "$DIR/key.conf")"
+run as_user "$USECRETCTL" install s.yaml --template key.tmpl key.conf --sudo -v
+assert_err "^secretctl: $DIR/key.conf: unchanged$" "again: unchanged, decided as the caller"
+same "and sudo did not run" "$((n + 3))" "$(sudo_runs)"
+rm -f "$DIR/key.conf"
+n=$((n + 1))
 if grep -q "^$USR:" /etc/subuid; then
 	run as_user "$USECRETCTL" install s.yaml -f app/key --sudo --reader 53 -v
 	assert_err "^secretctl: $DIR/key: replaced$" "--reader 53 through sudo: replaced"
