@@ -398,9 +398,9 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 		return err_oom(e);
 	for (size_t i = 0; i < s->n_slots; i++) {
 		const struct keyslot *ss = &s->doc.slots[i];
-		unsigned char pk[AGE_KEY_LEN];
+		struct age_rcpt rc_;
 
-		if (ss->recipient && age_recipient_parse(ss->recipient, strlen(ss->recipient), pk, e))
+		if (ss->recipient && age_rcpt_parse(ss->recipient, strlen(ss->recipient), &rc_, e))
 			return err_wrap(e, "%s: line %u", path, ss->line);
 		if (slot_copy(&s->slots[i], ss))
 			return err_oom(e);
@@ -1027,16 +1027,23 @@ out:
 
 /* ---- slots -------------------------------------------------------------- */
 
-/* out's data_key: the data key wrapped for pk, or (pk NULL) for pass. */
-static int wrap_slot(const unsigned char *data_key, const unsigned char *pk,
+/* out's data_key: the data key wrapped for rc, or (rc NULL) for pass. */
+static int wrap_slot(const unsigned char *data_key, const struct age_rcpt *rc_,
 		     const unsigned char *pass, size_t plen, int log_n, struct keyslot *out,
 		     struct err *e)
 {
-	const unsigned char(*one)[AGE_KEY_LEN] = (const void *)pk;
-	struct age_recipients r = { pk ? one : NULL, pk ? 1 : 0, pass, plen, log_n };
+	const unsigned char(*one)[AGE_KEY_LEN] = rc_ ? (const void *)rc_->key : NULL;
+	struct age_recipients r = { NULL, 0, pass, plen, log_n, NULL, 0 };
 	struct buf b = { 0 };
 	int rc;
 
+	if (rc_ && rc_->kind == AGE_KIND_SSH_ED25519) {
+		r.ssh_ed25519 = one;
+		r.n_ssh_ed25519 = 1;
+	} else if (rc_) {
+		r.x25519 = one;
+		r.n_x25519 = 1;
+	}
 	rc = age_encrypt(&r, data_key, STORE_KEY_LEN, 1, &b, e);
 	if (rc) {
 		buf_free(&b);
@@ -1059,13 +1066,27 @@ int store_new(const char *path, struct store *s, struct err *e)
 	return 0;
 }
 
+/* Do two recipient texts name the same key? An ssh line's comment does
+ * not count. */
+static int same_recipient(const char *a, const char *b)
+{
+	struct age_rcpt x, y;
+	struct err ignored;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	return age_rcpt_parse(a, strlen(a), &x, &ignored) == 0 &&
+	       age_rcpt_parse(b, strlen(b), &y, &ignored) == 0 && x.kind == y.kind &&
+	       memcmp(x.key, y.key, AGE_KEY_LEN) == 0;
+}
+
 static int slot_index(const struct store *s, const char *recipient)
 {
 	int scrypt = strcmp(recipient, "scrypt") == 0;
 
 	for (size_t i = 0; i < s->n_slots; i++)
 		if (scrypt ? !s->slots[i].recipient
-			   : s->slots[i].recipient && strcmp(s->slots[i].recipient, recipient) == 0)
+			   : s->slots[i].recipient && same_recipient(s->slots[i].recipient, recipient))
 			return (int)i;
 	return -1;
 }
@@ -1087,19 +1108,23 @@ static int push_slot(struct store *s, struct keyslot *sl, struct err *e)
 
 int store_add_recipient(struct store *s, const char *recipient, struct err *e)
 {
-	unsigned char pk[AGE_KEY_LEN];
+	struct age_rcpt r;
 	struct keyslot sl = { 0 };
+	struct buf text = { 0 };
 	int rc;
 
-	rc = age_recipient_parse(recipient, strlen(recipient), pk, e);
-	if (rc)
+	rc = age_rcpt_parse(recipient, strlen(recipient), &r, e);
+	if (!rc)
+		rc = age_rcpt_text(recipient, strlen(recipient), &text, e);
+	if (!rc && slot_index(s, text.p) >= 0)
+		rc = err_set(e, ERR_INPUT, "%s is already a recipient", text.p);
+	if (!rc)
+		rc = wrap_slot(s->data_key, &r, NULL, 0, 0, &sl, e);
+	if (rc) {
+		buf_free(&text);
 		return rc;
-	if (slot_index(s, recipient) >= 0)
-		return err_set(e, ERR_INPUT, "%s is already a recipient", recipient);
-	rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &sl, e);
-	if (rc)
-		return rc;
-	sl.recipient = buf_memdup0(recipient, strlen(recipient));
+	}
+	sl.recipient = text.p; /* the canonical text: an ssh line's comment only if plain */
 	if (!sl.recipient) {
 		slot_free(&sl);
 		return err_oom(e);
@@ -1266,12 +1291,12 @@ int store_rotate_key(struct store *s, const unsigned char *pass, size_t plen, st
 	}
 	randombytes_buf(s->data_key, STORE_KEY_LEN);
 	for (size_t i = 0; i < s->n_slots && !rc; i++) {
-		unsigned char pk[AGE_KEY_LEN];
+		struct age_rcpt r;
 		if (s->slots[i].recipient) {
-			rc = age_recipient_parse(s->slots[i].recipient, strlen(s->slots[i].recipient),
-						 pk, e);
+			rc = age_rcpt_parse(s->slots[i].recipient, strlen(s->slots[i].recipient),
+					    &r, e);
 			if (!rc)
-				rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &ns[i], e);
+				rc = wrap_slot(s->data_key, &r, NULL, 0, 0, &ns[i], e);
 		} else if (!pass) {
 			rc = err_set(e, ERR_NOKEY,
 				     "the passphrase slot needs the passphrase to take the new data key");

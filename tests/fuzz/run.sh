@@ -104,7 +104,14 @@ seed() {
 			done
 			i=$((i + 1))
 		done ;;
-	fuzz_identity) seed_identity "$c" ;;
+	fuzz_identity) seed_identity "$c"; cp "$TOP"/tests/data/ssh/ed25519 "$c/ssh-ed25519" ;;
+	fuzz_sshkey) # odd first byte: the file as it is; even: a blob the harness armors
+		for k in "$TOP"/tests/data/ssh/*; do
+			{ printf '\001'; cat "$k"; } > "$c/$(basename "$k")"
+		done
+		for k in ed25519 ed25519_encrypted rsa; do
+			{ printf '\000'; sed '1d;$d' "$TOP/tests/data/ssh/$k" | base64 -d; } > "$c/blob-$k"
+		done ;;
 	fuzz_store) seed_store "$c" ;;
 	fuzz_cli) seed_store "$c"; cp "$TOP"/tests/fuzz/regress/fuzz_store/* "$c/" 2>/dev/null || true ;;
 	*) printf 'seed' > "$c/seed" ;;
