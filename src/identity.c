@@ -235,6 +235,20 @@ static int config_home(struct buf *out, struct err *e)
 	return buf_printf(out, "%s/.config", home) ? err_oom(e) : 0;
 }
 
+int identity_config_file(const char *rel, struct buf *out, struct err *e)
+{
+	int rc = config_home(out, e);
+
+	if (rc)
+		return rc;
+	return buf_printf(out, "/secretctl/%s", rel) ? err_oom(e) : 0;
+}
+
+int identity_read_key_file(const char *path, struct secmem *out, struct err *e)
+{
+	return read_capped(path, 1, out, e);
+}
+
 int identity_default_path(struct buf *out, struct err *e)
 {
 	int rc = config_home(out, e);

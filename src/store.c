@@ -379,6 +379,8 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 	}
 	if (!s->locked)
 		close(fd);
+	if (!rc)
+		rc = store_sig_split(s, e);
 	if (rc)
 		return rc;
 	/* the line scanner when it can (libyaml costs ~140 instructions a
@@ -392,6 +394,8 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 		rc = splice_scan_store(s->text.p, s->text.len, &s->doc, e);
 	if (rc)
 		return err_wrap(e, "%s", path);
+	if ((rc = store_sig_check_place(s, e)))
+		return rc;
 	s->n_slots = s->doc.n_slots;
 	s->slots = calloc(s->n_slots ? s->n_slots : 1, sizeof *s->slots);
 	if (!s->slots)
@@ -1338,7 +1342,7 @@ static int dir_of(const char *path, struct buf *dir, const char **base)
 int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
 	       struct err *e)
 {
-	struct buf dir = { 0 };
+	struct buf dir = { 0 }, signed_text = { 0 };
 	struct io_replace r = { .dir_fd = -1 };
 	enum io_done done;
 	int rc;
@@ -1346,6 +1350,21 @@ int store_save(struct store *s, const char *text, size_t len, int create_only, i
 	*written = 0;
 	if (s->exists && !create_only && s->text.len == len && memcmp(s->text.p, text, len) == 0)
 		return 0;
+	/* a signed store stays signed (FORMAT.md 5.4) */
+	if (s->signer) {
+		if ((rc = store_sig_insert(s, text, len, &signed_text, e)))
+			goto out;
+		text = signed_text.p;
+		len = signed_text.len;
+	} else if (s->n_sigs && !s->drop_signatures) {
+		char fp[SSHKEY_FP_MAX];
+
+		sshkey_fingerprint(s->sigs[0].pk, fp);
+		rc = err_set(e, ERR_NOKEY, "%s is signed (by %s): a write must sign it too; name a "
+			     "signing key ($SECRETCTL_SIGNING_KEY or --sign-with FILE), or give "
+			     "--drop-signatures to write it unsigned", s->path, fp);
+		goto out;
+	}
 	if (dir_of(s->path, &dir, &r.name)) {
 		rc = err_oom(e);
 		goto out;
@@ -1370,6 +1389,7 @@ out:
 	if (r.dir_fd >= 0)
 		close(r.dir_fd);
 	buf_free(&dir);
+	buf_free(&signed_text);
 	return rc;
 }
 
@@ -1388,5 +1408,6 @@ void store_free(struct store *s)
 		buf_free(&s->text);
 	secmem_release(s->data_key);
 	tokmap_free(s->tokens);
+	free(s->sigs);
 	memset(s, 0, sizeof *s);
 }

@@ -89,6 +89,12 @@ int identity_unlock(const struct identity_opts *o, const struct keyslot *slots, 
  * absolute, else $HOME/.config). Appended to out. */
 int identity_default_path(struct buf *out, struct err *e);
 
+/* $XDG_CONFIG_HOME/secretctl/REL, appended to out. */
+int identity_config_file(const char *rel, struct buf *out, struct err *e);
+/* A key file's bytes (at most IDENTITY_FILE_MAX), checked to be private as
+ * identity_load_file checks identity files. Replaces out's content. */
+int identity_read_key_file(const char *path, struct secmem *out, struct err *e);
+
 /* The text of an identity file as age-keygen writes it:
  * "# created: <RFC 3339 local time>\n# public key: age1...\nAGE-SECRET-KEY-1...\n".
  * Replaces out's content. */
