@@ -44,6 +44,8 @@ enum {
 	CLI_OPT_FORMAT,
 	CLI_OPT_NAME,
 	CLI_OPT_TEMPLATE, /* install --template: a third form, beside -e and -f */
+	CLI_OPT_SIGNWITH, /* stores.h: CLI_SIGN_OPTS */
+	CLI_OPT_DROPSIGS,
 	CLI_MAX_OPTS
 };
 

@@ -18,6 +18,7 @@ const struct cli_opt cmd_edit_opts[] = {
 	{ "merge", 0, 0, OPT_MERGE, NULL,
 	  "STORE --merge BASE OURS THEIRS: edit their merge (conflicts marked), save it as STORE" },
 	CLI_NOWAIT_OPT,
+	CLI_SIGN_OPTS,
 	CLI_RECIPIENT_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,

@@ -9,6 +9,7 @@ enum { OPT_OUT };
 const struct cli_opt cmd_encrypt_opts[] = {
 	{ "output", 'o', 1, OPT_OUT, "STORE", "write the store to STORE (never overwritten)" },
 	CLI_RECIPIENT_OPTS,
+	CLI_SIGN_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };

@@ -83,6 +83,13 @@ int cmd_git_merge(const struct cli_cmd *cmd, const struct cli_args *a, const cha
 	}
 	out.mode = s[1].mode;
 	out.exists = 1;
+	if ((rc = cli_store_signing(a, &out)))
+		goto out;
+	if (!out.signer && (s[1].n_sigs || s[2].n_sigs)) {
+		rc = cli_error(ERR_NOKEY, "%s: the stores are signed: the merge must be signed too; "
+			       "set $SECRETCTL_SIGNING_KEY", name);
+		goto out;
+	}
 	if (store_save(&out, text.p, text.len, 0, &written, &e)) {
 		rc = cli_fail(&e);
 		goto out;

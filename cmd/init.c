@@ -9,6 +9,7 @@ enum { OPT_FROM };
 const struct cli_opt cmd_init_opts[] = {
 	{ "from", 0, 1, OPT_FROM, "PLAIN.yaml", "encrypt this plaintext view ('-': stdin)" },
 	CLI_RECIPIENT_OPTS,
+	CLI_SIGN_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };

@@ -25,7 +25,7 @@ static int print_recipients(const char *file)
 	if (rc)
 		return cli_fail(&e);
 	for (size_t i = 0; i < ids.n; i++) {
-		age_recipient_format(ids.v[i].public, r);
+		age_identity_recipient(&ids.v[i], r);
 		printf("%s\n", r);
 	}
 	age_idlist_free(&ids);

@@ -115,6 +115,11 @@ static int keyring_add(const struct cli_cmd *cmd, const struct cli_args *a)
 		goto out;
 	}
 	for (size_t i = 0; i < ids.n && !rc; i++) {
+		if (ids.v[i].kind == AGE_KIND_SSH_ED25519) {
+			rc = cli_error(ERR_INPUT, "'%s' is an ssh key: the keyring holds age "
+						  "identities only (name an ssh key with -i)", shown);
+			break;
+		}
 		age_recipient_format(ids.v[i].public, rcpt);
 		rc = add_one(&ids.v[i], rcpt, a->opt[OPT_VERBOSE].count);
 	}

@@ -12,12 +12,14 @@ enum { OPT_NO_ROTATE };
 const struct cli_opt cmd_recipients_opts[] = {
 	{ "no-rotate", 0, 0, OPT_NO_ROTATE, NULL, "rm: keep the data key (the removed party may hold it)" },
 	CLI_NOWAIT_OPT,
+	CLI_SIGN_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
 
 const struct cli_opt cmd_rotate_opts[] = {
 	CLI_NOWAIT_OPT,
+	CLI_SIGN_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };

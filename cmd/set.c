@@ -10,12 +10,14 @@ enum { OPT_VALUE_FILE };
 const struct cli_opt cmd_set_opts[] = {
 	{ "value-file", 0, 1, OPT_VALUE_FILE, "FILE", "read the value from FILE, not stdin" },
 	CLI_NOWAIT_OPT,
+	CLI_SIGN_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
 
 const struct cli_opt cmd_unset_opts[] = {
 	CLI_NOWAIT_OPT,
+	CLI_SIGN_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };

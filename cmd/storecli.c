@@ -57,9 +57,89 @@ int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, s
 
 	cli_identity_opts(a, &io);
 	if (store_load(path, &o, s, &e) || store_unlock(s, &io, &e) ||
-	    (plain && store_decrypt(s, plain, NULL, &e)))
+	    cli_store_check_signers(s, &e) || (plain && store_decrypt(s, plain, NULL, &e)))
 		return cli_fail(&e);
+	return (flags & CLI_OPEN_LOCK) ? cli_store_signing(a, s) : 0;
+}
+
+static struct sshsig_signer signer;
+static int signer_loaded;
+
+static void signer_free(void)
+{
+	sshsig_signer_free(&signer);
+}
+
+int cli_store_signing(const struct cli_args *a, struct store *s)
+{
+	const char *f = a->opt[CLI_OPT_SIGNWITH].value, *how = "--sign-with";
+	struct secmem text = { 0 };
+	struct err e;
+	int rc;
+
+	s->drop_signatures = a->opt[CLI_OPT_DROPSIGS].count > 0;
+	if (!f) {
+		f = getenv("SECRETCTL_SIGNING_KEY");
+		how = "$SECRETCTL_SIGNING_KEY";
+	}
+	if (!f || !*f)
+		return 0;
+	if (s->drop_signatures)
+		return cli_error(ERR_USAGE, "--drop-signatures and a signing key (%s) exclude each "
+				 "other", how);
+	if (!signer_loaded) {
+		/* a .pub is public; a private key file must be private */
+		rc = io_read_file_secret(f, IDENTITY_FILE_MAX, &text, &e);
+		if (!rc && sshkey_is_private(text.p, text.len))
+			rc = identity_read_key_file(f, &text, &e);
+		if (!rc)
+			rc = sshsig_signer_init(&signer, text.p, text.len, f, &e);
+		secmem_free(&text);
+		if (rc) {
+			if (e.sub != IDENTITY_FAIL_EXPOSED)
+				err_wrap(&e, "%s", how);
+			return cli_fail(&e);
+		}
+		signer_loaded = 1;
+		atexit(signer_free);
+	}
+	s->signer = &signer;
 	return 0;
+}
+
+int cli_store_check_signers(const struct store *s, struct err *e)
+{
+	const char *env = getenv("SECRETCTL_ALLOWED_SIGNERS");
+	struct sshsig_allowed al = { 0 };
+	struct buf path = { 0 }, text = { 0 };
+	int rc = 0;
+
+	if (env) {
+		if (*env && buf_puts(&path, env))
+			rc = err_oom(e);
+	} else if (geteuid() == 0) {
+		if (buf_puts(&path, "/etc/secretctl/allowed_signers"))
+			rc = err_oom(e);
+	} else {
+		rc = identity_config_file("allowed_signers", &path, e);
+	}
+	/* a default file that does not exist pins nothing; one named by the
+	 * variable must be there (fail closed) */
+	if (!rc && path.p && (env || access(path.p, F_OK) == 0)) {
+		rc = io_read_file(path.p, IDENTITY_FILE_MAX, &text, e);
+		if (rc && env)
+			err_wrap(e, "$SECRETCTL_ALLOWED_SIGNERS");
+		if (!rc)
+			rc = sshsig_allowed_parse(text.p ? text.p : "", text.len, path.p, &al, e);
+		if (!rc)
+			rc = store_check_signatures(s, &al, path.p, e);
+		sshsig_allowed_free(&al);
+	} else if (!rc) {
+		rc = store_check_signatures(s, NULL, NULL, e);
+	}
+	buf_free(&path);
+	buf_free(&text);
+	return rc;
 }
 
 int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose)
@@ -157,6 +237,11 @@ int cli_store_create(const char *path, const struct cli_args *a, struct store *s
 		log_n = (int)v;
 	}
 	rc = store_new(path, s, &e);
+	if (!rc) {
+		int src = cli_store_signing(a, s);
+		if (src)
+			return src;
+	}
 	for (int i = 0; !rc && i < r->count; i++)
 		rc = store_add_recipient(s, r->values[i], &e);
 	for (int i = 0; !rc && i < rf->count; i++)

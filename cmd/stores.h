@@ -11,6 +11,12 @@
 #define CLI_NOWAIT_OPT \
 	{ "no-wait", 0, 0, CLI_OPT_NOWAIT, NULL, "fail at once when another secretctl holds the store's lock" }
 
+/* Signing, for the commands that write a store (FORMAT.md 5.4). */
+#define CLI_SIGN_OPTS \
+	{ "sign-with", 0, 1, CLI_OPT_SIGNWITH, "FILE", \
+	  "sign the store with this ssh-ed25519 key (a .pub: through ssh-agent)" }, \
+	{ "drop-signatures", 0, 0, CLI_OPT_DROPSIGS, NULL, "write a signed store unsigned" }
+
 /* Options of the commands that make a new store. */
 #define CLI_RECIPIENT_OPTS \
 	{ "recipient", 'r', 1, CLI_OPT_RECIPIENT, "R", "encrypt to age recipient R (repeatable)" }, \
@@ -36,5 +42,14 @@ int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, s
 /* Re-encrypt plain with s (stable tokens) and save it atomically. Prints
  * errors; with verbose, says whether anything was written. */
 int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose);
+/* The signing key of a write (--sign-with, else $SECRETCTL_SIGNING_KEY)
+ * and --drop-signatures, set on s for store_save. Prints errors. */
+int cli_store_signing(const struct cli_args *a, struct store *s);
+/* The allowed-signers check of an opened store ($SECRETCTL_ALLOWED_SIGNERS,
+ * else root's /etc/secretctl/allowed_signers or the user's
+ * $XDG_CONFIG_HOME/secretctl/allowed_signers when it exists): every
+ * signature must verify, and with such a file one must be by a key it
+ * allows. Sets e. */
+int cli_store_check_signers(const struct store *s, struct err *e);
 
 #endif

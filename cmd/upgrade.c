@@ -19,6 +19,7 @@ enum { OPT_YES };
 const struct cli_opt cmd_upgrade_opts[] = {
 	{ "yes", 0, 0, OPT_YES, NULL, "do not ask before authenticating aliases and empty values" },
 	CLI_NOWAIT_OPT,
+	CLI_SIGN_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };

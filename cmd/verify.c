@@ -19,6 +19,7 @@ const struct cli_opt cmd_verify_opts[] = {
 	  "--repair: list the entries that differ from the store GOOD (one whose MAC verifies)" },
 	{ "yes", 0, 0, OPT_YES, NULL, "--repair: do not ask before writing" },
 	CLI_NOWAIT_OPT,
+	CLI_SIGN_OPTS,
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };

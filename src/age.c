@@ -14,6 +14,7 @@
 
 #include "secretctl/b64.h"
 #include "secretctl/bech32.h"
+#include "secretctl/sshkey.h"
 
 #define FILE_KEY_LEN 16
 #define MAC_LEN 32
@@ -32,6 +33,8 @@ static const char armor_begin[] = "-----BEGIN AGE ENCRYPTED FILE-----";
 static const char armor_end[] = "-----END AGE ENCRYPTED FILE-----";
 static const char x25519_label[] = "age-encryption.org/v1/X25519";
 static const char scrypt_label[] = "age-encryption.org/v1/scrypt";
+static const char ssh_label[] = "age-encryption.org/v1/ssh-ed25519";
+#define SSH_TAG_LEN 4
 static const char identity_hrp[] = "AGE-SECRET-KEY-";
 static const char recipient_hrp[] = "age";
 static const unsigned char zero_nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
@@ -244,6 +247,58 @@ void age_recipient_format(const unsigned char pk[AGE_KEY_LEN], char out[AGE_RECI
 {
 	if (bech32_encode(out, AGE_RECIPIENT_MAX, recipient_hrp, pk, AGE_KEY_LEN))
 		out[0] = '\0'; /* cannot happen: the size is fixed */
+}
+
+int age_identity_from_ssh(const unsigned char sk[64], struct age_identity *id, struct err *e)
+{
+	memset(id, 0, sizeof *id);
+	if (crypto_sign_ed25519_pk_to_curve25519(id->public, sk + 32) != 0)
+		return err_set(e, ERR_INPUT, "ssh-ed25519 key: the public key is not a valid point");
+	crypto_sign_ed25519_sk_to_curve25519(id->secret, sk);
+	memcpy(id->ssh_pk, sk + 32, AGE_KEY_LEN);
+	id->kind = AGE_KIND_SSH_ED25519;
+	return 0;
+}
+
+void age_identity_recipient(const struct age_identity *id, char out[AGE_RECIPIENT_MAX])
+{
+	struct buf b = { 0 };
+
+	out[0] = '\0';
+	if (id->kind != AGE_KIND_SSH_ED25519) {
+		age_recipient_format(id->public, out);
+		return;
+	}
+	if (sshkey_format_public(id->ssh_pk, NULL, 0, &b) == 0 && b.len < AGE_RECIPIENT_MAX)
+		memcpy(out, b.p, b.len + 1);
+	buf_free(&b);
+}
+
+int age_rcpt_parse(const char *s, size_t len, struct age_rcpt *r, struct err *e)
+{
+	memset(r, 0, sizeof *r);
+	if (sshkey_looks_public(s, len)) {
+		r->kind = AGE_KIND_SSH_ED25519;
+		return sshkey_parse_public(s, len, r->key, NULL, NULL, e);
+	}
+	r->kind = AGE_KIND_X25519;
+	return age_recipient_parse(s, len, r->key, e);
+}
+
+int age_rcpt_text(const char *s, size_t len, struct buf *out, struct err *e)
+{
+	struct age_rcpt r;
+	const char *c = NULL;
+	size_t cn = 0;
+
+	if (!sshkey_looks_public(s, len)) {
+		if (age_rcpt_parse(s, len, &r, e))
+			return e->code;
+		return buf_append(out, s, len) ? err_oom(e) : 0;
+	}
+	if (sshkey_parse_public(s, len, r.key, &c, &cn, e))
+		return e->code;
+	return sshkey_format_public(r.key, c, cn, out) ? err_oom(e) : 0;
 }
 
 static int file_parse(const unsigned char *text, size_t len, struct age_idlist *out, int hints,
@@ -598,6 +653,64 @@ static int unwrap_x25519(const struct stanza *s, const unsigned char *body,
 	return rc;
 }
 
+/* age's ssh-ed25519 stanza: the tag is the first 4 bytes of SHA-256 of the
+ * key's wire form; the X25519 shared secret is multiplied by a tweak,
+ * HKDF-SHA-256(ikm empty, salt = wire form, info = label), so a slot made
+ * for the ssh key differs from one for its bare X25519 form. */
+static void ssh_tag(const unsigned char ed_pk[AGE_KEY_LEN], unsigned char tag[SSH_TAG_LEN],
+		    unsigned char tweak[32])
+{
+	unsigned char w[SSHKEY_WIRE_LEN], h[crypto_hash_sha256_BYTES];
+
+	sshkey_wire(ed_pk, w);
+	crypto_hash_sha256(h, w, sizeof w);
+	memcpy(tag, h, SSH_TAG_LEN);
+	hkdf(tweak, (const unsigned char *)"", 0, w, sizeof w, ssh_label);
+}
+
+/* shared = X25519(tweak, X25519(scalar, point)); -1 on a low-order point. */
+static int ssh_shared(unsigned char shared[32], const unsigned char *scalar,
+		      const unsigned char *point, const unsigned char tweak[32])
+{
+	unsigned char s1[32];
+	int rc = crypto_scalarmult(s1, scalar, point);
+
+	if (rc == 0)
+		rc = crypto_scalarmult(shared, tweak, s1);
+	sodium_memzero(s1, sizeof s1);
+	return rc;
+}
+
+static int unwrap_ssh(const struct stanza *s, const unsigned char *body,
+		      const struct age_identity *id, struct age_secrets *k, struct err *e)
+{
+	unsigned char salt[2 * AGE_KEY_LEN], tag[SSH_TAG_LEN], want[SSH_TAG_LEN], tweak[32];
+	size_t n;
+	int rc;
+
+	if (s->n_args != 3)
+		return hfail(e, "ssh-ed25519 stanza: wrong number of arguments");
+	if (b64_decode_form(s->arg[1], s->arg_len[1], B64_UNPADDED, tag, sizeof tag, &n) ||
+	    n != SSH_TAG_LEN)
+		return hfail(e, "ssh-ed25519 stanza: invalid tag");
+	if (b64_decode_form(s->arg[2], s->arg_len[2], B64_UNPADDED, salt, AGE_KEY_LEN, &n) ||
+	    n != AGE_KEY_LEN)
+		return hfail(e, "ssh-ed25519 stanza: invalid share");
+	if (s->body_len != WRAPPED_LEN)
+		return hfail(e, "ssh-ed25519 stanza: wrong file key size");
+	ssh_tag(id->ssh_pk, want, tweak);
+	if (sodium_memcmp(tag, want, SSH_TAG_LEN) != 0)
+		return NO_MATCH;
+	if (ssh_shared(k->shared, id->secret, salt, tweak) != 0)
+		return hfail(e, "ssh-ed25519 stanza: share is a low-order point");
+	memcpy(salt + AGE_KEY_LEN, id->public, AGE_KEY_LEN);
+	hkdf(k->wrap_key, k->shared, sizeof k->shared, salt, sizeof salt, ssh_label);
+	rc = unwrap_body(k, body);
+	sodium_memzero(k->shared, sizeof k->shared);
+	sodium_memzero(k->wrap_key, sizeof k->wrap_key);
+	return rc;
+}
+
 static int scrypt_kek(struct age_secrets *k, const unsigned char *pass, size_t pass_len,
 		      const unsigned char salt[16], int log_n, struct err *e)
 {
@@ -653,11 +766,20 @@ static int unwrap(const struct header *h, const struct age_keys *keys, struct ag
 	int rc, has_scrypt = 0;
 
 	for (i = 0; i < keys->n_ids; i++)
-		for (j = 0; j < h->n; j++)
-			if (stanza_is(&h->st[j], "X25519") &&
-			    (rc = unwrap_x25519(&h->st[j], bodies + h->st[j].body_off,
-						&keys->ids[i], k, e)) != NO_MATCH)
+		for (j = 0; j < h->n; j++) {
+			if (keys->ids[i].kind == AGE_KIND_SSH_ED25519)
+				rc = stanza_is(&h->st[j], "ssh-ed25519")
+					     ? unwrap_ssh(&h->st[j], bodies + h->st[j].body_off,
+							  &keys->ids[i], k, e)
+					     : NO_MATCH;
+			else
+				rc = stanza_is(&h->st[j], "X25519")
+					     ? unwrap_x25519(&h->st[j], bodies + h->st[j].body_off,
+							     &keys->ids[i], k, e)
+					     : NO_MATCH;
+			if (rc != NO_MATCH)
 				return rc;
+		}
 	for (j = 0; j < h->n; j++) {
 		if (!stanza_is(&h->st[j], "scrypt"))
 			continue;
@@ -784,6 +906,34 @@ out:
 	return rc;
 }
 
+static int wrap_ssh(struct buf *hdr, const unsigned char ed_pk[AGE_KEY_LEN],
+		    struct age_secrets *k, struct err *e)
+{
+	unsigned char salt[2 * AGE_KEY_LEN], body[WRAPPED_LEN], tag[SSH_TAG_LEN], tweak[32];
+	int rc = 0;
+
+	if (crypto_sign_ed25519_pk_to_curve25519(salt + AGE_KEY_LEN, ed_pk) != 0)
+		return err_set(e, ERR_INPUT, "ssh-ed25519 recipient: not a valid Ed25519 public key");
+	ssh_tag(ed_pk, tag, tweak);
+	randombytes_buf(k->wrap_key, sizeof k->wrap_key); /* ephemeral scalar */
+	crypto_scalarmult_base(salt, k->wrap_key);
+	if (ssh_shared(k->shared, k->wrap_key, salt + AGE_KEY_LEN, tweak) != 0) {
+		rc = err_set(e, ERR_INPUT, "ssh-ed25519 recipient: not a valid public key");
+		goto out;
+	}
+	hkdf(k->wrap_key, k->shared, sizeof k->shared, salt, sizeof salt, ssh_label);
+	crypto_aead_chacha20poly1305_ietf_encrypt(body, NULL, k->file_key, FILE_KEY_LEN, NULL, 0,
+						  NULL, zero_nonce, k->wrap_key);
+	if (buf_puts(hdr, "-> ssh-ed25519 ") || b64_encode(hdr, tag, sizeof tag, B64_UNPADDED) ||
+	    buf_putc(hdr, ' ') || b64_encode(hdr, salt, AGE_KEY_LEN, B64_UNPADDED) ||
+	    buf_putc(hdr, '\n') || put_body(hdr, body, sizeof body))
+		rc = err_oom(e);
+out:
+	sodium_memzero(k->shared, sizeof k->shared);
+	sodium_memzero(k->wrap_key, sizeof k->wrap_key);
+	return rc;
+}
+
 static int wrap_scrypt(struct buf *hdr, const struct age_recipients *r, struct age_secrets *k,
 		       struct err *e)
 {
@@ -818,7 +968,7 @@ int age_encrypt(const struct age_recipients *r, const unsigned char *in, size_t 
 
 	if (!in)
 		in = (const unsigned char *)"";
-	if (!r->passphrase == !r->n_x25519)
+	if (!r->passphrase == !(r->n_x25519 + r->n_ssh_ed25519))
 		return err_set(e, ERR_USAGE, r->passphrase
 			       ? "a passphrase cannot be combined with recipients"
 			       : "no recipient or passphrase to encrypt to");
@@ -831,6 +981,8 @@ int age_encrypt(const struct age_recipients *r, const unsigned char *in, size_t 
 	}
 	for (i = 0; i < r->n_x25519 && !rc; i++)
 		rc = wrap_x25519(b, r->x25519[i], k, e);
+	for (i = 0; i < r->n_ssh_ed25519 && !rc; i++)
+		rc = wrap_ssh(b, r->ssh_ed25519[i], k, e);
 	if (!rc && r->passphrase)
 		rc = wrap_scrypt(b, r, k, e);
 	if (rc)

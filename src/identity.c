@@ -15,6 +15,7 @@
 
 #include "secretctl/io.h"
 #include "secretctl/keyring.h"
+#include "secretctl/sshkey.h"
 #include "secretctl/tty.h"
 
 /* ---- files ---- */
@@ -106,6 +107,23 @@ static int read_capped(const char *path, int private, struct secmem *out, struct
 	return rc;
 }
 
+/* An OpenSSH ssh-ed25519 private key file's identity, appended to out. */
+static int load_ssh(const struct secmem *text, struct age_idlist *out, struct err *e)
+{
+	unsigned char *sk = secmem_alloc(SSHKEY_SK_LEN);
+	struct age_identity *id = secmem_alloc(sizeof *id);
+	int rc;
+
+	if (!sk || !id)
+		rc = err_oom(e);
+	else if (!(rc = sshkey_parse_private(text->p, text->len, sk, e)) &&
+		 !(rc = age_identity_from_ssh(sk, id, e)) && age_idlist_add(out, id))
+		rc = err_oom(e);
+	secmem_release(sk);
+	secmem_release(id);
+	return rc;
+}
+
 /* Load a file's identities into out. *asked is set when the user was
  * prompted (so a failure after it is the user's answer, not the file's). */
 /* hints: take public keys from "# public key:" lines (unlocking only; see
@@ -122,7 +140,12 @@ static int load_file(const char *path, struct age_idlist *out, int hints, int pr
 	rc = read_capped(path, private, &text, e);
 	if (rc)
 		goto out;
-	if (age_is_encrypted(text.p, text.len)) {
+	if (sshkey_is_private(text.p, text.len)) {
+		rc = load_ssh(&text, out, e);
+	} else if (sshkey_looks_public((const char *)text.p, text.len)) {
+		rc = err_set(e, ERR_INPUT, "this is an ssh public key: name its private key file "
+					   "(without .pub)");
+	} else if (age_is_encrypted(text.p, text.len)) {
 		struct age_keys k = { 0 };
 
 		snprintf(prompt, sizeof prompt, "passphrase for identity file %s", path);
@@ -210,6 +233,20 @@ static int config_home(struct buf *out, struct err *e)
 		home = pw->pw_dir;
 	}
 	return buf_printf(out, "%s/.config", home) ? err_oom(e) : 0;
+}
+
+int identity_config_file(const char *rel, struct buf *out, struct err *e)
+{
+	int rc = config_home(out, e);
+
+	if (rc)
+		return rc;
+	return buf_printf(out, "/secretctl/%s", rel) ? err_oom(e) : 0;
+}
+
+int identity_read_key_file(const char *path, struct secmem *out, struct err *e)
+{
+	return read_capped(path, 1, out, e);
 }
 
 int identity_default_path(struct buf *out, struct err *e)
@@ -390,11 +427,15 @@ static int open_slot(struct unlock *u, size_t i, const struct age_keys *k, const
 /* The slot naming id's recipient, or u->n. */
 static size_t slot_of(const struct unlock *u, const struct age_identity *id, char r[AGE_RECIPIENT_MAX])
 {
-	size_t j;
+	size_t j, n;
 
-	age_recipient_format(id->public, r);
+	age_identity_recipient(id, r);
+	n = strlen(r);
+	/* an ssh line may go on with a comment */
 	for (j = 0; j < u->n; j++)
-		if (u->slots[j].recipient && strcmp(u->slots[j].recipient, r) == 0)
+		if (u->slots[j].recipient && strncmp(u->slots[j].recipient, r, n) == 0 &&
+		    (u->slots[j].recipient[n] == '\0' ||
+		     (id->kind == AGE_KIND_SSH_ED25519 && u->slots[j].recipient[n] == ' ')))
 			break;
 	return j;
 }
@@ -686,6 +727,13 @@ static int unlock_sources(struct unlock *u, struct err *e)
 		if (!rc && !(env && strcmp(env, path.p) == 0))
 			rc = try_implicit(u, path.p, "", 1, e);
 	}
+	/* the host's ssh key: $SECRETCTL_HOST_KEY, else root's
+	 * /etc/ssh/ssh_host_ed25519_key (as agenix) */
+	env = getenv("SECRETCTL_HOST_KEY");
+	if (!rc && !u->opened && env && *env)
+		rc = try_implicit(u, env, "$SECRETCTL_HOST_KEY ", 1, e);
+	else if (!rc && !u->opened && !env && geteuid() == 0)
+		rc = try_implicit(u, IDENTITY_HOST_KEY, "", 1, e);
 	/* 5. the passphrase slot */
 	if (!rc && !u->opened)
 		rc = try_passphrase(u, e);

@@ -702,9 +702,14 @@ static int meta_slot_field(struct fs *s, struct meta *m, size_t p)
 	if (e - p > 11 && memcmp(t + p, "recipient: ", 11) == 0) {
 		if (sl->recipient || sl->scrypt)
 			return unsup(s, "recipient");
+		/* age1... or an ssh line ("ssh-ed25519 BASE64 comment"): what a
+		 * plain scalar reads as it is; libyaml takes anything else */
 		for (v = p + 11; v < e; v++)
 			if (!((t[v] >= '0' && t[v] <= '9') || (t[v] >= 'a' && t[v] <= 'z') ||
-			      (t[v] >= 'A' && t[v] <= 'Z')))
+			      (t[v] >= 'A' && t[v] <= 'Z') ||
+			      (v > p + 11 && (t[v] == ' ' || t[v] == '+' || t[v] == '/' ||
+					      t[v] == '=' || t[v] == '@' || t[v] == '.' ||
+					      t[v] == '_' || t[v] == ',' || t[v] == '-'))))
 				return unsup(s, "recipient");
 		sl->recipient = buf_memdup0(t + p + 11, e - p - 11);
 		return sl->recipient ? 0 : oom(s);

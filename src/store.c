@@ -380,6 +380,8 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 	}
 	if (!s->locked)
 		close(fd);
+	if (!rc)
+		rc = store_sig_split(s, e);
 	if (rc)
 		return rc;
 	/* the line scanner when it can (libyaml costs ~140 instructions a
@@ -393,15 +395,17 @@ int store_load(const char *path, const struct store_open *o, struct store *s, st
 		rc = splice_scan_store(s->text.p, s->text.len, &s->doc, e);
 	if (rc)
 		return err_wrap(e, "%s", path);
+	if ((rc = store_sig_check_place(s, e)))
+		return rc;
 	s->n_slots = s->doc.n_slots;
 	s->slots = calloc(s->n_slots ? s->n_slots : 1, sizeof *s->slots);
 	if (!s->slots)
 		return err_oom(e);
 	for (size_t i = 0; i < s->n_slots; i++) {
 		const struct keyslot *ss = &s->doc.slots[i];
-		unsigned char pk[AGE_KEY_LEN];
+		struct age_rcpt rc_;
 
-		if (ss->recipient && age_recipient_parse(ss->recipient, strlen(ss->recipient), pk, e))
+		if (ss->recipient && age_rcpt_parse(ss->recipient, strlen(ss->recipient), &rc_, e))
 			return err_wrap(e, "%s: line %u", path, ss->line);
 		if (slot_copy(&s->slots[i], ss))
 			return err_oom(e);
@@ -1028,16 +1032,23 @@ out:
 
 /* ---- slots -------------------------------------------------------------- */
 
-/* out's data_key: the data key wrapped for pk, or (pk NULL) for pass. */
-static int wrap_slot(const unsigned char *data_key, const unsigned char *pk,
+/* out's data_key: the data key wrapped for rc, or (rc NULL) for pass. */
+static int wrap_slot(const unsigned char *data_key, const struct age_rcpt *rc_,
 		     const unsigned char *pass, size_t plen, int log_n, struct keyslot *out,
 		     struct err *e)
 {
-	const unsigned char(*one)[AGE_KEY_LEN] = (const void *)pk;
-	struct age_recipients r = { pk ? one : NULL, pk ? 1 : 0, pass, plen, log_n };
+	const unsigned char(*one)[AGE_KEY_LEN] = rc_ ? (const void *)rc_->key : NULL;
+	struct age_recipients r = { NULL, 0, pass, plen, log_n, NULL, 0 };
 	struct buf b = { 0 };
 	int rc;
 
+	if (rc_ && rc_->kind == AGE_KIND_SSH_ED25519) {
+		r.ssh_ed25519 = one;
+		r.n_ssh_ed25519 = 1;
+	} else if (rc_) {
+		r.x25519 = one;
+		r.n_x25519 = 1;
+	}
 	rc = age_encrypt(&r, data_key, STORE_KEY_LEN, 1, &b, e);
 	if (rc) {
 		buf_free(&b);
@@ -1060,13 +1071,27 @@ int store_new(const char *path, struct store *s, struct err *e)
 	return 0;
 }
 
+/* Do two recipient texts name the same key? An ssh line's comment does
+ * not count. */
+static int same_recipient(const char *a, const char *b)
+{
+	struct age_rcpt x, y;
+	struct err ignored;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	return age_rcpt_parse(a, strlen(a), &x, &ignored) == 0 &&
+	       age_rcpt_parse(b, strlen(b), &y, &ignored) == 0 && x.kind == y.kind &&
+	       memcmp(x.key, y.key, AGE_KEY_LEN) == 0;
+}
+
 static int slot_index(const struct store *s, const char *recipient)
 {
 	int scrypt = strcmp(recipient, "scrypt") == 0;
 
 	for (size_t i = 0; i < s->n_slots; i++)
 		if (scrypt ? !s->slots[i].recipient
-			   : s->slots[i].recipient && strcmp(s->slots[i].recipient, recipient) == 0)
+			   : s->slots[i].recipient && same_recipient(s->slots[i].recipient, recipient))
 			return (int)i;
 	return -1;
 }
@@ -1088,19 +1113,23 @@ static int push_slot(struct store *s, struct keyslot *sl, struct err *e)
 
 int store_add_recipient(struct store *s, const char *recipient, struct err *e)
 {
-	unsigned char pk[AGE_KEY_LEN];
+	struct age_rcpt r;
 	struct keyslot sl = { 0 };
+	struct buf text = { 0 };
 	int rc;
 
-	rc = age_recipient_parse(recipient, strlen(recipient), pk, e);
-	if (rc)
+	rc = age_rcpt_parse(recipient, strlen(recipient), &r, e);
+	if (!rc)
+		rc = age_rcpt_text(recipient, strlen(recipient), &text, e);
+	if (!rc && slot_index(s, text.p) >= 0)
+		rc = err_set(e, ERR_INPUT, "%s is already a recipient", text.p);
+	if (!rc)
+		rc = wrap_slot(s->data_key, &r, NULL, 0, 0, &sl, e);
+	if (rc) {
+		buf_free(&text);
 		return rc;
-	if (slot_index(s, recipient) >= 0)
-		return err_set(e, ERR_INPUT, "%s is already a recipient", recipient);
-	rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &sl, e);
-	if (rc)
-		return rc;
-	sl.recipient = buf_memdup0(recipient, strlen(recipient));
+	}
+	sl.recipient = text.p; /* the canonical text: an ssh line's comment only if plain */
 	if (!sl.recipient) {
 		slot_free(&sl);
 		return err_oom(e);
@@ -1267,12 +1296,12 @@ int store_rotate_key(struct store *s, const unsigned char *pass, size_t plen, st
 	}
 	randombytes_buf(s->data_key, STORE_KEY_LEN);
 	for (size_t i = 0; i < s->n_slots && !rc; i++) {
-		unsigned char pk[AGE_KEY_LEN];
+		struct age_rcpt r;
 		if (s->slots[i].recipient) {
-			rc = age_recipient_parse(s->slots[i].recipient, strlen(s->slots[i].recipient),
-						 pk, e);
+			rc = age_rcpt_parse(s->slots[i].recipient, strlen(s->slots[i].recipient),
+					    &r, e);
 			if (!rc)
-				rc = wrap_slot(s->data_key, pk, NULL, 0, 0, &ns[i], e);
+				rc = wrap_slot(s->data_key, &r, NULL, 0, 0, &ns[i], e);
 		} else if (!pass) {
 			rc = err_set(e, ERR_NOKEY,
 				     "the passphrase slot needs the passphrase to take the new data key");
@@ -1314,7 +1343,7 @@ static int dir_of(const char *path, struct buf *dir, const char **base)
 int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
 	       struct err *e)
 {
-	struct buf dir = { 0 };
+	struct buf dir = { 0 }, signed_text = { 0 };
 	struct io_replace r = { .dir_fd = -1 };
 	enum io_done done;
 	int rc;
@@ -1322,6 +1351,21 @@ int store_save(struct store *s, const char *text, size_t len, int create_only, i
 	*written = 0;
 	if (s->exists && !create_only && s->text.len == len && memcmp(s->text.p, text, len) == 0)
 		return 0;
+	/* a signed store stays signed (FORMAT.md 5.4) */
+	if (s->signer) {
+		if ((rc = store_sig_insert(s, text, len, &signed_text, e)))
+			goto out;
+		text = signed_text.p;
+		len = signed_text.len;
+	} else if (s->n_sigs && !s->drop_signatures) {
+		char fp[SSHKEY_FP_MAX];
+
+		sshkey_fingerprint(s->sigs[0].pk, fp);
+		rc = err_set(e, ERR_NOKEY, "%s is signed (by %s): a write must sign it too; name a "
+			     "signing key ($SECRETCTL_SIGNING_KEY or --sign-with FILE), or give "
+			     "--drop-signatures to write it unsigned", s->path, fp);
+		goto out;
+	}
 	if (dir_of(s->path, &dir, &r.name)) {
 		rc = err_oom(e);
 		goto out;
@@ -1346,6 +1390,7 @@ out:
 	if (r.dir_fd >= 0)
 		close(r.dir_fd);
 	buf_free(&dir);
+	buf_free(&signed_text);
 	return rc;
 }
 
@@ -1364,5 +1409,6 @@ void store_free(struct store *s)
 		buf_free(&s->text);
 	secmem_release(s->data_key);
 	tokmap_free(s->tokens);
+	free(s->sigs);
 	memset(s, 0, sizeof *s);
 }

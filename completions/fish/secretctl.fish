@@ -202,6 +202,8 @@ complete -c secretctl -n "__secretctl_using $keycmds" -s i -l identity -r -F -d 
 complete -c secretctl -n "__secretctl_using $keycmds" -l passphrase-file -r -F -d 'read the store passphrase from FILE'
 complete -c secretctl -n "__secretctl_using $keycmds keyring install-write" -s v -l verbose -d 'say what is done'
 complete -c secretctl -n '__secretctl_using edit recipients rotate set unset upgrade verify' -l no-wait -d 'fail at once when the store is locked'
+complete -c secretctl -n '__secretctl_using edit encrypt init recipients rotate set unset upgrade verify' -l sign-with -r -F -d 'sign the store with this ssh-ed25519 key (a .pub: through ssh-agent)'
+complete -c secretctl -n '__secretctl_using edit encrypt init recipients rotate set unset upgrade verify' -l drop-signatures -d 'write a signed store unsigned'
 complete -c secretctl -n '__secretctl_using (string split " " -- $__secretctl_commands)' -s h -l help -d 'show help'
 # new stores
 set -l newcmds edit encrypt init

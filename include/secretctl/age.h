@@ -1,5 +1,5 @@
 /* age: the age v1 file format (age-encryption.org/v1) on libsodium:
- * X25519 and scrypt stanzas, header MAC, STREAM payload, ASCII armor. */
+ * X25519, ssh-ed25519 and scrypt stanzas, header MAC, STREAM payload, ASCII armor. */
 #ifndef SECRETCTL_AGE_H
 #define SECRETCTL_AGE_H
 
@@ -25,10 +25,20 @@ enum age_fail {
 	AGE_FAIL_PAYLOAD,  /* STREAM tag, truncation, trailing data -> ERR_INTEGRITY */
 };
 
-/* An X25519 identity; lives in secmem memory. */
+/* What an identity or a recipient is. */
+enum age_kind {
+	AGE_KIND_X25519 = 0,  /* age1... / AGE-SECRET-KEY-1... */
+	AGE_KIND_SSH_ED25519, /* an OpenSSH ssh-ed25519 key (age's ssh-ed25519 stanza) */
+};
+
+/* An identity; lives in secmem memory. For an ssh-ed25519 one, secret and
+ * public are its X25519 forms (libsodium's Ed25519 -> Curve25519 maps) and
+ * ssh_pk is the Ed25519 public key. */
 struct age_identity {
 	unsigned char secret[AGE_KEY_LEN];
 	unsigned char public[AGE_KEY_LEN];
+	unsigned char ssh_pk[AGE_KEY_LEN];
+	unsigned char kind; /* enum age_kind */
 	/* 1: public was taken from the file's "# public key:" line, not
 	 * computed. Only unlocking may use such an identity (see
 	 * age_identity_file_parse_hinted); age_identity_complete clears it. */
@@ -57,6 +67,25 @@ int age_recipient_parse(const char *s, size_t len, unsigned char pk[AGE_KEY_LEN]
 /* 32-byte public key -> "age1...", NUL-terminated. */
 void age_recipient_format(const unsigned char pk[AGE_KEY_LEN], char out[AGE_RECIPIENT_MAX]);
 
+/* An ssh-ed25519 identity from libsodium's 64-byte Ed25519 secret key
+ * (seed || public key). ERR_INPUT when the public key is not a valid point. */
+int age_identity_from_ssh(const unsigned char sk[64], struct age_identity *id, struct err *e);
+/* The recipient an identity opens: "age1..." or "ssh-ed25519 BASE64"
+ * (no comment), NUL-terminated. */
+void age_identity_recipient(const struct age_identity *id, char out[AGE_RECIPIENT_MAX]);
+
+/* A recipient of either kind: "age1..." or an ssh public key line
+ * ("ssh-ed25519 BASE64 [comment]"; other ssh types are refused, saying
+ * why). key: the X25519 or the Ed25519 public key. */
+struct age_rcpt {
+	int kind; /* enum age_kind */
+	unsigned char key[AGE_KEY_LEN];
+};
+int age_rcpt_parse(const char *s, size_t len, struct age_rcpt *r, struct err *e);
+/* Its text as a store keeps it: "age1...", or the ssh line as
+ * sshkey_format_public writes it (comment kept when it is plain). */
+int age_rcpt_text(const char *s, size_t len, struct buf *out, struct err *e);
+
 /* An identity file in age's format: one AGE-SECRET-KEY-1 per line, '#'
  * comments and blank lines allowed, CRLF tolerated; at least one key. Keys
  * are appended to out. Errors are ERR_INPUT and name the line number. */
@@ -82,6 +111,10 @@ struct age_recipients {
 	const unsigned char *passphrase; /* NULL: none */
 	size_t passphrase_len;
 	int log_n; /* scrypt work factor; 0 = AGE_SCRYPT_DEFAULT_LOG_N */
+	/* ssh-ed25519 recipients: Ed25519 public keys (age's ssh-ed25519
+	 * stanza: the tag, the Ed25519 -> X25519 map, the tweak) */
+	const unsigned char (*ssh_ed25519)[AGE_KEY_LEN];
+	size_t n_ssh_ed25519;
 };
 
 /* What to decrypt with. */

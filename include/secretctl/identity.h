@@ -1,6 +1,6 @@
 /* identity: the key sources of secretctl(1), tried in order until one
  * opens a key slot, and identity files (age-keygen's format, optionally
- * passphrase-encrypted). Generic over slots: store.c passes the store's. */
+ * passphrase-encrypted, or an unencrypted OpenSSH ssh-ed25519 key). Generic over slots: store.c passes the store's. */
 #ifndef SECRETCTL_IDENTITY_H
 #define SECRETCTL_IDENTITY_H
 
@@ -16,6 +16,9 @@
 #define IDENTITY_FILE_MAX (1u << 20)
 /* The file name looked up in $CREDENTIALS_DIRECTORY. */
 #define IDENTITY_CREDENTIAL "secretctl-identity"
+
+/* The host's ssh key, a key source for root (as agenix uses it). */
+#define IDENTITY_HOST_KEY "/etc/ssh/ssh_host_ed25519_key"
 
 /* Why an identity file was refused, in err.sub of an ERR_NOKEY. */
 enum identity_fail {
@@ -64,6 +67,8 @@ struct identity_opts {
  *     $XDG_CONFIG_HOME/sops/age/keys.txt: skipped when absent; one that
  *     exists but cannot be read is reported in the final error, not fatal;
  *     one that is not private (see identity_load_file) is fatal.
+ *     Then the host's ssh key: $SECRETCTL_HOST_KEY when set (empty: none),
+ *     else, for root, /etc/ssh/ssh_host_ed25519_key; as the files above.
  *  5. With a scrypt slot: o->passphrase_file (first line; an error at once
  *     when unreadable), else a prompt on /dev/tty when there is one.
  * Each identity goes to the slot naming its recipient (no trial
@@ -83,6 +88,12 @@ int identity_unlock(const struct identity_opts *o, const struct keyslot *slots, 
 /* $XDG_CONFIG_HOME/secretctl/identity.txt ($XDG_CONFIG_HOME: when set and
  * absolute, else $HOME/.config). Appended to out. */
 int identity_default_path(struct buf *out, struct err *e);
+
+/* $XDG_CONFIG_HOME/secretctl/REL, appended to out. */
+int identity_config_file(const char *rel, struct buf *out, struct err *e);
+/* A key file's bytes (at most IDENTITY_FILE_MAX), checked to be private as
+ * identity_load_file checks identity files. Replaces out's content. */
+int identity_read_key_file(const char *path, struct secmem *out, struct err *e);
 
 /* The text of an identity file as age-keygen writes it:
  * "# created: <RFC 3339 local time>\n# public key: age1...\nAGE-SECRET-KEY-1...\n".

@@ -13,6 +13,7 @@
 #include "secretctl/keyslot.h"
 #include "secretctl/secmem.h"
 #include "secretctl/splice.h"
+#include "secretctl/sshsig.h"
 
 #define STORE_KEY_LEN 32
 /* Stores and plaintext files larger than this are refused before parsing. */
@@ -34,6 +35,15 @@ struct store {
 	int exists;
 	struct store_tokmap *tokens; /* filled by store_decrypt */
 	int mac_ok;              /* the MAC was checked (store_check_mac) */
+	/* SSH signatures (FORMAT.md 5.4): taken out of text by store_load, so
+	 * text is the signed payload; checked by store_check_signatures */
+	struct sshsig *sigs;
+	size_t n_sigs;
+	size_t sig_at;           /* where the field was (the payload's offset) */
+	/* a write (store_save): sign with signer; without one, a signed
+	 * store is refused unless drop_signatures */
+	const struct sshsig_signer *signer;
+	int drop_signatures;
 };
 
 /* Options of a load. */
@@ -49,6 +59,20 @@ struct store_open {
  * store). With o->lock, the file is locked first (flock, same-inode check,
  * retried; o->on_wait tells the user after 1 s). Needs no key. */
 int store_load(const char *path, const struct store_open *o, struct store *s, struct err *e);
+/* The store's signatures (FORMAT.md 5.4): each must parse (done by
+ * store_load) and verify over the payload (ERR_INTEGRITY naming its key).
+ * With allowed (an allowed_signers file, named label), at least one must
+ * be by a key it allows for namespace "secretctl" now, else ERR_INTEGRITY
+ * "... is not signed by an allowed signer (signed by ...)". Needs no key. */
+int store_check_signatures(const struct store *s, const struct sshsig_allowed *allowed,
+			   const char *label, struct err *e);
+/* Internal to store.c and store_sig.c: take the signature field out of
+ * s->text (store_load), and put a new one into a text (store_save). */
+int store_sig_split(struct store *s, struct err *e);
+int store_sig_check_place(const struct store *s, struct err *e);
+int store_sig_insert(const struct store *s, const char *text, size_t len, struct buf *out,
+		     struct err *e);
+
 /* Lock s->path (which must exist) as store_load does with o->lock, and
  * take its mode, without reading it: for a writer that replaces whatever
  * the file holds (edit --merge of a file git left conflicted). */

@@ -12,6 +12,8 @@
  * prompt fails as with no terminal.
  *
  * Checks (any mismatch aborts):
+ *  - an OpenSSH private key file loads one ssh-ed25519 identity or fails
+ *    with ERR_INPUT;
  *  - a plain file loads exactly as age_identity_file_parse reads the
  *    bytes (same result, same keys in order); an error adds no identity;
  *  - every identity loaded has the public key of its secret, formats to
@@ -31,6 +33,7 @@
 
 #include "secretctl/age.h"
 #include "secretctl/identity.h"
+#include "secretctl/sshkey.h"
 #include "secretctl/tty.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -163,7 +166,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = identity_load_file(path, &got, &e);
 	if (rc && got.n)
 		abort(); /* an error that left identities behind */
-	if (!enc) {
+	if (sshkey_is_private(data, size)) {
+		/* an OpenSSH key: one ssh-ed25519 identity, or ERR_INPUT */
+		if (rc ? rc != ERR_INPUT : got.n != 1 || got.v[0].kind != AGE_KIND_SSH_ED25519)
+			abort();
+	} else if (!enc) {
 		rc2 = age_identity_file_parse(data, size, &want, &e2);
 		if ((rc != 0) != (rc2 != 0) || got.n != want.n || prompts)
 			abort(); /* the file reads differently from its bytes */

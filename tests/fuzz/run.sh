@@ -114,7 +114,22 @@ seed() {
 		printf 'k: {{ k | yaml }}\nv={{ v | sh }}\n{{ x | trim | trim | raw }}' > "$c/b"
 		printf '{{ a\n}}' > "$c/c"; printf '{{ | json }}' > "$c/d"; printf '{{ a | jsno }}' > "$c/e"
 		printf '\303\251\000\377{{ a | json }}' > "$c/f" ;;
-	fuzz_identity) seed_identity "$c" ;;
+	fuzz_identity) seed_identity "$c"; cp "$TOP"/tests/data/ssh/ed25519 "$c/ssh-ed25519" ;;
+	fuzz_sshsig) # 0: a blob the harness armors; 1: a signature; else allowed_signers
+		for g in "$TOP"/tests/data/ssh/msg.*.sig; do
+			{ printf '\001'; cat "$g"; } > "$c/$(basename "$g")"
+			{ printf '\000'; sed '1d;$d' "$g" | base64 -d; } > "$c/blob-$(basename "$g")"
+		done
+		printf '\002# c\nadmin namespaces="secretctl",valid-after="20200101",valid-before="20991231Z" %s admin\n"a b" cert-authority %s\nrsa ssh-rsa AAAA\n' \
+			"$(cut -d' ' -f1,2 "$TOP/tests/data/ssh/ed25519.pub")" \
+			"$(cut -d' ' -f1,2 "$TOP/tests/data/ssh/ed25519.pub")" > "$c/allowed" ;;
+	fuzz_sshkey) # odd first byte: the file as it is; even: a blob the harness armors
+		for k in "$TOP"/tests/data/ssh/*; do
+			{ printf '\001'; cat "$k"; } > "$c/$(basename "$k")"
+		done
+		for k in ed25519 ed25519_encrypted rsa; do
+			{ printf '\000'; sed '1d;$d' "$TOP/tests/data/ssh/$k" | base64 -d; } > "$c/blob-$k"
+		done ;;
 	fuzz_store) seed_store "$c" ;;
 	fuzz_cli) seed_store "$c"; cp "$TOP"/tests/fuzz/regress/fuzz_store/* "$c/" 2>/dev/null || true ;;
 	*) printf 'seed' > "$c/seed" ;;

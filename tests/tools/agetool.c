@@ -1,6 +1,8 @@
 /* agetool: a thin driver of src/age.c for interoperability tests.
  *   agetool encrypt [-a] [-r RECIPIENT]... [-p PASSFILE] [--log-n N]  < plain > enc
  *   agetool decrypt [-i IDENTITYFILE]... [-p PASSFILE] [--max-log-n N] < enc > plain
+ * A RECIPIENT is age1... or an ssh-ed25519 line; an IDENTITYFILE an age
+ * identity file or an unencrypted OpenSSH ssh-ed25519 private key.
  *   agetool keygen                       (identity file on stdout, like age-keygen)
  *   agetool recipient < IDENTITYFILE     (the recipients of an identity file)
  * The exit status is the error's code; the message is one line on stderr. */
@@ -12,6 +14,7 @@
 
 #include "secretctl/age.h"
 #include "secretctl/io.h"
+#include "secretctl/sshkey.h"
 
 static int die(struct err *e)
 {
@@ -59,19 +62,28 @@ static int read_pass(const char *path, struct secmem *m, struct err *e)
 static int cmd_encrypt(int argc, char **argv, struct err *e)
 {
 	unsigned char(*pks)[AGE_KEY_LEN] = calloc((size_t)argc, AGE_KEY_LEN);
+	unsigned char(*ssh)[AGE_KEY_LEN] = calloc((size_t)argc, AGE_KEY_LEN);
 	struct age_recipients r = { 0 };
+	struct age_rcpt one;
 	struct secmem pass = { 0 }, in = { 0 };
 	struct buf out = { 0 };
 	int i, armor = 0, rc = 0;
 
-	if (!pks)
+	if (!pks || !ssh) {
+		free(pks);
+		free(ssh);
 		return err_oom(e);
+	}
 	for (i = 0; i < argc && !rc; i++) {
 		if (!strcmp(argv[i], "-a"))
 			armor = 1;
 		else if (!strcmp(argv[i], "-r") && i + 1 < argc) {
 			i++;
-			rc = age_recipient_parse(argv[i], strlen(argv[i]), pks[r.n_x25519++], e);
+			rc = age_rcpt_parse(argv[i], strlen(argv[i]), &one, e);
+			if (!rc && one.kind == AGE_KIND_SSH_ED25519)
+				memcpy(ssh[r.n_ssh_ed25519++], one.key, AGE_KEY_LEN);
+			else if (!rc)
+				memcpy(pks[r.n_x25519++], one.key, AGE_KEY_LEN);
 		} else if (!strcmp(argv[i], "-p") && i + 1 < argc)
 			rc = read_pass(argv[++i], &pass, e);
 		else if (!strcmp(argv[i], "--log-n") && i + 1 < argc)
@@ -80,6 +92,7 @@ static int cmd_encrypt(int argc, char **argv, struct err *e)
 			rc = err_set(e, ERR_USAGE, "unknown argument '%s'", argv[i]);
 	}
 	r.x25519 = (const unsigned char(*)[AGE_KEY_LEN])pks;
+	r.ssh_ed25519 = (const unsigned char(*)[AGE_KEY_LEN])ssh;
 	if (pass.p) {
 		r.passphrase = pass.p;
 		r.passphrase_len = pass.len;
@@ -91,9 +104,26 @@ static int cmd_encrypt(int argc, char **argv, struct err *e)
 	if (!rc)
 		rc = write_out(out.p, out.len, e);
 	free(pks);
+	free(ssh);
 	secmem_free(&pass);
 	secmem_free(&in);
 	buf_free(&out);
+	return rc;
+}
+
+static int ssh_identity(const struct secmem *text, struct age_idlist *ids, struct err *e)
+{
+	unsigned char *sk = secmem_alloc(SSHKEY_SK_LEN);
+	struct age_identity *id = secmem_alloc(sizeof *id);
+	int rc;
+
+	if (!sk || !id)
+		rc = err_oom(e);
+	else if (!(rc = sshkey_parse_private(text->p, text->len, sk, e)) &&
+		 !(rc = age_identity_from_ssh(sk, id, e)) && age_idlist_add(ids, id))
+		rc = err_oom(e);
+	secmem_release(sk);
+	secmem_release(id);
 	return rc;
 }
 
@@ -108,7 +138,8 @@ static int cmd_decrypt(int argc, char **argv, struct err *e)
 		if (!strcmp(argv[i], "-i") && i + 1 < argc) {
 			secmem_clear(&text);
 			if (!(rc = slurp_file(argv[++i], &text, e)) &&
-			    (rc = age_identity_file_parse(text.p, text.len, &ids, e)))
+			    (rc = sshkey_is_private(text.p, text.len) ? ssh_identity(&text, &ids, e)
+				  : age_identity_file_parse(text.p, text.len, &ids, e)))
 				err_wrap(e, "'%s'", argv[i]);
 		} else if (!strcmp(argv[i], "-p") && i + 1 < argc) {
 			rc = read_pass(argv[++i], &pass, e);

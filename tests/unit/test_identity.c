@@ -106,6 +106,7 @@ static int setup(void **state)
 	unsetenv("SECRETCTL_IDENTITY");
 	unsetenv("CREDENTIALS_DIRECTORY");
 	unsetenv("SOPS_AGE_KEY_FILE");
+	unsetenv("SECRETCTL_HOST_KEY");
 	unsetenv("SUDO_UID"); /* it widens who may own an identity file */
 	/* never the developer's own keyring (step 3) */
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
@@ -570,10 +571,61 @@ static void test_no_identity_lists_places(void **state)
 	unlock_fails(f, ERR_NOKEY, "no identity found (tried: $SECRETCTL_IDENTITY (unset), "
 				   "$CREDENTIALS_DIRECTORY (unset), the keyring (no session bus), ");
 	snprintf(want, sizeof want, "%s/config/secretctl/identity.txt (absent), $SOPS_AGE_KEY_FILE "
-		 "(unset), %s/config/sops/age/keys.txt (absent)); make one with 'secretctl keygen' "
-		 "or name one with -i", f->dir, f->dir);
+		 "(unset), %s/config/sops/age/keys.txt (absent)%s); make one with 'secretctl keygen' "
+		 "or name one with -i", f->dir, f->dir,
+		 geteuid() == 0 ? ", " IDENTITY_HOST_KEY " (absent)" : "");
 	if (!strstr(f->e.msg, want))
 		fail_msg("'%s' lacks '%s'", f->e.msg, want);
+}
+
+/* The host's ssh key: $SECRETCTL_HOST_KEY (root's default is
+ * /etc/ssh/ssh_host_ed25519_key), after the identity files. The key is
+ * tests/data/ssh/ed25519. */
+static void test_host_key(void **state)
+{
+	static const char key[] =
+		"-----BEGIN OPENSSH PRIVATE KEY-----\n"
+		"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+		"QyNTUxOQAAACAuIiEdNoTFVn9mg3BilxZ6f9WU/DTdYE84/TrzdtZQBgAAAJhZfkxBWX5M\n"
+		"QQAAAAtzc2gtZWQyNTUxOQAAACAuIiEdNoTFVn9mg3BilxZ6f9WU/DTdYE84/TrzdtZQBg\n"
+		"AAAECEMG1p7VEhAQd5YbXyVPS1woLQX5OuH9JLXBcyYnfpPS4iIR02hMVWf2aDcGKXFnp/\n"
+		"1ZT8NN1gTzj9OvN21lAGAAAAEWZpeHR1cmVAc2VjcmV0Y3RsAQIDBA==\n"
+		"-----END OPENSSH PRIVATE KEY-----\n";
+	static const char line[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC4iIR02hMVWf2aDcGKXFnp/"
+				   "1ZT8NN1gTzj9OvN21lAG fixture@secretctl";
+	struct fx *f = *state;
+	struct age_recipients r = { 0 };
+	struct age_rcpt rc_;
+	struct err e;
+
+	assert_int_equal(age_rcpt_parse(line, strlen(line), &rc_, &e), 0);
+	r.ssh_ed25519 = (const unsigned char(*)[AGE_KEY_LEN])rc_.key;
+	r.n_ssh_ed25519 = 1;
+	assert_int_equal(age_encrypt(&r, data_key, sizeof data_key, 1, &f->age[f->n], &e), 0);
+	f->slot[f->n] = (struct keyslot){ .recipient = (char *)line, .data_key = f->age[f->n].p,
+					  .data_key_len = f->age[f->n].len };
+	f->n++;
+	put_str(path_in(f, "host_key"), key);
+	setenv("SECRETCTL_HOST_KEY", path_in(f, "host_key"), 1);
+	unlock_ok(f, 0);
+	/* as -i too */
+	unsetenv("SECRETCTL_HOST_KEY");
+	f->files[f->o.n_files++] = path_in(f, "host_key");
+	unlock_ok(f, 0);
+	f->o.n_files = 0;
+	/* empty: no host key, not even root's */
+	setenv("SECRETCTL_HOST_KEY", "", 1);
+	unlock_fails(f, ERR_NOKEY, "no identity found");
+	assert_null(strstr(f->e.msg, "ssh_host"));
+	/* a host key readable by others is refused, as any identity file */
+	setenv("SECRETCTL_HOST_KEY", path_in(f, "host_key"), 1);
+	assert_int_equal(chmod(path_in(f, "host_key"), 0644), 0);
+	unlock_fails(f, ERR_NOKEY, "is readable by others (mode 0644)");
+	assert_int_equal(chmod(path_in(f, "host_key"), 0600), 0);
+	/* its public half given as an identity: said so */
+	put_str(path_in(f, "host_key"), line);
+	unlock_fails(f, ERR_NOKEY, "this is an ssh public key: name its private key file");
+	unsetenv("SECRETCTL_HOST_KEY");
 }
 
 static void test_no_match_lists_recipients(void **state)
@@ -904,6 +956,7 @@ int main(void)
 		T(test_passphrase_no_slot),
 		T(test_passphrase_no_tty),
 		T(test_no_identity_lists_places),
+		T(test_host_key),
 		T(test_no_match_lists_recipients),
 		T(test_match_without_trial),
 		T(test_multi_key_file),

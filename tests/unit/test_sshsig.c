@@ -1,0 +1,199 @@
+/* Unit tests for src/sshsig.c: signatures ssh-keygen -Y sign made
+ * (tests/data/ssh), our own signing, damaged signatures, allowed_signers
+ * files (syntax errors with line and column, namespaces=, valid-after,
+ * valid-before, other key types and cert-authority). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "secretctl/secmem.h"
+#include "secretctl/sshsig.h"
+
+static void read_data(const char *name, struct buf *b)
+{
+	char path[PATH_MAX], tmp[4096];
+	const char *top = getenv("TOP"), *slash = strrchr(__FILE__, '/');
+	FILE *f;
+	size_t n;
+
+	if (top && *top)
+		snprintf(path, sizeof path, "%s/tests/data/ssh/%s", top, name);
+	else
+		snprintf(path, sizeof path, "%.*s/../data/ssh/%s",
+			 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
+	b->len = 0;
+	if (!(f = fopen(path, "rb")))
+		fail_msg("cannot read %s", path);
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		assert_int_equal(buf_append(b, tmp, n), 0);
+	fclose(f);
+}
+
+static const char pub_line[] =
+	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC4iIR02hMVWf2aDcGKXFnp/1ZT8NN1gTzj9OvN21lAG";
+
+static void test_ssh_keygen_signatures(void **state)
+{
+	struct buf msg = { 0 }, sig = { 0 };
+	struct sshsig s;
+	struct err e;
+	unsigned char pk[32];
+
+	(void)state;
+	assert_int_equal(sshkey_parse_public(pub_line, strlen(pub_line), pk, NULL, NULL, &e), 0);
+	read_data("msg", &msg);
+	read_data("msg.secretctl.sig", &sig);
+	assert_int_equal(sshsig_parse(sig.p, sig.len, &s, &e), 0);
+	assert_string_equal(s.ns, "secretctl");
+	assert_memory_equal(s.pk, pk, 32);
+	assert_int_equal(sshsig_verify(&s, (unsigned char *)msg.p, msg.len, &e), 0);
+	/* over other bytes */
+	msg.p[0] ^= 1;
+	assert_int_equal(sshsig_verify(&s, (unsigned char *)msg.p, msg.len, &e), ERR_INTEGRITY);
+	assert_int_equal(e.sub, SSHSIG_FAIL_BAD);
+	msg.p[0] ^= 1;
+	/* another namespace parses, and verifies only as its own */
+	read_data("msg.git.sig", &sig);
+	assert_int_equal(sshsig_parse(sig.p, sig.len, &s, &e), 0);
+	assert_string_equal(s.ns, "git");
+	assert_int_equal(sshsig_verify(&s, (unsigned char *)msg.p, msg.len, &e), 0);
+	/* damaged: every truncation, a garbled character */
+	read_data("msg.secretctl.sig", &sig);
+	for (size_t n = 0; n + 30 < sig.len; n++)
+		assert_int_equal(sshsig_parse(sig.p, n, &s, &e), ERR_INPUT);
+	sig.p[40] = '*';
+	assert_int_equal(sshsig_parse(sig.p, sig.len, &s, &e), ERR_INPUT);
+	assert_string_equal(e.msg, "ssh signature: not valid base64");
+	buf_free(&msg);
+	buf_free(&sig);
+}
+
+static void test_sign_roundtrip(void **state)
+{
+	struct buf key = { 0 }, arm = { 0 };
+	struct sshsig_signer g;
+	struct sshsig s;
+	struct err e;
+
+	(void)state;
+	read_data("ed25519", &key);
+	assert_int_equal(sshsig_signer_init(&g, (unsigned char *)key.p, key.len, "ed25519", &e), 0);
+	assert_non_null(g.sk);
+	assert_int_equal(sshsig_sign(&g, (const unsigned char *)"abc", 3, &arm, &e), 0);
+	assert_int_equal(strncmp(arm.p, SSHSIG_BEGIN "\n", sizeof SSHSIG_BEGIN), 0);
+	assert_int_equal(sshsig_parse(arm.p, arm.len, &s, &e), 0);
+	assert_int_equal(sshsig_verify(&s, (const unsigned char *)"abc", 3, &e), 0);
+	assert_int_equal(sshsig_verify(&s, (const unsigned char *)"abd", 3, &e), ERR_INTEGRITY);
+	sshsig_signer_free(&g);
+	/* a .pub names an agent key; without $SSH_AUTH_SOCK it cannot sign */
+	assert_int_equal(sshsig_signer_init(&g, (const unsigned char *)pub_line, strlen(pub_line),
+					    "k.pub", &e), 0);
+	assert_null(g.sk);
+	unsetenv("SSH_AUTH_SOCK");
+	assert_int_equal(sshsig_sign(&g, (const unsigned char *)"abc", 3, &arm, &e), ERR_NOKEY);
+	assert_int_equal(e.sub, SSHSIG_FAIL_AGENT);
+	assert_non_null(strstr(e.msg, "$SSH_AUTH_SOCK is unset"));
+	buf_free(&key);
+	buf_free(&arm);
+}
+
+static int parse(const char *text, struct sshsig_allowed *a, struct err *e)
+{
+	err_clear(e);
+	return sshsig_allowed_parse(text, strlen(text), "as", a, e);
+}
+
+static void test_allowed_signers(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *msg;
+	} bad[] = {
+		{ "admin", "as: line 1, column 6: no key after the principals" },
+		{ "admin nosuch=\"x\" ", "as: line 1, column 7: unknown option" },
+		{ "admin namespaces=x ssh-ed25519 AAAA", "as: line 1, column 18: option value must be a \"quoted string\"" },
+		{ "admin valid-before=\"2030\" KEY", "as: line 1, column 20: bad time" },
+		{ "\"admin ssh-ed25519", "as: line 1, column 1: unterminated quoted string" },
+		{ "# c\n\nadmin ssh-ed25519 AAAA!", "as: line 3, column 7: ssh public key: the key is not valid base64" },
+		{ "admin namespaces=\"secretctl\"", "as: line 1, column 29: no key after the options" },
+	};
+	struct sshsig_allowed a;
+	struct sshsig s = { 0 };
+	struct err e;
+	char text[1024];
+	const char *why;
+	time_t now = time(NULL);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "%s", bad[i].line);
+		char *k = strstr(text, "KEY");
+		if (k)
+			snprintf(k, sizeof text - (size_t)(k - text), "%s", pub_line);
+		if (parse(text, &a, &e) != ERR_INPUT || strncmp(e.msg, bad[i].msg, strlen(bad[i].msg)))
+			fail_msg("'%s': '%s'", bad[i].line, e.msg);
+	}
+	assert_int_equal(sshkey_parse_public(pub_line, strlen(pub_line), s.pk, NULL, NULL, &e), 0);
+	strcpy(s.ns, "secretctl");
+	/* principals, options, comment; an rsa line and a cert-authority line are skipped */
+	snprintf(text, sizeof text,
+		 "# fleet\n"
+		 "ops@example.org,\"admin two\" namespaces=\"git,secretctl\" %s admin key\r\n"
+		 "rsa ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQ==\n"
+		 "ca cert-authority %s\n",
+		 pub_line, pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.skipped, 2);
+	assert_string_equal(a.v[0].principals, "ops@example.org,\"admin two\"");
+	assert_int_equal(a.v[0].line, 2);
+	assert_non_null(sshsig_allowed_check(&a, &s, now, &why));
+	sshsig_allowed_free(&a);
+	/* namespaces= without secretctl */
+	snprintf(text, sizeof text, "admin namespaces=\"git\" %s\n", pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
+	assert_null(sshsig_allowed_check(&a, &s, now, &why));
+	assert_non_null(strstr(why, "namespaces="));
+	sshsig_allowed_free(&a);
+	/* expired, not yet valid, valid */
+	snprintf(text, sizeof text, "admin valid-before=\"20200101Z\" %s\n", pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
+	assert_null(sshsig_allowed_check(&a, &s, now, &why));
+	assert_string_equal(why, "its allowed-signers line has expired (valid-before)");
+	sshsig_allowed_free(&a);
+	snprintf(text, sizeof text, "admin valid-after=\"29990101000000Z\" %s\n", pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
+	assert_null(sshsig_allowed_check(&a, &s, now, &why));
+	assert_string_equal(why, "its allowed-signers line is not valid yet (valid-after)");
+	sshsig_allowed_free(&a);
+	snprintf(text, sizeof text,
+		 "admin valid-after=\"20200101\",valid-before=\"29990101\" %s\n", pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
+	assert_non_null(sshsig_allowed_check(&a, &s, now, &why));
+	/* a signature for another namespace is never allowed */
+	strcpy(s.ns, "git");
+	assert_null(sshsig_allowed_check(&a, &s, now, &why));
+	sshsig_allowed_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ssh_keygen_signatures),
+		cmocka_unit_test(test_sign_roundtrip),
+		cmocka_unit_test(test_allowed_signers),
+	};
+
+	if (secmem_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
