@@ -68,7 +68,8 @@ int age_recipient_parse(const char *s, size_t len, unsigned char pk[AGE_KEY_LEN]
 void age_recipient_format(const unsigned char pk[AGE_KEY_LEN], char out[AGE_RECIPIENT_MAX]);
 
 /* An ssh-ed25519 identity from libsodium's 64-byte Ed25519 secret key
- * (seed || public key). ERR_INPUT when the public key is not a valid point. */
+ * (seed || public key), whose public half the caller has checked against
+ * the seed (sshkey's private key parser does). Returns 0. */
 int age_identity_from_ssh(const unsigned char sk[64], struct age_identity *id, struct err *e);
 /* The recipient an identity opens: "age1..." or "ssh-ed25519 BASE64"
  * (no comment), NUL-terminated. */
