@@ -110,6 +110,11 @@ seed() {
 			i=$((i + 1))
 		done ;;
 	fuzz_identity) seed_identity "$c" ;;
+	fuzz_manifest) # the manifests of the tests and examples
+		for f in "$TOP"/examples/*/*.apply.yaml "$TOP"/tests/data/manifest/*.yaml; do
+			[ -f "$f" ] && cp "$f" "$c/$(basename "$f")"
+		done
+		printf 'store: s\ninstall:\n  a.env: {env: app/env, format: podman, restart: [a.service]}\n  k: {file: d/k, reader: [53], mode: "0440", mkdir: true}\npodman:\n  - {env: app/env, prefix: app_, label: {k: v}}\n  - {file: a/pw, name: pw, driver: shell}\n' > "$c/full" ;;
 	fuzz_store) seed_store "$c" ;;
 	fuzz_cli) seed_store "$c"; cp "$TOP"/tests/fuzz/regress/fuzz_store/* "$c/" 2>/dev/null || true ;;
 	*) printf 'seed' > "$c/seed" ;;
