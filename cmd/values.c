@@ -148,9 +148,6 @@ int cli_values_parse(struct cli_values *v, const char *pstr)
 int cli_values_open(struct cli_values *v, const char *store, const struct cli_form *f,
 		    const struct cli_args *a)
 {
-	struct store *s = &v->store;
-	struct buf q = { 0 };
-	struct err e;
 	int rc;
 
 	if (!v->parsed && (rc = cli_values_parse(v, f->path)))
@@ -160,7 +157,18 @@ int cli_values_open(struct cli_values *v, const char *store, const struct cli_fo
 	/* the whole store is authenticated before anything of it is believed,
 	 * the PATH's existence and kind included: a store someone changed
 	 * without the key fails here (exit 5), whatever they changed */
-	if ((rc = cli_store_open(store, a, 0, s, NULL)))
+	if ((rc = cli_store_open(store, a, 0, &v->store, NULL)))
+		return rc;
+	return cli_values_get(v, &v->store, f);
+}
+
+int cli_values_get(struct cli_values *v, struct store *s, const struct cli_form *f)
+{
+	struct buf q = { 0 };
+	struct err e;
+	int rc;
+
+	if (!v->parsed && (rc = cli_values_parse(v, f->path)))
 		return rc;
 	if (store_lookup(s, &v->path, STORE_NEAR, &v->ref, &e))
 		return cli_fail(&e);

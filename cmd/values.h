@@ -30,6 +30,9 @@ int cli_values_parse(struct cli_values *v, const char *path);
  * you mean", 6 for a wrong kind). */
 int cli_values_open(struct cli_values *v, const char *store, const struct cli_form *f,
 		    const struct cli_args *a);
+/* As cli_values_open, in a store s already open (apply: one store, many
+ * targets); v->store stays unused. */
+int cli_values_get(struct cli_values *v, struct store *s, const struct cli_form *f);
 void cli_values_free(struct cli_values *v);
 /* Env form of the values in dialect d (all or nothing; errors printed). */
 int cli_render_env(const struct cli_values *v, enum envfmt_dialect d, struct secmem *out);

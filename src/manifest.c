@@ -512,9 +512,9 @@ static int document(struct ctx *c, yaml_node_t *root, const char *abs)
 		const char *k;
 
 		if (key_of(c, p, root->data.mapping.pairs.start, "manifest", top_keys, &kn, &k))
-			return c->e->code;
+			{ rc = c->e->code; goto out; }
 		if (!v)
-			return at(c, kn, k, "bad node");
+			{ rc = at(c, kn, k, "bad node"); goto out; }
 		if (!strcmp(k, "store")) {
 			store_node = v;
 			rc = get_str(c, v, "store", &store);
@@ -523,12 +523,12 @@ static int document(struct ctx *c, yaml_node_t *root, const char *abs)
 			if (!rc && (strlen(m->name) > MANIFEST_NAME_MAX ||
 				    strspn(m->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 					    strlen(m->name) || m->name[0] == '.' || m->name[0] == '-'))
-				return at(c, v, "name", "'%s': up to %d of [A-Za-z0-9_.-], not starting with '.' or '-'",
-					  m->name, MANIFEST_NAME_MAX);
+				rc = at(c, v, "name", "'%s': up to %d of [A-Za-z0-9_.-], not starting with '.' or '-'",
+					m->name, MANIFEST_NAME_MAX);
 		} else if (!strcmp(k, "dir")) {
 			rc = get_str(c, v, "dir", &m->dir);
 			if (!rc && m->dir[0] != '/')
-				return at(c, v, "dir", "'%s' is not an absolute path", m->dir);
+				rc = at(c, v, "dir", "'%s' is not an absolute path", m->dir);
 		} else if (!strcmp(k, "sudo")) {
 			rc = get_bool(c, v, "sudo", &m->sudo);
 		} else if (!strcmp(k, "mkdir")) {
@@ -588,10 +588,10 @@ int manifest_parse(const char *text, size_t len, const char *file, const char *a
 	int rc;
 
 	memset(m, 0, sizeof *m);
-	if (!(m->file = strdup(file)) || !(m->abs = strdup(abs)))
+	if (!(m->file = strdup(file)) || !(m->abs = strdup(abs)) || !yaml_parser_initialize(&parser)) {
+		manifest_free(m);
 		return err_oom(e);
-	if (!yaml_parser_initialize(&parser))
-		return err_oom(e);
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &c.doc)) {
 		rc = err_set(e, ERR_INPUT, "%s:%lu:%lu: manifest: %s%s%s", file,
@@ -600,6 +600,7 @@ int manifest_parse(const char *text, size_t len, const char *file, const char *a
 			     parser.problem ? parser.problem : "YAML error",
 			     parser.context ? " " : "", parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
+		manifest_free(m);
 		return rc;
 	}
 	c.n_nodes = (size_t)(c.doc.nodes.top - c.doc.nodes.start);
