@@ -33,7 +33,7 @@ const struct cli_opt cmd_apply_opts[] = {
 	{ "dry-run", 'n', 0, OPT_DRY_RUN, NULL,
 	  "print what each target would become, change nothing (exit 9 when something would)" },
 	{ "prune", 0, 0, OPT_PRUNE, NULL, "remove the files and podman secrets this manifest made and no longer names" },
-	{ "restart", 0, 0, OPT_RESTART, NULL, "systemctl try-restart the units of the targets that changed (--user when not root)" },
+	{ "restart", 0, 0, OPT_RESTART, NULL, "systemctl try-restart the units of the targets that changed (the user manager when not root)" },
 	{ "list", 'l', 0, OPT_LIST, NULL, "print the targets, their sources and units (needs no key)" },
 	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman-program:, else podman in PATH)" },
 	{ "systemctl", 0, 1, OPT_SYSTEMCTL, "PROGRAM", "the systemctl to run for --restart (default: systemctl in PATH)" },
@@ -839,6 +839,10 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 						       j->where, j->it.dir, j->t->name, r.j[k].t->line);
 					goto out;
 				}
+		} else if (j->t->shell) {
+			rc = cli_error(ERR_INPUT, "%s: driver: shell is not supported by apply yet "
+				       "(use 'secretctl podman --driver shell')", j->where);
+			goto out;
 		} else if (j->selected) {
 			r.npodman++;
 		}

@@ -386,7 +386,7 @@ static int target(struct ctx *c, yaml_node_t *n, struct manifest_target *t, cons
 
 /* ---- the document ---- */
 
-static const char *const top_keys[] = { "store", "name", "dir", "sudo", "mkdir",
+static const char *const top_keys[] = { "store", "name", "dir", "mkdir",
 	"podman-program", "install", "podman", NULL };
 
 static int grow(struct ctx *c, struct manifest_target **t)
@@ -529,8 +529,6 @@ static int document(struct ctx *c, yaml_node_t *root, const char *abs)
 			rc = get_str(c, v, "dir", &m->dir);
 			if (!rc && m->dir[0] != '/')
 				rc = at(c, v, "dir", "'%s' is not an absolute path", m->dir);
-		} else if (!strcmp(k, "sudo")) {
-			rc = get_bool(c, v, "sudo", &m->sudo);
 		} else if (!strcmp(k, "mkdir")) {
 			rc = get_bool(c, v, "mkdir", &m->mkdir);
 		} else if (!strcmp(k, "podman-program")) {

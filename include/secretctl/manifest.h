@@ -60,7 +60,6 @@ struct manifest {
 	char *name;             /* name: (NULL: none) */
 	char id[MANIFEST_ID_MAX]; /* name, or "p" + hash of abs */
 	char *dir;              /* dir: the default install directory (NULL: none) */
-	int sudo;               /* sudo: true */
 	int mkdir;              /* mkdir: true, every install target's default */
 	char *podman_program;   /* podman-program: */
 	struct manifest_target *t; /* install targets first (in file order), then podman */

@@ -81,7 +81,8 @@ static void test_errors(void **state)
 	bad("store: s\ninstall:\n  a: {env: x/y, fromat: podman}\n",
 	    "m.yaml:3:17: install: a: unknown key 'fromat' (did you mean 'format'?)");
 	bad("store: [a]\n", "m.yaml:1:8: store: expected a string, found a sequence");
-	bad("store: s\nsudo: yes\n", "m.yaml:2:7: sudo: expected true or false");
+	bad("store: s\nmkdir: yes\n", "m.yaml:2:8: mkdir: expected true or false");
+	bad("store: s\nsudo: true\n", "m.yaml:2:1: manifest: unknown key 'sudo'");
 	bad("store: s\ninstall:\n  a: {env: x/y, mode: \"0999\"}\n", "m.yaml:3:23: install: a: mode:");
 	bad("store: s\ninstall:\n  a: {env: x/y, reader: [x]}\n", "m.yaml:3:26: install: a: expected a number");
 	bad("store: s\ninstall:\n  a: {env: x/y}\n  a: {env: x/z}\n", "m.yaml:4:3: install: key 'a' appears twice");
