@@ -201,4 +201,32 @@ printf 'v3' | sc set conf/.secret.yaml hosts/h0/key 2>/dev/null
 run sc apply $M --restart
 assert_rc 8 "systemctl failing: exit 8"
 assert_err 'systemctl try-restart: exit 1: Failed to connect to bus' "... with its message"
+# the JSON Schema for editors: its keys are the parser's, and it accepts the
+# example and this test's manifests (and refuses a bad one)
+if python3 -c 'import yaml, jsonschema' 2>/dev/null; then
+	cat >schema.py <<'PY'
+import json, re, sys, yaml, jsonschema
+top = sys.argv[1]
+s = json.load(open(top + "/docs/apply.schema.json"))
+src = open(top + "/src/manifest.c").read()
+def keys(n):
+    m = re.search(r"static const char \*const " + n + r"\[\] = \{(.*?)NULL", src, re.S)
+    return sorted(re.findall(r'"([a-z-]+)"', m.group(1)))
+assert keys("top_keys") == sorted(s["properties"]), "top-level keys"
+assert keys("install_keys") == sorted(s["$defs"]["install"]["properties"]), "install keys"
+assert keys("podman_keys") == sorted(s["$defs"]["podman"]["properties"]), "podman keys"
+for f in sys.argv[2:]:
+    jsonschema.validate(yaml.safe_load(open(f)), s)
+try:
+    jsonschema.validate({"store": "s", "install": {"a": {"env": "x", "fromat": "podman"}}}, s)
+    sys.exit("a bad manifest passed")
+except jsonschema.ValidationError:
+    pass
+PY
+	run python3 schema.py "$TOP" "$TOP/examples/apply/host.apply.yaml" $M
+	assert_rc 0 "docs/apply.schema.json: the parser's keys; accepts the example and the test manifest, refuses a bad key"
+	[ "$RC" = 0 ] || diag <"$T/err"
+else
+	skip "python3 yaml or jsonschema missing: the schema is not checked"
+fi
 echo "1..$TESTNUM"
