@@ -712,7 +712,7 @@ static void report_progress(const struct run *r, const char *failed)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct job *j = &r->j[i];
 		struct buf *b = j->done ? &done : &todo;
-		if (!j->selected || !j->changed || j->where == failed)
+		if (!j->selected || !j->changed)
 			continue;
 		buf_printf(b, "%s%s", b->len ? ", " : "",
 			   j->t->kind == MANIFEST_INSTALL ? j->t->name : j->t->path);

@@ -192,6 +192,39 @@ assert_err 'missing MANIFEST' "... says so"
 run sc apply conf/nosuch.yaml
 assert_rc 3 "a manifest that is not there: exit 3"
 
+bad 6 "bad.yaml:4:3: install: a.env: owner: 'nosuchuser$P': no such user" "an owner that does not exist" <<<"$(printf 'store: .secret.yaml\ndir: %s\ninstall:\n  a.env: {env: hosts/h0/env, owner: nosuchuser%s}\n' "$T/secrets" "$P")"
+bad 6 "bad.yaml:3:5: podman: hosts/h0/key: driver: shell is not supported by apply yet" "driver: shell" <<<"$(printf 'store: .secret.yaml\npodman:\n  - {file: hosts/h0/key, name: %s_s, driver: shell}\n' "$P")"
+bad 6 "bad.yaml:3:5: podman: hosts/h0/key: ${P}_bad/x: " "a name podman refuses" <<<"$(printf 'store: .secret.yaml\npodman:\n  - {file: hosts/h0/key, name: %s_bad/x}\n' "$P")"
+run sc apply $M --list --dry-run
+assert_rc 2 "--list with --dry-run: exit 2"
+assert_err 'list changes nothing' "... says so"
+
+# a failure in the middle: podman refuses the create; the files before it
+# are done, the secret is old, and the message says which is which
+cat >bin/podman-failing <<'SH'
+#!/bin/sh
+[ "$2" = create ] && { echo "Error: disk full" >&2; exit 125; }
+exec podman "$@"
+SH
+chmod +x bin/podman-failing
+printf 'mid pw' | sc set conf/.secret.yaml hosts/h5/env/PASS_5 2>/dev/null
+printf 'mid key' | sc set conf/.secret.yaml hosts/h6/key 2>/dev/null
+old6=$(podman secret inspect ${P}_k6 --format '{{.ID}}')
+: >"$SYSTEMCTL_LOG"
+run sc apply $M --podman "$T/bin/podman-failing" --restart
+assert_rc 8 "podman failing in the middle: exit 8"
+assert_err "apply stopped at conf/apply.yaml:[0-9]+:[0-9]+: podman: hosts/h6/key; done: h5.env; not done: hosts/h6/key" "... names the targets done and not done"
+assert "the file before it is new" grep -qx 'PASS_5=mid pw' secrets/h5.env
+# podman 4.3 has no `secret create --replace` (4.7): a changed secret is
+# removed, then created, so a create that fails leaves it missing (never a
+# partial value); the next run creates it
+id6=$(podman secret inspect ${P}_k6 --format '{{.ID}}' 2>/dev/null)
+assert "the secret is old or missing, never new ($id6)" test "$id6" = "$old6" -o -z "$id6"
+assert "no restart after a failure" test ! -s "$SYSTEMCTL_LOG"
+run sc apply $M
+assert_rc 0 "the next run finishes it"
+assert "...the secret is new" test "$(podman secret inspect ${P}_k6 --format '{{.ID}}')" != "$old6"
+
 # systemctl failing: the change is done, the failure reported
 cat >bin/systemctl <<'SH'
 #!/bin/sh

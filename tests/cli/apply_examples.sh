@@ -32,6 +32,7 @@ mount -t tmpfs -o mode=0755 tmpfs /etc/secrets || { skip "cannot mount a tmpfs o
 cp "$SECRETCTL" "$T/bin/secretctl"
 chmod 755 "$T/bin" "$T/bin/secretctl"
 mount --bind "$T/bin" /usr/local/bin
+cd "$T" || exit 1
 
 # ---- systemd-analyze verify ----
 mkdir -m 700 "$T/run" "$T/units"
