@@ -244,9 +244,16 @@ int cli_run(const struct cli_cmd *cmd, int argc, char **argv)
 	return rc;
 }
 
+static const char *context;
+
+void cli_context(const char *where)
+{
+	context = where;
+}
+
 int cli_fail(const struct err *e)
 {
-	fprintf(stderr, "secretctl: %s\n", e->msg);
+	fprintf(stderr, "secretctl: %s%s%s\n", context ? context : "", context ? ": " : "", e->msg);
 	return e->code ? e->code : ERR_FAIL;
 }
 
@@ -262,7 +269,15 @@ int cli_error(int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (context)
+		fprintf(stderr, "secretctl: %s: ", context);
 	va_start(ap, fmt);
+	if (context) {
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+		return code;
+	}
 	vnote(fmt, ap);
 	va_end(ap);
 	return code;

@@ -157,6 +157,9 @@ const char *cli_store_env(void);
 
 /* "secretctl: MSG" on stderr; returns e->code. */
 int cli_fail(const struct err *e);
+/* Put where ("FILE:LINE:COL: what") in front of every cli_fail and
+ * cli_error message until it is set to NULL (apply, per target). */
+void cli_context(const char *where);
 /* "secretctl: fmt..." on stderr; returns code. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Usage error for cmd: message, then its usage line. ERR_USAGE. */
@@ -175,6 +178,7 @@ int cli_write_stdout(const void *p, size_t n);
 #define CLI_COMMAND(name) \
 	int cmd_##name(const struct cli_cmd *cmd, const struct cli_args *a, const char *store); \
 	extern const struct cli_opt cmd_##name##_opts[]
+CLI_COMMAND(apply);
 CLI_COMMAND(completion);
 CLI_COMMAND(decrypt);
 CLI_COMMAND(edit);

@@ -17,6 +17,9 @@ struct cli_process cli_process_start;
  * entry: name, run, options, positionals (min, max; STORE included),
  * flags, usage, summary. A command is one file (cmd/NAME.c) and a line here. */
 static const struct cli_cmd commands[] = {
+	{ "apply", cmd_apply, cmd_apply_opts, 0, 1, 0,
+	  "[MANIFEST] [--unit UNIT] [--dry-run] [--prune] [--restart] [--list]",
+	  "make a manifest's install files and podman secrets right, in one process" },
 	{ "completion", cmd_completion, cmd_completion_opts, 1, 1, 0, "bash|zsh|fish",
 	  "print the shell completion script" },
 	{ "decrypt", cmd_decrypt, cmd_decrypt_opts, 0, 1, CLI_STORE, "[STORE] [-o FILE]",

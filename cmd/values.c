@@ -162,7 +162,6 @@ int cli_values_parse(struct cli_values *v, const char *pstr)
 int cli_values_open(struct cli_values *v, const char *store, const struct cli_form *f,
 		    const struct cli_args *a)
 {
-	struct store *s = &v->store;
 	int rc;
 
 	if (!v->parsed && (rc = cli_values_parse(v, f->path)))
@@ -172,9 +171,9 @@ int cli_values_open(struct cli_values *v, const char *store, const struct cli_fo
 	/* the whole store is authenticated before anything of it is believed,
 	 * the PATH's existence and kind included: a store someone changed
 	 * without the key fails here (exit 5), whatever they changed */
-	if ((rc = cli_store_open(store, a, 0, s, NULL)))
+	if ((rc = cli_store_open(store, a, 0, &v->store, NULL)))
 		return rc;
-	return cli_values_find(v, s, f);
+	return cli_values_find(v, &v->store, f);
 }
 
 int cli_values_find(struct cli_values *v, struct store *s, const struct cli_form *f)

@@ -32,7 +32,7 @@ int cli_values_parse(struct cli_values *v, const char *path);
 int cli_values_open(struct cli_values *v, const char *store, const struct cli_form *f,
 		    const struct cli_args *a);
 /* The same on a store already open (v->store is not used): for a command
- * that hands out several PATHs of one store (exec). */
+ * that hands out several PATHs of one store (exec, apply). */
 int cli_values_find(struct cli_values *v, struct store *s, const struct cli_form *f);
 void cli_values_free(struct cli_values *v);
 /* "PATH is a mapping of N keys; HINTone of: A, B, ..." (what is there) in

@@ -2,7 +2,7 @@
 # completionsdir); `secretctl completion fish` prints this file. Key paths
 # come from `secretctl ls STORE --prefix P --depth 1`: no identity is needed.
 
-set -g __secretctl_commands completion decrypt edit encrypt exec extract git-merge init install keygen keyring ls podman recipients render rotate set unset upgrade verify
+set -g __secretctl_commands apply completion decrypt edit encrypt exec extract git-merge init install keygen keyring ls podman recipients render rotate set unset upgrade verify
 # options that take a value, for finding positional arguments
 set -g __secretctl_argopts -e --env -f --file --format --name -i --identity --passphrase-file \
     -o --output -r --recipient -R --recipients-file --work-factor --from --value-file \
@@ -83,7 +83,7 @@ end
 
 function __secretctl_needs_store
     set -l cmd (__secretctl_cmd); or return 1
-    contains -- $cmd decrypt edit encrypt exec extract git-merge init install podman render rotate upgrade verify; or return 1
+    contains -- $cmd apply decrypt edit encrypt exec extract git-merge init install podman render rotate upgrade verify; or return 1
     set -l n (count (__secretctl_positionals))
     # edit STORE --merge BASE OURS THEIRS; git-merge BASE OURS THEIRS
     if contains -- $cmd edit git-merge
@@ -167,6 +167,7 @@ end
 complete -c secretctl -f
 complete -c secretctl -n __fish_use_subcommand -s h -l help -d 'show help'
 complete -c secretctl -n __fish_use_subcommand -s V -l version -d 'print the version'
+complete -c secretctl -n __fish_use_subcommand -a apply -d "make a manifest's install files and podman secrets right, in one process"
 complete -c secretctl -n __fish_use_subcommand -a completion -d 'print the completion script for bash, zsh or fish'
 complete -c secretctl -n __fish_use_subcommand -a decrypt -d 'print the whole plaintext view of a store'
 complete -c secretctl -n __fish_use_subcommand -a edit -d 'edit the plaintext view in $EDITOR, re-encrypt, save'
@@ -197,7 +198,7 @@ complete -c secretctl -n '__secretctl_using keyring' -a '(__secretctl_keyring_ar
 complete -c secretctl -n '__secretctl_using render; and test (count (__secretctl_positionals)) -eq 1' -F
 
 # options every command that opens a store takes
-set -l keycmds decrypt edit encrypt exec extract git-merge init install podman recipients render rotate set unset upgrade verify
+set -l keycmds apply decrypt edit encrypt exec extract git-merge init install podman recipients render rotate set unset upgrade verify
 complete -c secretctl -n "__secretctl_using $keycmds" -s i -l identity -r -F -d 'identity file (repeatable)'
 complete -c secretctl -n "__secretctl_using $keycmds" -l passphrase-file -r -F -d 'read the store passphrase from FILE'
 complete -c secretctl -n "__secretctl_using $keycmds keyring install-write" -s v -l verbose -d 'say what is done'
@@ -255,3 +256,21 @@ complete -c secretctl -n '__secretctl_using podman' -l driver-bin -r -d 'the sec
 complete -c secretctl -n '__secretctl_using podman' -l dry-run -d 'say what would change, change nothing'
 complete -c secretctl -n '__secretctl_using recipients' -l no-rotate -d 'rm: keep the data key'
 complete -c secretctl -n '__secretctl_using set' -l value-file -r -F -d 'read the value from FILE, not stdin'
+
+# apply: --unit from the manifest's units (apply --list needs no key)
+function __secretctl_units
+    set -l pos (__secretctl_positionals)
+    set -l m $SECRETCTL_MANIFEST
+    set -q pos[1]; and set m $pos[1]
+    test -n "$m" -a -r "$m"; or return 1
+    set -l bin (commandline -opc)[1]
+    string match -qr '(^|/)secretctl$' -- $bin; or set bin secretctl
+    command $bin apply $m --list 2>/dev/null | cut -f4 | string split , | string match -v -- - | sort -u
+end
+complete -c secretctl -n '__secretctl_using apply' -s u -l unit -x -a '(__secretctl_units)' -d 'only the targets that list UNIT'
+complete -c secretctl -n '__secretctl_using apply' -s n -l dry-run -d 'print what would change, change nothing'
+complete -c secretctl -n '__secretctl_using apply' -l prune -d 'remove what this manifest made and no longer names'
+complete -c secretctl -n '__secretctl_using apply' -l restart -d 'try-restart the units of the targets that changed'
+complete -c secretctl -n '__secretctl_using apply' -s l -l list -d 'print the targets, sources and units'
+complete -c secretctl -n '__secretctl_using apply' -l podman -x -a '(__fish_complete_command)' -d 'the podman to run'
+complete -c secretctl -n '__secretctl_using apply' -l systemctl -x -a '(__fish_complete_command)' -d 'the systemctl to run'

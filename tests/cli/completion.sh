@@ -69,6 +69,9 @@ app:
 top: 8
 YAML
 sc encrypt ctl.plain -r "$R" -o ctl.yaml
+# a manifest: apply --unit completes its units (apply --list, no key)
+printf '%s\n' 'store: store.yaml' 'install:' '  a.env: {env: app/env, restart: [a.service, c.target]}' \
+	'podman:' '  - {file: db/password, restart: [b@x.service, a.service]}' '  - {file: app/tls.key}' >host.apply.yaml
 
 # --- secretctl completion SHELL prints the installed files
 for sh in bash zsh fish; do
@@ -202,6 +205,9 @@ CASES=(
 	"secretctl extract ctl.yaml -e app/sub/"      "app/sub/ok"
 	"secretctl ls ctl.yaml "                      "app/|top"
 	"secretctl completion "                       "bash|fish|zsh"
+	"secretctl apply host.apply.yaml --unit "     "a.service|b@x.service|c.target"
+	"secretctl apply host.apply.yaml -u b"        "b@x.service"
+	"secretctl apply host.apply.yaml --pr"        "--prune"
 	"secretctl extract stor"                      "store.yaml|store2.yaml|store3.yaml"
 	"SECRETCTL_STORE secretctl extract -e app/nested/" "app/nested/deeper/|app/nested/empty"
 	"SECRETCTL_STORE secretctl extract -f db/"    "db/password"

@@ -107,6 +107,9 @@ run as_user "$USECRETCTL" podman-driver list
 assert "podman-driver list lists its ID" grep -qx "${rid%% *}" "$T/out"
 run as_user env SECRET_ID="${rid%% *}" "$USECRETCTL" podman-driver lookup
 assert "...and podman-driver lookup gives the store's value (hunter2)" [ "$RC:$(cat "$T/out")" = 0:hunter2 ]
+assert "apply recorded app.env in its state file" grep -qx app.env "/etc/secrets/$UID_U/.secretctl-apply."*
+run as_user podman secret inspect app_db_password --format '{{index .Spec.Labels "secretctl.manifest"}}'
+assert "apply labelled app_db_password as the manifest's" grep -q '^p[0-9a-f]\{32\}$' "$T/out"
 assert "git log -p showed the plaintext (the textconv line)" bash -c "
 	cd '$H/data/config' && runuser -u '$U' -- env -i HOME='$H' PATH='$BIN':/usr/bin:/bin git log -p -1 | grep -q 'DB_PASSWORD: correct horse'"
 

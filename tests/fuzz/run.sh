@@ -130,6 +130,11 @@ seed() {
 		for k in ed25519 ed25519_encrypted rsa; do
 			{ printf '\000'; sed '1d;$d' "$TOP/tests/data/ssh/$k" | base64 -d; } > "$c/blob-$k"
 		done ;;
+	fuzz_manifest) # the manifests of the tests and examples
+		for f in "$TOP"/examples/*/*.apply.yaml "$TOP"/tests/data/manifest/*.yaml; do
+			[ -f "$f" ] && cp "$f" "$c/$(basename "$f")"
+		done
+		printf 'store: s\ninstall:\n  a.env: {env: app/env, format: podman, restart: [a.service]}\n  k: {file: d/k, reader: [53], mode: "0440", mkdir: true}\npodman:\n  - {env: app/env, prefix: app_, label: {k: v}}\n  - {file: a/pw, name: pw, driver: shell}\n' > "$c/full" ;;
 	fuzz_store) seed_store "$c" ;;
 	fuzz_cli) seed_store "$c"; cp "$TOP"/tests/fuzz/regress/fuzz_store/* "$c/" 2>/dev/null || true ;;
 	*) printf 'seed' > "$c/seed" ;;
