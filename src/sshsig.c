@@ -477,6 +477,7 @@ static int parse_options(struct lp *l, const char *opts, size_t col0,
 			 struct sshsig_allowed_entry *en, int *ca)
 {
 	const char *p = opts;
+	unsigned seen = 0;
 
 	while (*p) {
 		const char *a = p;
@@ -506,6 +507,14 @@ static int parse_options(struct lp *l, const char *opts, size_t col0,
 			if (vn < 2 || eq[1] != '"' || eq[vn] != '"')
 				return lfail(l, col0 + (size_t)(eq + 1 - opts),
 					     "option value must be a \"quoted string\"");
+			/* as ssh-keygen: one clause of each per line */
+			unsigned bit = name[0] == 'n' ? 1u : name[6] == 'a' ? 2u : 4u;
+			if (seen & bit)
+				return lfail(l, col0 + (size_t)(a - opts), name[0] == 'n'
+					     ? "multiple namespaces= clauses"
+					     : bit == 2 ? "multiple valid-after= clauses"
+							: "multiple valid-before= clauses");
+			seen |= bit;
 			if (!(val = malloc(vn - 1)))
 				return err_oom(l->e);
 			memcpy(val, eq + 2, vn - 2);
@@ -515,7 +524,9 @@ static int parse_options(struct lp *l, const char *opts, size_t col0,
 				en->namespaces = val;
 			} else {
 				time_t t;
-				int bad = parse_time(val, &t);
+				/* ssh-keygen takes 0 (1970-01-01 UTC) for "unset"
+				 * and refuses it */
+				int bad = parse_time(val, &t) || t <= 0;
 				free(val);
 				if (bad)
 					return lfail(l, col0 + (size_t)(eq + 1 - opts),
@@ -531,6 +542,8 @@ static int parse_options(struct lp *l, const char *opts, size_t col0,
 		if (*p == ',')
 			p++;
 	}
+	if (en->valid_after && en->valid_before && en->valid_before <= en->valid_after)
+		return lfail(l, col0, "valid-before= is not after valid-after=");
 	return 0;
 }
 
@@ -639,19 +652,42 @@ void sshsig_allowed_free(struct sshsig_allowed *a)
 	memset(a, 0, sizeof *a);
 }
 
+/* OpenSSH's match_pattern: '*' any run, '?' any one character. */
+static int pattern_match(const char *s, const char *pat, size_t pn)
+{
+	if (pn == 0)
+		return *s == '\0';
+	if (*pat == '*') {
+		for (;; s++) {
+			if (pattern_match(s, pat + 1, pn - 1))
+				return 1;
+			if (!*s)
+				return 0;
+		}
+	}
+	if (!*s || (*pat != '?' && *pat != *s))
+		return 0;
+	return pattern_match(s + 1, pat + 1, pn - 1);
+}
+
+/* OpenSSH's match_pattern_list: comma-separated patterns, '!' negates; a
+ * negated pattern that matches refuses whatever else matched. */
 static int ns_listed(const char *list, const char *ns)
 {
-	size_t n = strlen(ns);
+	int yes = 0;
 
 	for (const char *p = list; *p;) {
 		size_t k = strcspn(p, ",");
-		/* ssh-keygen matches patterns; a plain name or "*" is what a
-		 * secretctl file needs */
-		if ((k == n && memcmp(p, ns, n) == 0) || (k == 1 && *p == '*'))
-			return 1;
+		int neg = *p == '!';
+
+		if (pattern_match(ns, p + neg, k - (size_t)neg)) {
+			if (neg)
+				return 0;
+			yes = 1;
+		}
 		p += k + (p[k] == ',');
 	}
-	return 0;
+	return yes;
 }
 
 const struct sshsig_allowed_entry *sshsig_allowed_check(const struct sshsig_allowed *a,
@@ -675,7 +711,7 @@ const struct sshsig_allowed_entry *sshsig_allowed_check(const struct sshsig_allo
 			*why = "its allowed-signers line is not valid yet (valid-after)";
 			continue;
 		}
-		if (en->valid_before && now >= en->valid_before) {
+		if (en->valid_before && now > en->valid_before) { /* as ssh-keygen */
 			*why = "its allowed-signers line has expired (valid-before)";
 			continue;
 		}

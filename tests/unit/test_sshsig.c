@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "secretctl/b64.h"
 #include "secretctl/secmem.h"
 #include "secretctl/sshsig.h"
 
@@ -70,6 +71,50 @@ static void test_ssh_keygen_signatures(void **state)
 	read_data("msg.secretctl.sig", &sig);
 	for (size_t n = 0; n + 30 < sig.len; n++)
 		assert_int_equal(sshsig_parse(sig.p, n, &s, &e), ERR_INPUT);
+	/* every truncation of the blob itself, re-armored: inside the
+	 * fields, not only before the END line */
+	{
+		const char *b0 = strchr(sig.p, '\n') + 1, *b1 = strstr(sig.p, SSHSIG_END);
+		struct buf b64 = { 0 }, arm = { 0 };
+		unsigned char bin[1024];
+		size_t bn;
+
+		for (const char *c = b0; c < b1; c++)
+			if (*c != '\n')
+				assert_int_equal(buf_putc(&b64, *c), 0);
+		assert_int_equal(b64_decode(b64.p, b64.len, bin, &bn), 0);
+		for (size_t n = 0; n < bn; n++) {
+			arm.len = 0;
+			assert_int_equal(buf_puts(&arm, SSHSIG_BEGIN "\n"), 0);
+			assert_int_equal(b64_encode(&arm, bin, n, B64_PADDED), 0);
+			assert_int_equal(buf_puts(&arm, "\n" SSHSIG_END "\n"), 0);
+			if (sshsig_parse(arm.p, arm.len, &s, &e) != ERR_INPUT)
+				fail_msg("the blob cut to %zu of %zu bytes parses", n, bn);
+		}
+		/* a reserved field that is not empty: ssh-keygen -Y verify
+		 * skips it (the signed data has an empty one), and so do we */
+		{
+			size_t p = 6 + 4, k;
+			unsigned char w[1100];
+
+			for (int f = 0; f < 2; f++) /* the key, the namespace */
+				p += 4 + ((size_t)bin[p] << 24 | (size_t)bin[p + 1] << 16 |
+					  (size_t)bin[p + 2] << 8 | bin[p + 3]);
+			assert_memory_equal(bin + p, "\0\0\0\0", 4);
+			memcpy(w, bin, p);
+			memcpy(w + p, "\0\0\0\1x", 5);
+			memcpy(w + p + 5, bin + p + 4, bn - p - 4);
+			k = bn + 1;
+			arm.len = 0;
+			assert_int_equal(buf_puts(&arm, SSHSIG_BEGIN "\n"), 0);
+			assert_int_equal(b64_encode(&arm, w, k, B64_PADDED), 0);
+			assert_int_equal(buf_puts(&arm, "\n" SSHSIG_END "\n"), 0);
+			assert_int_equal(sshsig_parse(arm.p, arm.len, &s, &e), 0);
+			assert_int_equal(sshsig_verify(&s, (unsigned char *)msg.p, msg.len, &e), 0);
+		}
+		buf_free(&b64);
+		buf_free(&arm);
+	}
 	sig.p[40] = '*';
 	assert_int_equal(sshsig_parse(sig.p, sig.len, &s, &e), ERR_INPUT);
 	assert_string_equal(e.msg, "ssh signature: not valid base64");
@@ -125,6 +170,17 @@ static void test_allowed_signers(void **state)
 		{ "\"admin ssh-ed25519", "as: line 1, column 1: unterminated quoted string" },
 		{ "# c\n\nadmin ssh-ed25519 AAAA!", "as: line 3, column 7: ssh public key: the key is not valid base64" },
 		{ "admin namespaces=\"secretctl\"", "as: line 1, column 29: no key after the options" },
+		/* what ssh-keygen -Y verify refuses too */
+		{ "admin namespaces=\"git\",namespaces=\"secretctl\" KEY",
+		  "as: line 1, column 24: multiple namespaces= clauses" },
+		{ "admin valid-after=\"20200101Z\",valid-after=\"20200101Z\" KEY",
+		  "as: line 1, column 31: multiple valid-after= clauses" },
+		{ "admin valid-before=\"19700101Z\" KEY", "as: line 1, column 20: bad time" },
+		{ "admin valid-after=\"19700101000000Z\" KEY", "as: line 1, column 19: bad time" },
+		{ "admin valid-after=\"20300101Z\",valid-before=\"20200101Z\" KEY",
+		  "as: line 1, column 7: valid-before= is not after valid-after=" },
+		{ "admin valid-after=\"20200101Z\",valid-before=\"20200101Z\" KEY",
+		  "as: line 1, column 7: valid-before= is not after valid-after=" },
 	};
 	struct sshsig_allowed a;
 	struct sshsig s = { 0 };
@@ -179,6 +235,42 @@ static void test_allowed_signers(void **state)
 		 "admin valid-after=\"20200101\",valid-before=\"29990101\" %s\n", pub_line);
 	assert_int_equal(parse(text, &a, &e), 0);
 	assert_non_null(sshsig_allowed_check(&a, &s, now, &why));
+	sshsig_allowed_free(&a);
+	/* the bounds, as ssh-keygen: valid at valid-after and at valid-before */
+	snprintf(text, sizeof text,
+		 "admin valid-after=\"20200101Z\",valid-before=\"20200102Z\" %s\n", pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
+	assert_non_null(sshsig_allowed_check(&a, &s, 1577836800, &why));
+	assert_null(sshsig_allowed_check(&a, &s, 1577836799, &why));
+	assert_non_null(sshsig_allowed_check(&a, &s, 1577923200, &why));
+	assert_null(sshsig_allowed_check(&a, &s, 1577923201, &why));
+	assert_string_equal(why, "its allowed-signers line has expired (valid-before)");
+	sshsig_allowed_free(&a);
+	/* namespaces= is a pattern list (OpenSSH's match_pattern_list): a
+	 * negation that matches wins, wherever it is */
+	{
+		static const struct {
+			const char *list;
+			int allowed;
+		} ns[] = {
+			{ "!secretctl,*", 0 }, { "*,!secretctl", 0 }, { "*,!git", 1 },
+			{ "secret*", 1 }, { "s?cretctl", 1 }, { "secret", 0 },
+			{ "secretctl?", 0 }, { "!git", 0 }, { "*", 1 }, { "git,secretctl", 1 },
+			{ "!s*,secretctl", 0 },
+		};
+		for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+			snprintf(text, sizeof text, "admin namespaces=\"%s\" %s\n", ns[i].list,
+				 pub_line);
+			assert_int_equal(parse(text, &a, &e), 0);
+			if ((sshsig_allowed_check(&a, &s, now, &why) != NULL) != ns[i].allowed)
+				fail_msg("namespaces=\"%s\": %s", ns[i].list,
+					 ns[i].allowed ? "refused" : "allowed");
+			sshsig_allowed_free(&a);
+		}
+	}
+	snprintf(text, sizeof text,
+		 "admin valid-after=\"20200101\",valid-before=\"29990101\" %s\n", pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
 	/* a signature for another namespace is never allowed */
 	strcpy(s.ns, "git");
 	assert_null(sshsig_allowed_check(&a, &s, now, &why));
