@@ -3,6 +3,7 @@
 #include "secretctl/sshsig.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -22,7 +24,9 @@
 #define SIG_B64_MAX 8192
 #define AGENTC_SIGN_REQUEST 13
 #define AGENT_SIGN_RESPONSE 14
-#define AGENT_TIMEOUT_MS 60000 /* ssh-add -c may ask the user to confirm */
+/* the whole exchange, not each read: ssh-add -c may ask the user to
+ * confirm, and an agent that drips its answer must not hold us forever */
+int sshsig_agent_timeout_ms = 60000;
 
 static int gfail(struct err *e, int code, int sub, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -249,13 +253,30 @@ void sshsig_signer_free(struct sshsig_signer *g)
 	g->sk = NULL;
 }
 
-static int agent_io(int fd, void *p, size_t n, int writing)
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* n bytes to or from the agent by the deadline (now_ms() time). */
+static int agent_io(int fd, void *p, size_t n, int writing, long long deadline)
 {
 	struct pollfd pfd = { fd, writing ? POLLOUT : POLLIN, 0 };
 	ssize_t k;
 
 	while (n) {
-		if (poll(&pfd, 1, AGENT_TIMEOUT_MS) <= 0)
+		long long left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return -1;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			return -1;
 		k = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
 		if (k < 0 && errno == EINTR)
@@ -284,6 +305,7 @@ static int agent_sign(const struct sshsig_signer *g, const struct buf *data,
 	uint32_t n;
 	int fd = -1, rc;
 	char fp[SSHKEY_FP_MAX];
+	long long deadline = now_ms() + sshsig_agent_timeout_ms;
 
 	sshkey_fingerprint(g->pk, fp);
 	if (!sock || !*sock)
@@ -310,12 +332,12 @@ static int agent_sign(const struct sshsig_signer *g, const struct buf *data,
 		rc = AGENT_FAIL(e, "cannot reach ssh-agent at '%s': %s", sock, strerror(errno));
 		goto out;
 	}
-	if (agent_io(fd, req.p, req.len, 1) || agent_io(fd, hdr, 4, 0)) {
+	if (agent_io(fd, req.p, req.len, 1, deadline) || agent_io(fd, hdr, 4, 0, deadline)) {
 		rc = AGENT_FAIL(e, "ssh-agent at '%s' did not answer", sock);
 		goto out;
 	}
 	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n == 0 || n > 65536 || !(resp = malloc(n)) || agent_io(fd, resp, n, 0)) {
+	if (n == 0 || n > 65536 || !(resp = malloc(n)) || agent_io(fd, resp, n, 0, deadline)) {
 		rc = AGENT_FAIL(e, "ssh-agent at '%s' gave a malformed answer", sock);
 		goto out;
 	}

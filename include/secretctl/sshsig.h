@@ -63,6 +63,10 @@ void sshsig_signer_free(struct sshsig_signer *g);
 int sshsig_sign(const struct sshsig_signer *g, const unsigned char *msg, size_t len,
 		struct buf *out, struct err *e);
 
+/* How long an exchange with ssh-agent may take in all (60 s; tests
+ * shorten it). */
+extern int sshsig_agent_timeout_ms;
+
 /* An allowed_signers file, as ssh-keygen -Y verify reads it. */
 struct sshsig_allowed_entry {
 	char *principals;              /* as written (comma-separated patterns) */

@@ -9,6 +9,12 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +157,66 @@ static void test_sign_roundtrip(void **state)
 	buf_free(&arm);
 }
 
+/* An agent that answers one byte every 100 ms: the timeout is for the
+ * whole exchange, so it gives up at the deadline, not at the drip's end. */
+static void test_agent_deadline(void **state)
+{
+	char dir[] = "/tmp/sshsig-agent.XXXXXX", sock[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sshsig_signer g;
+	struct buf arm = { 0 };
+	struct timespec t0, t1;
+	struct err e;
+	long ms;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof sock, "%s/agent", dir);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static const unsigned char hdr[4] = { 0, 0, 3, 232 }; /* 1000 bytes */
+		char req[4096];
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0 || recv(c, req, sizeof req, 0) <= 0)
+			_exit(1);
+		for (int i = 0; i < 4 + 50; i++) {
+			if (send(c, i < 4 ? (const void *)&hdr[i] : (const void *)"\x0e", 1, MSG_NOSIGNAL) != 1)
+				_exit(0);
+			usleep(100000);
+		}
+		_exit(0);
+	}
+	close(fd);
+	setenv("SSH_AUTH_SOCK", sock, 1);
+	sshsig_agent_timeout_ms = 700;
+	assert_int_equal(sshsig_signer_init(&g, (const unsigned char *)pub_line, strlen(pub_line),
+					    "k.pub", &e), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(sshsig_sign(&g, (const unsigned char *)"abc", 3, &arm, &e), ERR_NOKEY);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (ms > 2500)
+		fail_msg("the dripping agent held the exchange for %ld ms (deadline 700 ms)", ms);
+	assert_non_null(strstr(e.msg, sock));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(sock);
+	rmdir(dir);
+	unsetenv("SSH_AUTH_SOCK");
+	sshsig_agent_timeout_ms = 60000;
+	sshsig_signer_free(&g);
+	buf_free(&arm);
+}
+
 static int parse(const char *text, struct sshsig_allowed *a, struct err *e)
 {
 	err_clear(e);
@@ -283,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_ssh_keygen_signatures),
 		cmocka_unit_test(test_sign_roundtrip),
 		cmocka_unit_test(test_allowed_signers),
+		cmocka_unit_test(test_agent_deadline),
 	};
 
 	if (secmem_init() != 0)
