@@ -112,8 +112,10 @@ static int open_store(const char *path, const struct cli_args *a, struct store *
 	} else if (slot_opts(a)) {
 		return slot_opts_refused(a, path);
 	} else {
+		/* the signers first: a tampered store is not shown, nor
+		 * re-signed by this edit */
 		cli_identity_opts(a, &io);
-		if (store_unlock(s, &io, &e))
+		if (cli_store_unlock(s, &io, &e))
 			return cli_fail(&e);
 	}
 	if (store_decrypt(s, plain, NULL, &e))
@@ -141,6 +143,13 @@ static int open_merge(const char *path, const struct cli_args *a, struct store *
 	if (!rc && (store_merge_keys(s, path, &in[0], &in[1], &in[2], &e) ||
 		    (access(path, F_OK) == 0 && store_lock(s, &o, &e))))
 		rc = cli_fail(&e);
+	/* signed sides: the merge is signed too (as git-merge's) */
+	if (!rc)
+		rc = cli_store_signing(a, s);
+	if (!rc && !s->signer && !s->drop_signatures && (in[1].n_sigs || in[2].n_sigs))
+		rc = cli_error(ERR_NOKEY, "%s: the stores are signed: the merge must be signed too; "
+			       "name a signing key ($SECRETCTL_SIGNING_KEY or --sign-with FILE), or "
+			       "give --drop-signatures to write it unsigned", path);
 	if (!rc && secmem_append(plain, r.text.p, r.text.len))
 		rc = cli_error(ERR_FAIL, "out of memory");
 	if (!rc && r.n_conflicts)
@@ -252,6 +261,12 @@ int cmd_edit(const struct cli_cmd *cmd, const struct cli_args *a, const char *pa
 		}
 	}
 	rc = merge ? open_merge(path, a, &s, &plain) : open_store(path, a, &s, &plain);
+	if (!rc)
+		rc = cli_store_signing(a, &s);
+	/* a signed store without a signing key: said before the edit, not
+	 * after it */
+	if (!rc && store_sign_ready(&s, &e))
+		rc = cli_fail(&e);
 	if (rc)
 		goto out;
 	rc = editor_ws_create(&ws, path, a->opt[OPT_ALLOW_DISK].count > 0, &e);

@@ -13,6 +13,7 @@
 #include "secretctl/pdriver.h"
 #include "secretctl/podman.h"
 #include "secretctl/tty.h"
+#include "stores.h"
 #include "values.h"
 
 enum { OPT_LABEL, OPT_PODMAN, OPT_PREFIX, OPT_DRY_RUN, OPT_DRIVER, OPT_DRIVER_BIN };
@@ -129,7 +130,7 @@ static int shell_probe(const struct shell *sh)
 	tty_forbid();
 	rc = store_load(sh->ref.store, NULL, &s, &e);
 	if (!rc)
-		rc = store_unlock(&s, &io, &e);
+		rc = cli_store_unlock(&s, &io, &e);
 	store_free(&s);
 	if (rc) {
 		err_wrap(&e, "--driver shell: the driver could not open the store at a container "

@@ -14,7 +14,7 @@
 #include "secretctl/podman.h"
 #include "secretctl/store.h"
 #include "secretctl/tty.h"
-#include "cli.h"
+#include "stores.h"
 
 const struct cli_opt cmd_podman_driver_opts[] = {
 	CLI_OPT_END,
@@ -126,7 +126,7 @@ static int do_lookup(const char *id)
 	io.files = (const char *const *)r.ids;
 	io.n_files = r.n_ids;
 	rc = path_parse(r.path, strlen(r.path), &p, &e);
-	if (!rc && !(rc = store_load(r.store, &so, &s, &e)) && !(rc = store_unlock(&s, &io, &e)) &&
+	if (!rc && !(rc = store_load(r.store, &so, &s, &e)) && !(rc = cli_store_unlock(&s, &io, &e)) &&
 	    !(rc = store_lookup(&s, &p, 0, &ref, &e))) {
 		if (ref.kind != STORE_SCALAR)
 			rc = err_set(&e, ERR_INPUT, "%s is no longer a scalar", r.path);

@@ -7,6 +7,7 @@
 
 #include "secretctl/age.h"
 #include "secretctl/io.h"
+#include "secretctl/pdriver.h"
 #include "secretctl/tty.h"
 
 #include "stores.h"
@@ -56,8 +57,8 @@ int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, s
 	struct err e;
 
 	cli_identity_opts(a, &io);
-	if (store_load(path, &o, s, &e) || store_unlock(s, &io, &e) ||
-	    cli_store_check_signers(s, &e) || (plain && store_decrypt(s, plain, NULL, &e)))
+	if (store_load(path, &o, s, &e) || cli_store_unlock(s, &io, &e) ||
+	    (plain && store_decrypt(s, plain, NULL, &e)))
 		return cli_fail(&e);
 	return (flags & CLI_OPEN_LOCK) ? cli_store_signing(a, s) : 0;
 }
@@ -117,7 +118,9 @@ int cli_store_check_signers(const struct store *s, struct err *e)
 	if (env) {
 		if (*env && buf_puts(&path, env))
 			rc = err_oom(e);
-	} else if (geteuid() == 0) {
+	} else if (pdriver_host_root()) {
+		/* uid 0 of a user namespace (rootless podman's driver) is a
+		 * user: the user's file, as its state directory is */
 		if (buf_puts(&path, "/etc/secretctl/allowed_signers"))
 			rc = err_oom(e);
 	} else {
@@ -140,6 +143,15 @@ int cli_store_check_signers(const struct store *s, struct err *e)
 	buf_free(&path);
 	buf_free(&text);
 	return rc;
+}
+
+int cli_store_unlock(struct store *s, const struct identity_opts *io, struct err *e)
+{
+	/* the signatures and the pinning need no key: an unpinned store is
+	 * refused before any key source (a prompt, scrypt) is tried on it */
+	int rc = cli_store_check_signers(s, e);
+
+	return rc ? rc : store_unlock(s, io, e);
 }
 
 int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose)

@@ -33,20 +33,26 @@ int cli_store_create(const char *path, const struct cli_args *a, struct store *s
  * which key source opened the store, -vv also every source looked at. */
 void cli_identity_opts(const struct cli_args *a, struct identity_opts *io);
 /* Load the store (with CLI_OPEN_LOCK, locked: waiting, or not with
- * --no-wait; with CLI_OPEN_V1, a version 1 store too) and open its data
- * key, which checks it whole; with plain, decrypt it: the plaintext view.
- * Prints the error and returns its code. */
+ * --no-wait; with CLI_OPEN_V1, a version 1 store too), check its signers
+ * and open its data key (cli_store_unlock), which checks it whole; with
+ * CLI_OPEN_LOCK, the signing options too (cli_store_signing); with
+ * plain, decrypt it: the plaintext view. Prints the error and returns its code. */
 enum { CLI_OPEN_LOCK = 1, CLI_OPEN_V1 = 2 };
 int cli_store_open(const char *path, const struct cli_args *a, unsigned flags, struct store *s,
 		   struct secmem *plain);
+/* The one way a command opens a loaded store's data key: the
+ * allowed-signers check first (cli_store_check_signers: every signature,
+ * the pinning; no key needed), then store_unlock. Sets e. */
+int cli_store_unlock(struct store *s, const struct identity_opts *io, struct err *e);
 /* Re-encrypt plain with s (stable tokens) and save it atomically. Prints
  * errors; with verbose, says whether anything was written. */
 int cli_store_commit(struct store *s, const char *plain, size_t len, int verbose);
 /* The signing key of a write (--sign-with, else $SECRETCTL_SIGNING_KEY)
  * and --drop-signatures, set on s for store_save. Prints errors. */
 int cli_store_signing(const struct cli_args *a, struct store *s);
-/* The allowed-signers check of an opened store ($SECRETCTL_ALLOWED_SIGNERS,
- * else root's /etc/secretctl/allowed_signers or the user's
+/* The allowed-signers check of a loaded store ($SECRETCTL_ALLOWED_SIGNERS,
+ * else host root's /etc/secretctl/allowed_signers or the user's (uid 0 of
+ * a user namespace is a user)
  * $XDG_CONFIG_HOME/secretctl/allowed_signers when it exists): every
  * signature must verify, and with such a file one must be by a key it
  * allows. Sets e. */

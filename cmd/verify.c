@@ -82,13 +82,26 @@ static int repair(const char *path, const struct cli_args *a)
 	if (!yes && !tty_available())
 		return cli_error(ERR_USAGE, "verify --repair asks before it writes: run it on a "
 					    "terminal, or give --yes");
-	if (store_load(path, &o, &s, &e) || store_repair(&s, &io, &view, &c, &text, &e)) {
+	/* the signatures are not checked, as the MAC is not: a hand merge
+	 * changed the bytes they cover; the person vouches anew below, and
+	 * a signed store is signed anew (its signing key asked for first) */
+	if (store_load(path, &o, &s, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if ((rc = cli_store_signing(a, &s)))
+		goto out;
+	if (store_repair(&s, &io, &view, &c, &text, &e)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
 	if (text.len == s.text.len && memcmp(text.p, s.text.p, text.len) == 0) {
 		cli_note("%s: the MAC verifies; nothing to repair", path);
 		rc = 0;
+		goto out;
+	}
+	if (store_sign_ready(&s, &e)) {
+		rc = cli_fail(&e);
 		goto out;
 	}
 	cli_note("%s: every token opens at its own path (%zu values, %zu comments); key slots:",
@@ -133,7 +146,7 @@ int cmd_verify(const struct cli_cmd *cmd, const struct cli_args *a, const char *
 		return repair(path, a);
 	cli_identity_opts(a, &io);
 	/* the plaintext must also be a valid view, as edit would require */
-	if (store_load(path, NULL, &s, &e) || store_unlock(&s, &io, &e) ||
+	if (store_load(path, NULL, &s, &e) || cli_store_unlock(&s, &io, &e) ||
 	    store_decrypt(&s, &plain, &c, &e) ||
 	    (store_view_check((char *)plain.p, plain.len, &e) &&
 	     err_wrap(&e, "%s: decrypted view", path))) {

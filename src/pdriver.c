@@ -235,7 +235,7 @@ static int data_home(struct buf *out, struct err *e)
  * podman runs its secret driver inside the user's namespace, as uid 0:
  * there, the state is the user's. The initial namespace maps every uid to
  * itself ("0 0 4294967295"). */
-static int host_root(void)
+int pdriver_host_root(void)
 {
 	char map[256];
 	unsigned long in, out, n;
@@ -258,7 +258,7 @@ int pdriver_dir_path(struct buf *out, struct err *e)
 {
 	int rc;
 
-	if (host_root())
+	if (pdriver_host_root())
 		return buf_puts(out, PDRIVER_ROOT_DIR) ? err_oom(e) : 0;
 	if ((rc = data_home(out, e)))
 		return rc;

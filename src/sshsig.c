@@ -3,6 +3,7 @@
 #include "secretctl/sshsig.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -22,7 +24,9 @@
 #define SIG_B64_MAX 8192
 #define AGENTC_SIGN_REQUEST 13
 #define AGENT_SIGN_RESPONSE 14
-#define AGENT_TIMEOUT_MS 60000 /* ssh-add -c may ask the user to confirm */
+/* the whole exchange, not each read: ssh-add -c may ask the user to
+ * confirm, and an agent that drips its answer must not hold us forever */
+int sshsig_agent_timeout_ms = 60000;
 
 static int gfail(struct err *e, int code, int sub, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -249,13 +253,30 @@ void sshsig_signer_free(struct sshsig_signer *g)
 	g->sk = NULL;
 }
 
-static int agent_io(int fd, void *p, size_t n, int writing)
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* n bytes to or from the agent by the deadline (now_ms() time). */
+static int agent_io(int fd, void *p, size_t n, int writing, long long deadline)
 {
 	struct pollfd pfd = { fd, writing ? POLLOUT : POLLIN, 0 };
 	ssize_t k;
 
 	while (n) {
-		if (poll(&pfd, 1, AGENT_TIMEOUT_MS) <= 0)
+		long long left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return -1;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			return -1;
 		k = writing ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
 		if (k < 0 && errno == EINTR)
@@ -284,6 +305,7 @@ static int agent_sign(const struct sshsig_signer *g, const struct buf *data,
 	uint32_t n;
 	int fd = -1, rc;
 	char fp[SSHKEY_FP_MAX];
+	long long deadline = now_ms() + sshsig_agent_timeout_ms;
 
 	sshkey_fingerprint(g->pk, fp);
 	if (!sock || !*sock)
@@ -310,12 +332,12 @@ static int agent_sign(const struct sshsig_signer *g, const struct buf *data,
 		rc = AGENT_FAIL(e, "cannot reach ssh-agent at '%s': %s", sock, strerror(errno));
 		goto out;
 	}
-	if (agent_io(fd, req.p, req.len, 1) || agent_io(fd, hdr, 4, 0)) {
+	if (agent_io(fd, req.p, req.len, 1, deadline) || agent_io(fd, hdr, 4, 0, deadline)) {
 		rc = AGENT_FAIL(e, "ssh-agent at '%s' did not answer", sock);
 		goto out;
 	}
 	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-	if (n == 0 || n > 65536 || !(resp = malloc(n)) || agent_io(fd, resp, n, 0)) {
+	if (n == 0 || n > 65536 || !(resp = malloc(n)) || agent_io(fd, resp, n, 0, deadline)) {
 		rc = AGENT_FAIL(e, "ssh-agent at '%s' gave a malformed answer", sock);
 		goto out;
 	}
@@ -477,6 +499,7 @@ static int parse_options(struct lp *l, const char *opts, size_t col0,
 			 struct sshsig_allowed_entry *en, int *ca)
 {
 	const char *p = opts;
+	unsigned seen = 0;
 
 	while (*p) {
 		const char *a = p;
@@ -506,6 +529,14 @@ static int parse_options(struct lp *l, const char *opts, size_t col0,
 			if (vn < 2 || eq[1] != '"' || eq[vn] != '"')
 				return lfail(l, col0 + (size_t)(eq + 1 - opts),
 					     "option value must be a \"quoted string\"");
+			/* as ssh-keygen: one clause of each per line */
+			unsigned bit = name[0] == 'n' ? 1u : name[6] == 'a' ? 2u : 4u;
+			if (seen & bit)
+				return lfail(l, col0 + (size_t)(a - opts), name[0] == 'n'
+					     ? "multiple namespaces= clauses"
+					     : bit == 2 ? "multiple valid-after= clauses"
+							: "multiple valid-before= clauses");
+			seen |= bit;
 			if (!(val = malloc(vn - 1)))
 				return err_oom(l->e);
 			memcpy(val, eq + 2, vn - 2);
@@ -515,7 +546,9 @@ static int parse_options(struct lp *l, const char *opts, size_t col0,
 				en->namespaces = val;
 			} else {
 				time_t t;
-				int bad = parse_time(val, &t);
+				/* ssh-keygen takes 0 (1970-01-01 UTC) for "unset"
+				 * and refuses it */
+				int bad = parse_time(val, &t) || t <= 0;
 				free(val);
 				if (bad)
 					return lfail(l, col0 + (size_t)(eq + 1 - opts),
@@ -531,6 +564,8 @@ static int parse_options(struct lp *l, const char *opts, size_t col0,
 		if (*p == ',')
 			p++;
 	}
+	if (en->valid_after && en->valid_before && en->valid_before <= en->valid_after)
+		return lfail(l, col0, "valid-before= is not after valid-after=");
 	return 0;
 }
 
@@ -639,19 +674,42 @@ void sshsig_allowed_free(struct sshsig_allowed *a)
 	memset(a, 0, sizeof *a);
 }
 
+/* OpenSSH's match_pattern: '*' any run, '?' any one character. */
+static int pattern_match(const char *s, const char *pat, size_t pn)
+{
+	if (pn == 0)
+		return *s == '\0';
+	if (*pat == '*') {
+		for (;; s++) {
+			if (pattern_match(s, pat + 1, pn - 1))
+				return 1;
+			if (!*s)
+				return 0;
+		}
+	}
+	if (!*s || (*pat != '?' && *pat != *s))
+		return 0;
+	return pattern_match(s + 1, pat + 1, pn - 1);
+}
+
+/* OpenSSH's match_pattern_list: comma-separated patterns, '!' negates; a
+ * negated pattern that matches refuses whatever else matched. */
 static int ns_listed(const char *list, const char *ns)
 {
-	size_t n = strlen(ns);
+	int yes = 0;
 
 	for (const char *p = list; *p;) {
 		size_t k = strcspn(p, ",");
-		/* ssh-keygen matches patterns; a plain name or "*" is what a
-		 * secretctl file needs */
-		if ((k == n && memcmp(p, ns, n) == 0) || (k == 1 && *p == '*'))
-			return 1;
+		int neg = *p == '!';
+
+		if (pattern_match(ns, p + neg, k - (size_t)neg)) {
+			if (neg)
+				return 0;
+			yes = 1;
+		}
 		p += k + (p[k] == ',');
 	}
-	return 0;
+	return yes;
 }
 
 const struct sshsig_allowed_entry *sshsig_allowed_check(const struct sshsig_allowed *a,
@@ -675,7 +733,7 @@ const struct sshsig_allowed_entry *sshsig_allowed_check(const struct sshsig_allo
 			*why = "its allowed-signers line is not valid yet (valid-after)";
 			continue;
 		}
-		if (en->valid_before && now >= en->valid_before) {
+		if (en->valid_before && now > en->valid_before) { /* as ssh-keygen */
 			*why = "its allowed-signers line has expired (valid-before)";
 			continue;
 		}

@@ -1340,6 +1340,18 @@ static int dir_of(const char *path, struct buf *dir, const char **base)
 	return buf_append(dir, path, slash == path ? 1 : (size_t)(slash - path));
 }
 
+int store_sign_ready(const struct store *s, struct err *e)
+{
+	char fp[SSHKEY_FP_MAX];
+
+	if (s->signer || !s->n_sigs || s->drop_signatures)
+		return 0;
+	sshkey_fingerprint(s->sigs[0].pk, fp);
+	return err_set(e, ERR_NOKEY, "%s is signed (by %s): a write must sign it too; name a "
+		       "signing key ($SECRETCTL_SIGNING_KEY or --sign-with FILE), or give "
+		       "--drop-signatures to write it unsigned", s->path, fp);
+}
+
 int store_save(struct store *s, const char *text, size_t len, int create_only, int *written,
 	       struct err *e)
 {
@@ -1352,19 +1364,13 @@ int store_save(struct store *s, const char *text, size_t len, int create_only, i
 	if (s->exists && !create_only && s->text.len == len && memcmp(s->text.p, text, len) == 0)
 		return 0;
 	/* a signed store stays signed (FORMAT.md 5.4) */
+	if ((rc = store_sign_ready(s, e)))
+		goto out;
 	if (s->signer) {
 		if ((rc = store_sig_insert(s, text, len, &signed_text, e)))
 			goto out;
 		text = signed_text.p;
 		len = signed_text.len;
-	} else if (s->n_sigs && !s->drop_signatures) {
-		char fp[SSHKEY_FP_MAX];
-
-		sshkey_fingerprint(s->sigs[0].pk, fp);
-		rc = err_set(e, ERR_NOKEY, "%s is signed (by %s): a write must sign it too; name a "
-			     "signing key ($SECRETCTL_SIGNING_KEY or --sign-with FILE), or give "
-			     "--drop-signatures to write it unsigned", s->path, fp);
-		goto out;
 	}
 	if (dir_of(s->path, &dir, &r.name)) {
 		rc = err_oom(e);

@@ -51,6 +51,10 @@ int pdriver_ref_parse(const char *s, size_t len, struct pdriver_ref *out, struct
  * length says. */
 int pdriver_id_check(const char *id, struct err *e);
 
+/* Is this root of the host (euid 0 in the initial user namespace), not
+ * uid 0 of a user namespace, as rootless podman runs its driver? */
+int pdriver_host_root(void);
+
 /* The state directory: PDRIVER_ROOT_DIR for root (of the host: uid 0 in
  * rootless podman's user namespace is the user), else
  * $XDG_DATA_HOME/secretctl/podman ($XDG_DATA_HOME when set and absolute,

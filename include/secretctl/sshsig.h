@@ -35,8 +35,10 @@ struct sshsig {
 
 /* An armored signature (BEGIN/END lines, base64 in lines of any width,
  * LF or CRLF) -> s. Strict: magic, version 1, an ssh-ed25519 key, a
- * namespace without NUL, an empty reserved field, hash sha512 or sha256,
- * an ssh-ed25519 signature of 64 bytes, no trailing byte. ERR_INPUT. */
+ * namespace without NUL, hash sha512 or sha256, an ssh-ed25519 signature
+ * of 64 bytes, no trailing byte. ERR_INPUT. The reserved field is skipped
+ * whatever it holds, as ssh-keygen -Y verify skips it (the signed data
+ * has an empty one either way). */
 int sshsig_parse(const char *text, size_t len, struct sshsig *s, struct err *e);
 /* Does the signature verify over msg? 0, or ERR_INTEGRITY (SSHSIG_FAIL_BAD).
  * The namespace is not checked here: see sshsig_allowed_check. */
@@ -61,6 +63,10 @@ void sshsig_signer_free(struct sshsig_signer *g);
 int sshsig_sign(const struct sshsig_signer *g, const unsigned char *msg, size_t len,
 		struct buf *out, struct err *e);
 
+/* How long an exchange with ssh-agent may take in all (60 s; tests
+ * shorten it). */
+extern int sshsig_agent_timeout_ms;
+
 /* An allowed_signers file, as ssh-keygen -Y verify reads it. */
 struct sshsig_allowed_entry {
 	char *principals;              /* as written (comma-separated patterns) */
@@ -81,8 +87,10 @@ struct sshsig_allowed {
 int sshsig_allowed_parse(const char *text, size_t len, const char *label,
 			 struct sshsig_allowed *a, struct err *e);
 void sshsig_allowed_free(struct sshsig_allowed *a);
-/* The entry that allows s (its key, namespace "secretctl" in its
- * namespaces= list, now within valid-after/valid-before), or NULL; *why
+/* The entry that allows s (its key, namespace "secretctl" matched by its
+ * namespaces= pattern list as ssh-keygen matches it: '*', '?', and a '!'
+ * pattern that matches refuses; valid-after <= now <= valid-before), or
+ * NULL; *why
  * says why the key's own entries do not allow it, when it has some. */
 const struct sshsig_allowed_entry *sshsig_allowed_check(const struct sshsig_allowed *a,
 							const struct sshsig *s, time_t now,

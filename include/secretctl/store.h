@@ -181,6 +181,10 @@ int store_add_passphrase(struct store *s, const unsigned char *pass, size_t len,
 /* Remove a slot by recipient ("scrypt" names the passphrase slot). */
 int store_remove_recipient(struct store *s, const char *recipient, struct err *e);
 
+/* Can a write keep s signed as FORMAT.md 5.4 asks (a signer, or no
+ * signature, or drop_signatures)? 0, or ERR_NOKEY saying the ways out;
+ * store_save checks it too, this is for asking before work is done. */
+int store_sign_ready(const struct store *s, struct err *e);
 /* Write text as the store file atomically: temp file in the same
  * directory, fsync, rename over, fsync the directory. Keeps s->mode (0600
  * for a new file). With create_only, an existing file is not replaced

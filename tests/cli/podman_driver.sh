@@ -346,6 +346,40 @@ drv /dev/null $Z lookup
 assert_rc 7 "lookup: an entry that is a symlink is refused (exit 7)"
 rm -f "$STATE/$Z"
 
+# ---- pinned signers: lookup checks them as extract does ----
+if command -v ssh-keygen >/dev/null; then
+	ssh-keygen -q -t ed25519 -N '' -C admin@example.org -f admin
+	ssh-keygen -q -t ed25519 -N '' -C eve@example.org -f eve
+	echo "admin@example.org $(cat admin.pub)" > allowed
+	printf 'db:\n  password: pinned %s\n' "$P" > sp.yaml
+	sc init sig.yaml --from sp.yaml --sign-with admin -r "$(sc keygen -y id.txt)"
+	ZS=$(printf 'fe%023d' $$)
+	printf 'secretctl-ref/1 %s f db/password %s\n' "$T/sig.yaml" "$T/id.txt" >sref.txt
+	drv sref.txt $ZS store
+	assert_rc 0 "store: a reference to a signed store"
+	run env SECRETCTL_ALLOWED_SIGNERS="$T/allowed" SECRET_ID=$ZS "$SECRETCTL" podman-driver lookup
+	assert_out "^pinned $P\$" "lookup, its signer pinned: the value"
+	cp sig.yaml sig.orig
+	sc set sig.yaml db/password --drop-signatures <<<"attacker $P"
+	run env SECRETCTL_ALLOWED_SIGNERS="$T/allowed" SECRET_ID=$ZS "$SECRETCTL" podman-driver lookup
+	assert_rc 5 "lookup: the store rewritten unsigned (--drop-signatures): exit 5"
+	assert_err "^secretctl: podman-driver lookup $ZS: $T/sig.yaml -f db/password: $T/sig.yaml is not signed, and $T/allowed pins its signers: refused$" \
+		"...says why, naming the reference"
+	assert "...and prints no value" test ! -s "$T/out"
+	cp sig.orig sig.yaml
+	SECRETCTL_SIGNING_KEY=$T/eve sc set sig.yaml db/password <<<"attacker $P"
+	run env SECRETCTL_ALLOWED_SIGNERS="$T/allowed" SECRET_ID=$ZS "$SECRETCTL" podman-driver lookup
+	assert_rc 5 "lookup: the store signed by an unlisted key: exit 5"
+	assert "...and prints no value" test ! -s "$T/out"
+	run env SECRETCTL_ALLOWED_SIGNERS="$T/allowed" "$SECRETCTL" podman sig.yaml --driver shell -f db/password "${P}_pin"
+	assert_rc 5 "podman --driver shell: an unpinned store is refused (exit 5) before podman runs"
+	assert_err "^secretctl: sig.yaml is signed by SHA256:[^ ]+, not listed in $T/allowed: refused$" "...says why"
+	assert "...no secret made" test -z "$(id_of "${P}_pin")"
+	drv /dev/null $ZS delete
+else
+	skip "ssh-keygen is not installed (pinned signers)"
+fi
+
 # ---- the man page's containers.conf recipe: every create goes through secretctl ----
 sed -n '/^\[secrets\]$/,/^delete = /p' "$TOP/docs/secretctl.1.scd" |
 	sed "s|/usr/bin/secretctl|$SECRETCTL_REAL|" >containers.conf

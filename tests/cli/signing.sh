@@ -114,6 +114,49 @@ pin "$T/allowed" garbled.yaml
 assert_rc 6 "a garbled signature: exit 6"
 assert_err "line [0-9]+: signature 1: ssh signature: " "... names the line"
 
+# allowed_signers lines: secretctl and ssh-keygen -Y verify agree on each
+cut_payload signed.yaml > ag.payload; cut_sig signed.yaml > ag.sig
+agree() { # WANT(accept|refuse) OPTIONS DESCRIPTION
+	local want=$1 kg sc_rc
+	echo "admin@example.org $2 $(cat admin.pub)" > ag.allowed
+	ssh-keygen -Y verify -f ag.allowed -I admin@example.org -n secretctl -s ag.sig <ag.payload >/dev/null 2>&1
+	kg=$?
+	run env SECRETCTL_ALLOWED_SIGNERS="$T/ag.allowed" "$SECRETCTL" extract signed.yaml -f db/password
+	sc_rc=$RC
+	if { [ "$want" = accept ] && [ $kg = 0 ] && [ $sc_rc = 0 ]; } ||
+		{ [ "$want" = refuse ] && [ $kg != 0 ] && [ $sc_rc != 0 ] && [ ! -s "$T/out" ]; }; then
+		ok "allowed_signers $2: both ${want}"
+	else
+		not_ok "allowed_signers $2: ssh-keygen exit $kg, secretctl exit $sc_rc, want $want"; diag <"$T/err"
+	fi
+}
+agree refuse 'namespaces="!secretctl,*"' "negation wins"
+agree refuse 'namespaces="*,!secretctl"' "negation wins, in any order"
+agree accept 'namespaces="*,!git"' "a negation of another namespace"
+agree accept 'namespaces="secret*"' "a wildcard"
+agree accept 'namespaces="s?cretctl"' "a ? wildcard"
+agree refuse 'namespaces="secret"' "a prefix is not a match"
+agree refuse 'namespaces="git",namespaces="secretctl"' "two namespaces= clauses"
+agree refuse 'valid-before="19700101Z"' "valid-before 0"
+agree refuse 'valid-after="19700101Z"' "valid-after 0"
+agree refuse 'valid-after="20200101Z",valid-after="20200102Z"' "two valid-after= clauses"
+agree refuse 'valid-after="20300101Z",valid-before="20200101Z"' "valid-before before valid-after"
+agree refuse 'valid-after="20200101Z",valid-before="20200101Z"' "valid-before equal to valid-after"
+agree accept 'valid-after="20200101Z",valid-before="29990101Z"' "a window around now"
+agree refuse 'valid-after="29990101Z"' "not valid yet"
+echo "admin@example.org namespaces=\"git\",namespaces=\"secretctl\" $(cat admin.pub)" > twice
+pin "$T/twice" signed.yaml
+assert_rc 6 "two namespaces= clauses: a syntax error (exit 6)"
+assert_err "^secretctl: $T/twice: line 1, column 36: multiple namespaces= clauses$" "... names line and column"
+echo "admin@example.org valid-after=\"20300101Z\",valid-before=\"20200101Z\" $(cat admin.pub)" > window
+pin "$T/window" signed.yaml
+assert_rc 6 "valid-before before valid-after: exit 6"
+assert_err "^secretctl: $T/window: line 1, column 19: valid-before= is not after valid-after=$" "... says so"
+echo "admin@example.org valid-before=\"19700101Z\" $(cat admin.pub)" > zero
+pin "$T/zero" signed.yaml
+assert_rc 6 "valid-before 0 (19700101Z): exit 6"
+assert_err "^secretctl: $T/zero: line 1, column 32: bad time \(YYYYMMDD\[HHMM\[SS\]\]\[Z\]\)$" "... a bad time"
+
 # ssh-agent: a passphrase-protected key signs through the agent
 eval "$(ssh-agent -s)" >/dev/null
 trap 'kill $SSH_AGENT_PID 2>/dev/null; rm -rf "$T"' EXIT

@@ -9,12 +9,19 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "secretctl/b64.h"
 #include "secretctl/secmem.h"
 #include "secretctl/sshsig.h"
 
@@ -70,6 +77,50 @@ static void test_ssh_keygen_signatures(void **state)
 	read_data("msg.secretctl.sig", &sig);
 	for (size_t n = 0; n + 30 < sig.len; n++)
 		assert_int_equal(sshsig_parse(sig.p, n, &s, &e), ERR_INPUT);
+	/* every truncation of the blob itself, re-armored: inside the
+	 * fields, not only before the END line */
+	{
+		const char *b0 = strchr(sig.p, '\n') + 1, *b1 = strstr(sig.p, SSHSIG_END);
+		struct buf b64 = { 0 }, arm = { 0 };
+		unsigned char bin[1024];
+		size_t bn;
+
+		for (const char *c = b0; c < b1; c++)
+			if (*c != '\n')
+				assert_int_equal(buf_putc(&b64, *c), 0);
+		assert_int_equal(b64_decode(b64.p, b64.len, bin, &bn), 0);
+		for (size_t n = 0; n < bn; n++) {
+			arm.len = 0;
+			assert_int_equal(buf_puts(&arm, SSHSIG_BEGIN "\n"), 0);
+			assert_int_equal(b64_encode(&arm, bin, n, B64_PADDED), 0);
+			assert_int_equal(buf_puts(&arm, "\n" SSHSIG_END "\n"), 0);
+			if (sshsig_parse(arm.p, arm.len, &s, &e) != ERR_INPUT)
+				fail_msg("the blob cut to %zu of %zu bytes parses", n, bn);
+		}
+		/* a reserved field that is not empty: ssh-keygen -Y verify
+		 * skips it (the signed data has an empty one), and so do we */
+		{
+			size_t p = 6 + 4, k;
+			unsigned char w[1100];
+
+			for (int f = 0; f < 2; f++) /* the key, the namespace */
+				p += 4 + ((size_t)bin[p] << 24 | (size_t)bin[p + 1] << 16 |
+					  (size_t)bin[p + 2] << 8 | bin[p + 3]);
+			assert_memory_equal(bin + p, "\0\0\0\0", 4);
+			memcpy(w, bin, p);
+			memcpy(w + p, "\0\0\0\1x", 5);
+			memcpy(w + p + 5, bin + p + 4, bn - p - 4);
+			k = bn + 1;
+			arm.len = 0;
+			assert_int_equal(buf_puts(&arm, SSHSIG_BEGIN "\n"), 0);
+			assert_int_equal(b64_encode(&arm, w, k, B64_PADDED), 0);
+			assert_int_equal(buf_puts(&arm, "\n" SSHSIG_END "\n"), 0);
+			assert_int_equal(sshsig_parse(arm.p, arm.len, &s, &e), 0);
+			assert_int_equal(sshsig_verify(&s, (unsigned char *)msg.p, msg.len, &e), 0);
+		}
+		buf_free(&b64);
+		buf_free(&arm);
+	}
 	sig.p[40] = '*';
 	assert_int_equal(sshsig_parse(sig.p, sig.len, &s, &e), ERR_INPUT);
 	assert_string_equal(e.msg, "ssh signature: not valid base64");
@@ -106,6 +157,66 @@ static void test_sign_roundtrip(void **state)
 	buf_free(&arm);
 }
 
+/* An agent that answers one byte every 100 ms: the timeout is for the
+ * whole exchange, so it gives up at the deadline, not at the drip's end. */
+static void test_agent_deadline(void **state)
+{
+	char dir[] = "/tmp/sshsig-agent.XXXXXX", sock[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sshsig_signer g;
+	struct buf arm = { 0 };
+	struct timespec t0, t1;
+	struct err e;
+	long ms;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof sock, "%s/agent", dir);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		static const unsigned char hdr[4] = { 0, 0, 3, 232 }; /* 1000 bytes */
+		char req[4096];
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0 || recv(c, req, sizeof req, 0) <= 0)
+			_exit(1);
+		for (int i = 0; i < 4 + 50; i++) {
+			if (send(c, i < 4 ? (const void *)&hdr[i] : (const void *)"\x0e", 1, MSG_NOSIGNAL) != 1)
+				_exit(0);
+			usleep(100000);
+		}
+		_exit(0);
+	}
+	close(fd);
+	setenv("SSH_AUTH_SOCK", sock, 1);
+	sshsig_agent_timeout_ms = 700;
+	assert_int_equal(sshsig_signer_init(&g, (const unsigned char *)pub_line, strlen(pub_line),
+					    "k.pub", &e), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(sshsig_sign(&g, (const unsigned char *)"abc", 3, &arm, &e), ERR_NOKEY);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (ms > 2500)
+		fail_msg("the dripping agent held the exchange for %ld ms (deadline 700 ms)", ms);
+	assert_non_null(strstr(e.msg, sock));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(sock);
+	rmdir(dir);
+	unsetenv("SSH_AUTH_SOCK");
+	sshsig_agent_timeout_ms = 60000;
+	sshsig_signer_free(&g);
+	buf_free(&arm);
+}
+
 static int parse(const char *text, struct sshsig_allowed *a, struct err *e)
 {
 	err_clear(e);
@@ -125,6 +236,17 @@ static void test_allowed_signers(void **state)
 		{ "\"admin ssh-ed25519", "as: line 1, column 1: unterminated quoted string" },
 		{ "# c\n\nadmin ssh-ed25519 AAAA!", "as: line 3, column 7: ssh public key: the key is not valid base64" },
 		{ "admin namespaces=\"secretctl\"", "as: line 1, column 29: no key after the options" },
+		/* what ssh-keygen -Y verify refuses too */
+		{ "admin namespaces=\"git\",namespaces=\"secretctl\" KEY",
+		  "as: line 1, column 24: multiple namespaces= clauses" },
+		{ "admin valid-after=\"20200101Z\",valid-after=\"20200101Z\" KEY",
+		  "as: line 1, column 31: multiple valid-after= clauses" },
+		{ "admin valid-before=\"19700101Z\" KEY", "as: line 1, column 20: bad time" },
+		{ "admin valid-after=\"19700101000000Z\" KEY", "as: line 1, column 19: bad time" },
+		{ "admin valid-after=\"20300101Z\",valid-before=\"20200101Z\" KEY",
+		  "as: line 1, column 7: valid-before= is not after valid-after=" },
+		{ "admin valid-after=\"20200101Z\",valid-before=\"20200101Z\" KEY",
+		  "as: line 1, column 7: valid-before= is not after valid-after=" },
 	};
 	struct sshsig_allowed a;
 	struct sshsig s = { 0 };
@@ -179,6 +301,42 @@ static void test_allowed_signers(void **state)
 		 "admin valid-after=\"20200101\",valid-before=\"29990101\" %s\n", pub_line);
 	assert_int_equal(parse(text, &a, &e), 0);
 	assert_non_null(sshsig_allowed_check(&a, &s, now, &why));
+	sshsig_allowed_free(&a);
+	/* the bounds, as ssh-keygen: valid at valid-after and at valid-before */
+	snprintf(text, sizeof text,
+		 "admin valid-after=\"20200101Z\",valid-before=\"20200102Z\" %s\n", pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
+	assert_non_null(sshsig_allowed_check(&a, &s, 1577836800, &why));
+	assert_null(sshsig_allowed_check(&a, &s, 1577836799, &why));
+	assert_non_null(sshsig_allowed_check(&a, &s, 1577923200, &why));
+	assert_null(sshsig_allowed_check(&a, &s, 1577923201, &why));
+	assert_string_equal(why, "its allowed-signers line has expired (valid-before)");
+	sshsig_allowed_free(&a);
+	/* namespaces= is a pattern list (OpenSSH's match_pattern_list): a
+	 * negation that matches wins, wherever it is */
+	{
+		static const struct {
+			const char *list;
+			int allowed;
+		} ns[] = {
+			{ "!secretctl,*", 0 }, { "*,!secretctl", 0 }, { "*,!git", 1 },
+			{ "secret*", 1 }, { "s?cretctl", 1 }, { "secret", 0 },
+			{ "secretctl?", 0 }, { "!git", 0 }, { "*", 1 }, { "git,secretctl", 1 },
+			{ "!s*,secretctl", 0 },
+		};
+		for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+			snprintf(text, sizeof text, "admin namespaces=\"%s\" %s\n", ns[i].list,
+				 pub_line);
+			assert_int_equal(parse(text, &a, &e), 0);
+			if ((sshsig_allowed_check(&a, &s, now, &why) != NULL) != ns[i].allowed)
+				fail_msg("namespaces=\"%s\": %s", ns[i].list,
+					 ns[i].allowed ? "refused" : "allowed");
+			sshsig_allowed_free(&a);
+		}
+	}
+	snprintf(text, sizeof text,
+		 "admin valid-after=\"20200101\",valid-before=\"29990101\" %s\n", pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
 	/* a signature for another namespace is never allowed */
 	strcpy(s.ns, "git");
 	assert_null(sshsig_allowed_check(&a, &s, now, &why));
@@ -191,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_ssh_keygen_signatures),
 		cmocka_unit_test(test_sign_roundtrip),
 		cmocka_unit_test(test_allowed_signers),
+		cmocka_unit_test(test_agent_deadline),
 	};
 
 	if (secmem_init() != 0)
