@@ -124,12 +124,13 @@ int pdriver_ref_parse(const char *s, size_t len, struct pdriver_ref *out, struct
 	struct err pe;
 
 	memset(out, 0, sizeof *out);
-	if (len > PDRIVER_REF_MAX) {
+	if (len && s[len - 1] == '\n')
+		len--;
+	/* as pdriver_ref_format counts it: the line with its "\n" */
+	if (len + 1 > PDRIVER_REF_MAX) {
 		why = "it is longer than a reference can be";
 		goto bad;
 	}
-	if (len && s[len - 1] == '\n')
-		len--;
 	if (len < mlen || memcmp(s, PDRIVER_MAGIC, mlen) != 0 || (len > mlen && s[mlen] != ' ')) {
 		why = "it does not start with '" PDRIVER_MAGIC " '";
 		goto bad;

@@ -80,6 +80,28 @@ static void test_refused(void **state)
 	refused("secretctl-ref/1 /%00 f a", "a field has a malformed %-escape");
 	refused("secretctl-ref/1 /s f a/", "its PATH is not a PATH below the top level");
 	refused("secretctl-ref/1 /s f a /i /i /i /i /i /i /i /i /i", "it names too many identities");
+	{
+		/* the limit counts the line with its "\n", as the writer does:
+		 * 4095 bytes and a newline, or not, parse and format back; 4096
+		 * without one is refused (it once parsed, then did not format) */
+		char line[PDRIVER_REF_MAX + 2];
+		struct pdriver_ref r;
+		struct buf b = { 0 };
+		struct err e;
+		size_t head = strlen("secretctl-ref/1 /");
+
+		memcpy(line, "secretctl-ref/1 /", head);
+		memset(line + head, 's', PDRIVER_REF_MAX - 1 - head - 4);
+		memcpy(line + PDRIVER_REF_MAX - 1 - 4, " f a", 5);
+		assert_int_equal(strlen(line), PDRIVER_REF_MAX - 1);
+		assert_int_equal(pdriver_ref_parse(line, strlen(line), &r, &e), 0);
+		assert_int_equal(pdriver_ref_format(&r, &b, &e), 0);
+		assert_int_equal(b.len, PDRIVER_REF_MAX);
+		pdriver_ref_free(&r);
+		buf_free(&b);
+		memcpy(line + PDRIVER_REF_MAX - 1 - 4, "s f a", 6);
+		refused(line, "it is longer than a reference can be");
+	}
 }
 
 static void test_ids(void **state)
