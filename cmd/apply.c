@@ -23,6 +23,7 @@
 #include "secretctl/manifest.h"
 #include "secretctl/podman.h"
 #include "secretctl/spawn.h"
+#include "podman_shell.h"
 #include "stores.h"
 #include "values.h"
 
@@ -49,6 +50,7 @@ struct psecret {
 	char digest[PODMAN_DIGEST_HEX_LEN];
 	struct podman_existing cur;
 	enum podman_why why;
+	struct buf line;        /* driver: shell: the reference */
 };
 
 struct job {
@@ -66,6 +68,7 @@ struct job {
 	struct podman_labels labels;
 	struct psecret *ps;
 	size_t n_ps;
+	char *bin;              /* driver: shell: the secretctl podman runs */
 	int changed, done;
 };
 
@@ -78,8 +81,9 @@ struct run {
 	struct store store;
 	uid_t me;
 	char defdir[64];
-	int verbose, dry, npodman;
+	int verbose, dry, npodman, nshell;
 	struct podman pm;
+	struct shell sh;        /* driver: shell: the store and identities */
 	struct buf report;      /* --dry-run lines */
 	int pending;
 	/* --prune: what would go */
@@ -390,10 +394,35 @@ static int podman_names(struct run *r, struct job *j)
 		p->value = x->value;
 		p->len = x->value_len;
 		if (podman_value_check(x->value, x->value_len, t->env, &e) ||
-		    podman_digest(r->store.data_key, x->value, x->value_len, p->digest, &e))
+		    (!t->shell && podman_digest(r->store.data_key, x->value, x->value_len, p->digest, &e)))
 			return cli_error(e.code, "%s: %s", x->path, e.msg);
+		if (t->shell) {
+			int rc;
+			r->sh.ref.env = t->env;
+			r->sh.ref.path = (char *)x->path;
+			rc = pdriver_ref_format(&r->sh.ref, &p->line, &e);
+			r->sh.ref.path = NULL;
+			if (rc)
+				return cli_error(e.code, "%s: %s", x->path, e.msg);
+		}
 	}
 	return 0;
+}
+
+/* What p would be in podman: its value and digest, or (driver: shell) its
+ * reference and the driver binary. */
+static struct podman_secret secret_of(const struct job *j, const struct psecret *p)
+{
+	struct podman_secret s = { p->name, p->value, p->len, p->digest, &j->labels, NULL, NULL };
+
+	if (j->t->shell) {
+		s.value = (const unsigned char *)p->line.p;
+		s.len = p->line.len;
+		s.digest = NULL;
+		s.ref = p->line.p;
+		s.driver_bin = j->bin;
+	}
+	return s;
 }
 
 /* One podman run for the prune list: every secret's name. */
@@ -492,6 +521,32 @@ static int podman_rm(struct run *r, const char *id, const char *name)
 	return rc;
 }
 
+/* driver: shell entries, before the store is opened: each one's driver
+ * binary (driver-bin:, else this program), and the store and identities
+ * (-i, else $SECRETCTL_IDENTITY) every reference records, as podman
+ * --driver shell. */
+static int shell_prepare(struct run *r)
+{
+	struct shell one = { 0 }; /* its bin[PATH_MAX], for each entry */
+	int rc = 0;
+
+	/* podman starts containers with no one to ask */
+	if (r->a->opt[CLI_OPT_PASSFILE].count)
+		return cli_usage(r->cmd, "driver: shell records identity files, not a passphrase: "
+				 "give -i with an identity that has no passphrase");
+	for (size_t i = 0; i < r->n && !rc; i++) {
+		struct job *j = &r->j[i];
+		if (!j->selected || j->t->kind != MANIFEST_PODMAN || !j->t->shell)
+			continue;
+		cli_context(j->where);
+		rc = shell_bin_path(&one, j->t->driver_bin);
+		cli_context(NULL);
+		if (!rc && !(j->bin = strdup(one.bin)))
+			rc = cli_error(ERR_FAIL, "out of memory");
+	}
+	return rc ? rc : shell_setup(&r->sh, r->m.store, r->a);
+}
+
 /* ---- --list ---- */
 
 static int list(struct run *r)
@@ -554,6 +609,9 @@ static int plan(struct run *r)
 		total += j->n_ps;
 	}
 	cli_context(NULL);
+	/* the driver's lookup at a container start, done once now */
+	if (!rc && r->nshell)
+		rc = shell_probe(&r->sh);
 	if (rc || !r->npodman)
 		return rc;
 	/* podman: names unique across entries, one probe, one inspect */
@@ -594,10 +652,16 @@ static int plan(struct run *r)
 		struct job *j = &r->j[i];
 		for (size_t a = 0; a < j->n_ps; a++) {
 			struct psecret *p = &j->ps[a];
-			struct podman_secret s = { p->name, p->value, p->len, p->digest, &j->labels, NULL, NULL };
+			struct podman_secret s = secret_of(j, p);
 			p->cur = cur[k];
 			memset(&cur[k], 0, sizeof cur[k]);
 			k++;
+			if (j->t->shell) {
+				/* the driver's entry for the ID holds this reference */
+				struct shell one = r->sh;
+				one.lines = &p->line;
+				shell_entries(&one, &p->cur, 1);
+			}
 			p->why = podman_secret_compare(&s, &p->cur);
 			j->changed |= p->why != PODMAN_WHY_EQUAL;
 		}
@@ -634,7 +698,8 @@ static void dry_report(struct run *r)
 			enum podman_why y = j->ps[a].why;
 			buf_printf(b, "podman %s: %s (%s)\n", j->ps[a].name,
 				   y == PODMAN_WHY_EQUAL ? "unchanged" : y == PODMAN_WHY_MISSING ? "would create"
-				   : "would replace", podman_why_text(y));
+				   : "would replace", y == PODMAN_WHY_EQUAL && j->t->shell
+				   ? "reference and labels equal" : podman_why_text(y));
 		}
 		r->pending |= j->changed;
 	}
@@ -751,7 +816,7 @@ static int write_all(struct run *r)
 		}
 		for (size_t a = 0; a < j->n_ps; a++) {
 			struct psecret *p = &j->ps[a];
-			struct podman_secret s = { p->name, p->value, p->len, p->digest, &j->labels, NULL, NULL };
+			struct podman_secret s = secret_of(j, p);
 			enum podman_action act;
 			char id[80];
 			if (p->why == PODMAN_WHY_EQUAL)
@@ -839,12 +904,9 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 						       j->where, j->it.dir, j->t->name, r.j[k].t->line);
 					goto out;
 				}
-		} else if (j->t->shell) {
-			rc = cli_error(ERR_INPUT, "%s: driver: shell is not supported by apply yet "
-				       "(use 'secretctl podman --driver shell')", j->where);
-			goto out;
 		} else if (j->selected) {
 			r.npodman++;
+			r.nshell += j->t->shell;
 		}
 	}
 	if (unit && nsel == 0) {
@@ -863,6 +925,8 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 		cli_context(NULL);
 	}
 	if (rc)
+		goto out;
+	if (r.nshell && (rc = shell_prepare(&r)))
 		goto out;
 	/* the store: opened, its key unwrapped and the whole of it checked once */
 	if ((rc = cli_store_open(r.m.store, a, 0, &r.store, NULL)))
@@ -925,8 +989,10 @@ out:
 		for (size_t k = 0; k < j->n_ps; k++) {
 			free(j->ps[k].name);
 			podman_existing_free(&j->ps[k].cur);
+			buf_free(&j->ps[k].line);
 		}
 		free(j->ps);
+		free(j->bin);
 	}
 	for (size_t i = 0; i < r.n_gone_pods; i++)
 		podman_existing_free(&r.gone_pods[i]);
@@ -936,6 +1002,7 @@ out:
 	buf_free(&r.report);
 	free(r.j);
 	store_free(&r.store);
+	pdriver_ref_free(&r.sh.ref);
 	manifest_free(&r.m);
 	return rc;
 }
