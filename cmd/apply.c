@@ -23,11 +23,12 @@
 #include "secretctl/manifest.h"
 #include "secretctl/podman.h"
 #include "secretctl/spawn.h"
+#include "install_sudo.h"
 #include "podman_shell.h"
 #include "stores.h"
 #include "values.h"
 
-enum { OPT_UNIT, OPT_DRY_RUN, OPT_PRUNE, OPT_RESTART, OPT_LIST, OPT_PODMAN, OPT_SYSTEMCTL };
+enum { OPT_UNIT, OPT_DRY_RUN, OPT_PRUNE, OPT_RESTART, OPT_LIST, OPT_PODMAN, OPT_SYSTEMCTL, OPT_SUDO };
 
 const struct cli_opt cmd_apply_opts[] = {
 	{ "unit", 'u', 1, OPT_UNIT, "UNIT", "only the targets whose restart: lists UNIT (for ExecStartPre=... --unit %n)" },
@@ -38,6 +39,8 @@ const struct cli_opt cmd_apply_opts[] = {
 	{ "list", 'l', 0, OPT_LIST, NULL, "print the targets, their sources and units (needs no key)" },
 	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman-program:, else podman in PATH)" },
 	{ "systemctl", 0, 1, OPT_SYSTEMCTL, "PROGRAM", "the systemctl to run for --restart (default: systemctl in PATH)" },
+	{ "sudo", 0, 0, OPT_SUDO, NULL,
+	  "write into a directory you cannot write through 'sudo -n secretctl install-write' (as sudo: true)" },
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
@@ -64,6 +67,7 @@ struct job {
 	char *dir;
 	uid_t *readers;
 	struct install_plan plan;
+	int sudo;               /* written through sudo install-write */
 	/* podman */
 	struct podman_labels labels;
 	struct psecret *ps;
@@ -183,11 +187,53 @@ static int resolve_install(struct run *r, struct job *j)
 		it->n_readers = t->n_readers;
 	}
 	/* before any key is asked for: can we write there at all? */
-	if (!r->dry && geteuid() != 0 && faccessat(AT_FDCWD, it->dir, W_OK | X_OK, AT_EACCESS) != 0 &&
-	    (errno == EACCES || errno == EPERM || (errno == ENOENT && it->mkdir)))
-		return cli_error(ERR_IO, "cannot write directory '%s': %s (run apply as its owner or as root)",
-				 it->dir, errno == ENOENT ? "cannot create it" : strerror(errno));
+	if (geteuid() != 0 && faccessat(AT_FDCWD, it->dir, W_OK | X_OK, AT_EACCESS) != 0 &&
+	    (errno == EACCES || errno == EPERM || (errno == ENOENT && it->mkdir))) {
+		int en = errno;
+		if (!r->a->opt[OPT_SUDO].count && !t->sudo && !r->m.sudo)
+			return r->dry ? 0 : cli_error(ERR_IO, "cannot write directory '%s': %s (run apply as "
+						     "its owner or as root, or give --sudo)", it->dir,
+						     en == ENOENT ? "cannot create it" : strerror(en));
+		/* install-write knows one directory and one owner */
+		if (strcmp(it->dir, r->defdir) != 0 || it->uid != r->me || it->gid != 0)
+			return cli_error(ERR_USAGE, "sudo writes only into %s, owned %lu:0; dir:, owner: and "
+					 "group: cannot change that", r->defdir, (unsigned long)r->me);
+		if (t->n_readers > SUDO_MAX_READERS)
+			return cli_error(ERR_USAGE, "sudo takes at most %d readers", SUDO_MAX_READERS);
+		j->sudo = 1;
+	}
 	return 0;
+}
+
+/* Is dir written through sudo (one of its targets is)? */
+static int dir_sudo(const struct run *r, const char *dir)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->j[i].sudo && !strcmp(r->j[i].it.dir, dir))
+			return 1;
+	return 0;
+}
+
+/* Write name into /etc/secrets/$UID through sudo install-write: the
+ * caller's uid, mode and readers as install --sudo passes them. */
+static int sudo_write(const struct run *r, const char *name, const struct install_target *it,
+		      const void *data, size_t len)
+{
+	char mode[8], rd[SUDO_MAX_READERS][24];
+	const char *rv[SUDO_MAX_READERS];
+	const struct job *j = NULL;
+	struct sudo_write w = { .uid = r->me, .name = name, .mode = mode, .readers = rv,
+				.mkdir = it->mkdir, .verbose = r->verbose };
+
+	for (size_t i = 0; i < r->n && !j; i++)
+		if (r->j[i].t->kind == MANIFEST_INSTALL && &r->j[i].it == it)
+			j = &r->j[i];
+	snprintf(mode, sizeof mode, "%04o", (unsigned)it->mode);
+	for (size_t i = 0; j && i < j->t->n_readers && i < SUDO_MAX_READERS; i++) {
+		snprintf(rd[i], sizeof rd[i], "%lu", j->t->readers[i]);
+		rv[w.n_readers++] = rd[i];
+	}
+	return install_sudo_write(&w, data, len);
 }
 
 /* ---- the state file: what this manifest installed in a directory ---- */
@@ -257,7 +303,15 @@ static int state_write(const struct run *r, const char *dir, const struct buf *n
 		buf_printf(&text, "%s\n", names->p + o);
 	if (!text.p)
 		return cli_error(ERR_FAIL, "out of memory");
-	rc = install_file(&st, text.p, text.len, &res, &e) ? cli_fail(&e) : 0;
+	if (dir_sudo(r, dir)) {
+		/* decided as the caller; sudo only to write */
+		struct install_plan p;
+		st.dir = r->defdir;
+		rc = install_plan(&st, text.p, text.len, &p, &e) == 0 && p.file == INSTALL_UNCHANGED
+			     ? 0 : sudo_write(r, sn, &st, text.p, text.len);
+	} else {
+		rc = install_file(&st, text.p, text.len, &res, &e) ? cli_fail(&e) : 0;
+	}
 	buf_free(&text);
 	return rc;
 }
@@ -347,6 +401,11 @@ static int prune_files_find(struct run *r)
 				 * there under that name is not ours */
 				if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 					continue;
+				if (dir_sudo(r, dirs[d])) {
+					rc = cli_error(ERR_IO, "--prune: cannot remove '%s': only sudo could, and "
+						       "install-write does not remove (remove it as root)", path);
+					break;
+				}
 				if (buf_puts(&r->gone_files, path) || buf_putc(&r->gone_files, '\0'))
 					rc = cli_error(ERR_FAIL, "out of memory");
 				r->n_gone_files++;
@@ -601,8 +660,15 @@ static int plan(struct run *r)
 			rc = podman_names(r, j);
 		if (!rc && j->t->kind == MANIFEST_INSTALL &&
 		    install_plan(&j->it, j->t->env ? (const void *)j->out.p : j->v.v[0].value,
-				 j->t->env ? j->out.len : j->v.v[0].value_len, &j->plan, &e))
-			rc = cli_fail(&e);
+				 j->t->env ? j->out.len : j->v.v[0].value_len, &j->plan, &e)) {
+			/* through sudo: what the caller cannot see is written */
+			if (j->sudo) {
+				memset(&j->plan, 0, sizeof j->plan);
+				j->plan.file = INSTALL_REPLACED;
+			} else {
+				rc = cli_fail(&e);
+			}
+		}
 		if (!rc && j->t->kind == MANIFEST_INSTALL)
 			j->changed = j->plan.make_root || j->plan.make_dir || j->plan.dir_readers ||
 				     j->plan.file != INSTALL_UNCHANGED;
@@ -803,16 +869,26 @@ static int write_all(struct run *r)
 			continue;
 		if (j->t->kind == MANIFEST_INSTALL) {
 			enum install_result res;
-			if (install_file(&j->it, j->t->env ? (const void *)j->out.p : j->v.v[0].value,
-					 j->t->env ? j->out.len : j->v.v[0].value_len, &res, &e)) {
+			const void *data = j->t->env ? (const void *)j->out.p : j->v.v[0].value;
+			size_t len = j->t->env ? j->out.len : j->v.v[0].value_len;
+			if (j->sudo) {
+				/* install-write says what it did (-v) */
+				cli_context(j->where);
+				rc = sudo_write(r, j->t->name, &j->it, data, len);
+				cli_context(NULL);
+				if (rc) {
+					report_progress(r, j->where);
+					break;
+				}
+			} else if (install_file(&j->it, data, len, &res, &e)) {
 				cli_context(j->where);
 				rc = cli_fail(&e);
 				cli_context(NULL);
 				report_progress(r, j->where);
 				break;
-			}
-			if (r->verbose)
+			} else if (r->verbose) {
 				cli_note("install %s/%s: %s", j->it.dir, j->t->name, install_result_name(res));
+			}
 		}
 		for (size_t a = 0; a < j->n_ps; a++) {
 			struct psecret *p = &j->ps[a];
