@@ -593,6 +593,8 @@ static int shell_prepare(struct run *r)
 	if (r->a->opt[CLI_OPT_PASSFILE].count)
 		return cli_usage(r->cmd, "driver: shell records identity files, not a passphrase: "
 				 "give -i with an identity that has no passphrase");
+	if (r->a->opt[CLI_OPT_IDENTITY].count > PDRIVER_MAX_IDS)
+		return cli_usage(r->cmd, "driver: shell records at most %d identities (-i)", PDRIVER_MAX_IDS);
 	for (size_t i = 0; i < r->n && !rc; i++) {
 		struct job *j = &r->j[i];
 		if (!j->selected || j->t->kind != MANIFEST_PODMAN || !j->t->shell)

@@ -284,7 +284,21 @@ run sc apply $S
 assert "shell: ... and the run makes it again" cmp -s "$STATE/$(id_of ${P}_sh)" entry.saved
 run sc apply $S --passphrase-file /dev/null
 assert_rc 2 "shell: --passphrase-file: exit 2"
-assert_err "driver: shell records identity files, not a passphrase" "shell: ... says so"
+assert_err "^secretctl: apply: driver: shell records identity files, not a passphrase" "shell: ... says so"
+run sc apply $S $(for i in 1 2 3 4 5 6 7 8 9; do printf -- '-i id.txt '; done)
+assert_rc 2 "shell: more -i than a reference records: exit 2"
+assert_err "^secretctl: apply: driver: shell records at most 8 identities \(-i\)$" "shell: ... says so"
+# the driver's lookup is probed once per run, not per entry: a run with one
+# shell entry and one with three open the store equally often
+if command -v strace >/dev/null; then
+	opens() { strace -e trace=openat -o "$T/st" "$SECRETCTL_REAL" apply "$1" --dry-run >/dev/null 2>&1; grep -c 'secret\.yaml"' "$T/st"; }
+	printf 'store: .secret.yaml\nname: one%s\npodman:\n  - {file: hosts/h1/key, name: %s_p1, driver: shell}\n' "$P" "$P" >conf/one.yaml
+	{ cat conf/one.yaml; printf '  - {file: hosts/h2/key, name: %s_p2, driver: shell}\n  - {env: hosts/h2/env, prefix: %s_p3, driver: shell}\n' "$P" "$P"; } >conf/three.yaml
+	o1=$(opens conf/one.yaml); o3=$(opens conf/three.yaml)
+	assert "shell: the probe runs once per apply ($o1 and $o3 opens of the store)" test "$o1" = "$o3" -a "$o1" -ge 2
+else
+	skip "shell: no strace: the probe count"
+fi
 # a container sees the value; after set, a new container sees the new one
 ROOT=$T/rootfs
 mkdir -p "$ROOT"/proc "$ROOT"/dev "$ROOT"/sys "$ROOT"/etc "$ROOT"/run/secrets
