@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "podman_shell.h"
 #include "secretctl/pdriver.h"
 #include "secretctl/podman.h"
 #include "secretctl/tty.h"
-#include "podman_shell.h"
 #include "values.h"
 
 enum { OPT_LABEL, OPT_PODMAN, OPT_PREFIX, OPT_DRY_RUN, OPT_DRIVER, OPT_DRIVER_BIN };
