@@ -23,10 +23,12 @@
 #include "secretctl/manifest.h"
 #include "secretctl/podman.h"
 #include "secretctl/spawn.h"
+#include "install_sudo.h"
+#include "podman_shell.h"
 #include "stores.h"
 #include "values.h"
 
-enum { OPT_UNIT, OPT_DRY_RUN, OPT_PRUNE, OPT_RESTART, OPT_LIST, OPT_PODMAN, OPT_SYSTEMCTL };
+enum { OPT_UNIT, OPT_DRY_RUN, OPT_PRUNE, OPT_RESTART, OPT_LIST, OPT_PODMAN, OPT_SYSTEMCTL, OPT_SUDO };
 
 const struct cli_opt cmd_apply_opts[] = {
 	{ "unit", 'u', 1, OPT_UNIT, "UNIT", "only the targets whose restart: lists UNIT (for ExecStartPre=... --unit %n)" },
@@ -37,6 +39,8 @@ const struct cli_opt cmd_apply_opts[] = {
 	{ "list", 'l', 0, OPT_LIST, NULL, "print the targets, their sources and units (needs no key)" },
 	{ "podman", 0, 1, OPT_PODMAN, "PROGRAM", "the podman to run (default: podman-program:, else podman in PATH)" },
 	{ "systemctl", 0, 1, OPT_SYSTEMCTL, "PROGRAM", "the systemctl to run for --restart (default: systemctl in PATH)" },
+	{ "sudo", 0, 0, OPT_SUDO, NULL,
+	  "write into a directory you cannot write through 'sudo -n secretctl install-write' (as sudo: true)" },
 	CLI_KEY_OPTS,
 	CLI_OPT_END,
 };
@@ -49,6 +53,7 @@ struct psecret {
 	char digest[PODMAN_DIGEST_HEX_LEN];
 	struct podman_existing cur;
 	enum podman_why why;
+	struct buf line;        /* driver: shell: the reference */
 };
 
 struct job {
@@ -62,10 +67,12 @@ struct job {
 	char *dir;
 	uid_t *readers;
 	struct install_plan plan;
+	int sudo;               /* written through sudo install-write */
 	/* podman */
 	struct podman_labels labels;
 	struct psecret *ps;
 	size_t n_ps;
+	char *bin;              /* driver: shell: the secretctl podman runs */
 	int changed, done;
 };
 
@@ -78,8 +85,9 @@ struct run {
 	struct store store;
 	uid_t me;
 	char defdir[64];
-	int verbose, dry, npodman;
+	int verbose, dry, npodman, nshell;
 	struct podman pm;
+	struct shell sh;        /* driver: shell: the store and identities */
 	struct buf report;      /* --dry-run lines */
 	int pending;
 	/* --prune: what would go */
@@ -179,11 +187,53 @@ static int resolve_install(struct run *r, struct job *j)
 		it->n_readers = t->n_readers;
 	}
 	/* before any key is asked for: can we write there at all? */
-	if (!r->dry && geteuid() != 0 && faccessat(AT_FDCWD, it->dir, W_OK | X_OK, AT_EACCESS) != 0 &&
-	    (errno == EACCES || errno == EPERM || (errno == ENOENT && it->mkdir)))
-		return cli_error(ERR_IO, "cannot write directory '%s': %s (run apply as its owner or as root)",
-				 it->dir, errno == ENOENT ? "cannot create it" : strerror(errno));
+	if (geteuid() != 0 && faccessat(AT_FDCWD, it->dir, W_OK | X_OK, AT_EACCESS) != 0 &&
+	    (errno == EACCES || errno == EPERM || (errno == ENOENT && it->mkdir))) {
+		int en = errno;
+		if (!r->a->opt[OPT_SUDO].count && !t->sudo && !r->m.sudo)
+			return r->dry ? 0 : cli_error(ERR_IO, "cannot write directory '%s': %s (run apply as "
+						     "its owner or as root, or give --sudo)", it->dir,
+						     en == ENOENT ? "cannot create it" : strerror(en));
+		/* install-write knows one directory and one owner */
+		if (strcmp(it->dir, r->defdir) != 0 || it->uid != r->me || it->gid != 0)
+			return cli_error(ERR_USAGE, "sudo writes only into %s, owned %lu:0; dir:, owner: and "
+					 "group: cannot change that", r->defdir, (unsigned long)r->me);
+		if (t->n_readers > SUDO_MAX_READERS)
+			return cli_error(ERR_USAGE, "sudo takes at most %d readers", SUDO_MAX_READERS);
+		j->sudo = 1;
+	}
 	return 0;
+}
+
+/* Is dir written through sudo (one of its targets is)? */
+static int dir_sudo(const struct run *r, const char *dir)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->j[i].sudo && !strcmp(r->j[i].it.dir, dir))
+			return 1;
+	return 0;
+}
+
+/* Write name into /etc/secrets/$UID through sudo install-write: the
+ * caller's uid, mode and readers as install --sudo passes them. */
+static int sudo_write(const struct run *r, const char *name, const struct install_target *it,
+		      const void *data, size_t len)
+{
+	char mode[8], rd[SUDO_MAX_READERS][24];
+	const char *rv[SUDO_MAX_READERS];
+	const struct job *j = NULL;
+	struct sudo_write w = { .uid = r->me, .name = name, .mode = mode, .readers = rv,
+				.mkdir = it->mkdir, .verbose = r->verbose };
+
+	for (size_t i = 0; i < r->n && !j; i++)
+		if (r->j[i].t->kind == MANIFEST_INSTALL && &r->j[i].it == it)
+			j = &r->j[i];
+	snprintf(mode, sizeof mode, "%04o", (unsigned)it->mode);
+	for (size_t i = 0; j && i < j->t->n_readers && i < SUDO_MAX_READERS; i++) {
+		snprintf(rd[i], sizeof rd[i], "%lu", j->t->readers[i]);
+		rv[w.n_readers++] = rd[i];
+	}
+	return install_sudo_write(&w, data, len);
 }
 
 /* ---- the state file: what this manifest installed in a directory ---- */
@@ -253,7 +303,15 @@ static int state_write(const struct run *r, const char *dir, const struct buf *n
 		buf_printf(&text, "%s\n", names->p + o);
 	if (!text.p)
 		return cli_error(ERR_FAIL, "out of memory");
-	rc = install_file(&st, text.p, text.len, &res, &e) ? cli_fail(&e) : 0;
+	if (dir_sudo(r, dir)) {
+		/* decided as the caller; sudo only to write */
+		struct install_plan p;
+		st.dir = r->defdir;
+		rc = install_plan(&st, text.p, text.len, &p, &e) == 0 && p.file == INSTALL_UNCHANGED
+			     ? 0 : sudo_write(r, sn, &st, text.p, text.len);
+	} else {
+		rc = install_file(&st, text.p, text.len, &res, &e) ? cli_fail(&e) : 0;
+	}
 	buf_free(&text);
 	return rc;
 }
@@ -343,6 +401,11 @@ static int prune_files_find(struct run *r)
 				 * there under that name is not ours */
 				if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 					continue;
+				if (dir_sudo(r, dirs[d])) {
+					rc = cli_error(ERR_IO, "--prune: cannot remove '%s': only sudo could, and "
+						       "install-write does not remove (remove it as root)", path);
+					break;
+				}
 				if (buf_puts(&r->gone_files, path) || buf_putc(&r->gone_files, '\0'))
 					rc = cli_error(ERR_FAIL, "out of memory");
 				r->n_gone_files++;
@@ -390,10 +453,35 @@ static int podman_names(struct run *r, struct job *j)
 		p->value = x->value;
 		p->len = x->value_len;
 		if (podman_value_check(x->value, x->value_len, t->env, &e) ||
-		    podman_digest(r->store.data_key, x->value, x->value_len, p->digest, &e))
+		    (!t->shell && podman_digest(r->store.data_key, x->value, x->value_len, p->digest, &e)))
 			return cli_error(e.code, "%s: %s", x->path, e.msg);
+		if (t->shell) {
+			int rc;
+			r->sh.ref.env = t->env;
+			r->sh.ref.path = (char *)x->path;
+			rc = pdriver_ref_format(&r->sh.ref, &p->line, &e);
+			r->sh.ref.path = NULL;
+			if (rc)
+				return cli_error(e.code, "%s: %s", x->path, e.msg);
+		}
 	}
 	return 0;
+}
+
+/* What p would be in podman: its value and digest, or (driver: shell) its
+ * reference and the driver binary. */
+static struct podman_secret secret_of(const struct job *j, const struct psecret *p)
+{
+	struct podman_secret s = { p->name, p->value, p->len, p->digest, &j->labels, NULL, NULL };
+
+	if (j->t->shell) {
+		s.value = (const unsigned char *)p->line.p;
+		s.len = p->line.len;
+		s.digest = NULL;
+		s.ref = p->line.p;
+		s.driver_bin = j->bin;
+	}
+	return s;
 }
 
 /* One podman run for the prune list: every secret's name. */
@@ -492,6 +580,34 @@ static int podman_rm(struct run *r, const char *id, const char *name)
 	return rc;
 }
 
+/* driver: shell entries, before the store is opened: each one's driver
+ * binary (driver-bin:, else this program), and the store and identities
+ * (-i, else $SECRETCTL_IDENTITY) every reference records, as podman
+ * --driver shell. */
+static int shell_prepare(struct run *r)
+{
+	struct shell one = { 0 }; /* its bin[PATH_MAX], for each entry */
+	int rc = 0;
+
+	/* podman starts containers with no one to ask */
+	if (r->a->opt[CLI_OPT_PASSFILE].count)
+		return cli_usage(r->cmd, "driver: shell records identity files, not a passphrase: "
+				 "give -i with an identity that has no passphrase");
+	if (r->a->opt[CLI_OPT_IDENTITY].count > PDRIVER_MAX_IDS)
+		return cli_usage(r->cmd, "driver: shell records at most %d identities (-i)", PDRIVER_MAX_IDS);
+	for (size_t i = 0; i < r->n && !rc; i++) {
+		struct job *j = &r->j[i];
+		if (!j->selected || j->t->kind != MANIFEST_PODMAN || !j->t->shell)
+			continue;
+		cli_context(j->where);
+		rc = shell_bin_path(&one, j->t->driver_bin);
+		cli_context(NULL);
+		if (!rc && !(j->bin = strdup(one.bin)))
+			rc = cli_error(ERR_FAIL, "out of memory");
+	}
+	return rc ? rc : shell_setup(&r->sh, r->m.store, r->a);
+}
+
 /* ---- --list ---- */
 
 static int list(struct run *r)
@@ -546,14 +662,24 @@ static int plan(struct run *r)
 			rc = podman_names(r, j);
 		if (!rc && j->t->kind == MANIFEST_INSTALL &&
 		    install_plan(&j->it, j->t->env ? (const void *)j->out.p : j->v.v[0].value,
-				 j->t->env ? j->out.len : j->v.v[0].value_len, &j->plan, &e))
-			rc = cli_fail(&e);
+				 j->t->env ? j->out.len : j->v.v[0].value_len, &j->plan, &e)) {
+			/* through sudo: what the caller cannot see is written */
+			if (j->sudo) {
+				memset(&j->plan, 0, sizeof j->plan);
+				j->plan.file = INSTALL_REPLACED;
+			} else {
+				rc = cli_fail(&e);
+			}
+		}
 		if (!rc && j->t->kind == MANIFEST_INSTALL)
 			j->changed = j->plan.make_root || j->plan.make_dir || j->plan.dir_readers ||
 				     j->plan.file != INSTALL_UNCHANGED;
 		total += j->n_ps;
 	}
 	cli_context(NULL);
+	/* the driver's lookup at a container start, done once now */
+	if (!rc && r->nshell)
+		rc = shell_probe(&r->sh);
 	if (rc || !r->npodman)
 		return rc;
 	/* podman: names unique across entries, one probe, one inspect */
@@ -594,10 +720,16 @@ static int plan(struct run *r)
 		struct job *j = &r->j[i];
 		for (size_t a = 0; a < j->n_ps; a++) {
 			struct psecret *p = &j->ps[a];
-			struct podman_secret s = { p->name, p->value, p->len, p->digest, &j->labels, NULL, NULL };
+			struct podman_secret s = secret_of(j, p);
 			p->cur = cur[k];
 			memset(&cur[k], 0, sizeof cur[k]);
 			k++;
+			if (j->t->shell) {
+				/* the driver's entry for the ID holds this reference */
+				struct shell one = r->sh;
+				one.lines = &p->line;
+				shell_entries(&one, &p->cur, 1);
+			}
 			p->why = podman_secret_compare(&s, &p->cur);
 			j->changed |= p->why != PODMAN_WHY_EQUAL;
 		}
@@ -634,7 +766,8 @@ static void dry_report(struct run *r)
 			enum podman_why y = j->ps[a].why;
 			buf_printf(b, "podman %s: %s (%s)\n", j->ps[a].name,
 				   y == PODMAN_WHY_EQUAL ? "unchanged" : y == PODMAN_WHY_MISSING ? "would create"
-				   : "would replace", podman_why_text(y));
+				   : "would replace", y == PODMAN_WHY_EQUAL && j->t->shell
+				   ? "reference and labels equal" : podman_why_text(y));
 		}
 		r->pending |= j->changed;
 	}
@@ -738,20 +871,30 @@ static int write_all(struct run *r)
 			continue;
 		if (j->t->kind == MANIFEST_INSTALL) {
 			enum install_result res;
-			if (install_file(&j->it, j->t->env ? (const void *)j->out.p : j->v.v[0].value,
-					 j->t->env ? j->out.len : j->v.v[0].value_len, &res, &e)) {
+			const void *data = j->t->env ? (const void *)j->out.p : j->v.v[0].value;
+			size_t len = j->t->env ? j->out.len : j->v.v[0].value_len;
+			if (j->sudo) {
+				/* install-write says what it did (-v) */
+				cli_context(j->where);
+				rc = sudo_write(r, j->t->name, &j->it, data, len);
+				cli_context(NULL);
+				if (rc) {
+					report_progress(r, j->where);
+					break;
+				}
+			} else if (install_file(&j->it, data, len, &res, &e)) {
 				cli_context(j->where);
 				rc = cli_fail(&e);
 				cli_context(NULL);
 				report_progress(r, j->where);
 				break;
-			}
-			if (r->verbose)
+			} else if (r->verbose) {
 				cli_note("install %s/%s: %s", j->it.dir, j->t->name, install_result_name(res));
+			}
 		}
 		for (size_t a = 0; a < j->n_ps; a++) {
 			struct psecret *p = &j->ps[a];
-			struct podman_secret s = { p->name, p->value, p->len, p->digest, &j->labels, NULL, NULL };
+			struct podman_secret s = secret_of(j, p);
 			enum podman_action act;
 			char id[80];
 			if (p->why == PODMAN_WHY_EQUAL)
@@ -839,12 +982,9 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 						       j->where, j->it.dir, j->t->name, r.j[k].t->line);
 					goto out;
 				}
-		} else if (j->t->shell) {
-			rc = cli_error(ERR_INPUT, "%s: driver: shell is not supported by apply yet "
-				       "(use 'secretctl podman --driver shell')", j->where);
-			goto out;
 		} else if (j->selected) {
 			r.npodman++;
+			r.nshell += j->t->shell;
 		}
 	}
 	if (unit && nsel == 0) {
@@ -863,6 +1003,8 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 		cli_context(NULL);
 	}
 	if (rc)
+		goto out;
+	if (r.nshell && (rc = shell_prepare(&r)))
 		goto out;
 	/* the store: opened, its key unwrapped and the whole of it checked once */
 	if ((rc = cli_store_open(r.m.store, a, 0, &r.store, NULL)))
@@ -925,8 +1067,10 @@ out:
 		for (size_t k = 0; k < j->n_ps; k++) {
 			free(j->ps[k].name);
 			podman_existing_free(&j->ps[k].cur);
+			buf_free(&j->ps[k].line);
 		}
 		free(j->ps);
+		free(j->bin);
 	}
 	for (size_t i = 0; i < r.n_gone_pods; i++)
 		podman_existing_free(&r.gone_pods[i]);
@@ -936,6 +1080,7 @@ out:
 	buf_free(&r.report);
 	free(r.j);
 	store_free(&r.store);
+	pdriver_ref_free(&r.sh.ref);
 	manifest_free(&r.m);
 	return rc;
 }

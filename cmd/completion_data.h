@@ -20,7 +20,7 @@ static const char completion_bash[] =
 	"{\n"
 	"\tlocal o\n"
 	"\tcase $1 in\n"
-	"\tapply) o=\"-u --unit -n --dry-run --prune --restart -l --list --podman --systemctl $_secretctl_keyopts\" ;;\n"
+	"\tapply) o=\"-u --unit -n --dry-run --prune --restart -l --list --podman --systemctl --sudo $_secretctl_keyopts\" ;;\n"
 	"\tcompletion) o='' ;;\n"
 	"\tdecrypt) o=\"-o --output $_secretctl_keyopts\" ;;\n"
 	"\tedit) o=\"--allow-disk-tmp --merge --no-wait $_secretctl_newopts $_secretctl_keyopts $_secretctl_signopts\" ;;\n"
@@ -516,6 +516,7 @@ static const char completion_zsh[] =
 	"\t\t\t\t'(-l --list)'{-l,--list}'[print the targets, sources and units]' \\\n"
 	"\t\t\t\t'--podman=[the podman to run]:program:_command_names' \\\n"
 	"\t\t\t\t'--systemctl=[the systemctl to run]:program:_command_names' \\\n"
+	"\t\t\t\t'--sudo[write a directory you cannot write through sudo secretctl install-write]' \\\n"
 	"\t\t\t\t'1:manifest:_secretctl_store_files' && ret=0\n"
 	"\t\t\t;;\n"
 	"\t\tcompletion)\n"
@@ -1004,4 +1005,5 @@ static const char completion_fish[] =
 	"complete -c secretctl -n '__secretctl_using apply' -s l -l list -d 'print the targets, sources and units'\n"
 	"complete -c secretctl -n '__secretctl_using apply' -l podman -x -a '(__fish_complete_command)' -d 'the podman to run'\n"
 	"complete -c secretctl -n '__secretctl_using apply' -l systemctl -x -a '(__fish_complete_command)' -d 'the systemctl to run'\n"
+	"complete -c secretctl -n '__secretctl_using apply' -l sudo -d 'write a directory you cannot write through sudo'\n"
 	;

@@ -15,13 +15,11 @@
 #include "secretctl/install.h"
 #include "secretctl/io.h"
 #include "secretctl/spawn.h"
+#include "install_sudo.h"
 #include "values.h"
 
 enum { OPT_DIR, OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_READER, OPT_SUDO, OPT_MKDIR, OPT_UID,
        OPT_DRY_RUN };
-
-/* The --reader options install --sudo passes on to install-write. */
-#define SUDO_MAX_READERS 25
 
 const struct cli_opt cmd_install_opts[] = {
 	{ "env", 'e', 1, CLI_OPT_ENV, "PATH", "env form: NAME=value lines" },
@@ -196,8 +194,7 @@ out:
 /* stderr of sudo kept for the message */
 #define SUDO_ERR_MAX 65536
 
-static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const void *data,
-		    size_t len)
+int install_sudo_write(const struct sudo_write *w, const void *data, size_t len)
 {
 	char self[PATH_MAX], uidtext[24];
 	const char *argv[16 + 2 * SUDO_MAX_READERS];
@@ -216,6 +213,8 @@ static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const
 		snprintf(self, sizeof self, "secretctl");
 	else
 		self[n] = '\0';
+	uid_t uid = w->uid;
+
 	snprintf(uidtext, sizeof uidtext, "%lu", (unsigned long)uid);
 	argv[k++] = "sudo";
 	argv[k++] = "-n";
@@ -224,19 +223,19 @@ static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const
 	argv[k++] = "install-write";
 	argv[k++] = "--uid";
 	argv[k++] = uidtext;
-	if (a->opt[OPT_MODE].count) {
+	if (w->mode) {
 		argv[k++] = "--mode";
-		argv[k++] = a->opt[OPT_MODE].value;
+		argv[k++] = w->mode;
 	}
-	for (int i = 0; i < a->opt[OPT_READER].count && i < SUDO_MAX_READERS; i++) {
+	for (size_t i = 0; i < w->n_readers && i < SUDO_MAX_READERS; i++) {
 		argv[k++] = "--reader";
-		argv[k++] = a->opt[OPT_READER].values[i];
+		argv[k++] = w->readers[i];
 	}
-	if (a->opt[OPT_MKDIR].count)
+	if (w->mkdir)
 		argv[k++] = "--mkdir";
-	if (a->opt[CLI_OPT_VERBOSE].count)
+	if (w->verbose)
 		argv[k++] = "-v";
-	argv[k++] = name;
+	argv[k++] = w->name;
 	argv[k] = NULL;
 
 	/* sudo may refuse before reading: a closed pipe is not our failure */
@@ -258,6 +257,19 @@ static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const
 	}
 	spawn_result_free(&r);
 	return rc;
+}
+
+static int run_sudo(const struct cli_args *a, uid_t uid, const char *name, const void *data,
+		    size_t len)
+{
+	struct sudo_write w = { .uid = uid, .name = name,
+				.mode = a->opt[OPT_MODE].count ? a->opt[OPT_MODE].value : NULL,
+				.readers = a->opt[OPT_READER].values,
+				.n_readers = (size_t)a->opt[OPT_READER].count,
+				.mkdir = a->opt[OPT_MKDIR].count > 0,
+				.verbose = a->opt[CLI_OPT_VERBOSE].count > 0 };
+
+	return install_sudo_write(&w, data, len);
 }
 
 /* ---- --dry-run ---- */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "podman_shell.h"
 #include "secretctl/pdriver.h"
 #include "secretctl/podman.h"
 #include "secretctl/tty.h"
@@ -17,15 +18,6 @@
 #include "values.h"
 
 enum { OPT_LABEL, OPT_PODMAN, OPT_PREFIX, OPT_DRY_RUN, OPT_DRIVER, OPT_DRIVER_BIN };
-
-/* The shell driver's part of a run: the reference of each value and the
- * binary podman will run. */
-struct shell {
-	int on;
-	char bin[PATH_MAX];
-	struct pdriver_ref ref; /* store, identities; form and path per value */
-	struct buf *lines;      /* one reference line per value */
-};
 
 static int realpath_dup(const char *what, const char *p, char **out)
 {
@@ -60,12 +52,12 @@ static int path_name(char *out, size_t cap)
 
 /* The driver binary podman will run: --driver-bin, else this program by
  * its $PATH name, else by /proc/self/exe. Checked before anything else. */
-static int shell_bin(struct shell *sh, const struct cli_args *a)
+int shell_bin_path(struct shell *sh, const char *bin)
 {
 	struct err e;
 
-	if (a->opt[OPT_DRIVER_BIN].count) {
-		snprintf(sh->bin, sizeof sh->bin, "%s", a->opt[OPT_DRIVER_BIN].value);
+	if (bin) {
+		snprintf(sh->bin, sizeof sh->bin, "%s", bin);
 	} else if (!path_name(sh->bin, sizeof sh->bin)) {
 		ssize_t n = readlink("/proc/self/exe", sh->bin, sizeof sh->bin - 1);
 		if (n < 0)
@@ -73,8 +65,15 @@ static int shell_bin(struct shell *sh, const struct cli_args *a)
 					 "give --driver-bin", strerror(errno));
 		sh->bin[n] = '\0';
 	}
-	if (podman_driver_bin_check(sh->bin, &e))
-		return cli_fail(&e);
+	return podman_driver_bin_check(sh->bin, &e) ? cli_fail(&e) : 0;
+}
+
+static int shell_bin(struct shell *sh, const struct cli_args *a)
+{
+	int rc;
+
+	if ((rc = shell_bin_path(sh, a->opt[OPT_DRIVER_BIN].count ? a->opt[OPT_DRIVER_BIN].value : NULL)))
+		return rc;
 	/* podman starts containers with no one to ask */
 	if (a->opt[CLI_OPT_PASSFILE].count)
 		return cli_usage(cli_find("podman"), "--driver shell records identity files, not a "
@@ -84,7 +83,7 @@ static int shell_bin(struct shell *sh, const struct cli_args *a)
 
 /* What every reference of the run shares: the store's absolute path and
  * the identities (-i, else $SECRETCTL_IDENTITY) as absolute paths. */
-static int shell_setup(struct shell *sh, const char *store, const struct cli_args *a)
+int shell_setup(struct shell *sh, const char *store, const struct cli_args *a)
 {
 	const struct cli_optval *ids = &a->opt[CLI_OPT_IDENTITY];
 	const char *env = getenv("SECRETCTL_IDENTITY");
@@ -118,7 +117,7 @@ static int shell_setup(struct shell *sh, const char *store, const struct cli_arg
  * with the recorded identities (none: the key sources of this
  * environment) and no terminal. A reference that could never be looked
  * up is not made. */
-static int shell_probe(const struct shell *sh)
+int shell_probe(const struct shell *sh)
 {
 	struct identity_opts io = { 0 };
 	struct store s = { 0 };
@@ -144,7 +143,7 @@ static int shell_probe(const struct shell *sh)
 /* Mark the existing shell-driver secrets whose driver has no reference,
  * or another one, for their ID (a state directory lost or restored):
  * they are made again. */
-static void shell_entries(const struct shell *sh, struct podman_existing *cur, size_t n)
+void shell_entries(const struct shell *sh, struct podman_existing *cur, size_t n)
 {
 	struct buf dir = { 0 }, line = { 0 };
 	struct err e;

@@ -237,7 +237,7 @@ int manifest_unit_check(const char *u, struct err *e)
 /* ---- one target ---- */
 
 static const char *const install_keys[] = { "env", "file", "format", "var", "dir", "owner",
-	"group", "mode", "reader", "mkdir", "restart", NULL };
+	"group", "mode", "reader", "mkdir", "sudo", "restart", NULL };
 static const char *const podman_keys[] = { "env", "file", "name", "var", "prefix", "label",
 	"driver", "driver-bin", "restart", NULL };
 
@@ -322,6 +322,8 @@ static int target(struct ctx *c, yaml_node_t *n, struct manifest_target *t, cons
 				return err_oom(c->e);
 		} else if (!strcmp(k, "mkdir")) {
 			rc = get_bool(c, v, what, &t->mkdir);
+		} else if (!strcmp(k, "sudo")) {
+			rc = get_bool(c, v, what, &t->sudo);
 		} else if (!strcmp(k, "prefix")) {
 			rc = get_str(c, v, what, &t->prefix);
 		} else if (!strcmp(k, "label")) {
@@ -386,7 +388,7 @@ static int target(struct ctx *c, yaml_node_t *n, struct manifest_target *t, cons
 
 /* ---- the document ---- */
 
-static const char *const top_keys[] = { "store", "name", "dir", "mkdir",
+static const char *const top_keys[] = { "store", "name", "dir", "mkdir", "sudo",
 	"podman-program", "install", "podman", NULL };
 
 static int grow(struct ctx *c, struct manifest_target **t)
@@ -531,6 +533,8 @@ static int document(struct ctx *c, yaml_node_t *root, const char *abs)
 				rc = at(c, v, "dir", "'%s' is not an absolute path", m->dir);
 		} else if (!strcmp(k, "mkdir")) {
 			rc = get_bool(c, v, "mkdir", &m->mkdir);
+		} else if (!strcmp(k, "sudo")) {
+			rc = get_bool(c, v, "sudo", &m->sudo);
 		} else if (!strcmp(k, "podman-program")) {
 			rc = get_str(c, v, "podman-program", &m->podman_program);
 		} else if (!strcmp(k, "install")) {

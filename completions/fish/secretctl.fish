@@ -274,3 +274,4 @@ complete -c secretctl -n '__secretctl_using apply' -l restart -d 'try-restart th
 complete -c secretctl -n '__secretctl_using apply' -s l -l list -d 'print the targets, sources and units'
 complete -c secretctl -n '__secretctl_using apply' -l podman -x -a '(__fish_complete_command)' -d 'the podman to run'
 complete -c secretctl -n '__secretctl_using apply' -l systemctl -x -a '(__fish_complete_command)' -d 'the systemctl to run'
+complete -c secretctl -n '__secretctl_using apply' -l sudo -d 'write a directory you cannot write through sudo'

@@ -42,6 +42,7 @@ struct manifest_target {
 	unsigned long *readers; /* reader: container uids */
 	size_t n_readers;
 	int mkdir;              /* mkdir: true */
+	int sudo;               /* sudo: true (as --sudo) */
 	/* podman */
 	char *prefix;
 	char **labels;          /* label: {K: V} as "K=V", in order */
@@ -61,6 +62,7 @@ struct manifest {
 	char id[MANIFEST_ID_MAX]; /* name, or "p" + hash of abs */
 	char *dir;              /* dir: the default install directory (NULL: none) */
 	int mkdir;              /* mkdir: true, every install target's default */
+	int sudo;               /* sudo: true, every install target's (as --sudo) */
 	char *podman_program;   /* podman-program: */
 	struct manifest_target *t; /* install targets first (in file order), then podman */
 	size_t n;

@@ -193,7 +193,7 @@ run sc apply conf/nosuch.yaml
 assert_rc 3 "a manifest that is not there: exit 3"
 
 bad 6 "bad.yaml:4:3: install: a.env: owner: 'nosuchuser$P': no such user" "an owner that does not exist" <<<"$(printf 'store: .secret.yaml\ndir: %s\ninstall:\n  a.env: {env: hosts/h0/env, owner: nosuchuser%s}\n' "$T/secrets" "$P")"
-bad 6 "bad.yaml:3:5: podman: hosts/h0/key: driver: shell is not supported by apply yet" "driver: shell" <<<"$(printf 'store: .secret.yaml\npodman:\n  - {file: hosts/h0/key, name: %s_s, driver: shell}\n' "$P")"
+bad 2 "bad.yaml:3:5: podman: hosts/h0/key: .*/has space/secretctl" "driver-bin: a path podman cannot run" <<<"$(printf 'store: .secret.yaml\npodman:\n  - {file: hosts/h0/key, name: %s_s, driver: shell, driver-bin: "/tmp/has space/secretctl"}\n' "$P")"
 bad 6 "bad.yaml:3:5: podman: hosts/h0/key: ${P}_bad/x: " "a name podman refuses" <<<"$(printf 'store: .secret.yaml\npodman:\n  - {file: hosts/h0/key, name: %s_bad/x}\n' "$P")"
 run sc apply $M --list --dry-run
 assert_rc 2 "--list with --dry-run: exit 2"
@@ -234,6 +234,101 @@ printf 'v3' | sc set conf/.secret.yaml hosts/h0/key 2>/dev/null
 run sc apply $M --restart
 assert_rc 8 "systemctl failing: exit 8"
 assert_err 'systemctl try-restart: exit 1: Failed to connect to bus' "... with its message"
+# ---- driver: shell: podman keeps a reference, secretctl is the driver ----
+STATE=/var/lib/secretctl/podman
+cat >conf/shell.yaml <<EOF
+store: .secret.yaml
+name: shell$P
+podman:
+  - {file: hosts/h3/key, name: ${P}_sh, driver: shell, label: {app: x}, restart: [sh.service]}
+  - {env: hosts/h3/env, prefix: ${P}_she_, driver: shell}
+EOF
+S=conf/shell.yaml
+id_of() { podman secret inspect --format '{{.ID}}' -- "$1" 2>/dev/null; }
+run sc apply $S --dry-run
+assert_rc 9 "shell: dry-run before the first run: exit 9"
+assert_out "^podman ${P}_sh: would create \(no such secret\)$" "shell: dry-run says would create"
+run sc apply $S -v
+assert_rc 0 "shell: the first run"
+assert_err "^secretctl: podman ${P}_sh: created$" "shell: -v says created"
+sid=$(id_of ${P}_sh)
+assert "shell: podman records the shell driver" test "$(podman secret inspect --format '{{.Spec.Driver.Name}}' ${P}_sh)" = shell
+assert "shell: the driver's entry is the reference (store, form, PATH, \$SECRETCTL_IDENTITY)" \
+	test "$(cat "$STATE/$sid" 2>/dev/null)" = "secretctl-ref/1 $T/conf/.secret.yaml f hosts/h3/key $T/id.txt"
+assert "shell: the manifest's label" test "$(podman secret inspect --format '{{index .Spec.Labels "secretctl.manifest"}}' ${P}_sh)" = "shell$P"
+assert "shell: the entry's label" test "$(podman secret inspect --format '{{index .Spec.Labels "app"}}' ${P}_sh)" = x
+assert "shell: an env mapping makes one secret per key" podman secret inspect ${P}_she_PASS_3
+run sc apply $S -v
+assert "shell: the same reference again: nothing made" sh -c "! grep -q '${P}_sh' '$T/err'"
+assert "shell: ... same ID" test "$(id_of ${P}_sh)" = "$sid"
+run sc apply $S --dry-run
+assert_rc 0 "shell: dry-run after: exit 0"
+assert_out "^podman ${P}_sh: unchanged \(reference and labels equal\)$" "shell: dry-run says unchanged (reference and labels equal)"
+# another identity list: another reference, replaced (rm, then create)
+cp id.txt id2.txt
+run sc apply $S -i id2.txt --dry-run
+assert_rc 9 "shell: -i another identity: dry-run exit 9"
+assert_out "^podman ${P}_sh: would replace \(reference label differs\)$" "shell: ... would replace (reference label differs)"
+run sc apply $S -i id2.txt
+assert_rc 0 "shell: -i another identity"
+sid2=$(id_of ${P}_sh)
+assert "shell: ... replaced (a new ID) recording -i" test "$sid2" != "$sid" -a "$(cat "$STATE/$sid2" 2>/dev/null)" = "secretctl-ref/1 $T/conf/.secret.yaml f hosts/h3/key $T/id2.txt"
+assert "shell: ... the old ID's entry is gone" test ! -e "$STATE/$sid"
+sc apply $S 2>/dev/null
+sid=$(id_of ${P}_sh)
+# the driver's entry lost: made again
+[ -n "$sid" ] && mv "$STATE/$sid" entry.saved
+run sc apply $S --dry-run
+assert_out "^podman ${P}_sh: would replace \(the driver has lost its reference\)$" "shell: a lost driver entry: would replace"
+run sc apply $S
+assert "shell: ... and the run makes it again" cmp -s "$STATE/$(id_of ${P}_sh)" entry.saved
+run sc apply $S --passphrase-file /dev/null
+assert_rc 2 "shell: --passphrase-file: exit 2"
+assert_err "^secretctl: apply: driver: shell records identity files, not a passphrase" "shell: ... says so"
+run sc apply $S $(for i in 1 2 3 4 5 6 7 8 9; do printf -- '-i id.txt '; done)
+assert_rc 2 "shell: more -i than a reference records: exit 2"
+assert_err "^secretctl: apply: driver: shell records at most 8 identities \(-i\)$" "shell: ... says so"
+# the driver's lookup is probed once per run, not per entry: a run with one
+# shell entry and one with three open the store equally often
+if command -v strace >/dev/null; then
+	opens() { strace -e trace=openat -o "$T/st" "$SECRETCTL_REAL" apply "$1" --dry-run >/dev/null 2>&1; grep -c 'secret\.yaml"' "$T/st"; }
+	printf 'store: .secret.yaml\nname: one%s\npodman:\n  - {file: hosts/h1/key, name: %s_p1, driver: shell}\n' "$P" "$P" >conf/one.yaml
+	{ cat conf/one.yaml; printf '  - {file: hosts/h2/key, name: %s_p2, driver: shell}\n  - {env: hosts/h2/env, prefix: %s_p3, driver: shell}\n' "$P" "$P"; } >conf/three.yaml
+	o1=$(opens conf/one.yaml); o3=$(opens conf/three.yaml)
+	assert "shell: the probe runs once per apply ($o1 and $o3 opens of the store)" test "$o1" = "$o3" -a "$o1" -ge 2
+else
+	skip "shell: no strace: the probe count"
+fi
+# a container sees the value; after set, a new container sees the new one
+ROOT=$T/rootfs
+mkdir -p "$ROOT"/proc "$ROOT"/dev "$ROOT"/sys "$ROOT"/etc "$ROOT"/run/secrets
+ctr() {
+	podman run --rm --network=none --runtime runc --ulimit nofile=1024:1024 \
+		--ulimit nproc=1024:1024 --secret "$1" --rootfs "$ROOT" /readsecret "f:/run/secrets/$1"
+}
+if ! command -v runc >/dev/null || ! cc -static -O2 -o "$ROOT/readsecret" "$TOP/tests/tools/static/readsecret.c" 2>/dev/null; then
+	skip "shell: no runc or static cc: the container checks"
+else
+	hexof() { printf %s "$1" | od -An -v -tx1 | tr -d ' \n'; }
+	run ctr ${P}_sh
+	assert_out "^f:/run/secrets/${P}_sh=$(hexof key-3)$" "shell: a container sees the value"
+	printf 'rotated' | sc set conf/.secret.yaml hosts/h3/key 2>/dev/null
+	run ctr ${P}_sh
+	assert_out "^f:/run/secrets/${P}_sh=$(hexof rotated)$" "shell: after set, a new container sees the new value (no apply)"
+	run sc apply $S --dry-run
+	assert_rc 0 "shell: ... and apply has nothing to do"
+fi
+# prune: the file entry leaves the manifest; the secret and its driver entry go
+sid=$(id_of ${P}_sh)
+grep -v "${P}_sh," $S >conf/s2.yaml && mv conf/s2.yaml $S
+run sc apply $S --prune --dry-run
+assert_out "^podman ${P}_sh: would remove$" "shell: prune dry-run names it"
+run sc apply $S --prune
+assert_rc 0 "shell: prune"
+assert "shell: prune removed the secret" sh -c "! podman secret inspect ${P}_sh >/dev/null 2>&1"
+assert "shell: ... and its driver entry" test ! -e "$STATE/$sid"
+assert "shell: the other entry's secrets stay" podman secret inspect ${P}_she_PASS_3
+
 # the JSON Schema for editors: its keys are the parser's, and it accepts the
 # example and this test's manifests (and refuses a bad one)
 if python3 -c 'import yaml, jsonschema' 2>/dev/null; then

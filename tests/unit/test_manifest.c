@@ -32,7 +32,7 @@ static void test_full(void **state)
 	(void)state;
 	assert_int_equal(parse("store: .secret.yaml\n"
 			       "install:\n"
-			       "  app.env:  {env: app/env, format: podman, restart: [app.service]}\n"
+			       "  app.env:  {env: app/env, format: podman, restart: [app.service], sudo: true}\n"
 			       "  tsig.key: {file: dns/tsig.key, reader: [53, 54], mode: \"0440\", restart: bind.service,\n"
 			       "             owner: bind, group: bind, dir: /srv/s, mkdir: true}\n"
 			       "podman:\n"
@@ -57,6 +57,9 @@ static void test_full(void **state)
 	assert_string_equal(m.t[1].owner, "bind");
 	assert_string_equal(m.t[1].dir, "/srv/s");
 	assert_true(m.t[1].mkdir);
+	assert_true(m.t[0].sudo);
+	assert_false(m.t[1].sudo);
+	assert_false(m.sudo);
 	assert_int_equal(m.t[2].kind, MANIFEST_PODMAN);
 	assert_string_equal(m.t[2].prefix, "app_");
 	assert_true(m.t[3].shell);
@@ -82,7 +85,8 @@ static void test_errors(void **state)
 	    "m.yaml:3:17: install: a: unknown key 'fromat' (did you mean 'format'?)");
 	bad("store: [a]\n", "m.yaml:1:8: store: expected a string, found a sequence");
 	bad("store: s\nmkdir: yes\n", "m.yaml:2:8: mkdir: expected true or false");
-	bad("store: s\nsudo: true\n", "m.yaml:2:1: manifest: unknown key 'sudo'");
+	bad("store: s\nsudo: yes\n", "m.yaml:2:7: sudo: expected true or false");
+	bad("store: s\npodman:\n  - {file: a/pw, sudo: true}\n", "m.yaml:3:18: podman[0]: unknown key 'sudo'");
 	bad("store: s\ninstall:\n  a: {env: x/y, mode: \"0999\"}\n", "m.yaml:3:23: install: a: mode:");
 	bad("store: s\ninstall:\n  a: {env: x/y, reader: [x]}\n", "m.yaml:3:26: install: a: expected a number");
 	bad("store: s\ninstall:\n  a: {env: x/y}\n  a: {env: x/z}\n", "m.yaml:4:3: install: key 'a' appears twice");
