@@ -674,22 +674,32 @@ void sshsig_allowed_free(struct sshsig_allowed *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* OpenSSH's match_pattern: '*' any run, '?' any one character. */
+/* OpenSSH's match_pattern: '*' any run, '?' any one character. The same
+ * answers in linear time: on a mismatch only the last '*' is retried, one
+ * character further (OpenSSH's recursion is exponential in the stars, and
+ * the file is input). */
 static int pattern_match(const char *s, const char *pat, size_t pn)
 {
-	if (pn == 0)
-		return *s == '\0';
-	if (*pat == '*') {
-		for (;; s++) {
-			if (pattern_match(s, pat + 1, pn - 1))
-				return 1;
-			if (!*s)
-				return 0;
+	size_t p = 0, star = (size_t)-1;
+	const char *retry = NULL;
+
+	while (*s) {
+		if (p < pn && pat[p] == '*') {
+			star = p++;
+			retry = s;
+		} else if (p < pn && (pat[p] == '?' || pat[p] == *s)) {
+			p++;
+			s++;
+		} else if (retry) {
+			p = star + 1;
+			s = ++retry;
+		} else {
+			return 0;
 		}
 	}
-	if (!*s || (*pat != '?' && *pat != *s))
-		return 0;
-	return pattern_match(s + 1, pat + 1, pn - 1);
+	while (p < pn && pat[p] == '*')
+		p++;
+	return p == pn;
 }
 
 /* OpenSSH's match_pattern_list: comma-separated patterns, '!' negates; a

@@ -223,6 +223,65 @@ static int parse(const char *text, struct sshsig_allowed *a, struct err *e)
 	return sshsig_allowed_parse(text, strlen(text), "as", a, e);
 }
 
+/* OpenSSH's match_pattern as OpenSSH writes it (recursive): the reference
+ * the linear matcher of sshsig.c must agree with. */
+static int ref_match(const char *s, const char *p)
+{
+	if (!*p)
+		return !*s;
+	if (*p == '*') {
+		for (;; s++) {
+			if (ref_match(s, p + 1))
+				return 1;
+			if (!*s)
+				return 0;
+		}
+	}
+	return *s && (*p == '?' || *p == *s) && ref_match(s + 1, p + 1);
+}
+
+/* namespaces="P" for every pattern P of up to 6 characters over a small
+ * alphabet, and long runs of stars (exponential for the recursion, found
+ * by fuzz_sshsig): accepted exactly when OpenSSH's matcher says so. */
+static void test_namespace_patterns(void **state)
+{
+	static const char alpha[] = "*?sect";
+	struct sshsig_allowed a;
+	struct sshsig s = { 0 };
+	struct err e;
+	char text[2048], pat[64];
+	const char *why;
+	size_t n = sizeof alpha - 1, tried = 0;
+
+	(void)state;
+	assert_int_equal(sshkey_parse_public(pub_line, strlen(pub_line), s.pk, NULL, NULL, &e), 0);
+	strcpy(s.ns, "secretctl");
+	for (size_t len = 1; len <= 6; len++) {
+		size_t total = 1;
+		for (size_t i = 0; i < len; i++)
+			total *= n;
+		for (size_t k = 0; k < total; k++) {
+			size_t x = k;
+			for (size_t i = 0; i < len; i++, x /= n)
+				pat[i] = alpha[x % n];
+			pat[len] = '\0';
+			snprintf(text, sizeof text, "admin namespaces=\"%s\" %s\n", pat, pub_line);
+			assert_int_equal(parse(text, &a, &e), 0);
+			if ((sshsig_allowed_check(&a, &s, 0, &why) != NULL) != ref_match("secretctl", pat))
+				fail_msg("namespaces=\"%s\"", pat);
+			sshsig_allowed_free(&a);
+			tried++;
+		}
+	}
+	assert_true(tried > 50000);
+	memset(pat, '*', 40);
+	strcpy(pat + 40, "1Z");
+	snprintf(text, sizeof text, "admin namespaces=\"se*c,%s\" %s\n", pat, pub_line);
+	assert_int_equal(parse(text, &a, &e), 0);
+	assert_null(sshsig_allowed_check(&a, &s, 0, &why)); /* at once */
+	sshsig_allowed_free(&a);
+}
+
 static void test_allowed_signers(void **state)
 {
 	static const struct {
@@ -349,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_ssh_keygen_signatures),
 		cmocka_unit_test(test_sign_roundtrip),
 		cmocka_unit_test(test_allowed_signers),
+		cmocka_unit_test(test_namespace_patterns),
 		cmocka_unit_test(test_agent_deadline),
 	};
 
