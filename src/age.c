@@ -157,6 +157,7 @@ void age_idlist_free(struct age_idlist *l)
 void age_identity_complete(struct age_identity *id)
 {
 	crypto_scalarmult_base(id->public, id->secret);
+	id->kind = AGE_KIND_X25519;
 	id->hinted = 0;
 }
 
@@ -347,6 +348,7 @@ static int file_parse(const unsigned char *text, size_t len, struct age_idlist *
 		}
 		if (have_hint) {
 			memcpy(id->public, hint, sizeof hint);
+			id->kind = AGE_KIND_X25519;
 			id->hinted = 1;
 		} else {
 			age_identity_complete(id);

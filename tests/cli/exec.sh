@@ -27,9 +27,10 @@ A=$T/s.yaml
 
 # ---- the environment ----
 # env -0 of the child, under a known environment: exactly ours plus the
-# secrets (an inherited DB_USER is replaced, not doubled)
+# secrets (an inherited DB_USER is replaced, not doubled); the binary
+# itself: make valgrind's wrapper is a shell script, which exports PWD
 run env -i PATH="$PATH" HOME="$HOME" SECRETCTL_IDENTITY="$SECRETCTL_IDENTITY" DB_USER=bob \
-	"$SECRETCTL" exec "$A" -e app/env -- env -0
+	"$SECRETCTL_REAL" exec "$A" -e app/env -- env -0
 assert_rc 0 "exec -e: runs the command"
 tr '\0' '\n' <"$T/out" | sort >"$T/got"
 printf '%s\n' "PATH=$PATH" "HOME=$HOME" "SECRETCTL_IDENTITY=$SECRETCTL_IDENTITY" \
@@ -152,7 +153,9 @@ else assert "exec: the command gets the caller's umask and core limit" test "$(t
 run sc exec "$A" -e app/evil -- env
 assert_rc 0 "exec: a secret PATH does not change where COMMAND is found"
 assert_out '^PATH=/nonexistent$' "exec: the command gets the secret PATH"
-run sc exec "$A" -e app/env -- nosuchcommand-secretctl
+# (under make valgrind this run is the one exec's own work, -e and --file
+# included, goes through memcheck: a command not found returns)
+run env VG_EXEC=1 "$SECRETCTL" exec "$A" -e app/env --file K=app/tls.key -- nosuchcommand-secretctl
 assert_rc 127 "exec: COMMAND not found: 127, as a shell"
 assert_err "^secretctl: cannot run 'nosuchcommand-secretctl': not found in \\\$PATH$" "exec: not found message"
 run sc exec "$A" -e app/env -- "$T/none"
