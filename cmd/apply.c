@@ -11,7 +11,6 @@
  * secretctl.manifest=ID. --prune removes only what those name. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,7 @@
 #include "secretctl/manifest.h"
 #include "secretctl/podman.h"
 #include "secretctl/spawn.h"
-#include "install_sudo.h"
+#include "installs.h"
 #include "podman_shell.h"
 #include "stores.h"
 #include "values.h"
@@ -98,28 +97,6 @@ struct run {
 	size_t n_gone_pods;
 };
 
-static int parse_id(const char *s, unsigned long *out)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return errno || *end || *out >= (uid_t)-1 ? -1 : 0;
-}
-
-/* $SUDO_UID when root under sudo, else the real uid (as install). */
-static uid_t caller_uid(void)
-{
-	const char *s = getenv("SUDO_UID");
-	unsigned long v;
-
-	if (getuid() == 0 && s && parse_id(s, &v) == 0)
-		return (uid_t)v;
-	return getuid();
-}
-
 static int set_where(struct job *j, const struct manifest *m)
 {
 	const struct manifest_target *t = j->t;
@@ -140,6 +117,7 @@ static int resolve_install(struct run *r, struct job *j)
 	struct manifest_target *t = j->t;
 	struct install_target *it = &j->it;
 	struct err e;
+	int rc;
 
 	it->name = t->name;
 	it->uid = r->me;
@@ -147,26 +125,10 @@ static int resolve_install(struct run *r, struct job *j)
 	it->mode = t->has_mode ? t->mode : INSTALL_FILE_MODE;
 	it->mkdir = t->mkdir || r->m.mkdir;
 	it->dir = t->dir ? t->dir : r->m.dir ? r->m.dir : r->defdir;
-	if (t->owner) {
-		struct passwd *pw = getpwnam(t->owner);
-		unsigned long v;
-		if (pw)
-			it->uid = pw->pw_uid;
-		else if (parse_id(t->owner, &v) == 0)
-			it->uid = (uid_t)v;
-		else
-			return cli_error(ERR_INPUT, "owner: '%s': no such user", t->owner);
-	}
-	if (t->group) {
-		struct group *gr = getgrnam(t->group);
-		unsigned long v;
-		if (gr)
-			it->gid = gr->gr_gid;
-		else if (parse_id(t->group, &v) == 0)
-			it->gid = (gid_t)v;
-		else
-			return cli_error(ERR_INPUT, "group: '%s': no such group", t->group);
-	}
+	if (t->owner && (rc = install_user_arg("owner:", t->owner, &it->uid)))
+		return rc;
+	if (t->group && (rc = install_group_arg("group:", t->group, &it->gid)))
+		return rc;
 	if (t->n_readers) {
 		struct passwd *pw = getpwuid(it->uid);
 		char *user = pw ? strdup(pw->pw_name) : NULL;
@@ -958,7 +920,7 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 		return cli_usage(cmd, "--unit: %s", e.msg);
 	if (manifest_load(file, &r.m, &e))
 		return cli_fail(&e);
-	r.me = caller_uid();
+	r.me = install_caller_uid();
 	snprintf(r.defdir, sizeof r.defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)r.me);
 	r.n = r.m.n;
 	r.j = calloc(r.n ? r.n : 1, sizeof *r.j);

@@ -15,7 +15,7 @@
 #include "secretctl/install.h"
 #include "secretctl/io.h"
 #include "secretctl/spawn.h"
-#include "install_sudo.h"
+#include "installs.h"
 #include "values.h"
 
 enum { OPT_DIR, OPT_OWNER, OPT_GROUP, OPT_MODE, OPT_READER, OPT_SUDO, OPT_MKDIR, OPT_UID,
@@ -50,7 +50,7 @@ const struct cli_opt cmd_install_write_opts[] = {
 	CLI_OPT_END,
 };
 
-static int parse_id(const char *s, unsigned long *out)
+int install_parse_id(const char *s, unsigned long *out)
 {
 	char *end;
 
@@ -61,18 +61,17 @@ static int parse_id(const char *s, unsigned long *out)
 	return errno || *end || *out >= (uid_t)-1 ? -1 : 0;
 }
 
-/* The caller: $SUDO_UID when root under sudo, else the real uid. */
-static uid_t caller_uid(void)
+uid_t install_caller_uid(void)
 {
 	const char *s = getenv("SUDO_UID");
 	unsigned long v;
 
-	if (getuid() == 0 && s && parse_id(s, &v) == 0)
+	if (getuid() == 0 && s && install_parse_id(s, &v) == 0)
 		return (uid_t)v;
 	return getuid();
 }
 
-static int user_arg(const char *s, uid_t *out)
+int install_user_arg(const char *what, const char *s, uid_t *out)
 {
 	struct passwd *pw = getpwnam(s);
 	unsigned long v;
@@ -81,13 +80,13 @@ static int user_arg(const char *s, uid_t *out)
 		*out = pw->pw_uid;
 		return 0;
 	}
-	if (parse_id(s, &v) != 0)
-		return cli_error(ERR_INPUT, "--owner '%s': no such user", s);
+	if (install_parse_id(s, &v) != 0)
+		return cli_error(ERR_INPUT, "%s '%s': no such user", what, s);
 	*out = (uid_t)v;
 	return 0;
 }
 
-static int group_arg(const char *s, gid_t *out)
+int install_group_arg(const char *what, const char *s, gid_t *out)
 {
 	struct group *gr = getgrnam(s);
 	unsigned long v;
@@ -96,8 +95,8 @@ static int group_arg(const char *s, gid_t *out)
 		*out = gr->gr_gid;
 		return 0;
 	}
-	if (parse_id(s, &v) != 0)
-		return cli_error(ERR_INPUT, "--group '%s': no such group", s);
+	if (install_parse_id(s, &v) != 0)
+		return cli_error(ERR_INPUT, "%s '%s': no such group", what, s);
 	*out = (gid_t)v;
 	return 0;
 }
@@ -117,7 +116,7 @@ static int map_readers(const struct cli_optval *ov, uid_t uid, uid_t **out)
 	}
 	for (int i = 0; i < ov->count && !rc; i++) {
 		unsigned long c;
-		if (parse_id(ov->values[i], &c) != 0)
+		if (install_parse_id(ov->values[i], &c) != 0)
 			rc = cli_error(ERR_INPUT, "--reader '%s': not a container uid", ov->values[i]);
 		else if (install_subuid_host("/etc/subuid", user, uid, c, &(*out)[i], &e))
 			rc = cli_fail(&e);
@@ -149,13 +148,13 @@ int cmd_install_write(const struct cli_cmd *cmd, const struct cli_args *a, const
 	(void)cmd;
 	(void)store;
 	t.name = a->pos[0];
-	if (geteuid() != 0 || !su || parse_id(su, &uid) != 0) {
+	if (geteuid() != 0 || !su || install_parse_id(su, &uid) != 0) {
 		rc = cli_error(ERR_IO, "install-write runs as root through sudo (from 'secretctl install --sudo'); %s",
 			       geteuid() != 0 ? "this is not root" : "$SUDO_UID is not set");
 		goto out;
 	}
 	/* one --uid, and it is the caller: no chown to anyone else */
-	if (a->opt[OPT_UID].count != 1 || parse_id(a->opt[OPT_UID].value, &want) != 0 ||
+	if (a->opt[OPT_UID].count != 1 || install_parse_id(a->opt[OPT_UID].value, &want) != 0 ||
 	    want != uid) {
 		rc = cli_error(ERR_IO, "install-write: --uid must be given once and be the sudo caller's uid %lu",
 			       uid);
@@ -349,7 +348,7 @@ static int mkdir_only(const struct cli_cmd *cmd, const struct cli_args *a, uid_t
 					 unused[i].name);
 	if (a->n_pos)
 		return cli_usage(cmd, "--mkdir without -e or -f makes the directory only: no STORE or NAME");
-	if (a->opt[OPT_OWNER].count && (rc = user_arg(a->opt[OPT_OWNER].value, &t.uid)))
+	if (a->opt[OPT_OWNER].count && (rc = install_user_arg("--owner", a->opt[OPT_OWNER].value, &t.uid)))
 		return rc;
 	snprintf(defdir, sizeof defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)me);
 	t.dir = a->opt[OPT_DIR].count ? a->opt[OPT_DIR].value : defdir;
@@ -376,7 +375,7 @@ int cmd_install(const struct cli_cmd *cmd, const struct cli_args *a, const char 
 	struct err e;
 	const char *name;
 	char defdir[64];
-	uid_t *readers = NULL, me = caller_uid();
+	uid_t *readers = NULL, me = install_caller_uid();
 	const void *data;
 	size_t len;
 	int rc, sudo = 0, verbose = a->opt[CLI_OPT_VERBOSE].count > 0;
@@ -415,8 +414,8 @@ int cmd_install(const struct cli_cmd *cmd, const struct cli_args *a, const char 
 	snprintf(defdir, sizeof defdir, "%s/%lu", INSTALL_ROOT, (unsigned long)me);
 	t.dir = a->opt[OPT_DIR].count ? a->opt[OPT_DIR].value : defdir;
 	t.mkdir = a->opt[OPT_MKDIR].count > 0;
-	if ((a->opt[OPT_OWNER].count && (rc = user_arg(a->opt[OPT_OWNER].value, &t.uid))) ||
-	    (a->opt[OPT_GROUP].count && (rc = group_arg(a->opt[OPT_GROUP].value, &t.gid))))
+	if ((a->opt[OPT_OWNER].count && (rc = install_user_arg("--owner", a->opt[OPT_OWNER].value, &t.uid))) ||
+	    (a->opt[OPT_GROUP].count && (rc = install_group_arg("--group", a->opt[OPT_GROUP].value, &t.gid))))
 		goto out;
 	if (a->opt[OPT_MODE].count && install_mode_parse(a->opt[OPT_MODE].value, &t.mode, &e)) {
 		rc = cli_fail(&e);

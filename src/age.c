@@ -634,12 +634,27 @@ static int unwrap_body(struct age_secrets *k, const unsigned char *body)
 							 k->wrap_key) == 0 ? 0 : NO_MATCH;
 }
 
+/* The X25519-family stanzas' end: k->shared is the shared secret, salt
+ * its first half (the share); the wrap key from HKDF(shared, share ||
+ * our public key, label) opens the body. */
+static int unwrap_shared(struct age_secrets *k, unsigned char salt[2 * AGE_KEY_LEN],
+			 const struct age_identity *id, const char *label, const unsigned char *body)
+{
+	int rc;
+
+	memcpy(salt + AGE_KEY_LEN, id->public, AGE_KEY_LEN);
+	hkdf(k->wrap_key, k->shared, sizeof k->shared, salt, 2 * AGE_KEY_LEN, label);
+	rc = unwrap_body(k, body);
+	sodium_memzero(k->shared, sizeof k->shared);
+	sodium_memzero(k->wrap_key, sizeof k->wrap_key);
+	return rc;
+}
+
 static int unwrap_x25519(const struct stanza *s, const unsigned char *body,
 			 const struct age_identity *id, struct age_secrets *k, struct err *e)
 {
 	unsigned char salt[2 * AGE_KEY_LEN];
 	size_t n;
-	int rc;
 
 	if (s->n_args != 2)
 		return hfail(e, "X25519 stanza: wrong number of arguments");
@@ -651,12 +666,7 @@ static int unwrap_x25519(const struct stanza *s, const unsigned char *body,
 	/* libsodium refuses low-order points, i.e. an all-zero shared secret */
 	if (crypto_scalarmult(k->shared, id->secret, salt) != 0)
 		return hfail(e, "X25519 stanza: share is a low-order point");
-	memcpy(salt + AGE_KEY_LEN, id->public, AGE_KEY_LEN);
-	hkdf(k->wrap_key, k->shared, sizeof k->shared, salt, sizeof salt, x25519_label);
-	rc = unwrap_body(k, body);
-	sodium_memzero(k->shared, sizeof k->shared);
-	sodium_memzero(k->wrap_key, sizeof k->wrap_key);
-	return rc;
+	return unwrap_shared(k, salt, id, x25519_label, body);
 }
 
 /* age's ssh-ed25519 stanza: the tag is the first 4 bytes of SHA-256 of the
@@ -692,7 +702,6 @@ static int unwrap_ssh(const struct stanza *s, const unsigned char *body,
 {
 	unsigned char salt[2 * AGE_KEY_LEN], tag[SSH_TAG_LEN], want[SSH_TAG_LEN], tweak[32];
 	size_t n;
-	int rc;
 
 	if (s->n_args != 3)
 		return hfail(e, "ssh-ed25519 stanza: wrong number of arguments");
@@ -709,12 +718,7 @@ static int unwrap_ssh(const struct stanza *s, const unsigned char *body,
 		return NO_MATCH;
 	if (ssh_shared(k->shared, id->secret, salt, tweak) != 0)
 		return hfail(e, "ssh-ed25519 stanza: share is a low-order point");
-	memcpy(salt + AGE_KEY_LEN, id->public, AGE_KEY_LEN);
-	hkdf(k->wrap_key, k->shared, sizeof k->shared, salt, sizeof salt, ssh_label);
-	rc = unwrap_body(k, body);
-	sodium_memzero(k->shared, sizeof k->shared);
-	sodium_memzero(k->wrap_key, sizeof k->wrap_key);
-	return rc;
+	return unwrap_shared(k, salt, id, ssh_label, body);
 }
 
 static int scrypt_kek(struct age_secrets *k, const unsigned char *pass, size_t pass_len,

@@ -1,9 +1,19 @@
-/* install --sudo's write step (cmd/install.c), shared with apply. */
-#ifndef SECRETCTL_INSTALL_SUDO_H
-#define SECRETCTL_INSTALL_SUDO_H
+/* installs (cmd/install.c): what install shares with apply: who the caller
+ * is, owner and group names, and the --sudo write step. */
+#ifndef SECRETCTL_INSTALLS_H
+#define SECRETCTL_INSTALLS_H
 
 #include <stddef.h>
 #include <sys/types.h>
+
+/* A decimal uid or gid (no sign, no blanks, below (uid_t)-1): 0, or -1. */
+int install_parse_id(const char *s, unsigned long *out);
+/* The caller: $SUDO_UID when root under sudo, else the real uid. */
+uid_t install_caller_uid(void);
+/* A user or group by name or number; ERR_INPUT "WHAT 'S': no such user"
+ * (or group) printed. */
+int install_user_arg(const char *what, const char *s, uid_t *out);
+int install_group_arg(const char *what, const char *s, gid_t *out);
 
 /* The --reader options install-write takes (its command line's room). */
 #define SUDO_MAX_READERS 25
