@@ -205,6 +205,41 @@ static int want_map(struct ctx *c, yaml_node_t *n, const char *what)
 	return 0;
 }
 
+/* dir: an absolute path, written one way: "//" is one "/", "/./" and a
+ * trailing "/" go (two spellings of one directory would be two directories
+ * to apply: --prune would remove what the other spelling installs), and
+ * ".." is refused (the directory it names depends on symlinks). In place. */
+static int dir_canon(struct ctx *c, yaml_node_t *n, const char *what, const char *pre, char *s)
+{
+	char *w = s;
+	const char *r = s;
+
+	if (s[0] != '/')
+		return at(c, n, what, "%s'%s' is not an absolute path", pre, s);
+	while (*r) {
+		size_t len;
+		while (*r == '/')
+			r++;
+		len = strcspn(r, "/");
+		if (len == 1 && r[0] == '.') {
+			r += len;
+			continue;
+		}
+		if (len == 2 && r[0] == '.' && r[1] == '.')
+			return at(c, n, what, "%s'%s': no '..' (give the directory itself)", pre, s);
+		if (!len)
+			break;
+		*w++ = '/';
+		memmove(w, r, len);
+		w += len;
+		r += len;
+	}
+	if (w == s)
+		*w++ = '/';
+	*w = '\0';
+	return 0;
+}
+
 static int check_path(struct ctx *c, yaml_node_t *n, const char *what, const char *s)
 {
 	struct path p = { 0 };
@@ -283,8 +318,8 @@ static int target(struct ctx *c, yaml_node_t *n, struct manifest_target *t, cons
 			rc = get_str(c, v, what, &t->name);
 		} else if (!strcmp(k, "dir")) {
 			rc = get_str(c, v, what, &t->dir);
-			if (!rc && t->dir[0] != '/')
-				return at(c, v, what, "dir: '%s' is not an absolute path", t->dir);
+			if (!rc && dir_canon(c, v, what, "dir: ", t->dir))
+				return c->e->code;
 		} else if (!strcmp(k, "owner")) {
 			rc = get_str(c, v, what, &t->owner);
 		} else if (!strcmp(k, "group")) {
@@ -529,8 +564,8 @@ static int document(struct ctx *c, yaml_node_t *root, const char *abs)
 					m->name, MANIFEST_NAME_MAX);
 		} else if (!strcmp(k, "dir")) {
 			rc = get_str(c, v, "dir", &m->dir);
-			if (!rc && m->dir[0] != '/')
-				rc = at(c, v, "dir", "'%s' is not an absolute path", m->dir);
+			if (!rc && dir_canon(c, v, "dir", "", m->dir))
+				rc = c->e->code;
 		} else if (!strcmp(k, "mkdir")) {
 			rc = get_bool(c, v, "mkdir", &m->mkdir);
 		} else if (!strcmp(k, "sudo")) {

@@ -161,6 +161,21 @@ assert "the other targets are kept" test -f secrets/h8.env
 run sc apply $M --prune --dry-run
 assert_rc 0 "after prune: nothing to do"
 
+# one directory spelled two ways (a trailing /, //, /./) is one directory:
+# --prune removes neither file
+mkdir sp
+printf 'store: .secret.yaml\ninstall:\n  a.env: {env: hosts/h0/env, dir: %s/sp}\n  b.env: {env: hosts/h1/env, dir: %s//sp/./}\n' "$T" "$T" >conf/spell.yaml
+run sc apply conf/spell.yaml
+assert_rc 0 "two spellings of one dir: apply"
+run sc apply conf/spell.yaml --prune -v
+assert_rc 0 "two spellings of one dir: prune"
+assert "two spellings of one dir: prune removes nothing" test -f sp/a.env -a -f sp/b.env
+assert "two spellings of one dir: prune says nothing removed" sh -c "! grep -q removed '$T/err'"
+printf 'store: .secret.yaml\ndir: %s/sp/\ninstall:\n  a.env: {env: hosts/h0/env}\n' "$T" >conf/spell2.yaml
+run sc apply conf/spell2.yaml --prune -v --dry-run
+assert "the top-level dir: with a trailing / is the same directory" sh -c "! grep -q 'sp//' '$T/out'"
+rm -rf sp conf/spell.yaml conf/spell2.yaml
+
 # a renamed manifest (another id): nothing of the old one is pruned
 cp $M conf/moved.yaml
 grep -v 'h8' conf/moved.yaml >conf/m2.yaml

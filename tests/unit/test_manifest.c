@@ -74,6 +74,16 @@ static void test_full(void **state)
 	assert_string_equal(m.id, "web-1");
 	assert_int_equal(m.n, 0);
 	manifest_free(&m);
+
+	/* dir: one spelling of each directory */
+	assert_int_equal(parse("store: /s.yaml\ndir: //srv/./s/\ninstall:\n"
+			       "  a: {env: x/y, dir: /srv//s/.}\n  b: {env: x/y, dir: /}\n  c: {env: x/y, dir: ///}\n",
+			       &m, &e), 0);
+	assert_string_equal(m.dir, "/srv/s");
+	assert_string_equal(m.t[0].dir, "/srv/s");
+	assert_string_equal(m.t[1].dir, "/");
+	assert_string_equal(m.t[2].dir, "/");
+	manifest_free(&m);
 }
 
 static void test_errors(void **state)
@@ -96,6 +106,9 @@ static void test_errors(void **state)
 	bad("store: s\ninstall:\n  a: {file: x, format: json}\n", "m.yaml:3:6: install: a: format: goes with env:");
 	bad("store: s\ninstall:\n  a: {env: x, format: xml}\n", "m.yaml:3:23: install: a: format:");
 	bad("store: s\ninstall:\n  a: {env: x, restart: [app]}\n", "m.yaml:3:24: install: a: restart:");
+	bad("store: s\ninstall:\n  a: {env: x, dir: srv}\n", "m.yaml:3:20: install: a: dir: 'srv' is not an absolute path");
+	bad("store: s\ninstall:\n  a: {env: x, dir: /srv/../etc}\n", "m.yaml:3:20: install: a: dir: '/srv/../etc': no '..'");
+	bad("store: s\ndir: /a/..\n", "m.yaml:2:6: dir: '/a/..': no '..'");
 	bad("store: s\npodman:\n  - {file: a/pw}\n  - {file: b/pw}\n",
 	    "m.yaml:4:5: podman[1]: secret 'pw' is also made by the entry at line 3");
 	bad("store: s\npodman:\n  - {file: a/x, name: pw, prefix: p_}\n  - {env: b, name: p_pw}\n",
