@@ -904,7 +904,7 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 	const char *unit = a->opt[OPT_UNIT].count ? a->opt[OPT_UNIT].value : NULL;
 	const char **units = NULL;
 	struct err e;
-	size_t nsel = 0;
+	size_t nsel = 0, nunits = 0;
 	int rc = 0;
 
 	(void)store;
@@ -987,7 +987,10 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 		if (r.pm.program && (rc = prune_pods_find(&r)))
 			goto out;
 	}
-	units = calloc(r.n * 8 + 64, sizeof *units);
+	/* room for every unit named (a unit listed by several targets, once) */
+	for (size_t i = 0; i < r.n; i++)
+		nunits += r.m.t[i].n_restart;
+	units = calloc(nunits + 1, sizeof *units);
 	if (!units) {
 		rc = cli_error(ERR_FAIL, "out of memory");
 		goto out;
@@ -995,7 +998,7 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 	if (r.dry) {
 		dry_report(&r);
 		if (a->opt[OPT_RESTART].count) {
-			size_t nu = changed_units(&r, units, r.n * 8 + 64);
+			size_t nu = changed_units(&r, units, nunits);
 			if (nu) {
 				buf_puts(&r.report, "would restart:");
 				for (size_t i = 0; i < nu; i++)
@@ -1011,7 +1014,7 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 	if ((rc = write_all(&r)))
 		goto out;
 	if (a->opt[OPT_RESTART].count) {
-		size_t nu = changed_units(&r, units, r.n * 8 + 64);
+		size_t nu = changed_units(&r, units, nunits);
 		if (nu)
 			rc = restart(&r, units, nu);
 		else if (r.verbose)

@@ -176,6 +176,23 @@ run sc apply conf/spell2.yaml --prune -v --dry-run
 assert "the top-level dir: with a trailing / is the same directory" sh -c "! grep -q 'sp//' '$T/out'"
 rm -rf sp conf/spell.yaml conf/spell2.yaml
 
+# --restart with more units than targets: every unit is restarted
+mkdir many
+{
+	printf 'store: .secret.yaml\ninstall:\n  a.env: {env: hosts/h0/env, dir: %s/many, restart: [' "$T"
+	for i in $(seq 1 80); do printf '%su%d.service' "$([ $i = 1 ] || echo ', ')" $i; done
+	printf ']}\n'
+} >conf/many.yaml
+run sc apply conf/many.yaml --restart --dry-run
+assert "80 units: dry-run would restart all 80" grep -q '^would restart: u1.service .* u80.service$' "$T/out"
+: >"$SYSTEMCTL_LOG"
+run sc apply conf/many.yaml --restart
+assert_rc 0 "80 units: apply --restart"
+assert "80 units: one systemctl call names all 80" test "$(wc -l <"$SYSTEMCTL_LOG")" = 1 -a "$(wc -w <"$SYSTEMCTL_LOG")" = 81
+assert "80 units: the last is u80.service" grep -q ' u80.service$' "$SYSTEMCTL_LOG"
+: >"$SYSTEMCTL_LOG"
+rm -rf many conf/many.yaml
+
 # a renamed manifest (another id): nothing of the old one is pruned
 cp $M conf/moved.yaml
 grep -v 'h8' conf/moved.yaml >conf/m2.yaml
