@@ -873,7 +873,12 @@ static int write_all(struct run *r)
 		}
 		j->done = !rc;
 	}
-	if (!rc && !states_update(r, 1) && r->a->opt[OPT_PRUNE].count) {
+	/* a directory made by an install (mkdir:) gets its state file now; a
+	 * failure here is the run's: what was installed would go unrecorded,
+	 * and --prune is not run on a record that could not be written */
+	if (!rc)
+		rc = states_update(r, 1);
+	if (!rc && r->a->opt[OPT_PRUNE].count) {
 		for (size_t o = 0; o < r->gone_files.len && !rc; o += strlen(r->gone_files.p + o) + 1) {
 			if (unlink(r->gone_files.p + o) != 0 && errno != ENOENT)
 				rc = cli_error(ERR_IO, "--prune: cannot remove '%s': %s", r->gone_files.p + o,
