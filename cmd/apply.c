@@ -205,23 +205,36 @@ static int state_name(const struct run *r, char *out, size_t cap)
 	return snprintf(out, cap, "%s%s", MANIFEST_STATE_PREFIX, r->m.id) < (int)cap ? 0 : -1;
 }
 
-/* The names listed in DIR's state file for this manifest (none when it
- * does not exist), "NAME\0" each. */
+/* The names listed in DIR's state file for this manifest (none when the
+ * directory or the file does not exist), "NAME\0" each. The directory is
+ * opened without following a symlink in any component, the file with
+ * O_NOFOLLOW in it, and read from that fd. */
 static int state_read(const struct run *r, const char *dir, struct buf *names, size_t *n)
 {
-	char sn[128], path[4200];
+	char sn[128];
 	struct buf text = { 0 };
+	struct stat st;
 	struct err e;
-	int fd, rc;
+	int dfd, fd, rc;
 
 	*n = 0;
 	state_name(r, sn, sizeof sn);
-	snprintf(path, sizeof path, "%s/%s", dir, sn);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : cli_error(ERR_IO, "state file '%s': %s", path, strerror(errno));
+	if ((dfd = install_dir_open(dir, &e)) < 0)
+		return errno == ENOENT ? 0 : cli_fail(&e);
+	fd = openat(dfd, sn, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno;
+		close(dfd);
+		return rc == ENOENT ? 0 : cli_error(ERR_IO, "state file '%s/%s': %s", dir, sn, strerror(rc));
+	}
+	close(dfd);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cli_error(ERR_IO, "state file '%s/%s': not a regular file", dir, sn);
+	}
+	rc = io_read_fd(fd, sn, MANIFEST_MAX_SIZE, &text, &e);
 	close(fd);
-	if ((rc = io_read_file(path, MANIFEST_MAX_SIZE, &text, &e)))
+	if (rc)
 		return cli_fail(&e);
 	for (char *p = text.p, *end = text.p + text.len; p && p < end;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -339,6 +352,47 @@ static int states_update(const struct run *r, int with_old)
 	return rc;
 }
 
+/* st of dir/name, dir opened without following a symlink in any
+ * component, name not followed. Non-zero when there is nothing to stat;
+ * *rc set when dir cannot be opened but exists. */
+static int gone_stat(const char *dir, const char *name, struct stat *st, int *rc)
+{
+	struct err e;
+	int dfd = install_dir_open(dir, &e), r;
+
+	if (dfd < 0) {
+		if (errno != ENOENT)
+			*rc = cli_fail(&e);
+		return -1;
+	}
+	r = fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW);
+	close(dfd);
+	return r;
+}
+
+/* Remove dir/name: dir opened without following a symlink in any
+ * component, name only while it is a regular file (unlinkat, not by path). */
+static int gone_remove(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4400];
+	struct stat st;
+	struct err e;
+	int dfd, rc = 0;
+
+	snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if ((dfd = install_dir_open(dir, &e)) < 0)
+		return errno == ENOENT ? 0 : cli_error(ERR_IO, "--prune: cannot remove '%s': %s", path, e.msg);
+	if (fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		rc = errno == ENOENT ? 0 : cli_error(ERR_IO, "--prune: cannot remove '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = cli_error(ERR_IO, "--prune: '%s' is no longer a regular file: not removed", path);
+	else if (unlinkat(dfd, slash + 1, 0) != 0 && errno != ENOENT)
+		rc = cli_error(ERR_IO, "--prune: cannot remove '%s': %s", path, strerror(errno));
+	close(dfd);
+	return rc;
+}
+
 /* --prune, install side: files in the state files that no target names */
 static int prune_files_find(struct run *r)
 {
@@ -358,11 +412,15 @@ static int prune_files_find(struct run *r)
 				struct stat st;
 				if (in_list(now.p, now.len, old.p + o))
 					continue;
-				snprintf(path, sizeof path, "%s/%s", dirs[d], old.p + o);
+				snprintf(path, sizeof path, "%s%s%s", dirs[d], strcmp(dirs[d], "/") ? "/" : "",
+					 old.p + o);
 				/* only a regular file: a symlink or directory someone put
 				 * there under that name is not ours */
-				if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+				if (gone_stat(dirs[d], old.p + o, &st, &rc) || !S_ISREG(st.st_mode)) {
+					if (rc)
+						break;
 					continue;
+				}
 				if (dir_sudo(r, dirs[d])) {
 					rc = cli_error(ERR_IO, "--prune: cannot remove '%s': only sudo could, and "
 						       "install-write does not remove (remove it as root)", path);
@@ -880,10 +938,8 @@ static int write_all(struct run *r)
 		rc = states_update(r, 1);
 	if (!rc && r->a->opt[OPT_PRUNE].count) {
 		for (size_t o = 0; o < r->gone_files.len && !rc; o += strlen(r->gone_files.p + o) + 1) {
-			if (unlink(r->gone_files.p + o) != 0 && errno != ENOENT)
-				rc = cli_error(ERR_IO, "--prune: cannot remove '%s': %s", r->gone_files.p + o,
-					       strerror(errno));
-			else if (r->verbose)
+			rc = gone_remove(r->gone_files.p + o);
+			if (!rc && r->verbose)
 				cli_note("install %s: removed", r->gone_files.p + o);
 		}
 		for (size_t i = 0, o = 0; i < r->n_gone_pods && !rc;

@@ -435,6 +435,19 @@ static int dir_error(const char *dir, int en, const struct walk_fail *f, struct 
 	return err_errno(e, ERR_IO, en, "cannot open directory '%s': '%.*s'", dir, n, dir);
 }
 
+int install_dir_open(const char *dir, struct err *e)
+{
+	struct walk_fail f;
+	int fd = open_nofollow(dir, 0, &f), en;
+
+	if (fd >= 0)
+		return fd;
+	en = errno;
+	dir_error(dir, en, &f, e);
+	errno = en;
+	return -1;
+}
+
 /* dir as parent + last component (trailing slashes dropped). */
 static int split_dir(const char *dir, struct buf *parent, struct buf *base)
 {

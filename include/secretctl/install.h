@@ -41,6 +41,11 @@ struct install_target {
  * leading '-', at most 223 bytes (the temporary name adds 32). 0, or ERR_IO saying why. */
 int install_name_check(const char *name, size_t len, struct err *e);
 
+/* Open the directory dir read-only without following a symlink in any
+ * component (as install_file does). The fd, or -1 with errno set and e
+ * saying which component failed (ERR_IO). */
+int install_dir_open(const char *dir, struct err *e);
+
 /* Write data to t->dir/t->name atomically (O_TMPFILE, else a random name
  * with O_EXCL|O_NOFOLLOW; mode 0400 from the first byte; fchown, fchmod,
  * ACL, fsync; link or rename into place; fsync the directory). Installs in

@@ -193,6 +193,32 @@ assert "80 units: the last is u80.service" grep -q ' u80.service$' "$SYSTEMCTL_L
 : >"$SYSTEMCTL_LOG"
 rm -rf many conf/many.yaml
 
+# --prune goes through no symlink: a state file that is a symlink is
+# refused; a managed directory replaced by a symlink is refused (exit 7)
+# and nothing it points to is removed
+mkdir ln ln/real outside
+printf 'store: .secret.yaml\ninstall:\n  a.env: {env: hosts/h0/env, dir: %s/ln/d}\n  b.env: {env: hosts/h1/env, dir: %s/ln/d}\n' "$T" "$T" >conf/ln.yaml
+mv ln/real ln/d
+run sc apply conf/ln.yaml
+assert_rc 0 "symlinks: apply"
+sf=$(cd ln/d && ls -A | grep '^\.secretctl' | head -1)
+grep -v 'b.env' conf/ln.yaml >conf/ln2.yaml && mv conf/ln2.yaml conf/ln.yaml
+cp "ln/d/$sf" outside/state && mv "ln/d/$sf" ln/state.real && ln -s ../state.real "ln/d/$sf"
+run sc apply conf/ln.yaml --prune
+assert_rc 7 "symlinks: a state file that is a symlink: exit 7"
+assert "symlinks: ... b.env is kept" test -f ln/d/b.env
+rm "ln/d/$sf" && mkfifo "ln/d/$sf"
+run timeout 60 "$SECRETCTL" apply conf/ln.yaml --prune
+assert_rc 7 "symlinks: a state file that is a FIFO is refused, not waited on: exit 7"
+rm "ln/d/$sf" && mv ln/state.real "ln/d/$sf"
+mv ln/d ln/real && ln -s real ln/d
+cp ln/real/b.env outside/b.env.copy
+run sc apply conf/ln.yaml --prune
+assert_rc 7 "symlinks: a managed directory that is a symlink: exit 7"
+assert_err "symlink" "symlinks: ... says so"
+assert "symlinks: ... nothing behind it is removed" test -f ln/real/b.env -a -f ln/real/a.env
+rm -rf ln outside conf/ln.yaml
+
 # a renamed manifest (another id): nothing of the old one is pruned
 cp $M conf/moved.yaml
 grep -v 'h8' conf/moved.yaml >conf/m2.yaml
