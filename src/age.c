@@ -3,7 +3,6 @@
  * same result class; files are handled whole, in memory. */
 #include "secretctl/age.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,25 +63,13 @@ struct header {
 	size_t end; /* where the payload starts */
 };
 
-static int fail(struct err *e, int sub, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /* err_set for an enum age_fail: the exit code follows from the class. */
-static int fail(struct err *e, int sub, const char *fmt, ...)
-{
-	static const int codes[] = {
-		[AGE_FAIL_NONE] = ERR_FAIL,       [AGE_FAIL_ARMOR] = ERR_INPUT,
-		[AGE_FAIL_HEADER] = ERR_INPUT,    [AGE_FAIL_NO_MATCH] = ERR_NOKEY,
-		[AGE_FAIL_HMAC] = ERR_INTEGRITY,  [AGE_FAIL_PAYLOAD] = ERR_INTEGRITY,
-	};
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	e->code = codes[sub];
-	e->sub = sub;
-	return e->code;
-}
+static const int fail_codes[] = {
+	[AGE_FAIL_NONE] = ERR_FAIL,       [AGE_FAIL_ARMOR] = ERR_INPUT,
+	[AGE_FAIL_HEADER] = ERR_INPUT,    [AGE_FAIL_NO_MATCH] = ERR_NOKEY,
+	[AGE_FAIL_HMAC] = ERR_INTEGRITY,  [AGE_FAIL_PAYLOAD] = ERR_INTEGRITY,
+};
+#define fail(e, sub, ...) err_set_sub((e), fail_codes[sub], (sub), __VA_ARGS__)
 
 /* HKDF-SHA-256 (RFC 5869) with one block of output, all age needs. */
 static void hkdf(unsigned char out[32], const unsigned char *ikm, size_t ikm_len,

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static int vset(struct err *e, int code, const char *fmt, va_list ap)
+static int vset(struct err *e, int code, int sub, const char *fmt, va_list ap)
 {
 	e->code = code;
-	e->sub = 0;
+	e->sub = sub;
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	return code;
 }
@@ -17,7 +17,17 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vset(e, code, fmt, ap);
+	vset(e, code, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int err_set_sub(struct err *e, int code, int sub, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(e, code, sub, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -28,7 +38,7 @@ int err_errno(struct err *e, int code, int errnum, const char *fmt, ...)
 	size_t n;
 
 	va_start(ap, fmt);
-	vset(e, code, fmt, ap);
+	vset(e, code, 0, fmt, ap);
 	va_end(ap);
 	n = strlen(e->msg);
 	snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(errnum));

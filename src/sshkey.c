@@ -3,7 +3,6 @@
  * over is an error. */
 #include "secretctl/sshkey.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,19 +17,8 @@
 #define PRIV_B64_MAX 16384
 #define PRIV_BLOCK 8 /* cipher "none" pads to 8 bytes */
 
-static int sfail(struct err *e, int sub, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int sfail(struct err *e, int sub, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	e->code = ERR_INPUT;
-	e->sub = sub;
-	return e->code;
-}
+/* A key that does not parse: ERR_INPUT with its SSHKEY_FAIL_* detail. */
+#define sfail(e, sub, ...) err_set_sub((e), ERR_INPUT, (sub), __VA_ARGS__)
 
 /* ---- wire format ---- */
 

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,22 +27,8 @@
  * confirm, and an agent that drips its answer must not hold us forever */
 int sshsig_agent_timeout_ms = 60000;
 
-static int gfail(struct err *e, int code, int sub, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
-static int gfail(struct err *e, int code, int sub, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	e->code = code;
-	e->sub = sub;
-	return code;
-}
-
-#define SYNTAX(e, why) gfail(e, ERR_INPUT, SSHSIG_FAIL_SYNTAX, "ssh signature: %s", why)
+#define SYNTAX(e, why) err_set_sub(e, ERR_INPUT, SSHSIG_FAIL_SYNTAX, "ssh signature: %s", why)
 
 /* The blob that is signed: MAGIC, namespace, reserved, hash, H(msg). */
 static int signed_data(const char *ns, int sha256, const unsigned char *msg, size_t len,
@@ -112,7 +97,7 @@ static int parse_sig_blob(const unsigned char *p, size_t n, unsigned char sig[64
 	if (sshbuf_get_string(&b, &t, &tn) || sshbuf_get_string(&b, &s, &sn) || b.pos != b.len)
 		return SYNTAX(e, "malformed signature blob");
 	if (tn != sizeof SSHKEY_TYPE - 1 || memcmp(t, SSHKEY_TYPE, tn) != 0)
-		return gfail(e, ERR_INPUT, SSHSIG_FAIL_TYPE,
+		return err_set_sub(e, ERR_INPUT, SSHSIG_FAIL_TYPE,
 			     "ssh signature: the signature is not ssh-ed25519");
 	if (sn != 64)
 		return SYNTAX(e, "an ssh-ed25519 signature is 64 bytes");
@@ -197,7 +182,7 @@ int sshsig_parse(const char *text, size_t len, struct sshsig *s, struct err *e)
 	} else if (hashn == 6 && memcmp(hash, "sha256", 6) == 0) {
 		s->sha256 = 1;
 	} else {
-		rc = gfail(e, ERR_INPUT, SSHSIG_FAIL_TYPE, "ssh signature: unsupported hash");
+		rc = err_set_sub(e, ERR_INPUT, SSHSIG_FAIL_TYPE, "ssh signature: unsupported hash");
 		goto out;
 	}
 	rc = parse_sig_blob(sig, sign, s->sig, e);
@@ -219,7 +204,7 @@ int sshsig_verify(const struct sshsig *s, const unsigned char *msg, size_t len, 
 	ok = crypto_sign_verify_detached(s->sig, (const unsigned char *)d.p, d.len, s->pk) == 0;
 	buf_free(&d);
 	if (!ok)
-		return gfail(e, ERR_INTEGRITY, SSHSIG_FAIL_BAD,
+		return err_set_sub(e, ERR_INTEGRITY, SSHSIG_FAIL_BAD,
 			     "the signature does not verify over the store's bytes");
 	return 0;
 }
@@ -289,7 +274,7 @@ static int agent_io(int fd, void *p, size_t n, int writing, long long deadline)
 	return 0;
 }
 
-#define AGENT_FAIL(e, ...) gfail(e, ERR_NOKEY, SSHSIG_FAIL_AGENT, __VA_ARGS__)
+#define AGENT_FAIL(e, ...) err_set_sub(e, ERR_NOKEY, SSHSIG_FAIL_AGENT, __VA_ARGS__)
 
 /* SSH_AGENTC_SIGN_REQUEST: string key blob, string data, uint32 flags. */
 static int agent_sign(const struct sshsig_signer *g, const struct buf *data,
@@ -403,7 +388,7 @@ struct lp {
 
 static int lfail(struct lp *l, size_t col, const char *why)
 {
-	return gfail(l->e, ERR_INPUT, SSHSIG_FAIL_SYNTAX, "%s: line %u, column %zu: %s", l->label,
+	return err_set_sub(l->e, ERR_INPUT, SSHSIG_FAIL_SYNTAX, "%s: line %u, column %zu: %s", l->label,
 		     l->line, col + 1, why);
 }
 

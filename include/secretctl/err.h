@@ -34,6 +34,9 @@ struct err {
  * write `return err_set(e, ERR_IO, "...")`. */
 int err_set(struct err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* As err_set, with the module's detail code sub. */
+int err_set_sub(struct err *e, int code, int sub, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* As err_set, with ": strerror(errnum)" appended. */
 int err_errno(struct err *e, int code, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
