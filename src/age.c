@@ -252,6 +252,23 @@ int age_identity_from_ssh(const unsigned char sk[64], struct age_identity *id, s
 	return 0;
 }
 
+int age_identity_file_parse_ssh(const unsigned char *text, size_t len, struct age_idlist *out,
+				struct err *e)
+{
+	unsigned char *sk = secmem_alloc(SSHKEY_SK_LEN);
+	struct age_identity *id = secmem_alloc(sizeof *id);
+	int rc;
+
+	if (!sk || !id)
+		rc = err_oom(e);
+	else if (!(rc = sshkey_parse_private(text, len, sk, e)) &&
+		 !(rc = age_identity_from_ssh(sk, id, e)) && age_idlist_add(out, id))
+		rc = err_oom(e);
+	secmem_release(sk);
+	secmem_release(id);
+	return rc;
+}
+
 void age_identity_recipient(const struct age_identity *id, char out[AGE_RECIPIENT_MAX])
 {
 	struct buf b = { 0 };

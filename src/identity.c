@@ -107,23 +107,6 @@ static int read_capped(const char *path, int private, struct secmem *out, struct
 	return rc;
 }
 
-/* An OpenSSH ssh-ed25519 private key file's identity, appended to out. */
-static int load_ssh(const struct secmem *text, struct age_idlist *out, struct err *e)
-{
-	unsigned char *sk = secmem_alloc(SSHKEY_SK_LEN);
-	struct age_identity *id = secmem_alloc(sizeof *id);
-	int rc;
-
-	if (!sk || !id)
-		rc = err_oom(e);
-	else if (!(rc = sshkey_parse_private(text->p, text->len, sk, e)) &&
-		 !(rc = age_identity_from_ssh(sk, id, e)) && age_idlist_add(out, id))
-		rc = err_oom(e);
-	secmem_release(sk);
-	secmem_release(id);
-	return rc;
-}
-
 /* Load a file's identities into out. *asked is set when the user was
  * prompted (so a failure after it is the user's answer, not the file's). */
 /* hints: take public keys from "# public key:" lines (unlocking only; see
@@ -141,7 +124,7 @@ static int load_file(const char *path, struct age_idlist *out, int hints, int pr
 	if (rc)
 		goto out;
 	if (sshkey_is_private(text.p, text.len)) {
-		rc = load_ssh(&text, out, e);
+		rc = age_identity_file_parse_ssh(text.p, text.len, out, e);
 	} else if (sshkey_looks_public((const char *)text.p, text.len)) {
 		rc = err_set(e, ERR_INPUT, "this is an ssh public key: name its private key file "
 					   "(without .pub)");

@@ -100,6 +100,10 @@ int age_identity_file_parse(const unsigned char *text, size_t len, struct age_id
  * that cannot open a slot with a hinted identity completes it and retries. */
 int age_identity_file_parse_hinted(const unsigned char *text, size_t len, struct age_idlist *out,
 				   struct err *e);
+/* An OpenSSH ssh-ed25519 private key file (sshkey_parse_private: strict,
+ * unencrypted) as an identity, appended to out. */
+int age_identity_file_parse_ssh(const unsigned char *text, size_t len, struct age_idlist *out,
+				struct err *e);
 /* Does data look like an age file (binary header or armor)? Used to tell a
  * passphrase-encrypted identity file from a plain one. */
 int age_is_encrypted(const unsigned char *data, size_t len);

@@ -111,22 +111,6 @@ static int cmd_encrypt(int argc, char **argv, struct err *e)
 	return rc;
 }
 
-static int ssh_identity(const struct secmem *text, struct age_idlist *ids, struct err *e)
-{
-	unsigned char *sk = secmem_alloc(SSHKEY_SK_LEN);
-	struct age_identity *id = secmem_alloc(sizeof *id);
-	int rc;
-
-	if (!sk || !id)
-		rc = err_oom(e);
-	else if (!(rc = sshkey_parse_private(text->p, text->len, sk, e)) &&
-		 !(rc = age_identity_from_ssh(sk, id, e)) && age_idlist_add(ids, id))
-		rc = err_oom(e);
-	secmem_release(sk);
-	secmem_release(id);
-	return rc;
-}
-
 static int cmd_decrypt(int argc, char **argv, struct err *e)
 {
 	struct age_idlist ids = { 0 };
@@ -138,7 +122,7 @@ static int cmd_decrypt(int argc, char **argv, struct err *e)
 		if (!strcmp(argv[i], "-i") && i + 1 < argc) {
 			secmem_clear(&text);
 			if (!(rc = slurp_file(argv[++i], &text, e)) &&
-			    (rc = sshkey_is_private(text.p, text.len) ? ssh_identity(&text, &ids, e)
+			    (rc = sshkey_is_private(text.p, text.len) ? age_identity_file_parse_ssh(text.p, text.len, &ids, e)
 				  : age_identity_file_parse(text.p, text.len, &ids, e)))
 				err_wrap(e, "'%s'", argv[i]);
 		} else if (!strcmp(argv[i], "-p") && i + 1 < argc) {
