@@ -81,6 +81,8 @@ struct run {
 	struct manifest m;
 	struct job *j;
 	size_t n;
+	const char **dirs;      /* the install targets' directories, each once */
+	size_t ndirs;
 	struct store store;
 	uid_t me;
 	char defdir[64];
@@ -329,14 +331,10 @@ static int state_names(const struct run *r, const char *dir, int with_old, struc
 
 static int states_update(const struct run *r, int with_old)
 {
-	const char **dirs = calloc(r->n + 1, sizeof *dirs);
-	size_t nd;
+	const char *const *dirs = r->dirs;
 	int rc = 0;
 
-	if (!dirs)
-		return cli_error(ERR_FAIL, "out of memory");
-	nd = dirs_of(r, dirs);
-	for (size_t d = 0; d < nd && !rc; d++) {
+	for (size_t d = 0; d < r->ndirs && !rc; d++) {
 		struct buf names = { 0 };
 		struct stat st;
 		/* a directory that is not there yet (mkdir:) is made by the first
@@ -348,7 +346,6 @@ static int states_update(const struct run *r, int with_old)
 			rc = state_write(r, dirs[d], &names);
 		buf_free(&names);
 	}
-	free(dirs);
 	return rc;
 }
 
@@ -396,14 +393,10 @@ static int gone_remove(const char *path)
 /* --prune, install side: files in the state files that no target names */
 static int prune_files_find(struct run *r)
 {
-	const char **dirs = calloc(r->n + 1, sizeof *dirs);
-	size_t nd;
+	const char *const *dirs = r->dirs;
 	int rc = 0;
 
-	if (!dirs)
-		return cli_error(ERR_FAIL, "out of memory");
-	nd = dirs_of(r, dirs);
-	for (size_t d = 0; d < nd && !rc; d++) {
+	for (size_t d = 0; d < r->ndirs && !rc; d++) {
 		struct buf old = { 0 }, now = { 0 };
 		size_t n;
 		if (!(rc = state_read(r, dirs[d], &old, &n)) && !(rc = state_names(r, dirs[d], 0, &now))) {
@@ -434,7 +427,6 @@ static int prune_files_find(struct run *r)
 		buf_free(&old);
 		buf_free(&now);
 	}
-	free(dirs);
 	return rc;
 }
 
@@ -1027,6 +1019,11 @@ int cmd_apply(const struct cli_cmd *cmd, const struct cli_args *a, const char *s
 	}
 	if (rc)
 		goto out;
+	if (!(r.dirs = calloc(r.n + 1, sizeof *r.dirs))) {
+		rc = cli_error(ERR_FAIL, "out of memory");
+		goto out;
+	}
+	r.ndirs = dirs_of(&r, r.dirs);
 	if (r.nshell && (rc = shell_prepare(&r)))
 		goto out;
 	/* the store: opened, its key unwrapped and the whole of it checked once */
@@ -1104,6 +1101,7 @@ out:
 	buf_free(&r.gone_pod_names);
 	buf_free(&r.gone_files);
 	buf_free(&r.report);
+	free(r.dirs);
 	free(r.j);
 	store_free(&r.store);
 	pdriver_ref_free(&r.sh.ref);
